@@ -1,0 +1,655 @@
+// The embedded store backend on LevelDB. One writer loop commits every write
+// waiting at that moment in one synced LevelDB batch (group commit): a write
+// is acknowledged only once it is on disk, yet concurrent writers share the
+// cost of each fsync. Reads go through the in-memory KeyIndex and fetch
+// values from disk; watches replay history from the records and then follow
+// commits live.
+import { mkdir, readdir } from 'node:fs/promises';
+import { Level } from 'level';
+import type { Logger } from '../../common/log.js';
+import {
+  decodeRecord,
+  decodeU64,
+  encodeRecord,
+  encodeU64,
+  FORMAT_VERSION,
+  META_COMPACTED,
+  META_FORMAT,
+  META_REVISION,
+  RecordType,
+  revisionKey,
+  revisionOfKey,
+  revisionRange,
+} from './codec.js';
+import { StoreError } from './errors.js';
+import { type IndexEntry, KeyIndex } from './key-index.js';
+import { type RetentionPolicy, RetentionClock } from './retention.js';
+import type {
+  DeleteOptions,
+  DeleteResult,
+  KeyValue,
+  ListOptions,
+  ListResult,
+  PutOptions,
+  ReadOptions,
+  Revision,
+  Store,
+  UpdateOptions,
+  Watch,
+  WatchEvent,
+  WatchOptions,
+  WriteResult,
+} from './types.js';
+import { Watcher } from './watcher.js';
+
+export interface LevelStoreOptions {
+  /** Folder of the LevelDB database; created when missing or empty. */
+  readonly path: string;
+  readonly logger?: Logger;
+  readonly retention?: Partial<RetentionPolicy>;
+  /** How often compaction considers advancing. */
+  readonly compactionIntervalMs?: number;
+  /** Idle watches get a progress message this often. */
+  readonly progressIntervalMs?: number;
+  /** Events a watch may hold for a slow consumer before it is closed (resumable). */
+  readonly watchBufferLimit?: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { retainMs: 5 * 60_000, retainRevisions: 1000 };
+const DEFAULT_COMPACTION_INTERVAL_MS = 30_000;
+const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
+const DEFAULT_WATCH_BUFFER = 10_000;
+/** Bounds one batch so one fsync never carries an unbounded amount of data. */
+const MAX_BATCH_OPS = 1000;
+const MAX_KEY_BYTES = 4096;
+const REPLAY_CHUNK = 256;
+const COMPACT_CHUNK = 10_000;
+const EMPTY = new Uint8Array(0);
+
+type DB = Level<Buffer, Buffer>;
+
+type WriteOp =
+  | { kind: 'create'; key: string; value: Uint8Array; expiresAt: number }
+  | { kind: 'update'; key: string; value: Uint8Array; expiresAt: number; expected?: Revision }
+  | { kind: 'delete'; key: string; expected?: Revision }
+  /** A TTL ran out: delete unless the key was written again since. */
+  | { kind: 'expire'; key: string; expected: Revision };
+
+interface Pending {
+  readonly op: WriteOp;
+  resolve(result: { revision: Revision; prev?: KeyValue }): void;
+  reject(err: Error): void;
+}
+
+interface Applied {
+  readonly pending: Pending;
+  readonly entry: IndexEntry;
+  readonly value: Uint8Array;
+  readonly prevEntry?: IndexEntry;
+}
+
+export async function openLevelStore(opts: LevelStoreOptions): Promise<LevelStore> {
+  const fresh = await isMissingOrEmpty(opts.path);
+  if (fresh) await mkdir(opts.path, { recursive: true });
+  else await requireLevelDb(opts.path);
+  const db: DB = new Level<Buffer, Buffer>(opts.path, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  try {
+    // Never create over existing files: LevelDB would start an empty database beside them.
+    await db.open({ createIfMissing: fresh, errorIfExists: false });
+  } catch (err) {
+    throw openError(opts.path, err);
+  }
+  try {
+    const store = new LevelStore(db, opts);
+    await store.load(fresh);
+    return store;
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+export class LevelStore implements Store {
+  private readonly index = new KeyIndex();
+  private readonly watchers = new Set<Watcher>();
+  /** Read revisions in use (revision → readers): compaction never passes them. */
+  private readonly pins = new Map<Revision, number>();
+  /** Live keys with a TTL, committed state only. */
+  private readonly expiries = new Map<string, number>();
+  private readonly retention: RetentionClock;
+  private readonly log: Logger | undefined;
+  private readonly watchBufferLimit: number;
+  private readonly progressIntervalMs: number;
+  private queue: Pending[] = [];
+  private writing: Promise<void> | undefined;
+  private committed: Revision = 0;
+  private compacted: Revision = 0;
+  private compactTarget: Revision = 0;
+  private closing = false;
+  private compactionTimer: NodeJS.Timeout | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryTimerAt = Infinity;
+
+  /** @internal use openLevelStore */
+  constructor(
+    private readonly db: DB,
+    private readonly opts: LevelStoreOptions,
+  ) {
+    this.log = opts.logger?.with({ component: 'store' });
+    this.retention = new RetentionClock({ ...DEFAULT_RETENTION, ...opts.retention });
+    this.watchBufferLimit = opts.watchBufferLimit ?? DEFAULT_WATCH_BUFFER;
+    this.progressIntervalMs = opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+  }
+
+  get revision(): Revision {
+    return this.committed;
+  }
+
+  get compactRevision(): Revision {
+    return this.compacted;
+  }
+
+  /** @internal Checks the format and rebuilds the index from the records. */
+  async load(fresh: boolean): Promise<void> {
+    const format = await this.db.get(META_FORMAT);
+    if (format === undefined) {
+      if (!fresh && !(await this.isEmpty())) {
+        throw new StoreError('Corrupt', `${this.opts.path} holds a LevelDB database that is not a Bramble store (no format version)`);
+      }
+      await this.db.put(META_FORMAT, Buffer.from(String(FORMAT_VERSION)), { sync: true });
+    } else if (format.toString() !== String(FORMAT_VERSION)) {
+      throw new StoreError(
+        'UnsupportedFormat',
+        `the store at ${this.opts.path} has format version ${JSON.stringify(format.toString())}; this bramble reads version ${FORMAT_VERSION} (use the bramble release that wrote it, or restore a backup)`,
+      );
+    }
+    const rev = await this.db.get(META_REVISION);
+    const compacted = await this.db.get(META_COMPACTED);
+    this.committed = rev === undefined ? 0 : decodeU64(rev, 'revision');
+    this.compacted = compacted === undefined ? 0 : decodeU64(compacted, 'compacted revision');
+    for await (const [key, raw] of this.db.iterator(revisionRange(0, Number.MAX_SAFE_INTEGER))) {
+      const revision = revisionOfKey(key);
+      const r = decodeRecord(raw, revision);
+      this.index.append(r.key, {
+        revision,
+        createRevision: r.createRevision,
+        version: r.version,
+        deleted: r.type === RecordType.Delete,
+        expiresAt: r.expiresAt,
+      });
+      if (revision > this.committed) {
+        throw new StoreError('Corrupt', `store record at revision ${revision} is newer than the store's revision ${this.committed}`);
+      }
+    }
+    for (const [key, entry] of this.index.range('', this.committed)) {
+      if (entry.expiresAt > 0) this.expiries.set(key, entry.expiresAt);
+    }
+    this.scheduleExpiry();
+    const interval = this.opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
+    this.compactionTimer = setInterval(() => this.considerCompaction(), interval).unref();
+    this.retention.tick(Date.now(), this.committed);
+    this.log?.debug('store opened', { path: this.opts.path, revision: this.committed, compacted: this.compacted });
+  }
+
+  async create(key: string, value: Uint8Array, opts: PutOptions = {}): Promise<WriteResult> {
+    return this.enqueue({ kind: 'create', key: checkKey(key), value, expiresAt: expiryOf(opts) });
+  }
+
+  async update(key: string, value: Uint8Array, opts: UpdateOptions = {}): Promise<WriteResult> {
+    const op: WriteOp = { kind: 'update', key: checkKey(key), value, expiresAt: expiryOf(opts) };
+    if (opts.expectedRevision !== undefined) op.expected = opts.expectedRevision;
+    const { revision } = await this.enqueue(op);
+    return { revision };
+  }
+
+  async delete(key: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+    const op: WriteOp = { kind: 'delete', key: checkKey(key) };
+    if (opts.expectedRevision !== undefined) op.expected = opts.expectedRevision;
+    const { revision, prev } = await this.enqueue(op);
+    return { revision, prev: prev! };
+  }
+
+  async get(key: string, opts: ReadOptions = {}): Promise<KeyValue | undefined> {
+    const revision = this.readRevision(opts.revision);
+    const entry = this.index.at(key, revision);
+    if (entry === undefined) return undefined;
+    const [kv] = await this.pinned(revision, () => this.readValues([[key, entry.revision]]));
+    return kv;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    let revision: Revision;
+    let startAfter: string | undefined;
+    if (opts.continue !== undefined) {
+      ({ revision, startAfter } = decodeContinue(opts.continue, prefix));
+      this.readRevision(revision);
+    } else {
+      revision = this.readRevision(opts.revision);
+    }
+    const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity;
+    const page: [string, Revision][] = [];
+    let remaining = 0;
+    for (const [key, entry] of this.index.range(prefix, revision, startAfter)) {
+      if (page.length < limit) page.push([key, entry.revision]);
+      else remaining++;
+    }
+    const items = await this.pinned(revision, () => this.readValues(page));
+    const result: ListResult = { items, revision, remaining };
+    if (remaining > 0) return { ...result, continue: encodeContinue(revision, page[page.length - 1]![0], prefix) };
+    return result;
+  }
+
+  async count(prefix: string): Promise<number> {
+    this.checkOpen();
+    let n = 0;
+    for (const _ of this.index.range(prefix, this.committed)) n++;
+    return n;
+  }
+
+  watch(prefix: string, fromRevision: Revision, opts: WatchOptions = {}): Watch {
+    this.checkOpen();
+    if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) {
+      throw new StoreError('InvalidArgument', `watch start revision must be a non-negative integer, not ${fromRevision}`);
+    }
+    if (fromRevision < this.compacted) {
+      throw new StoreError(
+        'Compacted',
+        `revision ${fromRevision} has been compacted; the oldest watchable revision is ${this.compacted}`,
+        this.compacted,
+      );
+    }
+    const replayTo = this.committed;
+    const replaying = fromRevision < replayTo;
+    const watcher = new Watcher(prefix, fromRevision, this.watchBufferLimit, (w) => this.removeWatcher(w), replaying);
+    this.watchers.add(watcher);
+    // Not unref'd: an open watch keeps the process alive, as an open socket would.
+    this.progressTimer ??= setInterval(() => this.sendProgress(), this.progressIntervalMs);
+    if (replaying) {
+      void this.pinned(fromRevision, () => this.replay(watcher, fromRevision, replayTo)).catch((err: Error) => watcher.fail(err));
+    }
+    opts.signal?.addEventListener('abort', () => watcher.close(), { once: true });
+    if (opts.signal?.aborted) watcher.close();
+    return watcher;
+  }
+
+  /**
+   * Streams every LevelDB entry of one consistent snapshot (the iterator's).
+   * The backup module frames and checksums them.
+   */
+  async *entries(): AsyncGenerator<[Buffer, Buffer]> {
+    this.checkOpen();
+    yield* this.db.iterator();
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.compactionTimer);
+    clearInterval(this.progressTimer);
+    clearTimeout(this.expiryTimer);
+    while (this.writing !== undefined) await this.writing;
+    for (const w of [...this.watchers]) w.fail(new StoreError('Closed', 'the store was closed'));
+    await this.db.close();
+  }
+
+  // --- writes -------------------------------------------------------------
+
+  private enqueue(op: WriteOp): Promise<{ revision: Revision; prev?: KeyValue }> {
+    if (this.closing) return Promise.reject(new StoreError('Closed', 'the store is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      this.kickWriter();
+    });
+  }
+
+  private kickWriter(): void {
+    this.writing ??= this.writeLoop().finally(() => {
+      this.writing = undefined;
+      // Work that arrived while the loop was finishing.
+      if (this.queue.length > 0 || this.compactTarget > this.compacted) this.kickWriter();
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (this.queue.length > 0 || this.compactTarget > this.compacted) {
+      if (this.queue.length > 0) await this.commit(this.queue.splice(0, MAX_BATCH_OPS));
+      else await this.compact(this.compactTarget);
+    }
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    const base = this.committed;
+    let revision = base;
+    const applied: Applied[] = [];
+    const ops: { type: 'put'; key: Buffer; value: Buffer }[] = [];
+    for (const pending of batch) {
+      const { op } = pending;
+      const newest = this.index.newest(op.key);
+      const live = newest !== undefined && !newest.deleted ? newest : undefined;
+      const refusal = refuse(op, live);
+      if (refusal !== undefined) {
+        if (op.kind === 'expire') pending.resolve({ revision: this.committed });
+        else pending.reject(refusal);
+        continue;
+      }
+      revision++;
+      const deleting = op.kind === 'delete' || op.kind === 'expire';
+      const value = deleting ? EMPTY : op.value;
+      const entry: IndexEntry = {
+        revision,
+        createRevision: live?.createRevision ?? revision,
+        version: deleting ? 0 : (live?.version ?? 0) + 1,
+        deleted: deleting,
+        expiresAt: deleting ? 0 : op.expiresAt,
+      };
+      ops.push({
+        type: 'put',
+        key: revisionKey(revision),
+        value: encodeRecord({
+          type: deleting ? RecordType.Delete : RecordType.Put,
+          key: op.key,
+          createRevision: entry.createRevision,
+          prevRevision: live?.revision ?? 0,
+          version: entry.version,
+          expiresAt: entry.expiresAt,
+          value,
+        }),
+      });
+      this.index.append(op.key, entry);
+      applied.push(live === undefined ? { pending, entry, value } : { pending, entry, value, prevEntry: live });
+    }
+    if (applied.length === 0) return;
+    ops.push({ type: 'put', key: META_REVISION, value: encodeU64(revision) });
+    let prevs: Map<Revision, KeyValue>;
+    try {
+      prevs = await this.previousValues(applied);
+      await this.db.batch(ops, { sync: true });
+    } catch (err) {
+      for (const a of applied) this.index.truncateAfter(a.pending.op.key, base);
+      const failure = new StoreError('Unavailable', `the write could not be made durable: ${(err as Error).message}`, undefined, { cause: err });
+      this.log?.error('store write failed', { error: failure });
+      for (const a of applied) a.pending.reject(failure);
+      return;
+    }
+    this.committed = revision;
+    const events: WatchEvent[] = [];
+    for (const a of applied) {
+      const key = a.pending.op.key;
+      const kv = toKeyValue(key, a.entry, a.value);
+      const prev = a.prevEntry === undefined ? undefined : prevs.get(a.prevEntry.revision);
+      if (a.entry.deleted) {
+        this.expiries.delete(key);
+        events.push({ type: 'DELETE', kv, prev: prev! });
+      } else {
+        if (a.entry.expiresAt > 0) this.expiries.set(key, a.entry.expiresAt);
+        else this.expiries.delete(key);
+        events.push(prev === undefined ? { type: 'PUT', kv } : { type: 'PUT', kv, prev });
+      }
+      a.pending.resolve(prev === undefined ? { revision: a.entry.revision } : { revision: a.entry.revision, prev });
+    }
+    this.scheduleExpiry();
+    for (const w of this.watchers) for (const e of events) w.deliver(e);
+  }
+
+  /** Values before each write: from this batch when written in it, else from disk. */
+  private async previousValues(applied: readonly Applied[]): Promise<Map<Revision, KeyValue>> {
+    const result = new Map<Revision, KeyValue>();
+    const fromDisk: [string, Revision][] = [];
+    const inBatch = new Map(applied.map((a) => [a.entry.revision, a]));
+    for (const { pending, prevEntry } of applied) {
+      if (prevEntry === undefined) continue;
+      const same = inBatch.get(prevEntry.revision);
+      if (same !== undefined) result.set(prevEntry.revision, toKeyValue(pending.op.key, prevEntry, same.value));
+      else fromDisk.push([pending.op.key, prevEntry.revision]);
+    }
+    const kvs = await this.readValues(fromDisk);
+    kvs.forEach((kv) => result.set(kv.modRevision, kv));
+    return result;
+  }
+
+  // --- reads --------------------------------------------------------------
+
+  private readRevision(requested: Revision | undefined): Revision {
+    this.checkOpen();
+    if (requested === undefined || requested === 0) return this.committed;
+    if (!Number.isSafeInteger(requested) || requested < 0) {
+      throw new StoreError('InvalidArgument', `revision must be a non-negative integer, not ${requested}`);
+    }
+    if (requested < this.compacted) {
+      throw new StoreError('Compacted', `revision ${requested} has been compacted (oldest kept: ${this.compacted})`, this.compacted);
+    }
+    if (requested > this.committed) {
+      throw new StoreError('FutureRevision', `revision ${requested} is newer than the store's revision ${this.committed}`, this.committed);
+    }
+    return requested;
+  }
+
+  /** The values written at these revisions (each a PUT of the key named with it). */
+  private async readValues(refs: readonly [string, Revision][]): Promise<KeyValue[]> {
+    if (refs.length === 0) return [];
+    const raws = await this.db.getMany(refs.map(([, revision]) => revisionKey(revision)));
+    return refs.map(([key, revision], i) => {
+      const raw = raws[i];
+      if (raw === undefined) throw new StoreError('Corrupt', `store record at revision ${revision} for ${key} is missing`);
+      const r = decodeRecord(raw, revision);
+      return toKeyValue(r.key, entryOf(r, revision), r.value);
+    });
+  }
+
+  private async pinned<T>(revision: Revision, read: () => Promise<T>): Promise<T> {
+    this.pins.set(revision, (this.pins.get(revision) ?? 0) + 1);
+    try {
+      return await read();
+    } finally {
+      const n = this.pins.get(revision)! - 1;
+      if (n === 0) this.pins.delete(revision);
+      else this.pins.set(revision, n);
+    }
+  }
+
+  // --- watches ------------------------------------------------------------
+
+  private async replay(watcher: Watcher, from: Revision, to: Revision): Promise<void> {
+    const chunk: [Revision, ReturnType<typeof decodeRecord>][] = [];
+    const flush = async () => {
+      const prevs = await this.readValues(chunk.filter(([, r]) => r.prevRevision > 0).map(([, r]) => [r.key, r.prevRevision]));
+      const byRevision = new Map(prevs.map((kv) => [kv.modRevision, kv]));
+      for (const [revision, r] of chunk) {
+        const prev = r.prevRevision > 0 ? byRevision.get(r.prevRevision) : undefined;
+        const kv = toKeyValue(r.key, entryOf(r, revision), r.value);
+        const type = r.type === RecordType.Delete ? 'DELETE' : 'PUT';
+        if (!watcher.replay(prev === undefined ? { type, kv } : { type, kv, prev })) return false;
+      }
+      chunk.length = 0;
+      return true;
+    };
+    for await (const [key, raw] of this.db.iterator(revisionRange(from + 1, to))) {
+      if (watcher.closed) return;
+      const revision = revisionOfKey(key);
+      const r = decodeRecord(raw, revision);
+      if (!watcher.matches(r.key)) continue;
+      chunk.push([revision, r]);
+      if (chunk.length >= REPLAY_CHUNK && !(await flush())) return;
+      // Replay is pulled at the consumer's pace; only live events may overflow.
+      while (watcher.backlog >= this.watchBufferLimit / 2 && !watcher.closed) await delay(5);
+    }
+    if (await flush()) {
+      // Records for revisions up to `to` that this prefix does not match still advance the watch.
+      watcher.lastRevision = Math.max(watcher.lastRevision, to);
+      watcher.endReplay();
+    }
+  }
+
+  private removeWatcher(w: Watcher): void {
+    this.watchers.delete(w);
+    if (this.watchers.size === 0) {
+      clearInterval(this.progressTimer);
+      this.progressTimer = undefined;
+    }
+  }
+
+  private sendProgress(): void {
+    const idleSince = Date.now() - this.progressIntervalMs;
+    for (const w of this.watchers) if (w.lastActivity <= idleSince && w.backlog === 0) w.progress(this.committed);
+  }
+
+  // --- compaction and expiry ----------------------------------------------
+
+  private considerCompaction(): void {
+    let target = this.retention.tick(Date.now(), this.committed);
+    for (const pinned of this.pins.keys()) target = Math.min(target, pinned);
+    if (target > this.compactTarget) {
+      this.compactTarget = target;
+      this.kickWriter();
+    }
+  }
+
+  private async compact(target: Revision): Promise<void> {
+    // Readers check `compacted` before touching the index, so raise it first.
+    this.compacted = target;
+    const dropped = this.index.compact(target);
+    try {
+      for (let i = 0; i < dropped.length; i += COMPACT_CHUNK) {
+        const ops = dropped.slice(i, i + COMPACT_CHUNK).map((rev) => ({ type: 'del' as const, key: revisionKey(rev) }));
+        await this.db.batch(ops);
+      }
+      // Not synced: after a crash the dropped records are simply still there.
+      await this.db.put(META_COMPACTED, encodeU64(target));
+      this.log?.debug('store compacted', { revision: target, records: dropped.length });
+    } catch (err) {
+      this.log?.warn('store compaction failed; will retry', { error: err });
+    }
+  }
+
+  private scheduleExpiry(): void {
+    let next = Infinity;
+    for (const at of this.expiries.values()) next = Math.min(next, at);
+    if (next >= this.expiryTimerAt || this.closing) return;
+    clearTimeout(this.expiryTimer);
+    this.expiryTimerAt = next;
+    this.expiryTimer = setTimeout(() => this.expire(), Math.max(0, next - Date.now())).unref();
+  }
+
+  private expire(): void {
+    this.expiryTimerAt = Infinity;
+    const now = Date.now();
+    for (const [key, at] of this.expiries) {
+      if (at > now) continue;
+      this.expiries.delete(key);
+      const entry = this.index.at(key, this.committed);
+      if (entry !== undefined) this.enqueue({ kind: 'expire', key, expected: entry.revision }).catch(() => undefined);
+    }
+    this.scheduleExpiry();
+  }
+
+  // --- helpers ------------------------------------------------------------
+
+  private checkOpen(): void {
+    if (this.closing) throw new StoreError('Closed', 'the store is closed');
+  }
+
+  private async isEmpty(): Promise<boolean> {
+    for await (const _ of this.db.keys({ limit: 1 })) return false;
+    return true;
+  }
+}
+
+/** Why a write cannot apply to the key's current state, or undefined if it can. */
+function refuse(op: WriteOp, live: IndexEntry | undefined): StoreError | undefined {
+  if (op.kind === 'create') {
+    return live === undefined ? undefined : new StoreError('KeyExists', `key "${op.key}" already exists`, live.revision);
+  }
+  if (live === undefined) return new StoreError('NotFound', `key "${op.key}" not found`);
+  if (op.expected !== undefined && op.expected !== live.revision) {
+    return new StoreError(
+      'Conflict',
+      `key "${op.key}" is at revision ${live.revision}, not the expected ${op.expected}`,
+      live.revision,
+    );
+  }
+  return undefined;
+}
+
+function entryOf(r: ReturnType<typeof decodeRecord>, revision: Revision): IndexEntry {
+  return {
+    revision,
+    createRevision: r.createRevision,
+    version: r.version,
+    deleted: r.type === RecordType.Delete,
+    expiresAt: r.expiresAt,
+  };
+}
+
+function toKeyValue(key: string, entry: IndexEntry, value: Uint8Array): KeyValue {
+  const kv = { key, value, createRevision: entry.createRevision, modRevision: entry.revision, version: entry.version };
+  return entry.expiresAt > 0 ? { ...kv, expiresAt: entry.expiresAt } : kv;
+}
+
+function checkKey(key: string): string {
+  if (typeof key !== 'string' || key.length === 0) throw new StoreError('InvalidArgument', 'a key must be a non-empty string');
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new StoreError('InvalidArgument', `a key may be at most ${MAX_KEY_BYTES} bytes`);
+  return key;
+}
+
+function expiryOf(opts: PutOptions): number {
+  if (opts.ttlSeconds === undefined) return 0;
+  if (!(opts.ttlSeconds > 0) || !Number.isFinite(opts.ttlSeconds)) {
+    throw new StoreError('InvalidArgument', `ttlSeconds must be a positive number, not ${opts.ttlSeconds}`);
+  }
+  return Date.now() + Math.round(opts.ttlSeconds * 1000);
+}
+
+function encodeContinue(revision: Revision, lastKey: string, prefix: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, r: revision, k: lastKey, p: prefix })).toString('base64url');
+}
+
+function decodeContinue(token: string, prefix: string): { revision: Revision; startAfter: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const t = parsed as { v?: unknown; r?: unknown; k?: unknown; p?: unknown } | undefined;
+  if (t?.v !== 1 || !Number.isSafeInteger(t.r) || typeof t.k !== 'string' || typeof t.p !== 'string') {
+    throw new StoreError('InvalidArgument', 'the continue token is malformed');
+  }
+  if (t.p !== prefix) throw new StoreError('InvalidArgument', 'the continue token belongs to a different list');
+  return { revision: t.r as number, startAfter: t.k };
+}
+
+async function isMissingOrEmpty(path: string): Promise<boolean> {
+  try {
+    return (await readdir(path)).length === 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+}
+
+async function requireLevelDb(path: string): Promise<void> {
+  const files = await readdir(path);
+  if (!files.includes('CURRENT')) {
+    throw new StoreError(
+      'Corrupt',
+      `${path} is not empty but has no LevelDB CURRENT file: the store is damaged or this is not a store folder; restore from a backup into an empty folder`,
+    );
+  }
+}
+
+function openError(path: string, err: unknown): StoreError {
+  const cause = (err as { cause?: Error }).cause ?? (err as Error);
+  const detail = cause.message ?? String(err);
+  if (/lock/i.test(detail)) {
+    return new StoreError('Locked', `the store at ${path} is in use by another process (is bramble server running?)`, undefined, { cause: err });
+  }
+  if (/corrupt/i.test(detail)) {
+    return new StoreError('Corrupt', `the store at ${path} is damaged (${detail}); restore from a backup into an empty folder`, undefined, { cause: err });
+  }
+  return new StoreError('Unavailable', `cannot open the store at ${path}: ${detail}`, undefined, { cause: err });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
