@@ -130,6 +130,7 @@ export class LevelStore implements Store {
   private progressTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private expiryTimerAt = Infinity;
+  private readonly counters = { commits: 0, writes: 0 };
 
   /** @internal use openLevelStore */
   constructor(
@@ -148,6 +149,11 @@ export class LevelStore implements Store {
 
   get compactRevision(): Revision {
     return this.compacted;
+  }
+
+  /** Synced batches and the writes they carried: writes/commits is the group-commit factor. */
+  get stats(): { readonly commits: number; readonly writes: number } {
+    return { ...this.counters };
   }
 
   /** @internal Checks the format and rebuilds the index from the records. */
@@ -373,6 +379,8 @@ export class LevelStore implements Store {
       return;
     }
     this.committed = revision;
+    this.counters.commits++;
+    this.counters.writes += applied.length;
     const events: WatchEvent[] = [];
     for (const a of applied) {
       const key = a.pending.op.key;
@@ -459,7 +467,7 @@ export class LevelStore implements Store {
         const prev = r.prevRevision > 0 ? byRevision.get(r.prevRevision) : undefined;
         const kv = toKeyValue(r.key, entryOf(r, revision), r.value);
         const type = r.type === RecordType.Delete ? 'DELETE' : 'PUT';
-        if (!watcher.replay(prev === undefined ? { type, kv } : { type, kv, prev })) return false;
+        if (!(await watcher.replay(prev === undefined ? { type, kv } : { type, kv, prev }))) return false;
       }
       chunk.length = 0;
       return true;
@@ -471,8 +479,6 @@ export class LevelStore implements Store {
       if (!watcher.matches(r.key)) continue;
       chunk.push([revision, r]);
       if (chunk.length >= REPLAY_CHUNK && !(await flush())) return;
-      // Replay is pulled at the consumer's pace; only live events may overflow.
-      while (watcher.backlog >= this.watchBufferLimit / 2 && !watcher.closed) await delay(5);
     }
     if (await flush()) {
       // Records for revisions up to `to` that this prefix does not match still advance the watch.
@@ -648,8 +654,4 @@ function openError(path: string, err: unknown): StoreError {
     return new StoreError('Corrupt', `the store at ${path} is damaged (${detail}); restore from a backup into an empty folder`, undefined, { cause: err });
   }
   return new StoreError('Unavailable', `cannot open the store at ${path}: ${detail}`, undefined, { cause: err });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -17,6 +17,7 @@ export class Watcher implements Watch {
   private pending: WatchEvent[] | undefined;
   private waiter: ((r: IteratorResult<WatchMessage>) => void) | undefined;
   private failWaiter: ((err: Error) => void) | undefined;
+  private roomWaiter: (() => void) | undefined;
   private error: Error | undefined;
   private done = false;
 
@@ -55,8 +56,13 @@ export class Watcher implements Watch {
     this.enqueueEvent(event);
   }
 
-  /** An event read back from history; returns false once the watch is closed. */
-  replay(event: WatchEvent): boolean {
+  /**
+   * An event read back from history. Replay goes at the consumer's pace (only
+   * live events can overflow), so this waits while the queue is full.
+   * Resolves false once the watch is closed.
+   */
+  async replay(event: WatchEvent): Promise<boolean> {
+    while (!this.done && this.backlog >= this.limit) await new Promise<void>((resolve) => (this.roomWaiter = resolve));
     if (!this.done) this.enqueueEvent(event);
     return !this.done;
   }
@@ -103,6 +109,7 @@ export class Watcher implements Watch {
         this.queue.splice(0, this.head);
         this.head = 0;
       }
+      this.wakeReplay();
       return Promise.resolve({ value, done: false });
     }
     if (this.error !== undefined) return Promise.reject(this.error);
@@ -142,10 +149,17 @@ export class Watcher implements Watch {
     );
   }
 
+  private wakeReplay(): void {
+    const waiter = this.roomWaiter;
+    this.roomWaiter = undefined;
+    waiter?.();
+  }
+
   private finish(): void {
     if (this.done) return;
     this.done = true;
     this.pending = undefined;
+    this.wakeReplay();
     this.onClose(this);
     const waiter = this.waiter;
     const failWaiter = this.failWaiter;
