@@ -150,3 +150,12 @@ test('closing the store ends open watches with Closed', async (t) => {
   await store.close();
   await ended;
 });
+
+test('a watch from a revision not yet written starts after it', async (t) => {
+  const store = await testStore(t);
+  const watch = store.watch('/f/', 3);
+  t.after(() => watch.close());
+  for (let i = 1; i <= 5; i++) await store.create(`/f/${i}`, bytes('v'));
+  const got = events(await take(watch, 2));
+  assert.deepEqual(got.map((e) => e.kv.modRevision), [4, 5]);
+});
