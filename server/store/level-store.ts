@@ -6,6 +6,7 @@
 // commits live.
 import { mkdir, readdir } from 'node:fs/promises';
 import { Level } from 'level';
+import { isMissingOrEmptyDir } from '../../common/fs.js';
 import type { Logger } from '../../common/log.js';
 import {
   decodeRecord,
@@ -89,7 +90,7 @@ interface Applied {
 }
 
 export async function openLevelStore(opts: LevelStoreOptions): Promise<LevelStore> {
-  const fresh = await isMissingOrEmpty(opts.path);
+  const fresh = await isMissingOrEmptyDir(opts.path);
   if (fresh) await mkdir(opts.path, { recursive: true });
   else await requireLevelDb(opts.path);
   const db: DB = new Level<Buffer, Buffer>(opts.path, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
@@ -280,12 +281,12 @@ export class LevelStore implements Store {
   }
 
   /**
-   * Streams every LevelDB entry of one consistent snapshot (the iterator's).
-   * The backup module frames and checksums them.
+   * Every LevelDB entry as of one moment (an iterator reads from the snapshot
+   * taken when it is created), for backups; writes go on meanwhile.
    */
-  async *entries(): AsyncGenerator<[Buffer, Buffer]> {
+  snapshotEntries(): AsyncIterable<[Buffer, Buffer]> {
     this.checkOpen();
-    yield* this.db.iterator();
+    return this.db.iterator();
   }
 
   async close(): Promise<void> {
@@ -623,15 +624,6 @@ function decodeContinue(token: string, prefix: string): { revision: Revision; st
   }
   if (t.p !== prefix) throw new StoreError('InvalidArgument', 'the continue token belongs to a different list');
   return { revision: t.r as number, startAfter: t.k };
-}
-
-async function isMissingOrEmpty(path: string): Promise<boolean> {
-  try {
-    return (await readdir(path)).length === 0;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    throw err;
-  }
 }
 
 async function requireLevelDb(path: string): Promise<void> {

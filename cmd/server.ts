@@ -1,0 +1,114 @@
+// `bramble server`, `bramble server backup`, `bramble server restore`.
+import { resolve } from 'node:path';
+import { flagHelp, type FlagSpec, type FlagValues, parseFlags, UsageError } from '../common/flags.js';
+import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from '../common/log.js';
+import { adminSocketPath, defaultDataDir, storeDir } from '../common/paths.js';
+import { backupFromServer, NoServerError } from '../server/admin/admin-client.js';
+import { runServer } from '../server/run.js';
+import { backupChunks, type BackupSummary, restoreBackup, saveBackup } from '../server/store/backup.js';
+import { openLevelStore } from '../server/store/level-store.js';
+import type { Command } from './bramble.js';
+
+const common: FlagSpec[] = [
+  { name: 'data-dir', kind: 'string', placeholder: 'DIR', help: `data folder (default ${defaultDataDir()})` },
+  { name: 'log-level', kind: 'string', placeholder: 'LEVEL', help: `one of ${LOG_LEVELS.join(', ')} (default info)` },
+  { name: 'help', kind: 'boolean', help: 'print this help' },
+];
+
+const subcommands: Record<string, { summary: string; flags: FlagSpec[]; run(flags: FlagValues, log: Logger): Promise<number> }> = {
+  backup: {
+    summary: 'write a consistent backup of the store to FILE, while the server runs or not',
+    flags: [{ name: 'to', kind: 'string', placeholder: 'FILE', help: 'backup file to write (required)' }, ...common],
+    run: backup,
+  },
+  restore: {
+    summary: 'restore a backup into an empty data dir (with the server stopped)',
+    flags: [{ name: 'from', kind: 'string', placeholder: 'FILE', help: 'backup file to read (required)' }, ...common],
+    run: restore,
+  },
+};
+
+const serverFlags: FlagSpec[] = [
+  ...common,
+  { name: 'disable-agent', kind: 'boolean', help: 'do not run the embedded agent (the agent arrives in a later release)' },
+];
+
+export const serverCommand: Command = {
+  summary: 'run the Bramble server (backup and restore its store)',
+  async run(args) {
+    const sub = args[0] !== undefined && !args[0].startsWith('-') ? subcommands[args[0]] : undefined;
+    if (args[0] !== undefined && !args[0].startsWith('-') && sub === undefined) {
+      throw new UsageError(`unknown server subcommand "${args[0]}" (known: ${Object.keys(subcommands).join(', ')})`);
+    }
+    const specs = sub?.flags ?? serverFlags;
+    const { flags, positionals } = parseFlags(sub === undefined ? args : args.slice(1), specs);
+    if (flags['help'] === true) {
+      process.stdout.write(`${sub?.summary ?? serverCommand.summary}\n\nFlags:\n${flagHelp(specs)}\n`);
+      if (sub === undefined) {
+        process.stdout.write(`\nSubcommands:\n${Object.entries(subcommands).map(([n, s]) => `  ${n}  ${s.summary}`).join('\n')}\n`);
+      }
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const level = (flags['log-level'] as string | undefined) ?? 'info';
+    if (!isLogLevel(level)) throw new UsageError(`flag --log-level takes one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
+    const log = createLogger({ level });
+    return sub === undefined ? serve(flags, log) : sub.run(flags, log);
+  },
+};
+
+function dataDir(flags: FlagValues): string {
+  return resolve((flags['data-dir'] as string | undefined) ?? defaultDataDir());
+}
+
+function required(flags: FlagValues, name: string): string {
+  const value = flags[name];
+  if (typeof value !== 'string') throw new UsageError(`flag --${name} is required`);
+  return value;
+}
+
+async function serve(flags: FlagValues, log: Logger): Promise<number> {
+  const server = await runServer({ dataDir: dataDir(flags), logger: log });
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: NodeJS.Signals) => {
+      log.info('stopping', { signal });
+      resolveStop();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+async function backup(flags: FlagValues): Promise<number> {
+  const file = resolve(required(flags, 'to'));
+  const dir = dataDir(flags);
+  let summary: BackupSummary;
+  try {
+    summary = await backupFromServer(adminSocketPath(dir), file);
+  } catch (err) {
+    if (!(err instanceof NoServerError)) throw err;
+    // No server running: read the store directly (its lock keeps a starting server out meanwhile).
+    summary = await offlineBackup(dir, file);
+  }
+  process.stdout.write(`backup of revision ${summary.revision} (${summary.entries} entries, ${summary.bytes} bytes) written to ${file}\n`);
+  return 0;
+}
+
+async function offlineBackup(dir: string, file: string): Promise<BackupSummary> {
+  const store = await openLevelStore({ path: storeDir(dir) });
+  try {
+    return await saveBackup(backupChunks(store.snapshotEntries()), file);
+  } finally {
+    await store.close();
+  }
+}
+
+async function restore(flags: FlagValues): Promise<number> {
+  const file = resolve(required(flags, 'from'));
+  const dir = dataDir(flags);
+  const summary = await restoreBackup(file, storeDir(dir));
+  process.stdout.write(`restored revision ${summary.revision} (${summary.entries} entries) into ${dir}\n`);
+  return 0;
+}

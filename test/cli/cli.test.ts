@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { packageVersion, repoRoot, runBramble } from '../helpers/bramble.js';
+import { tempDir } from '../helpers/temp.js';
+
+test('--version prints the package version', async () => {
+  const r = await runBramble(['--version']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, `bramble version v${packageVersion}\n`);
+});
+
+test('npx bramble runs the CLI from a checkout', async () => {
+  const { stdout } = await promisify(execFile)('npx', ['--no-install', 'bramble', '--version'], { cwd: repoRoot });
+  assert.equal(stdout, `bramble version v${packageVersion}\n`);
+});
+
+test('--help lists the commands; no command at all is a usage error', async () => {
+  const help = await runBramble(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: bramble COMMAND/);
+  assert.match(help.stdout, /\n {2}server +run the Bramble server/);
+  const bare = await runBramble([]);
+  assert.equal(bare.code, 2);
+  const serverHelp = await runBramble(['server', '--help']);
+  assert.equal(serverHelp.code, 0);
+  assert.match(serverHelp.stdout, /--data-dir DIR/);
+  assert.match(serverHelp.stdout, /backup +write a consistent backup/);
+});
+
+test('bad command lines exit 2 with a clear message and touch nothing', async (t) => {
+  const dataDir = join(await tempDir(t), 'data');
+  const cases: [string[], RegExp][] = [
+    [['server', '--data-dir', dataDir, '--bogus'], /unknown flag: --bogus/],
+    [['server', '--data-dir'], /flag --data-dir needs a value/],
+    [['server', '--data-dir', dataDir, '--log-level', 'loud'], /--log-level takes one of debug, info, warn, error/],
+    [['server', '--data-dir', dataDir, '--disable-agent=maybe'], /--disable-agent takes true or false/],
+    [['server', 'frobnicate'], /unknown server subcommand "frobnicate"/],
+    [['server', 'backup', '--data-dir', dataDir], /flag --to is required/],
+    [['server', 'restore', '--data-dir', dataDir], /flag --from is required/],
+    [['server', '--data-dir', dataDir, 'extra'], /unexpected argument "extra"/],
+    [['nonsense'], /unknown command "nonsense"/],
+    [['--nonsense'], /unknown flag: --nonsense/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runBramble(args);
+    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /Run 'bramble --help' for usage/);
+  }
+  await assert.rejects(stat(dataDir), { code: 'ENOENT' });
+});
