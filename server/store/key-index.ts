@@ -13,8 +13,13 @@ export interface IndexEntry {
 }
 
 export class KeyIndex {
-  private readonly sortedKeys: string[] = [];
-  private readonly history = new Map<string, IndexEntry[]>();
+  private readonly sortedKeys: string[];
+
+  /** `history`: entries per key, oldest first (as loaded from the records at open). */
+  constructor(private readonly history = new Map<string, IndexEntry[]>()) {
+    // One sort at start-up instead of an insertion per key.
+    this.sortedKeys = [...history.keys()].sort();
+  }
 
   /** The newest entry of a key, tombstones and uncommitted writes included. */
   newest(key: string): IndexEntry | undefined {

@@ -111,7 +111,7 @@ export async function openLevelStore(opts: LevelStoreOptions): Promise<LevelStor
 }
 
 export class LevelStore implements Store {
-  private readonly index = new KeyIndex();
+  private index = new KeyIndex();
   private readonly watchers = new Set<Watcher>();
   /** Read revisions in use (revision → readers): compaction never passes them. */
   private readonly pins = new Map<Revision, number>();
@@ -175,20 +175,19 @@ export class LevelStore implements Store {
     const compacted = await this.db.get(META_COMPACTED);
     this.committed = rev === undefined ? 0 : decodeU64(rev, 'revision');
     this.compacted = compacted === undefined ? 0 : decodeU64(compacted, 'compacted revision');
+    // Records come in revision order, so each key's entries end up oldest first.
+    const history = new Map<string, IndexEntry[]>();
     for await (const [key, raw] of this.db.iterator(revisionRange(0, Number.MAX_SAFE_INTEGER))) {
       const revision = revisionOfKey(key);
-      const r = decodeRecord(raw, revision);
-      this.index.append(r.key, {
-        revision,
-        createRevision: r.createRevision,
-        version: r.version,
-        deleted: r.type === RecordType.Delete,
-        expiresAt: r.expiresAt,
-      });
       if (revision > this.committed) {
         throw new StoreError('Corrupt', `store record at revision ${revision} is newer than the store's revision ${this.committed}`);
       }
+      const r = decodeRecord(raw, revision);
+      const entries = history.get(r.key);
+      if (entries === undefined) history.set(r.key, [entryOf(r, revision)]);
+      else entries.push(entryOf(r, revision));
     }
+    this.index = new KeyIndex(history);
     for (const [key, entry] of this.index.range('', this.committed)) {
       if (entry.expiresAt > 0) this.expiries.set(key, entry.expiresAt);
     }
