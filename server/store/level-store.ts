@@ -64,6 +64,7 @@ const DEFAULT_WATCH_BUFFER = 10_000;
 const MAX_BATCH_OPS = 1000;
 const MAX_KEY_BYTES = 4096;
 const REPLAY_CHUNK = 256;
+const READ_CHUNK = 500;
 const COMPACT_CHUNK = 10_000;
 const EMPTY = new Uint8Array(0);
 
@@ -435,14 +436,20 @@ export class LevelStore implements Store {
 
   /** The values written at these revisions (each a PUT of the key named with it). */
   private async readValues(refs: readonly [string, Revision][]): Promise<KeyValue[]> {
-    if (refs.length === 0) return [];
-    const raws = await this.db.getMany(refs.map(([, revision]) => revisionKey(revision)));
-    return refs.map(([key, revision], i) => {
-      const raw = raws[i];
-      if (raw === undefined) throw new StoreError('Corrupt', `store record at revision ${revision} for ${key} is missing`);
-      const r = decodeRecord(raw, revision);
-      return toKeyValue(r.key, entryOf(r, revision), r.value);
-    });
+    const out: KeyValue[] = [];
+    // Chunks: one getMany of tens of thousands of values leaves the native heap
+    // fragmented (RSS stayed ~600 MiB after five 60k-key lists, ~275 MiB in chunks).
+    for (let at = 0; at < refs.length; at += READ_CHUNK) {
+      const chunk = refs.slice(at, at + READ_CHUNK);
+      const raws = await this.db.getMany(chunk.map(([, revision]) => revisionKey(revision)));
+      chunk.forEach(([key, revision], i) => {
+        const raw = raws[i];
+        if (raw === undefined) throw new StoreError('Corrupt', `store record at revision ${revision} for ${key} is missing`);
+        const r = decodeRecord(raw, revision);
+        out.push(toKeyValue(r.key, entryOf(r, revision), r.value));
+      });
+    }
+    return out;
   }
 
   private async pinned<T>(revision: Revision, read: () => Promise<T>): Promise<T> {

@@ -1,10 +1,11 @@
 // One watch: a bounded queue between the store (which pushes events as they
 // commit, or as they are replayed from disk) and a consumer that pulls them
-// with `for await`. Events at or below `lastRevision` are dropped, which is
-// what makes the replay → live handover free of gaps and duplicates: live
-// events that arrive during replay wait in `pending` and are released in
-// order once replay has caught up.
+// with `for await`. Events at or below `lastRevision` are dropped: a watch
+// from a revision not yet written starts after it, and live events that
+// arrive during replay wait in `pending` and are released in order once
+// replay has caught up, so the handover has no gap and no duplicate.
 import { StoreError } from './errors.js';
+import { MessageQueue } from './message-queue.js';
 import type { Revision, Watch, WatchEvent, WatchMessage } from './types.js';
 
 export class Watcher implements Watch {
@@ -12,14 +13,8 @@ export class Watcher implements Watch {
   lastRevision: Revision;
   /** Unix ms of the last message queued; progress goes to watches idle longer than the interval. */
   lastActivity = Date.now();
-  private readonly queue: WatchMessage[] = [];
-  private head = 0;
+  private readonly queue = new MessageQueue<WatchMessage>(() => this.close());
   private pending: WatchEvent[] | undefined;
-  private waiter: ((r: IteratorResult<WatchMessage>) => void) | undefined;
-  private failWaiter: ((err: Error) => void) | undefined;
-  private roomWaiter: (() => void) | undefined;
-  private error: Error | undefined;
-  private done = false;
 
   constructor(
     readonly prefix: string,
@@ -33,12 +28,12 @@ export class Watcher implements Watch {
   }
 
   get closed(): boolean {
-    return this.done;
+    return this.queue.ended;
   }
 
   /** Messages queued and not yet taken by the consumer. */
   get backlog(): number {
-    return this.queue.length - this.head;
+    return this.queue.size;
   }
 
   matches(key: string): boolean {
@@ -47,7 +42,7 @@ export class Watcher implements Watch {
 
   /** A live event from a commit. */
   deliver(event: WatchEvent): void {
-    if (this.done || !this.matches(event.kv.key)) return;
+    if (this.closed || !this.matches(event.kv.key)) return;
     if (this.pending !== undefined) {
       if (this.pending.length >= this.limit) this.overflow();
       else this.pending.push(event);
@@ -62,9 +57,9 @@ export class Watcher implements Watch {
    * Resolves false once the watch is closed.
    */
   async replay(event: WatchEvent): Promise<boolean> {
-    while (!this.done && this.backlog >= this.limit) await new Promise<void>((resolve) => (this.roomWaiter = resolve));
-    if (!this.done) this.enqueueEvent(event);
-    return !this.done;
+    await this.queue.whenBelow(this.limit);
+    if (!this.closed) this.enqueueEvent(event);
+    return !this.closed;
   }
 
   /** Replay has reached the revision live delivery started from: release what waited. */
@@ -75,49 +70,22 @@ export class Watcher implements Watch {
   }
 
   progress(revision: Revision): void {
-    if (this.done || this.pending !== undefined || revision < this.lastRevision) return;
+    if (this.closed || this.pending !== undefined || revision < this.lastRevision) return;
     this.push({ kind: 'progress', revision });
   }
 
+  /** Ends the watch with an error, which the consumer gets after what is queued. */
   fail(err: Error): void {
-    if (this.done) return;
-    this.error = err;
-    this.finish();
+    this.finish(err);
   }
 
   close(): void {
-    this.queue.length = 0;
-    this.head = 0;
+    this.queue.clear();
     this.finish();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchMessage> {
-    return {
-      next: () => this.next(),
-      return: async () => {
-        this.close();
-        return { value: undefined, done: true };
-      },
-    };
-  }
-
-  private next(): Promise<IteratorResult<WatchMessage>> {
-    if (this.head < this.queue.length) {
-      const value = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as unknown as WatchMessage;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
-      this.wakeReplay();
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.error !== undefined) return Promise.reject(this.error);
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiter = resolve;
-      this.failWaiter = reject;
-    });
+    return this.queue[Symbol.asyncIterator]();
   }
 
   private enqueueEvent(event: WatchEvent): void {
@@ -129,13 +97,7 @@ export class Watcher implements Watch {
 
   private push(message: WatchMessage): void {
     this.lastActivity = Date.now();
-    const waiter = this.waiter;
-    if (waiter !== undefined) {
-      this.waiter = this.failWaiter = undefined;
-      waiter({ value: message, done: false });
-    } else {
-      this.queue.push(message);
-    }
+    this.queue.push(message);
   }
 
   /** The consumer keeps what was queued, then gets an error saying where to resume. */
@@ -149,22 +111,10 @@ export class Watcher implements Watch {
     );
   }
 
-  private wakeReplay(): void {
-    const waiter = this.roomWaiter;
-    this.roomWaiter = undefined;
-    waiter?.();
-  }
-
-  private finish(): void {
-    if (this.done) return;
-    this.done = true;
+  private finish(err?: Error): void {
+    if (this.closed) return;
     this.pending = undefined;
-    this.wakeReplay();
+    this.queue.end(err);
     this.onClose(this);
-    const waiter = this.waiter;
-    const failWaiter = this.failWaiter;
-    this.waiter = this.failWaiter = undefined;
-    if (this.error !== undefined && failWaiter !== undefined) failWaiter(this.error);
-    else waiter?.({ value: undefined, done: true });
   }
 }

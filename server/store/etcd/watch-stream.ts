@@ -4,6 +4,7 @@
 // with that id. If the stream fails, every watch on it fails with the cause;
 // the next watch opens a new stream.
 import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
+import { MessageQueue } from '../message-queue.js';
 import { EtcdError, fromGrpcError } from './errors.js';
 import type { WatchCreateRequest, WatchRequest, WatchResponse, WireKeyValue } from './wire.js';
 
@@ -142,12 +143,8 @@ class StreamWatch implements EtcdWatch {
   readonly ready: Promise<void>;
   private markReady!: () => void;
   private markRefused!: (err: Error) => void;
-  private readonly queue: EtcdEvent[] = [];
-  private head = 0;
-  private waiter: { resolve(r: IteratorResult<EtcdEvent>): void; reject(err: Error): void } | undefined;
-  private error: EtcdError | undefined;
+  private readonly queue = new MessageQueue<EtcdEvent>(() => this.close());
   private lastRevision = 0;
-  private done = false;
 
   constructor(
     private readonly limit: number,
@@ -162,7 +159,7 @@ class StreamWatch implements EtcdWatch {
   }
 
   get closed(): boolean {
-    return this.done;
+    return this.queue.ended;
   }
 
   created(): void {
@@ -171,8 +168,8 @@ class StreamWatch implements EtcdWatch {
 
   /** Queues an event, or fails the watch when its consumer is too far behind. */
   push(event: EtcdEvent): void {
-    if (this.done) return;
-    if (this.queue.length - this.head >= this.limit) {
+    if (this.closed) return;
+    if (this.queue.size >= this.limit) {
       this.fail(
         new EtcdError(
           'WatchOverflow',
@@ -183,64 +180,32 @@ class StreamWatch implements EtcdWatch {
       return;
     }
     this.lastRevision = event.kv.modRevision;
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    if (waiter !== undefined) waiter.resolve({ value: event, done: false });
-    else this.queue.push(event);
+    this.queue.push(event);
   }
 
   fail(err: EtcdError): void {
-    if (this.done) return;
-    this.error = err;
+    if (this.closed) return;
     this.markRefused(err);
-    this.end();
+    this.queue.end(err);
   }
 
   /** Ends iteration without an error (the client is closing). */
   finish(): void {
-    if (this.done) return;
+    if (this.closed) return;
     this.markRefused(new EtcdError('Closed', 'the etcd client is closed'));
-    this.end();
+    this.queue.end();
   }
 
   close(): void {
-    if (this.done) return;
-    this.queue.length = this.head = 0;
+    if (this.closed) return;
+    this.queue.clear();
     this.markRefused(new EtcdError('Closed', 'the watch is closed'));
-    this.end();
+    this.queue.end();
     this.onClose(this);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<EtcdEvent> {
-    return {
-      next: () => this.next(),
-      return: async () => {
-        this.close();
-        return { value: undefined, done: true };
-      },
-    };
-  }
-
-  private next(): Promise<IteratorResult<EtcdEvent>> {
-    if (this.head < this.queue.length) {
-      const value = this.queue[this.head++]!;
-      if (this.head === this.queue.length) this.queue.length = this.head = 0;
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.error !== undefined) return Promise.reject(this.error);
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
-  }
-
-  private end(): void {
-    this.done = true;
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    if (waiter === undefined) return;
-    if (this.error !== undefined) waiter.reject(this.error);
-    else waiter.resolve({ value: undefined, done: true });
+    return this.queue[Symbol.asyncIterator]();
   }
 }
 
