@@ -200,11 +200,11 @@ export class LevelStore implements Store {
   }
 
   async create(key: string, value: Uint8Array, opts: PutOptions = {}): Promise<WriteResult> {
-    return this.enqueue({ kind: 'create', key: checkKey(key), value, expiresAt: expiryOf(opts) });
+    return this.enqueue({ kind: 'create', key: checkKey(key), value: checkValue(value), expiresAt: expiryOf(opts) });
   }
 
   async update(key: string, value: Uint8Array, opts: UpdateOptions = {}): Promise<WriteResult> {
-    const op: WriteOp = { kind: 'update', key: checkKey(key), value, expiresAt: expiryOf(opts) };
+    const op: WriteOp = { kind: 'update', key: checkKey(key), value: checkValue(value), expiresAt: expiryOf(opts) };
     if (opts.expectedRevision !== undefined) op.expected = opts.expectedRevision;
     const { revision } = await this.enqueue(op);
     return { revision };
@@ -268,15 +268,20 @@ export class LevelStore implements Store {
     }
     const replayTo = this.committed;
     const replaying = fromRevision < replayTo;
-    const watcher = new Watcher(prefix, fromRevision, this.watchBufferLimit, (w) => this.removeWatcher(w), replaying);
+    const { signal } = opts;
+    const abort = () => watcher.close();
+    const watcher = new Watcher(prefix, fromRevision, this.watchBufferLimit, (w) => {
+      this.removeWatcher(w);
+      signal?.removeEventListener('abort', abort);
+    }, replaying);
     this.watchers.add(watcher);
     // Not unref'd: an open watch keeps the process alive, as an open socket would.
     this.progressTimer ??= setInterval(() => this.sendProgress(), this.progressIntervalMs);
     if (replaying) {
       void this.pinned(fromRevision, () => this.replay(watcher, fromRevision, replayTo)).catch((err: Error) => watcher.fail(err));
     }
-    opts.signal?.addEventListener('abort', () => watcher.close(), { once: true });
-    if (opts.signal?.aborted) watcher.close();
+    if (signal?.aborted) watcher.close();
+    else signal?.addEventListener('abort', abort, { once: true });
     return watcher;
   }
 
@@ -325,10 +330,37 @@ export class LevelStore implements Store {
     }
   }
 
+  /** Applies a batch in one synced write, or none of it. */
   private async commit(batch: Pending[]): Promise<void> {
     const base = this.committed;
-    let revision = base;
     const applied: Applied[] = [];
+    let prevs: Map<Revision, KeyValue>;
+    try {
+      const ops = this.prepare(batch, applied);
+      if (applied.length === 0) return;
+      prevs = await this.previousValues(applied);
+      await this.db.batch(ops, { sync: true });
+    } catch (err) {
+      for (const a of applied) this.index.truncateAfter(a.pending.op.key, base);
+      const failure = new StoreError('Unavailable', `the write could not be made durable: ${(err as Error).message}`, undefined, { cause: err });
+      this.log?.error('store write failed', { error: failure });
+      // Writes refused in prepare are settled already; this settles the rest.
+      for (const pending of batch) pending.reject(failure);
+      return;
+    }
+    this.committed = base + applied.length;
+    this.counters.commits++;
+    this.counters.writes += applied.length;
+    this.publish(applied, prevs);
+  }
+
+  /**
+   * Checks each write against the state left by the ones before it, gives it
+   * the next revision and adds it to the index (readers ignore entries above
+   * `committed`). Refused writes are rejected here; the rest land in `applied`.
+   */
+  private prepare(batch: readonly Pending[], applied: Applied[]): { type: 'put'; key: Buffer; value: Buffer }[] {
+    let revision = this.committed;
     const ops: { type: 'put'; key: Buffer; value: Buffer }[] = [];
     for (const pending of batch) {
       const { op } = pending;
@@ -366,22 +398,12 @@ export class LevelStore implements Store {
       this.index.append(op.key, entry);
       applied.push(live === undefined ? { pending, entry, value } : { pending, entry, value, prevEntry: live });
     }
-    if (applied.length === 0) return;
     ops.push({ type: 'put', key: META_REVISION, value: encodeU64(revision) });
-    let prevs: Map<Revision, KeyValue>;
-    try {
-      prevs = await this.previousValues(applied);
-      await this.db.batch(ops, { sync: true });
-    } catch (err) {
-      for (const a of applied) this.index.truncateAfter(a.pending.op.key, base);
-      const failure = new StoreError('Unavailable', `the write could not be made durable: ${(err as Error).message}`, undefined, { cause: err });
-      this.log?.error('store write failed', { error: failure });
-      for (const a of applied) a.pending.reject(failure);
-      return;
-    }
-    this.committed = revision;
-    this.counters.commits++;
-    this.counters.writes += applied.length;
+    return ops;
+  }
+
+  /** Acknowledges committed writes and sends their events to watchers. */
+  private publish(applied: readonly Applied[], prevs: Map<Revision, KeyValue>): void {
     const events: WatchEvent[] = [];
     for (const a of applied) {
       const key = a.pending.op.key;
@@ -510,15 +532,19 @@ export class LevelStore implements Store {
   // --- compaction and expiry ----------------------------------------------
 
   private considerCompaction(): void {
-    let target = this.retention.tick(Date.now(), this.committed);
-    for (const pinned of this.pins.keys()) target = Math.min(target, pinned);
+    const target = this.retention.tick(Date.now(), this.committed);
     if (target > this.compactTarget) {
       this.compactTarget = target;
       this.kickWriter();
     }
   }
 
-  private async compact(target: Revision): Promise<void> {
+  private async compact(wanted: Revision): Promise<void> {
+    // Pins are checked now, not when the target was chosen: a read may have started since.
+    let target = wanted;
+    for (const pinned of this.pins.keys()) target = Math.min(target, pinned);
+    this.compactTarget = target;
+    if (target <= this.compacted) return;
     // Readers check `compacted` before touching the index, so raise it first.
     this.compacted = target;
     const dropped = this.index.compact(target);
@@ -603,6 +629,11 @@ function checkKey(key: string): string {
   if (typeof key !== 'string' || key.length === 0) throw new StoreError('InvalidArgument', 'a key must be a non-empty string');
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new StoreError('InvalidArgument', `a key may be at most ${MAX_KEY_BYTES} bytes`);
   return key;
+}
+
+function checkValue(value: Uint8Array): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new StoreError('InvalidArgument', 'a value must be bytes (a Uint8Array)');
+  return value;
 }
 
 function expiryOf(opts: PutOptions): number {

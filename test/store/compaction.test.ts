@@ -39,6 +39,26 @@ test('compaction runs by itself and old revisions then answer Compacted', async 
   assert.ok(replayed.every((m) => m.kind === 'event' && m.event.type === 'DELETE' && m.event.prev !== undefined));
 });
 
+test('compaction waits for a watch that is still replaying history', async (t) => {
+  const store = await testStore(t, {
+    compactionIntervalMs: 10,
+    retention: { retainMs: 0, retainRevisions: 0 },
+    watchBufferLimit: 10,
+  });
+  await Promise.all(Array.from({ length: 100 }, (_, i) => store.create(`/p/${i}`, bytes('v'))));
+  const watch = store.watch('/p/', 0);
+  t.after(() => watch.close());
+  // The replay is stuck behind a full queue while compaction ticks many times.
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(store.compactRevision, 0);
+  const got = await take(watch, 100);
+  assert.deepEqual(
+    got.map((m) => (m.kind === 'event' ? m.event.kv.modRevision : -1)),
+    Array.from({ length: 100 }, (_, i) => i + 1),
+  );
+  await until(() => store.compactRevision === 100, 'compaction once the replay is done');
+});
+
 test('with the default retention at least 1,000 revisions of history stay', async (t) => {
   const store = await testStore(t, { compactionIntervalMs: 20, retention: { retainMs: 0 } });
   await store.create('/k', bytes('0'));

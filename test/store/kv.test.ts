@@ -126,6 +126,7 @@ test('bad keys and TTLs are refused before anything is written', async (t) => {
   await rejectsWith(store.create('x'.repeat(5000), bytes('v')), 'InvalidArgument');
   await rejectsWith(store.create('/k', bytes('v'), { ttlSeconds: -1 }), 'InvalidArgument');
   await rejectsWith(store.get('/k', { revision: -3 }), 'InvalidArgument');
+  await rejectsWith(store.create('/k', 'not bytes' as unknown as Uint8Array), 'InvalidArgument');
   assert.equal(store.revision, 0);
 });
 

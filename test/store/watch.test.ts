@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { isStoreError } from '../../server/store/errors.js';
 import type { WatchEvent, WatchMessage } from '../../server/store/types.js';
@@ -138,6 +139,10 @@ test('closing a watch or aborting its signal ends the iteration', async (t) => {
   const aborted = store.watch('/c/', 0, { signal: ac.signal });
   setTimeout(() => ac.abort(), 20);
   for await (const _ of aborted) assert.fail('no events expected');
+  // A watch closed another way lets go of a long-lived signal.
+  const shared = new AbortController();
+  for (let i = 0; i < 5; i++) store.watch('/c/', 0, { signal: shared.signal }).close();
+  assert.equal(getEventListeners(shared.signal, 'abort').length, 0);
 });
 
 test('closing the store ends open watches with Closed', async (t) => {
