@@ -63,6 +63,8 @@ const DEFAULT_WATCH_BUFFER = 10_000;
 /** Bounds one batch so one fsync never carries an unbounded amount of data. */
 const MAX_BATCH_OPS = 1000;
 const MAX_KEY_BYTES = 4096;
+/** Above Kubernetes' own 3 MiB request limit; bounds what one write can cost the disk and memory. */
+export const MAX_VALUE_BYTES = 4 << 20;
 const REPLAY_CHUNK = 256;
 const READ_CHUNK = 500;
 const COMPACT_CHUNK = 10_000;
@@ -633,6 +635,7 @@ function checkKey(key: string): string {
 
 function checkValue(value: Uint8Array): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new StoreError('InvalidArgument', 'a value must be bytes (a Uint8Array)');
+  if (value.length > MAX_VALUE_BYTES) throw new StoreError('InvalidArgument', `a value may be at most ${MAX_VALUE_BYTES} bytes, not ${value.length}`);
   return value;
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isStoreError, type StoreErrorCode } from '../../server/store/errors.js';
+import { MAX_VALUE_BYTES } from '../../server/store/level-store.js';
 import { bytes, testStore, text } from '../helpers/store.js';
 
 const rejectsWith = (p: Promise<unknown>, code: StoreErrorCode) =>
@@ -120,14 +121,16 @@ test('a malformed or foreign continue token is refused', async (t) => {
   await rejectsWith(store.list('/k/', { continue: 'not-a-token' }), 'InvalidArgument');
 });
 
-test('bad keys and TTLs are refused before anything is written', async (t) => {
+test('bad keys, values and TTLs are refused before anything is written', async (t) => {
   const store = await testStore(t);
   await rejectsWith(store.create('', bytes('v')), 'InvalidArgument');
   await rejectsWith(store.create('x'.repeat(5000), bytes('v')), 'InvalidArgument');
   await rejectsWith(store.create('/k', bytes('v'), { ttlSeconds: -1 }), 'InvalidArgument');
   await rejectsWith(store.get('/k', { revision: -3 }), 'InvalidArgument');
   await rejectsWith(store.create('/k', 'not bytes' as unknown as Uint8Array), 'InvalidArgument');
-  assert.equal(store.revision, 0);
+  await rejectsWith(store.create('/k', new Uint8Array(MAX_VALUE_BYTES + 1)), 'InvalidArgument');
+  await store.create('/k', new Uint8Array(MAX_VALUE_BYTES));
+  assert.equal(store.revision, 1);
 });
 
 test('concurrent writes are group-committed: fewer synced batches than writes, distinct revisions', async (t) => {
