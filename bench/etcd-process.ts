@@ -1,12 +1,13 @@
 // A throwaway single-member etcd for the benchmark: found on PATH (or
 // installed from Debian's etcd-server package), listening on loopback only,
 // on free ports, with its data in a folder the caller owns.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { EtcdClient } from '../server/store/etcd/client.js';
+import { describeExit, spawned, watchChild, type Exit, type WatchedChild } from './child.js';
 import type { Cleanup } from './cleanup.js';
 import { sleep } from './proc.js';
 
@@ -14,6 +15,8 @@ export interface EtcdProcess {
   /** host:port of its client URL. */
   readonly endpoint: string;
   readonly pid: number;
+  /** Resolves once the process has exited, for whatever reason. */
+  readonly exited: Promise<Exit>;
   /** Ends the process (SIGTERM, then SIGKILL); safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -21,7 +24,6 @@ export interface EtcdProcess {
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5000;
-const STDERR_TAIL = 4096;
 
 /** The etcd binary, installing Debian's etcd-server package first when there is none. */
 export async function findOrInstallEtcd(log: (line: string) => void): Promise<string> {
@@ -73,48 +75,37 @@ export async function startEtcd(bin: string, dataDir: string, cleanup: Cleanup):
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], env: etcdEnv() },
   );
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const started = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-  await started;
-  const proc: EtcdProcess = { endpoint: `127.0.0.1:${clientPort}`, pid: child.pid!, stop: () => stop(child, exited) };
+  const watched = watchChild(child, STOP_GRACE_MS);
+  const proc: EtcdProcess = {
+    endpoint: `127.0.0.1:${clientPort}`,
+    pid: child.pid!,
+    exited: watched.exited,
+    stop: async () => void (await watched.stop()),
+  };
+  // Before any await, so a Ctrl-C from here on finds it registered.
   cleanup.add(proc.stop);
-  await waitUntilAnswering(proc.endpoint, child, () => stderr);
+  await spawned(child);
+  await waitUntilAnswering(proc.endpoint, watched);
   return proc;
 }
 
-async function waitUntilAnswering(endpoint: string, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitUntilAnswering(endpoint: string, etcd: WatchedChild): Promise<void> {
   const probe = new EtcdClient({ endpoint, requestTimeoutMs: 1000 });
   try {
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`etcd exited while starting (${child.exitCode ?? child.signalCode}):\n${stderr()}`);
-      }
+      const exit = etcd.exit();
+      if (exit !== undefined) throw new Error(`etcd exited while starting (${describeExit(exit)}):\n${etcd.stderr()}`);
       try {
         await probe.range('/bench-probe');
         return;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`etcd did not answer within ${START_TIMEOUT_MS / 1000} s: ${(err as Error).message}\n${stderr()}`);
+        if (Date.now() > deadline) throw new Error(`etcd did not answer within ${START_TIMEOUT_MS / 1000} s: ${(err as Error).message}\n${etcd.stderr()}`);
       }
       await sleep(100);
     }
   } finally {
     probe.close();
-  }
-}
-
-async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
-  if ((await Promise.race([exited.then(() => 'exited' as const), timer(STOP_GRACE_MS)])) === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
   }
 }
 

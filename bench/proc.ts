@@ -1,5 +1,29 @@
 // Per-process figures from Linux's /proc.
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+/**
+ * CPU time the process (all its threads) has used, user plus system: fields
+ * 14 and 15 of /proc/PID/stat, in clock ticks (see `clockTicksPerSecond`).
+ */
+export async function cpuTicks(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Field 2, the command name, is in parentheses and may itself hold spaces or ')'; field 3 starts after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[14 - 3]);
+  const stime = Number(fields[15 - 3]);
+  if (!Number.isInteger(utime) || !Number.isInteger(stime)) throw new Error(`/proc/${pid}/stat has no utime and stime: ${JSON.stringify(stat)}`);
+  return utime + stime;
+}
+
+/** The unit of `cpuTicks` (USER_HZ, usually 100), from `getconf CLK_TCK`. */
+export async function clockTicksPerSecond(): Promise<number> {
+  const { stdout } = await promisify(execFile)('getconf', ['CLK_TCK']);
+  const hz = Number(stdout.trim());
+  if (!Number.isInteger(hz) || hz <= 0) throw new Error(`\`getconf CLK_TCK\` printed ${JSON.stringify(stdout)}, not a tick rate`);
+  return hz;
+}
 
 /** Bytes the process (all its threads) caused to be written to storage: `write_bytes` of /proc/PID/io. */
 export async function writeBytes(pid: number): Promise<number> {

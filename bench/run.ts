@@ -1,34 +1,53 @@
-// Entry of `npm run bench -- NAME [--json]`. Progress goes to stderr; stdout
+// Entry of `npm run bench -- NAME [OPTIONS]`. Progress goes to stderr; stdout
 // holds only the result (the table, or with --json one JSON object).
 import { Cleanup } from './cleanup.js';
+import { idleJson, idleTable } from './idle-report.js';
+import { IDLE, runIdleBench } from './idle.js';
 import { storeJson, storeTable } from './store-report.js';
 import { runStoreBench } from './store.js';
 
-const USAGE = `usage: npm run bench -- store [--json]
+/** A day is plenty for an idle window, and keeps the watchdog's timer within setTimeout's range. */
+const MAX_IDLE_SECONDS = 86_400;
 
-  store    Bramble's embedded store against a real etcd (installed from
-           Debian's etcd-server when missing), every write fsynced on both sides
-  --json   print one JSON object on stdout instead of the table
+const USAGE = `usage: npm run bench -- store [--json]
+       npm run bench -- idle [--seconds N] [--json]
+
+  store        Bramble's embedded store against a real etcd (installed from
+               Debian's etcd-server when missing), every write fsynced on both sides
+  idle         CPU, disk writes and memory of an idle \`bramble server\` beside
+               an idle etcd, both measured over the same window
+  --seconds N  idle only: the window, in whole seconds (default ${IDLE.defaultSeconds}, at most ${MAX_IDLE_SECONDS})
+  --json       print one JSON object on stdout instead of the table
 `;
 
-/** Past this the run is broken, not slow: stop it rather than hang a terminal or CI. */
+/** Past this (plus the idle window) the run is broken, not slow: stop it rather than hang a terminal or CI. */
 const WATCHDOG_MS = 20 * 60_000;
 
-interface Args {
-  readonly bench: 'store';
-  readonly json: boolean;
-}
+type Args =
+  | { readonly bench: 'store'; readonly json: boolean }
+  | { readonly bench: 'idle'; readonly json: boolean; readonly seconds: number };
 
 function parseArgs(argv: readonly string[]): Args | { readonly error: string } | 'help' {
-  let bench: 'store' | undefined;
+  let bench: Args['bench'] | undefined;
   let json = false;
-  for (const arg of argv) {
+  let seconds: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
     if (arg === '--json') json = true;
     else if (arg === '-h' || arg === '--help') return 'help';
-    else if (arg === 'store' && bench === undefined) bench = arg;
+    else if (arg === '--seconds') {
+      if (seconds !== undefined) return { error: '--seconds given twice' };
+      const value = argv[++i];
+      seconds = Number(value);
+      if (value === undefined || !/^\d+$/.test(value) || seconds < 1 || seconds > MAX_IDLE_SECONDS) {
+        return { error: `--seconds takes a whole number of seconds from 1 to ${MAX_IDLE_SECONDS}, not ${JSON.stringify(value ?? '')}` };
+      }
+    } else if ((arg === 'store' || arg === 'idle') && bench === undefined) bench = arg;
     else return { error: arg.startsWith('-') ? `unknown option ${arg}` : `unknown benchmark ${JSON.stringify(arg)}` };
   }
   if (bench === undefined) return { error: 'name the benchmark to run' };
+  if (bench === 'idle') return { bench, json, seconds: seconds ?? IDLE.defaultSeconds };
+  if (seconds !== undefined) return { error: '--seconds is an option of the idle benchmark only' };
   return { bench, json };
 }
 
@@ -50,15 +69,21 @@ async function main(): Promise<number> {
     log(why);
     void cleanup.run().finally(() => process.exit(code));
   };
-  process.once('SIGINT', () => abort('interrupted; stopping etcd and removing temporary folders', 130));
-  process.once('SIGTERM', () => abort('terminated; stopping etcd and removing temporary folders', 143));
-  const watchdog = setTimeout(() => abort(`still running after ${WATCHDOG_MS / 60_000} minutes; giving up`, 1), WATCHDOG_MS);
+  process.once('SIGINT', () => abort('interrupted; stopping the servers it started and removing temporary folders', 130));
+  process.once('SIGTERM', () => abort('terminated; stopping the servers it started and removing temporary folders', 143));
+  const watchdogMs = WATCHDOG_MS + (args.bench === 'idle' ? args.seconds * 1000 : 0);
+  const watchdog = setTimeout(() => abort(`still running after ${Math.round(watchdogMs / 60_000)} minutes; giving up`, 1), watchdogMs);
   try {
-    const report = await runStoreBench(cleanup, log);
-    process.stdout.write(args.json ? `${JSON.stringify(storeJson(report))}\n` : `${storeTable(report)}\n`);
+    if (args.bench === 'idle') {
+      const report = await runIdleBench(args.seconds, cleanup, log);
+      process.stdout.write(args.json ? `${JSON.stringify(idleJson(report))}\n` : `${idleTable(report)}\n`);
+    } else {
+      const report = await runStoreBench(cleanup, log);
+      process.stdout.write(args.json ? `${JSON.stringify(storeJson(report))}\n` : `${storeTable(report)}\n`);
+    }
     return 0;
   } catch (err) {
-    // Once aborting, the workload fails only because cleanup pulled the store or etcd from under it.
+    // Once aborting, the run fails only because cleanup pulled a store or server from under it.
     if (!aborting) log(`failed: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   } finally {

@@ -1,18 +1,10 @@
 // How `bench store` shows its figures: a table for people, or one flat JSON
 // object for scripts (field names fixed: CI and docs compare against them).
 import { WORKLOAD, type StoreBenchReport, type StoreFigures } from './store.js';
-
-type Direction = 'higher' | 'lower';
-
-interface Row {
-  readonly label: string;
-  readonly better: Direction;
-  readonly format: (n: number) => string;
-  readonly pick: (f: StoreFigures) => number;
-}
+import { bothJson, comparisonTable, count, mib, round, runInfoJson, runInfoLine, type Row } from './report.js';
 
 const w = WORKLOAD;
-const ROWS: readonly Row[] = [
+const ROWS: readonly Row<StoreFigures>[] = [
   { label: 'write latency p50, 1 writer', better: 'lower', format: ms, pick: (f) => f.writeP50Ms },
   { label: 'write latency p99, 1 writer', better: 'lower', format: ms, pick: (f) => f.writeP99Ms },
   { label: `writes/s, ${w.writers} writers for ${w.throughputMs / 1000} s`, better: 'higher', format: count, pick: (f) => f.writesPerS },
@@ -25,20 +17,11 @@ const ROWS: readonly Row[] = [
 ];
 
 export function storeTable(r: StoreBenchReport): string {
-  const header = ['', 'Bramble', 'etcd', 'Bramble vs etcd'];
-  const body = ROWS.map((row) => {
-    const b = row.pick(r.bramble);
-    const e = row.pick(r.etcd);
-    return [row.label, row.format(b), row.format(e), comparison(b, e, row.better)];
-  });
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => cells[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ').trimEnd();
   return [
     `Bramble store vs etcd ${r.etcdVersion}: ${w.valueBytes} B values, every write fsynced on both sides`,
-    `${r.date.slice(0, 10)}, ${r.cpus} cores, Node ${r.nodeVersion}`,
+    runInfoLine(r),
     '',
-    line(header),
-    ...body.map(line),
+    ...comparisonTable(ROWS, r.bramble, r.etcd),
     '',
     'Bramble is measured in-process through its library API (it is embedded in `bramble server`);',
     'etcd over gRPC on loopback (127.0.0.1) with our own client, as a Kubernetes API server uses it.',
@@ -52,26 +35,22 @@ export function storeTable(r: StoreBenchReport): string {
 }
 
 export function storeJson(r: StoreBenchReport): Record<string, number | string> {
-  const figures = (prefix: string, f: StoreFigures) => ({
-    [`${prefix}writes_per_s`]: round(f.writesPerS, 0),
-    [`${prefix}write_p50_ms`]: round(f.writeP50Ms, 3),
-    [`${prefix}write_p99_ms`]: round(f.writeP99Ms, 3),
-    [`${prefix}watch_p50_ms`]: round(f.watchP50Ms, 3),
-    [`${prefix}watch_p99_ms`]: round(f.watchP99Ms, 3),
-    [`${prefix}list_10k_ms`]: round(f.list10kMs, 3),
-    [`${prefix}bytes_per_update`]: round(f.bytesPerUpdate, 0),
-    [`${prefix}rss_mb`]: round(f.rssMb, 1),
-    [`${prefix}rss_peak_mb`]: round(f.rssPeakMb, 1),
+  const figures = (f: StoreFigures) => ({
+    writes_per_s: round(f.writesPerS, 0),
+    write_p50_ms: round(f.writeP50Ms, 3),
+    write_p99_ms: round(f.writeP99Ms, 3),
+    watch_p50_ms: round(f.watchP50Ms, 3),
+    watch_p99_ms: round(f.watchP99Ms, 3),
+    list_10k_ms: round(f.list10kMs, 3),
+    bytes_per_update: round(f.bytesPerUpdate, 0),
+    rss_mb: round(f.rssMb, 1),
+    rss_peak_mb: round(f.rssPeakMb, 1),
   });
   return {
     benchmark: 'store',
-    date: r.date,
-    cpus: r.cpus,
-    node_version: r.nodeVersion,
-    etcd_version: r.etcdVersion,
+    ...runInfoJson(r),
     value_bytes: w.valueBytes,
-    ...figures('', r.bramble),
-    ...figures('etcd_', r.etcd),
+    ...bothJson(r.bramble, r.etcd, figures),
     ...(diskBytesMissing(r) ? { disk_bytes_note: 'write_bytes read 0 for both stores; disk bytes were not measured on this filesystem' } : {}),
   };
 }
@@ -80,27 +59,6 @@ function diskBytesMissing(r: StoreBenchReport): boolean {
   return r.bramble.bytesPerUpdate === 0 && r.etcd.bytesPerUpdate === 0;
 }
 
-/** "2.1× better" / "1.3× worse" / "same", from Bramble's side. */
-function comparison(bramble: number, etcd: number, better: Direction): string {
-  if (bramble === etcd) return 'same';
-  if (bramble === 0 || etcd === 0) return '';
-  const ratio = better === 'higher' ? bramble / etcd : etcd / bramble;
-  return ratio >= 1 ? `${ratio.toFixed(1)}× better` : `${(1 / ratio).toFixed(1)}× worse`;
-}
-
 function ms(n: number): string {
   return `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;
-}
-
-function count(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function mib(n: number): string {
-  return `${n.toFixed(1)} MiB`;
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }

@@ -3,13 +3,14 @@
 // CPU or disk), each on a fresh data folder, every write fsynced.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdClient } from '../server/store/etcd/client.js';
 import { openLevelStore } from '../server/store/level-store.js';
 import type { Cleanup } from './cleanup.js';
 import { etcdVersion, findOrInstallEtcd, startEtcd } from './etcd-process.js';
 import { memory, sleep, waitForDiskQuiet, writeBytes } from './proc.js';
+import { runInfo, type RunInfo } from './report.js';
 import { median, percentile } from './stats.js';
 import { brambleTarget, etcdTarget, type StoreTarget } from './store-targets.js';
 
@@ -45,11 +46,7 @@ export interface StoreFigures {
   readonly rssPeakMb: number;
 }
 
-export interface StoreBenchReport {
-  readonly date: string;
-  readonly cpus: number;
-  readonly nodeVersion: string;
-  readonly etcdVersion: string;
+export interface StoreBenchReport extends RunInfo {
   readonly bramble: StoreFigures;
   readonly etcd: StoreFigures;
 }
@@ -74,14 +71,7 @@ export async function runStoreBench(cleanup: Cleanup, log: (line: string) => voi
   client.close();
   await etcd.stop();
 
-  return {
-    date: new Date().toISOString(),
-    cpus: cpus().length,
-    nodeVersion: process.version,
-    etcdVersion: version,
-    bramble: brambleFigures,
-    etcd: etcdFigures,
-  };
+  return { ...runInfo(version), bramble: brambleFigures, etcd: etcdFigures };
 }
 
 async function measure(target: StoreTarget, log: (line: string) => void): Promise<StoreFigures> {

@@ -1,8 +1,8 @@
 // `bramble server`, `bramble server backup`, `bramble server restore`.
 import { resolve } from 'node:path';
-import { flagHelp, type FlagSpec, type FlagValues, parseFlags, UsageError } from '../common/flags.js';
+import { flagHelp, type FlagSpec, type FlagValues, integerFlag, parseFlags, UsageError } from '../common/flags.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from '../common/log.js';
-import { adminSocketPath, defaultDataDir, storeDir } from '../common/paths.js';
+import { adminSocketPath, defaultDataDir, defaultKubeconfigPath, storeDir } from '../common/paths.js';
 import { backupFromServer, NoServerError } from '../server/admin/admin-client.js';
 import { runServer } from '../server/run.js';
 import { backupChunks, type BackupSummary, restoreBackup, saveBackup } from '../server/store/backup.js';
@@ -30,6 +30,11 @@ const subcommands: Record<string, { summary: string; flags: FlagSpec[]; run(flag
 
 const serverFlags: FlagSpec[] = [
   ...common,
+  { name: 'bind-address', kind: 'string', placeholder: 'ADDR', help: 'address the API server listens on (default 0.0.0.0)' },
+  { name: 'https-listen-port', kind: 'string', placeholder: 'PORT', help: 'port of the Kubernetes API (default 6443; 0 picks a free one)' },
+  { name: 'write-kubeconfig', kind: 'string', placeholder: 'PATH', help: `where to write the admin kubeconfig (default ${defaultKubeconfigPath()})` },
+  { name: 'write-kubeconfig-mode', kind: 'string', placeholder: 'MODE', help: 'file mode of the kubeconfig, octal (default 0600)' },
+  { name: 'tls-san', kind: 'list', placeholder: 'NAME', help: 'extra host name or IP for the serving certificate (repeatable)' },
   { name: 'disable-agent', kind: 'boolean', help: 'do not run the embedded agent (the agent arrives in a later release)' },
 ];
 
@@ -68,7 +73,19 @@ function required(flags: FlagValues, name: string): string {
 }
 
 async function serve(flags: FlagValues, log: Logger): Promise<number> {
-  const server = await runServer({ dataDir: dataDir(flags), logger: log });
+  const port = integerFlag('https-listen-port', flags['https-listen-port'] as string | undefined, 6443);
+  if (port > 65535) throw new UsageError(`flag --https-listen-port takes a port number (0-65535), not ${port}`);
+  const mode = (flags['write-kubeconfig-mode'] as string | undefined) ?? '0600';
+  if (!/^0?[0-7]{3}$/.test(mode)) throw new UsageError(`flag --write-kubeconfig-mode takes an octal file mode such as 0600, not "${mode}"`);
+  const server = await runServer({
+    dataDir: dataDir(flags),
+    logger: log,
+    bindAddress: (flags['bind-address'] as string | undefined) ?? '0.0.0.0',
+    httpsPort: port,
+    kubeconfigPath: resolve((flags['write-kubeconfig'] as string | undefined) ?? defaultKubeconfigPath()),
+    kubeconfigMode: parseInt(mode, 8),
+    tlsSans: (flags['tls-san'] as string[] | undefined) ?? [],
+  });
   await new Promise<void>((resolveStop) => {
     const stop = (signal: NodeJS.Signals) => {
       log.info('stopping', { signal });

@@ -18,6 +18,14 @@ export function storeDir(dataDir: string): string {
   return join(serverDir(dataDir), 'db');
 }
 
+export function pkiDir(dataDir: string): string {
+  return join(serverDir(dataDir), 'tls');
+}
+
+export function defaultKubeconfigPath(): string {
+  return isRoot() ? '/etc/bramble/bramble.yaml' : join(homedir(), '.bramble', 'bramble.yaml');
+}
+
 /** The admin socket: root-only local control channel of a running server. */
 export function adminSocketPath(dataDir: string): string {
   return join(serverDir(dataDir), 'admin.sock');

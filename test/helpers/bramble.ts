@@ -32,6 +32,11 @@ export function collect(child: ChildProcess): Promise<Result> {
   });
 }
 
+/** Flags for a test server: its own data dir, loopback only, a free port, its kubeconfig inside the data dir. */
+export function serverArgs(dataDir: string): string[] {
+  return ['--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', join(dataDir, 'kubeconfig.yaml')];
+}
+
 export interface ServerProcess {
   readonly child: ChildProcess;
   /** Everything the server wrote to stderr so far. */

@@ -1,0 +1,56 @@
+// A real `bramble server` started as a user starts it: `node <package.json
+// bin> server --data-dir DIR`, from the built dist/, with its default flags.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeExit, spawned, watchChild, type Exit } from './child.js';
+import type { Cleanup } from './cleanup.js';
+import { sleep } from './proc.js';
+
+export interface BrambleProcess {
+  readonly pid: number;
+  /** Resolves once the process has exited, for whatever reason. */
+  readonly exited: Promise<Exit>;
+  /** SIGTERM (then SIGKILL); rejects if that made it exit other than with code 0. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+const READY = 'msg="bramble server ready"';
+const START_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 10_000;
+/** This file runs as dist/bench/bramble-process.js. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Starts the server and waits for its ready line; `cleanup` stops it whatever happens next. */
+export async function startBrambleServer(dataDir: string, cleanup: Cleanup): Promise<BrambleProcess> {
+  const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: { bramble: string } };
+  // Loopback only, a free port, and the kubeconfig inside the bench's own folder: a bench touches nothing else.
+  const args = ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', join(dataDir, 'kubeconfig.yaml')];
+  const child = spawn(process.execPath, [join(REPO_ROOT, pkg.bin.bramble), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const watched = watchChild(child, STOP_GRACE_MS);
+  const proc: BrambleProcess = {
+    pid: child.pid!,
+    exited: watched.exited,
+    stop: async () => {
+      // An exit before stop() was asked for is reported where it was noticed, not again here.
+      const running = watched.exit() === undefined;
+      const exit = await watched.stop();
+      if (running && exit.code !== 0) throw new Error(`bramble server did not stop cleanly (${describeExit(exit)}):\n${watched.stderr()}`);
+    },
+  };
+  // Before any await, so a Ctrl-C from here on finds it registered.
+  cleanup.add(proc.stop);
+  await spawned(child);
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!watched.stderr().includes(READY)) {
+    const exit = watched.exit();
+    if (exit !== undefined) throw new Error(`bramble server exited while starting (${describeExit(exit)}):\n${watched.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`bramble server not ready within ${START_TIMEOUT_MS / 1000} s:\n${watched.stderr()}`);
+    await sleep(100);
+  }
+  return proc;
+}

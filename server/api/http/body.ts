@@ -1,0 +1,52 @@
+// Request bodies: read with a size limit (as the apiserver's 3 MiB), then
+// decoded by Content-Type. Anything malformed is a 4xx before any change.
+import type { IncomingMessage } from 'node:http';
+import { parseAllDocuments } from 'yaml';
+import { errors } from '../status.js';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw errors.tooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw errors.tooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The media type without parameters, lower-cased: "application/json". */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+}
+
+/** A JSON or YAML document as a plain value. */
+export function decodeDocument(body: Buffer, contentType: string | undefined): unknown {
+  const type = mediaType(contentType);
+  const text = body.toString('utf8');
+  if (type === 'application/json' || type.endsWith('+json')) {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    }
+  }
+  if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
+    const docs = parseAllDocuments(text, { schema: 'core' });
+    if (!Array.isArray(docs) || docs.length !== 1) throw errors.badRequest('the request body must hold exactly one YAML document');
+    const doc = docs[0]!;
+    if (doc.errors.length > 0) throw errors.badRequest(`error converting YAML to JSON: ${doc.errors[0]!.message}`);
+    return doc.toJS();
+  }
+  throw errors.unsupportedMediaType(type);
+}

@@ -1,0 +1,364 @@
+// Resource requests (/api/v1/…, /apis/g/v/…): query parameters and bodies in,
+// registry calls, JSON or Table out, watches streamed as JSON lines.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../../common/log.js';
+import type { Catalogue } from '../catalogue.js';
+import { apiVersionOf, type KubeObject } from '../objects.js';
+import { unknownFields } from '../openapi/field-validation.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, supportsStrategicMerge } from '../patch/index.js';
+import type { Registry, Selectors } from '../registry/registry.js';
+import type { ResourceRequest } from '../request-info.js';
+import type { ResourceType } from '../resources.js';
+import { checkFieldSelector, parseFieldSelector, parseLabelSelector, SelectorError } from '../selectors.js';
+import { ApiError, errors } from '../status.js';
+import { type IncludeObject, toTable } from '../table/table.js';
+import { decodeDocument, mediaType, readBody } from './body.js';
+import { type ResponseForm, responseForm } from './negotiate.js';
+import { sendJson } from './respond.js';
+import { toScale, writeScale } from './scale.js';
+
+/** Subresources that need a node agent; until agents exist they answer with a clear Status. */
+const AGENT_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
+const DEFAULT_WATCH_TIMEOUT_S = 1800;
+
+export interface ResourceContext {
+  readonly registry: Registry;
+  readonly catalogue: Catalogue;
+  readonly log: Logger;
+}
+
+export async function handleResource(
+  ctx: ResourceContext,
+  info: ResourceRequest,
+  query: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const type = ctx.catalogue.get(info.group, info.version, info.resource);
+  if (type === undefined) throw errors.notFoundPath();
+  const namespace = type.namespaced ? info.namespace : undefined;
+  if (!type.namespaced && info.namespace !== undefined) throw errors.notFoundPath();
+  if (type.namespaced && namespace === undefined && info.name !== undefined) throw errors.notFoundPath();
+  const form = responseForm(req.headers.accept);
+  if (form === undefined) throw errors.notAcceptable(req.headers.accept ?? '');
+  const dryRun = query.getAll('dryRun').includes('All');
+
+  if (info.subresource !== undefined) {
+    if (AGENT_SUBRESOURCES.has(info.subresource) && type.subresources.some((s) => s.name === info.subresource)) {
+      throw errors.badRequest(
+        `${type.plural}/${info.subresource} needs a node agent to serve it, and node agents arrive in a later Bramble release`,
+      );
+    }
+    if (!['status', 'scale'].includes(info.subresource) || !type.subresources.some((s) => s.name === info.subresource)) {
+      throw errors.notFoundPath();
+    }
+    if (info.subresource === 'scale') return scale(ctx, type, namespace, info, req, res, dryRun);
+  }
+  const subresource = info.subresource === undefined ? {} : { subresource: info.subresource };
+
+  switch (info.verb) {
+    case 'get': {
+      const obj = await ctx.registry.get(type, namespace, info.name!);
+      return respondObjects(res, 200, type, form, query, [obj], obj);
+    }
+    case 'list': {
+      const list = await ctx.registry.list(type, namespace, {
+        ...selectors(type, query),
+        ...optional('limit', nonNegativeInt(query.get('limit'), 'limit')),
+        ...optional('continue', query.get('continue') ?? undefined),
+        ...optional('resourceVersion', query.get('resourceVersion') ?? undefined),
+        ...optional('resourceVersionMatch', query.get('resourceVersionMatch') ?? undefined),
+      });
+      if (form.kind === 'table') return respondObjects(res, 200, type, form, query, list.items, undefined, list.metadata);
+      return sendJson(res, 200, list);
+    }
+    case 'watch':
+      return streamWatch(ctx, type, namespace, info, query, form, req, res);
+    case 'create': {
+      if (info.name !== undefined) throw errors.methodNotAllowed('POST');
+      const { obj, warnings } = await readObject(req, type, query);
+      const created = await ctx.registry.create(type, namespace, obj, { dryRun });
+      return sendJson(res, 201, created, warnings);
+    }
+    case 'update': {
+      const { obj, warnings } = await readObject(req, type, query);
+      const updated = await ctx.registry.update(type, namespace, info.name!, obj, { dryRun, ...subresource });
+      return sendJson(res, 200, updated, warnings);
+    }
+    case 'patch':
+      return patch(ctx, type, namespace, info.name!, query, req, res, { dryRun, ...subresource });
+    case 'delete': {
+      const options = await deleteOptions(req, query);
+      const { object, pending } = await ctx.registry.delete(type, namespace, info.name!, { ...options, dryRun });
+      // Upstream answers with the object for pods and for deletions still held by finalizers, else a Status.
+      if (pending || type.plural === 'pods') return sendJson(res, pending ? 202 : 200, object);
+      return sendJson(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name: info.name, ...(type.group === '' ? {} : { group: type.group }), kind: type.plural, uid: object.metadata.uid },
+      });
+    }
+    case 'deletecollection': {
+      const options = await deleteOptions(req, query);
+      const deleted = await ctx.registry.deleteCollection(type, namespace, selectors(type, query), { ...options, dryRun });
+      return sendJson(res, 200, deleted);
+    }
+  }
+}
+
+async function scale(
+  ctx: ResourceContext,
+  type: ResourceType,
+  namespace: string | undefined,
+  info: ResourceRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+  dryRun: boolean,
+): Promise<void> {
+  const name = info.name!;
+  switch (info.verb) {
+    case 'get':
+      return sendJson(res, 200, toScale(await ctx.registry.get(type, namespace, name)));
+    case 'update':
+      return sendJson(res, 200, await writeScale(ctx.registry, type, namespace, name, { kind: 'replace', scale: decodeDocument(await readBody(req), req.headers['content-type']) }, dryRun));
+    case 'patch': {
+      const contentType = mediaType(req.headers['content-type']);
+      if (contentType !== 'application/merge-patch+json' && contentType !== 'application/json-patch+json' && contentType !== 'application/strategic-merge-patch+json') {
+        throw errors.unsupportedMediaType(contentType);
+      }
+      // A Scale has no lists, so a strategic merge patch of it is a merge patch.
+      const patchDoc = decodeDocument(await readBody(req), 'application/json');
+      return sendJson(res, 200, await writeScale(ctx.registry, type, namespace, name, { kind: 'patch', contentType, patch: patchDoc }, dryRun));
+    }
+    default:
+      throw errors.methodNotAllowed(req.method ?? '');
+  }
+}
+
+async function patch(
+  ctx: ResourceContext,
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+  query: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: { dryRun: boolean; subresource?: string },
+): Promise<void> {
+  const contentType = mediaType(req.headers['content-type']);
+  const body = await readBody(req);
+  const patchDoc = decodeDocument(body, contentType === 'application/apply-patch+yaml' ? 'application/yaml' : 'application/json');
+  let apply: (current: KubeObject) => unknown;
+  switch (contentType) {
+    case 'application/json-patch+json':
+      apply = (current) => applyJsonPatch(current, patchDoc);
+      break;
+    case 'application/merge-patch+json':
+      apply = (current) => applyMergePatch(current, patchDoc);
+      break;
+    case 'application/strategic-merge-patch+json':
+      if (!supportsStrategicMerge(type)) throw errors.unsupportedMediaType(contentType);
+      apply = (current) => applyStrategicMergePatch(current, patchDoc, type);
+      break;
+    case 'application/apply-patch+yaml':
+      // Server-side apply, as apply-as-merge: creates the object when it is missing.
+      apply = (current) => applyMergePatch(current, patchDoc);
+      try {
+        await ctx.registry.get(type, namespace, name);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 404) {
+          const obj = checkedObject(patchDoc, type);
+          const warnings = fieldValidation(type, obj, query);
+          obj.metadata.name ??= name;
+          return sendJson(res, 201, await ctx.registry.create(type, namespace, obj, opts), warnings);
+        }
+        throw err;
+      }
+      break;
+    default:
+      throw errors.unsupportedMediaType(contentType);
+  }
+  let warnings: string[] = [];
+  const patched = await ctx.registry.patch(
+    type,
+    namespace,
+    name,
+    (current) => {
+      let result: unknown;
+      try {
+        result = apply(current);
+      } catch (err) {
+        if (err instanceof PatchError) throw new ApiError(422, 'Invalid', err.message);
+        throw err;
+      }
+      const obj = checkedObject(result, type);
+      warnings = fieldValidation(type, obj, query);
+      return obj;
+    },
+    opts,
+  );
+  return sendJson(res, 200, patched, warnings);
+}
+
+async function streamWatch(
+  ctx: ResourceContext,
+  type: ResourceType,
+  namespace: string | undefined,
+  info: ResourceRequest,
+  query: URLSearchParams,
+  form: ResponseForm,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (query.get('sendInitialEvents') === 'true') {
+    // Ignoring it would make client-go's reflector retry forever; refusing makes it fall back to list+watch.
+    throw errors.invalid(type, '', [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents is not supported', field: 'sendInitialEvents' }]);
+  }
+  // A watch of one object is a watch of its list, narrowed to its name (names hold no commas).
+  const sel = selectors(type, query, info.name === undefined ? undefined : `metadata.name=${info.name}`);
+  // 0 or absent: the server's own limit.
+  const timeout = nonNegativeInt(query.get('timeoutSeconds'), 'timeoutSeconds') || DEFAULT_WATCH_TIMEOUT_S;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeout * 1000);
+  req.socket.once('close', () => abort.abort());
+  const includeObject = includeObjectOf(query);
+  let first = true;
+  try {
+    const events = ctx.registry.watch(type, namespace, {
+      ...sel,
+      ...optional('resourceVersion', query.get('resourceVersion') ?? undefined),
+      allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+      signal: abort.signal,
+    });
+    for await (const event of events) {
+      if (first) {
+        res.writeHead(200, { 'content-type': contentTypeOf(form), 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+      }
+      let object = event.object;
+      if (form.kind === 'table' && (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')) {
+        const table = toTable(type.group, type.kind, [object as KubeObject], { includeObject, now: new Date(), listMeta: {} });
+        object = first ? table : { ...table, columnDefinitions: [] };
+      }
+      first = false;
+      if (!res.write(`${JSON.stringify({ type: event.type, object })}\n`)) await new Promise((r) => res.once('drain', r));
+    }
+  } catch (err) {
+    if (!first) {
+      const status = err instanceof ApiError ? err : errors.internal((err as Error).message);
+      res.write(`${JSON.stringify({ type: 'ERROR', object: status.toStatus() })}\n`);
+    } else if (!abort.signal.aborted) {
+      clearTimeout(timer);
+      throw err;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  if (first) res.writeHead(200, { 'content-type': contentTypeOf(form), 'cache-control': 'no-cache, private' });
+  res.end();
+}
+
+function respondObjects(
+  res: ServerResponse,
+  status: number,
+  type: ResourceType,
+  form: ResponseForm,
+  query: URLSearchParams,
+  objects: readonly KubeObject[],
+  single: KubeObject | undefined,
+  listMeta?: { resourceVersion?: string; continue?: string; remainingItemCount?: number },
+): void {
+  if (form.kind === 'json') return sendJson(res, status, single ?? objects);
+  const withType = objects.map((o) => ({ ...o, apiVersion: apiVersionOf(type.group, type.version), kind: type.kind }));
+  const table = toTable(type.group, type.kind, withType, { includeObject: includeObjectOf(query), now: new Date(), listMeta: listMeta ?? {} });
+  return sendJson(res, status, { ...table, apiVersion: `meta.k8s.io/${form.version}` }, [], contentTypeOf(form));
+}
+
+function contentTypeOf(form: ResponseForm): string {
+  return form.kind === 'table' ? `application/json;as=Table;v=${form.version};g=meta.k8s.io` : 'application/json';
+}
+
+function includeObjectOf(query: URLSearchParams): IncludeObject {
+  const v = query.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
+/** Reads a create/update body: a single object of this type, checked against fieldValidation. */
+async function readObject(req: IncomingMessage, type: ResourceType, query: URLSearchParams): Promise<{ obj: KubeObject; warnings: string[] }> {
+  const obj = checkedObject(decodeDocument(await readBody(req), req.headers['content-type']), type);
+  return { obj, warnings: fieldValidation(type, obj, query) };
+}
+
+function checkedObject(value: unknown, type: ResourceType): KubeObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw errors.badRequest('the request body must be a JSON or YAML object');
+  const obj = value as Partial<KubeObject>;
+  const expected = apiVersionOf(type.group, type.version);
+  if (obj.kind === undefined || obj.kind === '') throw errors.badRequest(`Object 'Kind' is missing in the request body`);
+  if (obj.apiVersion === undefined || obj.apiVersion === '') throw errors.badRequest(`Object 'apiVersion' is missing in the request body`);
+  if (obj.apiVersion !== expected) {
+    throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`);
+  }
+  if (obj.kind !== type.kind) throw errors.badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${type.kind})`);
+  if (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata)) {
+    if (obj.metadata !== undefined) throw errors.badRequest('metadata must be an object');
+    obj.metadata = {};
+  }
+  return obj as KubeObject;
+}
+
+/** Strict → 400 for unknown fields; Warn (the default) → Warning headers; Ignore → nothing. */
+function fieldValidation(type: ResourceType, obj: KubeObject, query: URLSearchParams): string[] {
+  const mode = query.get('fieldValidation') ?? 'Warn';
+  if (mode !== 'Strict' && mode !== 'Warn' && mode !== 'Ignore') {
+    throw errors.badRequest(`fieldValidation parameter unsupported: ${mode}`);
+  }
+  if (mode === 'Ignore') return [];
+  const unknown = unknownFields(type.group, type.version, type.kind, obj);
+  if (unknown.length === 0) return [];
+  if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  return unknown.map((f) => `unknown field "${f}"`);
+}
+
+function selectors(type: ResourceType, query: URLSearchParams, extraField?: string): Selectors {
+  try {
+    const label = query.get('labelSelector');
+    const field = [query.get('fieldSelector'), extraField].filter((f) => f).join(',');
+    const fieldSelector = field ? parseFieldSelector(field) : undefined;
+    if (fieldSelector !== undefined) checkFieldSelector(fieldSelector, type.group, type.kind);
+    return {
+      ...(label ? { labelSelector: parseLabelSelector(label) } : {}),
+      ...(fieldSelector !== undefined ? { fieldSelector } : {}),
+    };
+  } catch (err) {
+    if (err instanceof SelectorError) throw errors.badRequest(err.message);
+    throw err;
+  }
+}
+
+async function deleteOptions(req: IncomingMessage, query: URLSearchParams) {
+  const body = await readBody(req);
+  const fromBody = body.length === 0 ? {} : (decodeDocument(body, req.headers['content-type']) as Record<string, unknown>);
+  if (typeof fromBody !== 'object' || fromBody === null || Array.isArray(fromBody)) throw errors.badRequest('DeleteOptions must be an object');
+  const policy = query.get('propagationPolicy') ?? (fromBody['propagationPolicy'] as string | undefined);
+  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+    throw errors.badRequest(`propagationPolicy must be Orphan, Background or Foreground, not ${JSON.stringify(policy)}`);
+  }
+  const grace = nonNegativeInt(query.get('gracePeriodSeconds'), 'gracePeriodSeconds') ?? (fromBody['gracePeriodSeconds'] as number | undefined);
+  const pre = fromBody['preconditions'] as { uid?: string; resourceVersion?: string } | undefined;
+  return {
+    ...optional('propagationPolicy', policy),
+    ...optional('gracePeriodSeconds', grace),
+    ...optional('preconditions', pre),
+  };
+}
+
+function nonNegativeInt(value: string | null, name: string): number | undefined {
+  if (value === null || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw errors.badRequest(`${name} must be a non-negative integer, not ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

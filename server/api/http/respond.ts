@@ -1,0 +1,24 @@
+// Writing responses: JSON bodies, Warning headers (kubectl prints them), and
+// errors as Status objects.
+import type { ServerResponse } from 'node:http';
+import type { HttpAnswer } from '../http-answer.js';
+import { ApiError, errors } from '../status.js';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, warnings: readonly string[] = [], contentType = 'application/json'): void {
+  const payload = JSON.stringify(body);
+  const headers: Record<string, string | string[]> = { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) };
+  if (warnings.length > 0) headers['warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  res.writeHead(status, headers).end(payload);
+}
+
+export function sendAnswer(res: ServerResponse, answer: HttpAnswer): void {
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) }).end(answer.body);
+}
+
+/** Any error as a Status; unexpected ones are 500s whose detail stays in the log. */
+export function sendError(res: ServerResponse, err: unknown): ApiError {
+  const apiError = err instanceof ApiError ? err : errors.internal('the server hit an unexpected error; see its log');
+  if (!res.headersSent) sendJson(res, apiError.code, apiError.toStatus());
+  else res.destroy();
+  return apiError;
+}

@@ -1,0 +1,54 @@
+// Name rules of Kubernetes objects (apimachinery validation): most kinds use
+// DNS-1123 subdomains; namespaces and services DNS-1123 labels; RBAC objects
+// any path segment.
+import type { StatusCause } from '../status.js';
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export type NameRule = 'subdomain' | 'label' | 'path-segment';
+
+const LABEL_KINDS = new Set(['/namespaces', '/services']);
+const PATH_SEGMENT_GROUPS = new Set(['rbac.authorization.k8s.io']);
+
+export function nameRuleOf(group: string, plural: string): NameRule {
+  if (LABEL_KINDS.has(`${group}/${plural}`)) return 'label';
+  if (PATH_SEGMENT_GROUPS.has(group)) return 'path-segment';
+  return 'subdomain';
+}
+
+/** Causes for an invalid metadata.name (or namespace), as upstream words them. */
+export function checkName(name: string, rule: NameRule, field = 'metadata.name'): StatusCause[] {
+  const bad = (message: string): StatusCause[] => [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(name)}: ${message}`, field }];
+  if (rule === 'path-segment') {
+    if (name === '.' || name === '..') return bad('may not be \'.\' or \'..\'');
+    if (name.includes('/') || name.includes('%')) return bad("may not contain '/' or '%'");
+    return [];
+  }
+  if (rule === 'label') {
+    if (name.length > 63) return bad('must be no more than 63 characters');
+    if (!DNS1123_LABEL.test(name)) {
+      return bad(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+      );
+    }
+    return [];
+  }
+  if (name.length > 253) return bad('must be no more than 253 characters');
+  if (!DNS1123_SUBDOMAIN.test(name)) {
+    return bad(
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    );
+  }
+  return [];
+}
+
+const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** generateName + 5 random characters, as upstream (no vowels, so no words). */
+export function generatedName(prefix: string): string {
+  const base = prefix.length > 58 ? prefix.slice(0, 58) : prefix;
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += SUFFIX_ALPHABET[Math.floor(Math.random() * SUFFIX_ALPHABET.length)];
+  return base + suffix;
+}

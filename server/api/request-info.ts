@@ -1,0 +1,79 @@
+// What a request asks for, read from its method and path the way the
+// apiserver's RequestInfoFactory reads them:
+//   /api/v1/namespaces/{ns}/{resource}[/{name}[/{subresource}]]
+//   /apis/{group}/{version}/{resource}[/{name}[/{subresource}]]
+// Namespaces themselves are /api/v1/namespaces/{name}[/{subresource}].
+
+export type ApiVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+export interface ResourceRequest {
+  readonly kind: 'resource';
+  readonly verb: ApiVerb;
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly subresource?: string;
+}
+
+export interface OtherRequest {
+  readonly kind: 'other';
+}
+
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+export function requestInfo(method: string, path: string, query: URLSearchParams): ResourceRequest | OtherRequest {
+  const parts = path.split('/').filter((p) => p !== '');
+  let group: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 3) {
+    group = '';
+    rest = parts.slice(1);
+  } else if (parts[0] === 'apis' && parts.length >= 4) {
+    group = parts[1]!;
+    rest = parts.slice(2);
+  } else {
+    return { kind: 'other' };
+  }
+  const [version, ...segments] = rest as [string, ...string[]];
+  let namespace: string | undefined;
+  // "namespaces/{ns}/{resource}…" scopes a request, unless it is the namespace itself (or its status/finalize).
+  if (segments[0] === 'namespaces' && segments.length >= 3 && !NAMESPACE_SUBRESOURCES.has(segments[2]!)) {
+    namespace = segments[1];
+    segments.splice(0, 2);
+  }
+  const [resource, name, subresource, ...extra] = segments;
+  if (resource === undefined || extra.length > 0) return { kind: 'other' };
+  const verb = verbOf(method, name !== undefined, query);
+  if (verb === undefined) return { kind: 'other' };
+  return {
+    kind: 'resource',
+    verb,
+    group,
+    version,
+    resource,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(name === undefined ? {} : { name }),
+    ...(subresource === undefined ? {} : { subresource }),
+  };
+}
+
+function verbOf(method: string, named: boolean, query: URLSearchParams): ApiVerb | undefined {
+  const watching = ['true', '1'].includes(query.get('watch') ?? '');
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return named ? (watching ? 'watch' : 'get') : watching ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return named ? 'delete' : 'deletecollection';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,88 @@
+// API errors as Kubernetes Status objects, with the reasons and the exact
+// messages kubectl users know ("pods \"x\" not found").
+
+export interface StatusCause {
+  readonly reason?: string;
+  readonly message: string;
+  readonly field?: string;
+}
+
+export interface StatusDetails {
+  readonly name?: string;
+  readonly group?: string;
+  readonly kind?: string;
+  readonly uid?: string;
+  readonly causes?: readonly StatusCause[];
+  readonly retryAfterSeconds?: number;
+}
+
+export interface Status {
+  readonly kind: 'Status';
+  readonly apiVersion: 'v1';
+  readonly metadata: Record<string, never>;
+  readonly status: 'Failure' | 'Success';
+  readonly message: string;
+  readonly reason: string;
+  readonly details?: StatusDetails;
+  readonly code: number;
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: StatusDetails,
+  ) {
+    super(message);
+  }
+
+  toStatus(): Status {
+    const base = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason } as const;
+    return this.details === undefined ? { ...base, code: this.code } : { ...base, details: this.details, code: this.code };
+  }
+}
+
+/** What error messages call a resource: "pods", or "deployments.apps" for a named group. */
+export interface ResourceName {
+  readonly group: string;
+  readonly plural: string;
+  readonly kind: string;
+}
+
+const qualified = (r: ResourceName) => (r.group === '' ? r.plural : `${r.plural}.${r.group}`);
+const detailsOf = (r: ResourceName, name: string): StatusDetails =>
+  r.group === '' ? { name, kind: r.plural } : { name, group: r.group, kind: r.plural };
+
+export const errors = {
+  notFound: (r: ResourceName, name: string) => new ApiError(404, 'NotFound', `${qualified(r)} "${name}" not found`, detailsOf(r, name)),
+  alreadyExists: (r: ResourceName, name: string) =>
+    new ApiError(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, detailsOf(r, name)),
+  conflict: (r: ResourceName, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again') =>
+    new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, detailsOf(r, name)),
+  invalid: (r: ResourceName, name: string, causes: readonly StatusCause[]) =>
+    new ApiError(
+      422,
+      'Invalid',
+      `${r.kind} "${name}" is invalid: ${causes.map((c) => (c.field === undefined ? c.message : `${c.field}: ${c.message}`)).join(', ')}`,
+      { name, group: r.group, kind: r.kind, causes },
+    ),
+  badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
+  unauthorized: () => new ApiError(401, 'Unauthorized', 'Unauthorized'),
+  forbidden: (user: string, verb: string, r: { group: string; plural: string; subresource?: string }, namespace?: string) =>
+    new ApiError(
+      403,
+      'Forbidden',
+      `${r.group === '' ? r.plural : `${r.plural}.${r.group}`}${r.subresource ? `/${r.subresource}` : ''} is forbidden: User "${user}" cannot ${verb} resource "${r.plural}${r.subresource ? `/${r.subresource}` : ''}" in API group "${r.group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`,
+      { kind: r.plural, ...(r.group === '' ? {} : { group: r.group }) },
+    ),
+  notFoundPath: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}),
+  methodNotAllowed: (method: string) => new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`, {}),
+  notAcceptable: (accept: string) => new ApiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml (not ${accept})`),
+  expired: (message: string) => new ApiError(410, 'Expired', message),
+  tooLarge: (limit: number) => new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than ${limit} bytes`),
+  unsupportedMediaType: (type: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (not ${JSON.stringify(type)})`),
+  internal: (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),
+  serviceUnavailable: (message: string) => new ApiError(503, 'ServiceUnavailable', message),
+} as const;
