@@ -82,7 +82,7 @@ export const errors = {
   notAcceptable: (accept: string) => new ApiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml (not ${accept})`),
   expired: (message: string) => new ApiError(410, 'Expired', message),
   tooLarge: (limit: number) => new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than ${limit} bytes`),
-  unsupportedMediaType: (type: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (not ${JSON.stringify(type)})`),
+  unsupportedMediaType: (type: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (not ${JSON.stringify(type)})`),
   internal: (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),
   serviceUnavailable: (message: string) => new ApiError(503, 'ServiceUnavailable', message),
 } as const;

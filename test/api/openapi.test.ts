@@ -147,6 +147,7 @@ const MERGE_KEYS: readonly [schema: string, field: string, key: string | undefin
   ['io.k8s.api.batch.v1.JobStatus', 'conditions', 'type', 'merge'],
   ['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta', 'ownerReferences', 'uid', 'merge'],
   ['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta', 'finalizers', undefined, 'merge'],
+  ['io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps', 'x-kubernetes-validations', 'rule', 'merge'],
 ];
 
 test('strategic merge metadata on the lists kubectl merges by key', () => {
@@ -163,6 +164,19 @@ test('strategic merge metadata on the lists kubectl merges by key', () => {
   // Lists without a merge key are replaced, as upstream: no metadata.
   assert.equal(property('io.k8s.api.core.v1.Container', 'args')['x-kubernetes-patch-strategy'], undefined);
   assert.equal(property('io.k8s.api.core.v1.PodSpec', 'tolerations')['x-kubernetes-patch-merge-key'], undefined);
+});
+
+test('the Kubernetes extensions of a CRD schema, which kubernetes-types leaves out, are declared', () => {
+  const schema = {
+    type: 'object',
+    'x-kubernetes-validations': [{ rule: 'self.a == 1', message: 'm' }],
+    properties: {
+      a: { type: 'integer', 'x-kubernetes-int-or-string': true },
+      l: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['k'], items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, 'x-kubernetes-embedded-resource': true, 'x-kubernetes-map-type': 'atomic' } },
+    },
+  };
+  const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x' }, spec: { versions: [{ name: 'v1', schema: { openAPIV3Schema: schema } }] } };
+  assert.deepEqual(unknownFields('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', crd), []);
 });
 
 test('every condition list merges by type, except where upstream has no patch metadata either', () => {

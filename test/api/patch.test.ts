@@ -192,12 +192,22 @@ describe('JSON merge patch (RFC 7386 appendix A)', () => {
   });
 });
 
-describe('strategic merge patch: the merge-key table', () => {
+describe('strategic merge patch: metadata from the OpenAPI schemas', () => {
+  /** The patch metadata at a path of field names (a map's keys are any names). */
+  const at = (kind: { group: string; version: string; kind: string }, path: string) => {
+    let node = strategicSchema(kind);
+    for (const name of path.split('.')) node = node?.fields.get(name) ?? node?.values;
+    return node?.meta;
+  };
+
   test('built-in kinds are supported, custom resources are not', () => {
     assert.ok(supportsStrategicMerge(POD));
     assert.ok(supportsStrategicMerge(DEPLOYMENT));
     assert.ok(supportsStrategicMerge({ group: '', version: 'v1', kind: 'ConfigMap' }));
+    assert.ok(supportsStrategicMerge({ group: 'resource.k8s.io', version: 'v1alpha2', kind: 'ResourceClaim' }));
     assert.ok(!supportsStrategicMerge({ group: 'example.com', version: 'v1', kind: 'Widget' }));
+    // A version the generated schemas do not have is not built in.
+    assert.ok(!supportsStrategicMerge({ group: 'apps', version: 'v1beta1', kind: 'Deployment' }));
     assert.throws(() => applyStrategicMergePatch({}, {}, { group: 'example.com', version: 'v1', kind: 'Widget' }), {
       name: 'PatchError',
       message: 'strategic merge patch format is not supported for Widget',
@@ -205,11 +215,6 @@ describe('strategic merge patch: the merge-key table', () => {
   });
 
   test('fields carry upstream strategies and merge keys, in every pod template', () => {
-    const at = (kind: { group: string; version: string; kind: string }, path: string) => {
-      let node = strategicSchema(kind);
-      for (const name of path.split('.')) node = node?.fields.get(name);
-      return node?.meta;
-    };
     const cronJob = { group: 'batch', version: 'v1', kind: 'CronJob' };
     assert.deepEqual(at(cronJob, 'spec.jobTemplate.spec.template.spec.containers'), { strategy: 'merge', mergeKey: 'name' });
     assert.deepEqual(at(cronJob, 'spec.jobTemplate.spec.template.spec.initContainers.env'), { strategy: 'merge', mergeKey: 'name' });
@@ -233,6 +238,40 @@ describe('strategic merge patch: the merge-key table', () => {
     assert.deepEqual(at({ group: '', version: 'v1', kind: 'Secret' }, 'metadata.finalizers'), { strategy: 'merge' });
     assert.equal(at(POD, 'spec.tolerations'), undefined);
     assert.equal(at(POD, 'spec.containers.args'), undefined);
+  });
+
+  test('every field upstream tags, wherever its type is used', () => {
+    assert.deepEqual(at(POD, 'spec.schedulingGates'), { strategy: 'merge', mergeKey: 'name' });
+    assert.deepEqual(at(DEPLOYMENT, 'spec.template.spec.resourceClaims'), { strategy: 'merge,retainKeys', mergeKey: 'name' });
+    assert.deepEqual(at(POD, 'status.containerStatuses.volumeMounts'), { strategy: 'merge', mergeKey: 'mountPath' });
+    assert.deepEqual(at(POD, 'status.resourceClaimStatuses'), { strategy: 'merge,retainKeys', mergeKey: 'name' });
+    assert.deepEqual(at({ group: '', version: 'v1', kind: 'ServiceAccount' }, 'secrets'), { strategy: 'merge', mergeKey: 'name' });
+    assert.deepEqual(at(NODE, 'spec.podCIDRs'), { strategy: 'merge' });
+    assert.deepEqual(at({ group: 'policy', version: 'v1', kind: 'PodDisruptionBudget' }, 'spec.selector'), { strategy: 'replace' });
+    assert.deepEqual(at({ group: 'apps', version: 'v1', kind: 'StatefulSet' }, 'spec.volumeClaimTemplates.metadata.finalizers'), { strategy: 'merge' });
+    assert.deepEqual(at({ group: 'resource.k8s.io', version: 'v1alpha2', kind: 'ResourceClaim' }, 'status.reservedFor'), { strategy: 'merge', mergeKey: 'uid' });
+    // Through lists, maps (additionalProperties) and the recursive JSONSchemaProps.
+    const crd = { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition' };
+    assert.deepEqual(at(crd, 'spec.versions.schema.openAPIV3Schema.properties.spec.properties.replicas.x-kubernetes-validations'), {
+      strategy: 'merge',
+      mergeKey: 'rule',
+    });
+    assert.equal(at(crd, 'spec.versions.schema.openAPIV3Schema.properties.spec.required'), undefined);
+  });
+
+  test('status conditions merge by type only where upstream tags them', () => {
+    for (const [group, kind] of [['', 'Namespace'], ['', 'PersistentVolumeClaim'], ['apps', 'StatefulSet'], ['flowcontrol.apiserver.k8s.io', 'FlowSchema']] as const) {
+      assert.deepEqual(at({ group, version: 'v1', kind }, 'status.conditions'), { strategy: 'merge', mergeKey: 'type' }, kind);
+    }
+    assert.deepEqual(at({ group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler' }, 'status.conditions'), { strategy: 'merge', mergeKey: 'type' });
+    assert.deepEqual(at({ group: '', version: 'v1', kind: 'ComponentStatus' }, 'conditions'), { strategy: 'merge', mergeKey: 'type' });
+    for (const [group, kind] of [
+      ['certificates.k8s.io', 'CertificateSigningRequest'],
+      ['apiextensions.k8s.io', 'CustomResourceDefinition'],
+      ['admissionregistration.k8s.io', 'ValidatingAdmissionPolicy'],
+    ] as const) {
+      assert.equal(at({ group, version: 'v1', kind }, 'status.conditions'), undefined, kind);
+    }
   });
 });
 
@@ -453,6 +492,12 @@ describe('strategic merge patch: directives', () => {
         addresses: [{ type: 'Hostname', address: 'n1' }, { type: 'InternalIP', address: '10.0.0.1' }],
       },
     });
+  });
+
+  test('condition lists upstream does not tag are replaced (CertificateSigningRequest)', () => {
+    const csr = { spec: { signerName: 'example.com/x' }, status: { conditions: [{ type: 'Approved', status: 'True' }] } };
+    const out = smp(csr, { status: { conditions: [{ type: 'Failed', status: 'True' }] } }, { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest' });
+    assert.deepEqual(out, { spec: { signerName: 'example.com/x' }, status: { conditions: [{ type: 'Failed', status: 'True' }] } });
   });
 
   test('the input objects are never changed, and results share nothing with them', () => {

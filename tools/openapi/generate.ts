@@ -45,6 +45,23 @@ const FLOATS: ReadonlySet<string> = new Set([
   'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps.multipleOf',
 ]);
 
+/**
+ * Fields upstream has that the kubernetes-types declarations leave out (its
+ * generator drops every property named x-…): the Kubernetes extensions of a
+ * CRD's schema, as apiextensions-apiserver's types_jsonschema.go declares them.
+ */
+const MISSING_FIELDS: Readonly<Record<string, Readonly<Record<string, Schema>>>> = {
+  'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps': {
+    'x-kubernetes-embedded-resource': { type: 'boolean' },
+    'x-kubernetes-int-or-string': { type: 'boolean' },
+    'x-kubernetes-list-map-keys': { type: 'array', items: { type: 'string' } },
+    'x-kubernetes-list-type': { type: 'string' },
+    'x-kubernetes-map-type': { type: 'string' },
+    'x-kubernetes-preserve-unknown-fields': { type: 'boolean' },
+    'x-kubernetes-validations': { type: 'array', items: ref('io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule') },
+  },
+};
+
 function declarationFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? declarationFiles(join(dir, e.name)) : e.name.endsWith('.d.ts') ? [join(dir, e.name)] : [],
@@ -101,6 +118,10 @@ class Generator {
         ...patchExtensions(patches[field]),
       };
       if (member.questionToken === undefined) required.push(field);
+    }
+    for (const [field, type] of Object.entries(MISSING_FIELDS[name] ?? {})) {
+      if (field in properties) throw new Error(`kubernetes-types now declares ${name}.${field}: drop it from MISSING_FIELDS`);
+      properties[field] = { ...type, ...patchExtensions(patches[field]) };
     }
     for (const field of Object.keys(patches)) {
       if (!(field in properties)) throw new Error(`patch-metadata.ts names ${name}.${field}, which does not exist`);

@@ -5,9 +5,12 @@
 // patches from these extensions, so every field upstream marks must be here:
 // a list served without its merge key would be replaced instead of merged.
 // The generator fails if an entry names a field the types do not have.
+// The server's strategic merge patch reads the same extensions back from the
+// generated schemas (server/api/patch/merge-keys.ts): this is the one table.
+import type { PatchStrategy } from '../../server/api/openapi/schema.js';
 
 export interface PatchMetadata {
-  readonly strategy?: 'merge' | 'merge,retainKeys' | 'retainKeys' | 'replace';
+  readonly strategy?: PatchStrategy;
   readonly mergeKey?: string;
   readonly listType?: 'atomic' | 'set' | 'map';
   readonly listMapKeys?: readonly string[];
@@ -96,6 +99,9 @@ export const PATCH_METADATA: Readonly<Record<string, Readonly<Record<string, Pat
   'io.k8s.api.admissionregistration.v1beta1.MutatingWebhook': webhook,
   'io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicySpec': admissionPolicySpec,
   'io.k8s.api.admissionregistration.v1alpha1.ValidatingAdmissionPolicySpec': admissionPolicySpec,
+
+  // apiextensions-apiserver's types_jsonschema.go; every level of a CRD's schema.
+  'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps': { 'x-kubernetes-validations': byKey('rule') },
 
   'io.k8s.api.networking.v1alpha1.ServiceCIDRStatus': { conditions },
   'io.k8s.api.resource.v1alpha2.ResourceClaimStatus': { reservedFor: byKey('uid') },

@@ -2,6 +2,7 @@
 // decoded by Content-Type. Anything malformed is a 4xx before any change.
 import type { IncomingMessage } from 'node:http';
 import { parseAllDocuments } from 'yaml';
+import { decodeProtobufObject, ProtobufDecodeError } from '../protobuf/decode.js';
 import { errors } from '../status.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -30,9 +31,18 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
 }
 
-/** A JSON or YAML document as a plain value. */
+/** A JSON, YAML or Kubernetes protobuf document as a plain value. */
 export function decodeDocument(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  // kubectl 1.32+ sends protobuf for typed commands (create deployment, create token, auth can-i, …).
+  if (type === 'application/vnd.kubernetes.protobuf') {
+    try {
+      return decodeProtobufObject(body);
+    } catch (err) {
+      if (err instanceof ProtobufDecodeError) throw errors.badRequest(err.message);
+      throw err;
+    }
+  }
   const text = body.toString('utf8');
   if (type === 'application/json' || type.endsWith('+json')) {
     try {

@@ -89,7 +89,7 @@ export async function handleResource(
       return patch(ctx, type, namespace, info.name!, query, req, res, { dryRun, ...subresource });
     case 'delete': {
       const options = await deleteOptions(req, query);
-      const { object, pending } = await ctx.registry.delete(type, namespace, info.name!, { ...options, dryRun });
+      const { object, pending } = await ctx.registry.delete(type, namespace, info.name!, { ...options, dryRun: dryRun || options.dryRun });
       // Upstream answers with the object for pods and for deletions still held by finalizers, else a Status.
       if (pending || type.plural === 'pods') return sendJson(res, pending ? 202 : 200, object);
       return sendJson(res, 200, {
@@ -102,7 +102,7 @@ export async function handleResource(
     }
     case 'deletecollection': {
       const options = await deleteOptions(req, query);
-      const deleted = await ctx.registry.deleteCollection(type, namespace, selectors(type, query), { ...options, dryRun });
+      const deleted = await ctx.registry.deleteCollection(type, namespace, selectors(type, query), { ...options, dryRun: dryRun || options.dryRun });
       return sendJson(res, 200, deleted);
     }
   }
@@ -346,7 +346,10 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams) {
   }
   const grace = nonNegativeInt(query.get('gracePeriodSeconds'), 'gracePeriodSeconds') ?? (fromBody['gracePeriodSeconds'] as number | undefined);
   const pre = fromBody['preconditions'] as { uid?: string; resourceVersion?: string } | undefined;
+  // kubectl sends dryRun in the DeleteOptions body, not the query.
+  const bodyDryRun = fromBody['dryRun'];
   return {
+    dryRun: Array.isArray(bodyDryRun) && bodyDryRun.includes('All'),
     ...optional('propagationPolicy', policy),
     ...optional('gracePeriodSeconds', grace),
     ...optional('preconditions', pre),

@@ -23,11 +23,14 @@ export interface Schema {
   readonly 'x-kubernetes-group-version-kind'?: readonly GroupVersionKind[];
   readonly 'x-kubernetes-int-or-string'?: true;
   readonly 'x-kubernetes-preserve-unknown-fields'?: true;
-  readonly 'x-kubernetes-patch-strategy'?: string;
+  readonly 'x-kubernetes-patch-strategy'?: PatchStrategy;
   readonly 'x-kubernetes-patch-merge-key'?: string;
   readonly 'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   readonly 'x-kubernetes-list-map-keys'?: readonly string[];
 }
+
+/** How strategic merge patch treats a field (upstream's patchStrategy struct tag); server/api/patch reads it from here. */
+export type PatchStrategy = 'merge' | 'merge,retainKeys' | 'retainKeys' | 'replace';
 
 /** The generated file: the kubernetes-types version it came from and the schemas by name. */
 export interface SchemaData {

@@ -6,7 +6,7 @@
 import type { GroupVersionKind } from '../objects.js';
 import { PatchError } from './errors.js';
 import { cloneJson, getOwn, hasOwn, isObject, setOwn, type JsonObject } from './json.js';
-import { strategicSchema, type SchemaNode } from './merge-keys.js';
+import { childNode, strategicSchema, type SchemaNode } from './merge-keys.js';
 
 const PATCH = '$patch';
 const RETAIN_KEYS = '$retainKeys';
@@ -52,7 +52,7 @@ function mergeField(original: JsonObject, key: string, value: unknown, node: Sch
     return;
   }
   const current = getOwn(original, key);
-  const child = node?.fields.get(key);
+  const child = childNode(node, key);
   let merged: unknown;
   if (isObject(current) && isObject(value)) {
     // A map with the replace strategy becomes the patch's map, as if merged into nothing.
@@ -104,7 +104,7 @@ function applyElementOrders(original: JsonObject, patch: JsonObject, node: Schem
     const current = listOrUndefined(original, key, 'the object');
     const patchList = listOrUndefined(patch, key, 'the patch');
     if (current === undefined && patchList === undefined) continue;
-    const child = node?.fields.get(key);
+    const child = childNode(node, key);
     const mergeKey = child?.meta?.mergeKey ?? '';
     checkOrderMatchesPatch(patchList ?? [], order, mergeKey, directive);
     const merged = mergedForOrdering(current, patchList, child, key);
@@ -285,7 +285,7 @@ function mergeKeyValue(item: unknown, mergeKey: string): unknown {
 }
 
 function strategyOf(node: SchemaNode | undefined): 'merge' | 'replace' | undefined {
-  const strategies = node?.meta?.strategy.split(',') ?? [];
+  const strategies = node?.meta?.strategy?.split(',') ?? [];
   if (strategies.includes('merge')) return 'merge';
   if (strategies.includes('replace')) return 'replace';
   return undefined;
