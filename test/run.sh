@@ -7,6 +7,23 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# Debian's python3-kubernetes, a second real client (test/e2e/python-client.test.ts
+# runs it with /usr/bin/python3, not whatever python3 is first on PATH).
+# Installed only when missing, and only as root (CI is root on a fresh machine).
+if ! /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt_log=$(mktemp)
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-kubernetes; } >"$apt_log" 2>&1; then
+      cat "$apt_log" >&2
+      rm -f "$apt_log"
+      echo "test/run.sh: could not install python3-kubernetes" >&2
+      exit 1
+    fi
+    rm -f "$apt_log"
+  else
+    echo "test/run.sh: python3-kubernetes is missing and this is not root; run 'apt-get install python3-kubernetes' (the python client test will fail)" >&2
+  fi
+fi
 npx tsc -p .
 # Only *.test.js: helpers and fixtures under test/ are not tests themselves.
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)

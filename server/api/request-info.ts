@@ -59,8 +59,17 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   };
 }
 
+/**
+ * A boolean query parameter as upstream reads one: absent, "0" and "false" (any
+ * case) are false; anything else, even "", is true (python sends "True").
+ */
+export function queryBool(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  return value !== null && value !== '0' && value.toLowerCase() !== 'false';
+}
+
 function verbOf(method: string, named: boolean, query: URLSearchParams): ApiVerb | undefined {
-  const watching = ['true', '1'].includes(query.get('watch') ?? '');
+  const watching = queryBool(query, 'watch');
   switch (method) {
     case 'GET':
     case 'HEAD':

@@ -6,8 +6,8 @@ import type { Catalogue } from '../catalogue.js';
 import { apiVersionOf, type KubeObject } from '../objects.js';
 import { unknownFields } from '../openapi/field-validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, supportsStrategicMerge } from '../patch/index.js';
-import type { Registry, Selectors } from '../registry/registry.js';
-import type { ResourceRequest } from '../request-info.js';
+import { parseResourceVersion, type Registry, type Selectors } from '../registry/registry.js';
+import { queryBool, type ResourceRequest } from '../request-info.js';
 import type { ResourceType } from '../resources.js';
 import { checkFieldSelector, parseFieldSelector, parseLabelSelector, SelectorError } from '../selectors.js';
 import { ApiError, errors } from '../status.js';
@@ -212,50 +212,50 @@ async function streamWatch(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  if (query.get('sendInitialEvents') === 'true') {
+  if (queryBool(query, 'sendInitialEvents')) {
     // Ignoring it would make client-go's reflector retry forever; refusing makes it fall back to list+watch.
     throw errors.invalid(type, '', [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents is not supported', field: 'sendInitialEvents' }]);
   }
   // A watch of one object is a watch of its list, narrowed to its name (names hold no commas).
   const sel = selectors(type, query, info.name === undefined ? undefined : `metadata.name=${info.name}`);
+  const resourceVersion = query.get('resourceVersion') ?? undefined;
+  if (resourceVersion !== undefined && resourceVersion !== '') parseResourceVersion(resourceVersion);
   // 0 or absent: the server's own limit.
   const timeout = nonNegativeInt(query.get('timeoutSeconds'), 'timeoutSeconds') || DEFAULT_WATCH_TIMEOUT_S;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeout * 1000);
   req.socket.once('close', () => abort.abort());
   const includeObject = includeObjectOf(query);
-  let first = true;
+  // Headers go out at once: clients (client-node, informers) wait for them before they wait for events.
+  res.writeHead(200, { 'content-type': contentTypeOf(form), 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+  res.flushHeaders();
+  let tableStarted = false;
   try {
     const events = ctx.registry.watch(type, namespace, {
       ...sel,
-      ...optional('resourceVersion', query.get('resourceVersion') ?? undefined),
-      allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+      ...optional('resourceVersion', resourceVersion),
+      allowBookmarks: queryBool(query, 'allowWatchBookmarks'),
       signal: abort.signal,
     });
     for await (const event of events) {
-      if (first) {
-        res.writeHead(200, { 'content-type': contentTypeOf(form), 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
-      }
       let object = event.object;
       if (form.kind === 'table' && (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')) {
+        // Only the first Table of a watch carries the column definitions.
         const table = toTable(type.group, type.kind, [object as KubeObject], { includeObject, now: new Date(), listMeta: {} });
-        object = first ? table : { ...table, columnDefinitions: [] };
+        object = tableStarted ? { ...table, columnDefinitions: [] } : table;
+        tableStarted = true;
       }
-      first = false;
       if (!res.write(`${JSON.stringify({ type: event.type, object })}\n`)) await new Promise((r) => res.once('drain', r));
     }
   } catch (err) {
-    if (!first) {
+    if (!abort.signal.aborted) {
       const status = err instanceof ApiError ? err : errors.internal((err as Error).message);
+      if (!(err instanceof ApiError)) ctx.log.error('watch failed', { resource: type.plural, error: err });
       res.write(`${JSON.stringify({ type: 'ERROR', object: status.toStatus() })}\n`);
-    } else if (!abort.signal.aborted) {
-      clearTimeout(timer);
-      throw err;
     }
   } finally {
     clearTimeout(timer);
   }
-  if (first) res.writeHead(200, { 'content-type': contentTypeOf(form), 'cache-control': 'no-cache, private' });
   res.end();
 }
 
