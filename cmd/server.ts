@@ -77,6 +77,11 @@ async function serve(flags: FlagValues, log: Logger): Promise<number> {
   if (port > 65535) throw new UsageError(`flag --https-listen-port takes a port number (0-65535), not ${port}`);
   const mode = (flags['write-kubeconfig-mode'] as string | undefined) ?? '0600';
   if (!/^0?[0-7]{3}$/.test(mode)) throw new UsageError(`flag --write-kubeconfig-mode takes an octal file mode such as 0600, not "${mode}"`);
+  // Listen for signals before start-up: one that arrives while starting stops the server once it is up.
+  const stopSignal = new Promise<NodeJS.Signals>((resolveStop) => {
+    process.once('SIGTERM', resolveStop);
+    process.once('SIGINT', resolveStop);
+  });
   const server = await runServer({
     dataDir: dataDir(flags),
     logger: log,
@@ -86,14 +91,7 @@ async function serve(flags: FlagValues, log: Logger): Promise<number> {
     kubeconfigMode: parseInt(mode, 8),
     tlsSans: (flags['tls-san'] as string[] | undefined) ?? [],
   });
-  await new Promise<void>((resolveStop) => {
-    const stop = (signal: NodeJS.Signals) => {
-      log.info('stopping', { signal });
-      resolveStop();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  log.info('stopping', { signal: await stopSignal });
   await server.close();
   return 0;
 }
