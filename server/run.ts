@@ -8,7 +8,10 @@ import { startAdminServer } from './admin/admin-server.js';
 import { type ApiServer, startApiServer } from './api/api-server.js';
 import { bootstrapCluster } from './api/bootstrap.js';
 import { BUILTIN_RESOURCES, Catalogue } from './api/catalogue.js';
-import { rulesFor } from './api/kinds/index.js';
+import { CrdCatalogue } from './api/crd/crd-catalogue.js';
+import { withCustomResourceRules } from './api/crd/rules.js';
+import { rulesFor, withServiceRanges } from './api/kinds/index.js';
+import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
 import { ensureClusterPki, writeKubeconfig } from './pki/index.js';
 import { type LevelStore, openLevelStore } from './store/level-store.js';
@@ -43,8 +46,10 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const pki = await ensureClusterPki({ dir: pkiDir(config.dataDir), sans: config.tlsSans, logger: log });
     stack.push(await startAdminServer(adminSocketPath(config.dataDir), store, log.with({ component: 'admin' })));
     const catalogue = new Catalogue(BUILTIN_RESOURCES);
-    const registry = new Registry(store, rulesFor, log.with({ component: 'registry' }));
+    const registry = new Registry(store, withCustomResourceRules(withServiceRanges(rulesFor, new ServiceRanges(store))), log.with({ component: 'registry' }));
     await bootstrapCluster(registry, catalogue);
+    // Before the API serves: the custom resources of stored CRDs are there from the first request.
+    stack.push(await CrdCatalogue.start({ registry, catalogue, log: log.with({ component: 'crd' }) }));
     const api: ApiServer = await startApiServer({
       registry,
       catalogue,

@@ -39,7 +39,7 @@ const deployment = (): Record<string, unknown> => ({
 });
 
 test('a complete, correct Deployment has no unknown fields (metadata, status, maps, int-or-string, quantities)', () => {
-  assert.deepEqual(unknownFields('apps', 'v1', 'Deployment', deployment()), []);
+  assert.deepEqual(unknownFields({ group: 'apps', version: 'v1', kind: 'Deployment' }, deployment()), []);
 });
 
 test('unknown fields are reported with upstream paths, in document order', () => {
@@ -50,7 +50,7 @@ test('unknown fields are reported with upstream paths, in document order', () =>
   const podSpec = (spec.template as { spec: { containers: Record<string, unknown>[] } }).spec;
   podSpec.containers.push({ name: 'second', image: 'x', imagee: 'y', ports: [{ containerPort: 1, hostPortt: 2 }] });
   (d.metadata as Record<string, unknown>).nam = 'typo';
-  assert.deepEqual(unknownFields('apps', 'v1', 'Deployment', d), [
+  assert.deepEqual(unknownFields({ group: 'apps', version: 'v1', kind: 'Deployment' }, d), [
     'metadata.nam',
     'spec.template.spec.containers[1].imagee',
     'spec.template.spec.containers[1].ports[0].hostPortt',
@@ -86,21 +86,21 @@ test('values of maps are checked against the map value schema; map keys appear a
       ],
     },
   };
-  assert.deepEqual(unknownFields('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', crd), [
+  assert.deepEqual(unknownFields({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition' }, crd), [
     'spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.cronSpec.typo',
   ]);
 });
 
 test('opaque fields (RawExtension, FieldsV1) accept anything', () => {
   const revision = { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: 'r' }, revision: 1, data: { spec: { anything: [1, { x: 2 }] } } };
-  assert.deepEqual(unknownFields('apps', 'v1', 'ControllerRevision', revision), []);
+  assert.deepEqual(unknownFields({ group: 'apps', version: 'v1', kind: 'ControllerRevision' }, revision), []);
 });
 
 test('fields of the wrong type are not unknown fields; nulls are fine', () => {
   const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: null, spec: 'oops', status: [1, 2] };
-  assert.deepEqual(unknownFields('apps', 'v1', 'Deployment', d), []);
+  assert.deepEqual(unknownFields({ group: 'apps', version: 'v1', kind: 'Deployment' }, d), []);
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i', ports: { containerPort: 1 } }] } };
-  assert.deepEqual(unknownFields('', 'v1', 'Pod', pod), []);
+  assert.deepEqual(unknownFields({ group: '', version: 'v1', kind: 'Pod' }, pod), []);
 });
 
 test('an empty struct has no fields to set', () => {
@@ -110,7 +110,7 @@ test('an empty struct has no fields to set', () => {
     metadata: { name: 'x' },
     spec: { versions: [{ name: 'v1', subresources: { status: { unexpected: 1 } } }] },
   };
-  assert.deepEqual(unknownFields('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', crd), ['spec.versions[0].subresources.status.unexpected']);
+  assert.deepEqual(unknownFields({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition' }, crd), ['spec.versions[0].subresources.status.unexpected']);
 });
 
 test('core kinds: Pod, Service, ConfigMap', () => {
@@ -124,22 +124,22 @@ test('core kinds: Pod, Service, ConfigMap', () => {
       tolerations: [{ key: 'k', operator: 'Exists', effectt: 'NoSchedule' }],
     },
   };
-  assert.deepEqual(unknownFields('', 'v1', 'Pod', pod), ['spec.containers[0].securityContext.runAsUserr', 'spec.tolerations[0].effectt']);
+  assert.deepEqual(unknownFields({ group: '', version: 'v1', kind: 'Pod' }, pod), ['spec.containers[0].securityContext.runAsUserr', 'spec.tolerations[0].effectt']);
   const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, targetPort: 'http', nodeport: 1 }], selector: { app: 'x' } } };
-  assert.deepEqual(unknownFields('', 'v1', 'Service', service), ['spec.ports[0].nodeport']);
+  assert.deepEqual(unknownFields({ group: '', version: 'v1', kind: 'Service' }, service), ['spec.ports[0].nodeport']);
   const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' }, binaryData: { b: 'AA==' }, dataa: {} };
-  assert.deepEqual(unknownFields('', 'v1', 'ConfigMap', configMap), ['dataa']);
+  assert.deepEqual(unknownFields({ group: '', version: 'v1', kind: 'ConfigMap' }, configMap), ['dataa']);
 });
 
 test('kinds without a generated schema (custom resources) accept everything', () => {
-  assert.deepEqual(unknownFields('stable.example.com', 'v1', 'CronTab', { spec: { anything: 1 } }), []);
-  assert.deepEqual(unknownFields('apps', 'v1', 'NoSuchKind', { foo: 1 }), []);
+  assert.deepEqual(unknownFields({ group: 'stable.example.com', version: 'v1', kind: 'CronTab' }, { spec: { anything: 1 } }), []);
+  assert.deepEqual(unknownFields({ group: 'apps', version: 'v1', kind: 'NoSuchKind' }, { foo: 1 }), []);
 });
 
 test('like upstream, at most 100 unknown fields are reported, each once', () => {
   const obj: Record<string, unknown> = { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} };
   for (let i = 0; i < 150; i++) obj[`f${i}`] = i;
-  const found = unknownFields('', 'v1', 'ConfigMap', obj);
+  const found = unknownFields({ group: '', version: 'v1', kind: 'ConfigMap' }, obj);
   assert.equal(found.length, 100);
   assert.equal(found[0], 'f0');
   assert.equal(new Set(found).size, 100);

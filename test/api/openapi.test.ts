@@ -176,7 +176,7 @@ test('the Kubernetes extensions of a CRD schema, which kubernetes-types leaves o
     },
   };
   const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x' }, spec: { versions: [{ name: 'v1', schema: { openAPIV3Schema: schema } }] } };
-  assert.deepEqual(unknownFields('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', crd), []);
+  assert.deepEqual(unknownFields({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition' }, crd), []);
 });
 
 test('every condition list merges by type, except where upstream has no patch metadata either', () => {
@@ -351,7 +351,7 @@ async function fakeApiServer(t: TestContext, types: readonly ResourceType[]): Pr
     const [, , , namespace, , name] = m;
     if (req.method === 'POST' || req.method === 'PUT') {
       const obj = JSON.parse(text) as Json;
-      const unknown = unknownFields(type.group, type.version, type.kind, obj);
+      const unknown = unknownFields(type, obj);
       if (unknown.length > 0 && url.searchParams.get('fieldValidation') === 'Strict') {
         return send(res, 400, status(400, 'BadRequest', `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`));
       }

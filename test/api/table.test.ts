@@ -33,11 +33,11 @@ function groupOf(o: KubeObject): string {
 
 /** Every cell of the object's row, wide ones included. */
 function cells(o: KubeObject): unknown[] {
-  return toTable(groupOf(o), o.kind, [o], { includeObject: 'None', now: NOW }).rows[0]!.cells;
+  return toTable({ group: groupOf(o), kind: o.kind }, [o], { includeObject: 'None', now: NOW }).rows[0]!.cells;
 }
 
 function columnsOf(group: string, kind: string): string[] {
-  return toTable(group, kind, [], { includeObject: 'None', now: NOW }).columnDefinitions.map((c) =>
+  return toTable({ group, kind }, [], { includeObject: 'None', now: NOW }).columnDefinitions.map((c) =>
     c.priority === 0 ? c.name : `${c.name} (wide)`,
   );
 }
@@ -154,7 +154,7 @@ test('column sets, orders and priorities are upstream printers.go', () => {
   // The same kind in another group is another printer: a CRD's "Pod" gets the default.
   assert.deepEqual(columnsOf('example.com', 'Pod'), ['Name', 'Created At']);
 
-  const pod = toTable('', 'Pod', [], { includeObject: 'None', now: NOW }).columnDefinitions;
+  const pod = toTable({ group: '', kind: 'Pod' }, [], { includeObject: 'None', now: NOW }).columnDefinitions;
   assert.deepEqual(pod[0], {
     name: 'Name',
     type: 'string',
@@ -168,9 +168,9 @@ test('column sets, orders and priorities are upstream printers.go', () => {
     [['string', 'name'], ...Array.from({ length: 8 }, () => ['string', ''])],
   );
   assert.equal(pod[3]!.description, 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.');
-  const replicaSet = toTable('apps', 'ReplicaSet', [], { includeObject: 'None', now: NOW }).columnDefinitions;
+  const replicaSet = toTable({ group: 'apps', kind: 'ReplicaSet' }, [], { includeObject: 'None', now: NOW }).columnDefinitions;
   assert.deepEqual(replicaSet.slice(1, 4).map((c) => c.type), ['integer', 'integer', 'integer']);
-  const event = toTable('', 'Event', [], { includeObject: 'None', now: NOW }).columnDefinitions;
+  const event = toTable({ group: '', kind: 'Event' }, [], { includeObject: 'None', now: NOW }).columnDefinitions;
   assert.equal(event[9]!.format, 'name');
 });
 
@@ -265,7 +265,7 @@ test('pod: deletionTimestamp shows Terminating, or Unknown on a lost node; a fin
 
 test('pod: a completed job pod, with the Completed row condition upstream adds', () => {
   assert.deepEqual(cells(completedPod), ['job-1', '0/1', 'Completed', '0', '2d', '10.42.1.9', 'node-2', '<none>', '<none>']);
-  const table = toTable('', 'Pod', [completedPod, webPod], { includeObject: 'None', now: NOW });
+  const table = toTable({ group: '', kind: 'Pod' }, [completedPod, webPod], { includeObject: 'None', now: NOW });
   assert.deepEqual(table.rows[0]!.conditions, [
     { type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' },
   ]);
@@ -275,7 +275,7 @@ test('pod: a completed job pod, with the Completed row condition upstream adds',
     containerStatuses: [{ name: 'backup', ready: false, restartCount: 0, state: { terminated: { exitCode: 2, reason: 'Error' } } }],
   });
   assert.equal(cells(failed)[2], 'Error');
-  assert.deepEqual(toTable('', 'Pod', [failed], { includeObject: 'None', now: NOW }).rows[0]!.conditions, [
+  assert.deepEqual(toTable({ group: '', kind: 'Pod' }, [failed], { includeObject: 'None', now: NOW }).rows[0]!.conditions, [
     { type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' },
   ]);
 });
@@ -805,7 +805,7 @@ test('every other kind: Name and Created At, as upstream prints kinds without th
 
 test('includeObject: PartialObjectMetadata, the whole object, or none; list metadata carried over', () => {
   const objects = [webPod, creatingPod];
-  const meta = toTable('', 'Pod', objects, { includeObject: 'Metadata', now: NOW, listMeta: { resourceVersion: '42', continue: 'next', remainingItemCount: 3 } });
+  const meta = toTable({ group: '', kind: 'Pod' }, objects, { includeObject: 'Metadata', now: NOW, listMeta: { resourceVersion: '42', continue: 'next', remainingItemCount: 3 } });
   assert.deepEqual(Object.keys(meta), ['kind', 'apiVersion', 'metadata', 'columnDefinitions', 'rows']);
   assert.equal(meta.kind, 'Table');
   assert.equal(meta.apiVersion, 'meta.k8s.io/v1');
@@ -813,11 +813,11 @@ test('includeObject: PartialObjectMetadata, the whole object, or none; list meta
   assert.deepEqual(meta.rows[0]!.object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: webPod.metadata });
   assert.deepEqual(Object.keys(meta.rows[0]!), ['cells', 'object']);
 
-  const whole = toTable('', 'Pod', objects, { includeObject: 'Object', now: NOW, listMeta: { resourceVersion: '42' } });
+  const whole = toTable({ group: '', kind: 'Pod' }, objects, { includeObject: 'Object', now: NOW, listMeta: { resourceVersion: '42' } });
   assert.deepEqual(whole.metadata, { resourceVersion: '42' });
   assert.deepEqual(whole.rows.map((r) => r.object), objects);
 
-  const none = toTable('', 'Pod', objects, { includeObject: 'None', now: NOW });
+  const none = toTable({ group: '', kind: 'Pod' }, objects, { includeObject: 'None', now: NOW });
   assert.deepEqual(none.metadata, {});
   assert.ok(none.rows.every((r) => !('object' in r)));
   assert.equal(JSON.stringify(none.rows[0]), JSON.stringify({ cells: cells(webPod) }));
@@ -863,7 +863,7 @@ async function fakeApiServer(t: TestContext, pods: readonly KubeObject[]): Promi
         tableRequests.push({ accept, url: req.url ?? '' });
         if (!accept.includes('as=Table')) return json(res, 406, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 406 });
         const includeObject = (url.searchParams.get('includeObject') ?? 'Metadata') as IncludeObject;
-        const table: Table = toTable('', 'Pod', pods, { includeObject, now: NOW, listMeta: { resourceVersion: '7' } });
+        const table: Table = toTable({ group: '', kind: 'Pod' }, pods, { includeObject, now: NOW, listMeta: { resourceVersion: '7' } });
         return json(res, 200, table, 'application/json;as=Table;v=v1;g=meta.k8s.io');
       }
       default:

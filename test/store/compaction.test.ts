@@ -40,12 +40,12 @@ test('compaction runs by itself and old revisions then answer Compacted', async 
 });
 
 test('compaction waits for a watch that is still replaying history', async (t) => {
-  const store = await testStore(t, {
-    compactionIntervalMs: 10,
-    retention: { retainMs: 0, retainRevisions: 0 },
-    watchBufferLimit: 10,
-  });
-  await Promise.all(Array.from({ length: 100 }, (_, i) => store.create(`/p/${i}`, bytes('v'))));
+  const path = join(await tempDir(t), 'db');
+  const seed = await openLevelStore({ path });
+  await Promise.all(Array.from({ length: 100 }, (_, i) => seed.create(`/p/${i}`, bytes('v'))));
+  await seed.close();
+  // Aggressive compaction only from here: the watch starts before its first tick.
+  const store = await testStore(t, { path, compactionIntervalMs: 10, retention: { retainMs: 0, retainRevisions: 0 }, watchBufferLimit: 10 });
   const watch = store.watch('/p/', 0);
   t.after(() => watch.close());
   // The replay is stuck behind a full queue while compaction ticks many times.

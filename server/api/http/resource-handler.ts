@@ -241,7 +241,7 @@ async function streamWatch(
       let object = event.object;
       if (form.kind === 'table' && (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')) {
         // Only the first Table of a watch carries the column definitions.
-        const table = toTable(type.group, type.kind, [object as KubeObject], { includeObject, now: new Date(), listMeta: {} });
+        const table = toTable(type, [object as KubeObject], { includeObject, now: new Date(), listMeta: {} });
         object = tableStarted ? { ...table, columnDefinitions: [] } : table;
         tableStarted = true;
       }
@@ -271,7 +271,7 @@ function respondObjects(
 ): void {
   if (form.kind === 'json') return sendJson(res, status, single ?? objects);
   const withType = objects.map((o) => ({ ...o, apiVersion: apiVersionOf(type.group, type.version), kind: type.kind }));
-  const table = toTable(type.group, type.kind, withType, { includeObject: includeObjectOf(query), now: new Date(), listMeta: listMeta ?? {} });
+  const table = toTable(type, withType, { includeObject: includeObjectOf(query), now: new Date(), listMeta: listMeta ?? {} });
   return sendJson(res, status, { ...table, apiVersion: `meta.k8s.io/${form.version}` }, [], contentTypeOf(form));
 }
 
@@ -314,7 +314,7 @@ function fieldValidation(type: ResourceType, obj: KubeObject, query: URLSearchPa
     throw errors.badRequest(`fieldValidation parameter unsupported: ${mode}`);
   }
   if (mode === 'Ignore') return [];
-  const unknown = unknownFields(type.group, type.version, type.kind, obj);
+  const unknown = unknownFields(type, obj);
   if (unknown.length === 0) return [];
   if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
   return unknown.map((f) => `unknown field "${f}"`);

@@ -1,12 +1,60 @@
-// Kind-specific rules (defaults, validation) by resource type; types without
-// rules get the registry's generic object semantics only.
+// Kind-specific rules (defaults, validation, shared ranges, generation) by
+// resource type; types without rules get the registry's generic object
+// semantics only.
 import type { KindRules } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
+import { configMapRules, secretRules } from './config.js';
+import { eventRules } from './events.js';
+import { cronJobRules, jobRules } from './jobs.js';
+import { leaseRules } from './leases.js';
 import { namespaceRules } from './namespaces.js';
+import { podRules } from './pods.js';
+import type { ServiceRanges } from './service-ranges.js';
+import { serviceRules } from './services.js';
+import { daemonSetRules, deploymentRules, replicaSetRules, statefulSetRules } from './workloads.js';
 
-const RULES = new Map<string, KindRules>([['/namespaces', namespaceRules]]);
-const NONE: KindRules = {};
+const RULES = new Map<string, KindRules>([
+  ['/namespaces', namespaceRules],
+  ['/pods', podRules],
+  ['/services', serviceRules],
+  ['/configmaps', configMapRules],
+  ['/secrets', secretRules],
+  ['/events', eventRules],
+  ['apps/deployments', deploymentRules],
+  ['apps/replicasets', replicaSetRules],
+  ['apps/statefulsets', statefulSetRules],
+  ['apps/daemonsets', daemonSetRules],
+  ['batch/jobs', jobRules],
+  ['batch/cronjobs', cronJobRules],
+  ['coordination.k8s.io/leases', leaseRules],
+]);
 
+/** Kinds whose metadata.generation upstream counts (their strategies set it); the others have none. */
+const GENERATION_TRACKED = new Set([
+  'apps/deployments',
+  'apps/replicasets',
+  'apps/statefulsets',
+  'apps/daemonsets',
+  'batch/jobs',
+  'batch/cronjobs',
+  'policy/poddisruptionbudgets',
+  'networking.k8s.io/ingresses',
+  'networking.k8s.io/networkpolicies',
+  'autoscaling/horizontalpodautoscalers',
+]);
+
+for (const key of GENERATION_TRACKED) RULES.set(key, { ...RULES.get(key), tracksGeneration: true });
+
+/** The defaults, validation and generation tracking of the built-in kinds. */
 export function rulesFor(type: ResourceType): KindRules {
-  return RULES.get(`${type.group}/${type.plural}`) ?? NONE;
+  return RULES.get(`${type.group}/${type.plural}`) ?? {};
+}
+
+/** Adds to `rules` the claiming of Services' cluster IPs and node ports from `ranges`. */
+export function withServiceRanges(rules: (type: ResourceType) => KindRules, ranges: ServiceRanges): (type: ResourceType) => KindRules {
+  return (type) => {
+    const base = rules(type);
+    if (type.group !== '' || type.plural !== 'services') return base;
+    return { ...base, claim: (obj, old) => ranges.claim(obj, old), release: (obj, keep) => ranges.release(obj, keep) };
+  };
 }

@@ -66,12 +66,12 @@ export class ServiceRanges {
       }
       if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') {
         const heldPorts = new Set(portsOf(before));
-        for (const port of spec.ports ?? []) {
+        for (const [i, port] of (spec.ports ?? []).entries()) {
           if (port.nodePort === undefined || port.nodePort === 0) {
             port.nodePort = await this.claimRandomPort(obj);
             claimed.push(PORT_PREFIX + port.nodePort);
           } else if (!heldPorts.has(port.nodePort)) {
-            await this.claimPort(obj, port.nodePort);
+            await this.claimPort(obj, port.nodePort, i);
             claimed.push(PORT_PREFIX + port.nodePort);
           }
         }
@@ -116,14 +116,13 @@ export class ServiceRanges {
     throw errors.internal(`failed to allocate a cluster IP from ${this.config.serviceCidr}: the range is full`);
   }
 
-  private async claimPort(obj: KubeObject, port: number): Promise<void> {
+  private async claimPort(obj: KubeObject, port: number, index: number): Promise<void> {
     const [low, high] = this.config.nodePortRange;
+    const field = `spec.ports[${index}].nodePort`;
     if (port < low || port > high) {
-      throw invalid(obj, 'spec.ports[0].nodePort', `Invalid value: ${port}: provided port is not in the valid range. The range of valid ports is ${low}-${high}`);
+      throw invalid(obj, field, `Invalid value: ${port}: provided port is not in the valid range. The range of valid ports is ${low}-${high}`);
     }
-    if (!(await this.claimKey(PORT_PREFIX + port, obj))) {
-      throw invalid(obj, 'spec.ports[0].nodePort', `Invalid value: ${port}: provided port is already allocated`);
-    }
+    if (!(await this.claimKey(PORT_PREFIX + port, obj))) throw invalid(obj, field, `Invalid value: ${port}: provided port is already allocated`);
   }
 
   private async claimRandomPort(obj: KubeObject): Promise<number> {

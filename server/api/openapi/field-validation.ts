@@ -3,18 +3,23 @@
 // and spelled as upstream's strict JSON decoder (sigs.k8s.io/json) reports
 // them. Once /openapi/v3 advertises the fieldValidation parameter, kubectl
 // skips its own validation and relies on this.
+import { isCustomResourceType } from '../crd/resource-types.js';
+import type { GroupVersionKind } from '../objects.js';
+import type { ResourceType } from '../resources.js';
 import { type Schema, builtinSchemas, refTo, resolve, schemaNameOf } from './schema.js';
 
 // Upstream's decoder stops collecting there.
 const MAX_REPORTED = 100;
 
 /** Paths of fields in `obj` that the kind's schema does not declare, as upstream prints them: "spec.replicass", "spec.template.spec.containers[0].imagee". */
-export function unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
-  const name = schemaNameOf({ group, version, kind });
-  // Custom resources: no schema here yet, so every field is accepted.
-  if (name === undefined) return [];
+export function unknownFields(type: GroupVersionKind | ResourceType, obj: unknown): string[] {
+  const name = schemaNameOf(type);
+  // Custom kinds: their CRD's schema, which refers to the built-in ObjectMeta.
+  const custom = 'plural' in type && isCustomResourceType(type) ? type.schema : undefined;
+  const schema = name === undefined ? custom : refTo(name);
+  if (schema === undefined) return [];
   const found = new Set<string>();
-  walk(refTo(name), obj, '', builtinSchemas(), found);
+  walk(schema, obj, '', builtinSchemas(), found);
   return [...found];
 }
 

@@ -4,6 +4,7 @@
 // computes strategic merge patches from their x-kubernetes-patch-* extensions.
 import { createHash } from 'node:crypto';
 import { KUBERNETES_VERSION } from '../catalogue.js';
+import { isCustomResourceType } from '../crd/resource-types.js';
 import { type HttpAnswer, errorAnswer, jsonAnswer } from '../http-answer.js';
 import type { GroupVersionKind } from '../objects.js';
 import type { ResourceType } from '../resources.js';
@@ -136,19 +137,17 @@ function customName(gvk: GroupVersionKind): string {
 
 /**
  * Schemas for a type that has no generated one (a custom resource): the
- * object keeps any field, and its list is typed, so kubectl can still
- * explain and validate the envelope.
+ * object as its CRD's schema describes it (any field, for a type that does
+ * not say), and its list, typed.
  */
 function customSchemas(r: ResourceType): [string, Schema][] {
   const gvk = (kind: string): GroupVersionKind => ({ group: r.group, version: r.version, kind });
   const typeMeta = { apiVersion: { type: 'string' }, kind: { type: 'string' } } as const;
   const meta = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
-  const object: Schema = {
-    type: 'object',
-    properties: { ...typeMeta, metadata: { allOf: [refTo(`${meta}ObjectMeta`)] } },
-    'x-kubernetes-preserve-unknown-fields': true,
-    'x-kubernetes-group-version-kind': [gvk(r.kind)],
-  };
+  const described: Schema = isCustomResourceType(r)
+    ? r.schema
+    : { type: 'object', properties: { ...typeMeta, metadata: { allOf: [refTo(`${meta}ObjectMeta`)] } }, 'x-kubernetes-preserve-unknown-fields': true };
+  const object: Schema = { ...described, 'x-kubernetes-group-version-kind': [gvk(r.kind)] };
   const list: Schema = {
     type: 'object',
     properties: { ...typeMeta, items: { type: 'array', items: refTo(customName(gvk(r.kind))) }, metadata: { allOf: [refTo(`${meta}ListMeta`)] } },

@@ -1,18 +1,18 @@
 // Name rules of Kubernetes objects (apimachinery validation): most kinds use
-// DNS-1123 subdomains; namespaces and services DNS-1123 labels; RBAC objects
-// any path segment.
+// DNS-1123 subdomains; namespaces DNS-1123 labels; services DNS-1035 labels
+// (a leading letter: they become DNS names); RBAC objects any path segment.
 import type { StatusCause } from '../status.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-export type NameRule = 'subdomain' | 'label' | 'path-segment';
-
-const LABEL_KINDS = new Set(['/namespaces', '/services']);
+export type NameRule = 'subdomain' | 'label' | 'dns1035-label' | 'path-segment';
 const PATH_SEGMENT_GROUPS = new Set(['rbac.authorization.k8s.io']);
 
 export function nameRuleOf(group: string, plural: string): NameRule {
-  if (LABEL_KINDS.has(`${group}/${plural}`)) return 'label';
+  if (group === '' && plural === 'namespaces') return 'label';
+  if (group === '' && plural === 'services') return 'dns1035-label';
   if (PATH_SEGMENT_GROUPS.has(group)) return 'path-segment';
   return 'subdomain';
 }
@@ -23,6 +23,15 @@ export function checkName(name: string, rule: NameRule, field = 'metadata.name')
   if (rule === 'path-segment') {
     if (name === '.' || name === '..') return bad('may not be \'.\' or \'..\'');
     if (name.includes('/') || name.includes('%')) return bad("may not contain '/' or '%'");
+    return [];
+  }
+  if (rule === 'dns1035-label') {
+    if (name.length > 63) return bad('must be no more than 63 characters');
+    if (!DNS1035_LABEL.test(name)) {
+      return bad(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+      );
+    }
     return [];
   }
   if (rule === 'label') {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../../common/log.js';
 import { isStoreError } from '../../store/errors.js';
+import { isCustomResourceType } from '../crd/resource-types.js';
 import type { KeyValue, Store } from '../../store/types.js';
 import { apiVersionOf, type KubeList, type KubeObject } from '../objects.js';
 import type { ResourceType } from '../resources.js';
@@ -22,6 +23,8 @@ export interface KindRules {
   readonly claim?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
   /** Gives back what `obj` holds and `keep` does not. */
   readonly release?: (obj: KubeObject, keep: KubeObject | undefined) => Promise<void>;
+  /** metadata.generation counts spec changes (workloads, custom resources); other kinds have none. */
+  readonly tracksGeneration?: boolean;
 }
 
 export interface Selectors {
@@ -107,7 +110,9 @@ export class Registry {
       // Upstream leaves the count out when selectors make it unknowable.
       if (opts.labelSelector === undefined && opts.fieldSelector === undefined) metadata.remainingItemCount = page.remaining;
     }
-    return { kind: type.listKind, apiVersion: apiVersionOf(type.group, type.version), metadata, items: items.map(stripTypeMeta) };
+    // Built-in list items carry no kind/apiVersion upstream; custom resources' do.
+    const listed = isCustomResourceType(type) ? items : items.map(stripTypeMeta);
+    return { kind: type.listKind, apiVersion: apiVersionOf(type.group, type.version), metadata, items: listed };
   }
 
   // --- writes -------------------------------------------------------------
@@ -125,7 +130,7 @@ export class Registry {
     delete meta.deletionGracePeriodSeconds;
     meta.uid = randomUUID();
     meta.creationTimestamp = now();
-    if ('spec' in obj) meta.generation = 1;
+    if (rules.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     rules.defaults?.(obj, undefined);
     this.validate(type, obj, undefined, rules);
@@ -239,7 +244,7 @@ export class Registry {
         if (!(err instanceof ApiError && err.code === 404)) throw err;
       }
     }
-    return { ...list, items: deleted.map(stripTypeMeta) };
+    return { ...list, items: isCustomResourceType(type) ? deleted : deleted.map(stripTypeMeta) };
   }
 
   // --- watch --------------------------------------------------------------

@@ -2,6 +2,9 @@
 // (Accept: application/json;as=Table;v=v1;g=meta.k8s.io) and prints as is.
 // Columns and cells follow kube-apiserver's printers
 // (kubernetes pkg/printers/internalversion/printers.go, 1.32/1.33).
+import { printerOf } from '../crd/printer-columns.js';
+import { isCustomResourceType } from '../crd/resource-types.js';
+import type { ResourceType } from '../resources.js';
 import type { KubeObject } from '../objects.js';
 import { nameColumn } from './columns.js';
 import { eventPrinter, eventsV1Printer } from './events.js';
@@ -55,7 +58,6 @@ export interface Printer {
   conditions?(object: KubeObject): TableRowCondition[] | undefined;
 }
 
-/** Kinds without a printer: name and age, as for a custom resource without printer columns. */
 /** Built-in kinds without their own columns print as upstream's default table does: NAME, CREATED AT. */
 const defaultPrinter: Printer = {
   columns: [
@@ -88,14 +90,14 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['events.k8s.io/Event', eventsV1Printer],
 ]);
 
-/** Rows for these objects of one kind (group + kind pick the printer; unknown kinds get Name/Age). */
+/** Rows for these objects of one kind (group + kind pick the printer; custom kinds print their CRD's columns). */
 export function toTable(
-  group: string,
-  kind: string,
+  type: Pick<ResourceType, 'group' | 'kind'> | ResourceType,
   objects: readonly KubeObject[],
   opts: { includeObject: IncludeObject; now: Date; listMeta?: Table['metadata'] },
 ): Table {
-  const printer = printers.get(`${group}/${kind}`) ?? defaultPrinter;
+  const custom = 'plural' in type && isCustomResourceType(type) ? printerOf(type.printerColumns) : undefined;
+  const printer = printers.get(`${type.group}/${type.kind}`) ?? custom ?? defaultPrinter;
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

@@ -1,0 +1,219 @@
+// The pod spec every workload shares (pods, and the templates of
+// Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs and CronJobs):
+// SetDefaults_PodSpec with its volumes and containers, and upstream's
+// ValidatePodSpec / ValidatePodTemplateSpec.
+import type { Container, PodSpec, PodTemplateSpec, Toleration, Volume } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../objects.js';
+import { checkName } from '../registry/names.js';
+import type { StatusCause } from '../status.js';
+import { containerDefaults, INIT_FORBIDDEN, validateContainer, validateProbesAndHooks } from './containers.js';
+import { duplicate, forbidden, inclusiveRange, invalid, notSupported, quote, required, sortedKeys } from './field-errors.js';
+import { qualifiedNameErrors, validateLabels, validateQualifiedName, labelValueErrors } from './labels.js';
+
+/** Default mode of secret, configMap, downwardAPI and projected volumes: 0644. */
+const DEFAULT_MODE = 420;
+
+export function podSpecDefaults(spec: PodSpec, owner: KubeObject): void {
+  spec.dnsPolicy ||= 'ClusterFirst';
+  spec.restartPolicy ||= 'Always';
+  spec.securityContext ??= {};
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.schedulerName ||= 'default-scheduler';
+  // serviceAccount is the deprecated alias of serviceAccountName: conversion keeps the two equal.
+  const account = spec.serviceAccountName || spec.serviceAccount;
+  delete spec.serviceAccount;
+  delete spec.serviceAccountName;
+  if (account) spec.serviceAccount = spec.serviceAccountName = account;
+  for (const c of allContainers(spec)) containerDefaults(c, owner);
+  for (const v of spec.volumes ?? []) volumeDefaults(v);
+}
+
+/** A template's metadata is a struct upstream: its zero creationTimestamp serializes as null. */
+export function templateMetadataDefaults(template: { metadata?: object }): void {
+  const meta = (template.metadata ??= {}) as { creationTimestamp?: string | null };
+  if (meta.creationTimestamp === undefined) meta.creationTimestamp = null;
+}
+
+export function podTemplateDefaults(template: PodTemplateSpec, owner: KubeObject): void {
+  templateMetadataDefaults(template);
+  podSpecDefaults((template.spec ??= {} as PodSpec), owner);
+}
+
+function allContainers(spec: PodSpec): Container[] {
+  return [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])];
+}
+
+function volumeDefaults(v: Volume): void {
+  const sources = Object.entries(v).filter(([key, value]) => key !== 'name' && value !== undefined && value !== null);
+  if (sources.length === 0) v.emptyDir = {};
+  if (v.secret) v.secret.defaultMode ??= DEFAULT_MODE;
+  if (v.configMap) v.configMap.defaultMode ??= DEFAULT_MODE;
+  if (v.hostPath) v.hostPath.type ??= '';
+  if (v.downwardAPI) {
+    v.downwardAPI.defaultMode ??= DEFAULT_MODE;
+    for (const item of v.downwardAPI.items ?? []) if (item.fieldRef) item.fieldRef.apiVersion ||= 'v1';
+  }
+  if (v.projected) {
+    v.projected.defaultMode ??= DEFAULT_MODE;
+    for (const source of v.projected.sources ?? []) {
+      if (source.serviceAccountToken) source.serviceAccountToken.expirationSeconds ??= 3600;
+      for (const item of source.downwardAPI?.items ?? []) if (item.fieldRef) item.fieldRef.apiVersion ||= 'v1';
+    }
+  }
+}
+
+// --- validation -----------------------------------------------------------
+
+const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
+const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
+const MAX_INT32 = 2147483647;
+
+/** ValidatePodSpec; `isPod` when the spec is a pod's own rather than a template's. */
+export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const volumes = validateVolumes(spec.volumes ?? [], `${path}.volumes`, causes);
+  const containers = spec.containers ?? [];
+  if (containers.length === 0) causes.push(required(`${path}.containers`));
+  else {
+    const names = new Set<string>();
+    containers.forEach((c, i) => {
+      const p = `${path}.containers[${i}]`;
+      causes.push(...validateContainer(c, p, { volumes }));
+      if (names.has(c.name)) causes.push(duplicate(`${p}.name`, quote(c.name)));
+      else names.add(c.name);
+      causes.push(...validateProbesAndHooks(c, p));
+      if (c.restartPolicy !== undefined) causes.push(forbidden(`${p}.restartPolicy`, 'may not be set for non-init containers'));
+    });
+    causes.push(...hostPortConflicts(containers, `${path}.containers`));
+  }
+  causes.push(...validateInitContainers(spec, `${path}.initContainers`, volumes));
+  if (spec.hostNetwork) causes.push(...hostNetworkPorts(containers, `${path}.containers`, isPod));
+  if (!RESTART_POLICIES.includes(spec.restartPolicy ?? '')) causes.push(notSupported(`${path}.restartPolicy`, quote(spec.restartPolicy ?? ''), RESTART_POLICIES));
+  if (!DNS_POLICIES.includes(spec.dnsPolicy ?? '')) causes.push(notSupported(`${path}.dnsPolicy`, quote(spec.dnsPolicy ?? ''), DNS_POLICIES));
+  causes.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
+  if (spec.dnsPolicy === 'None') {
+    if (spec.dnsConfig === undefined) causes.push(required(`${path}.dnsConfig`, 'must provide `dnsConfig` when `dnsPolicy` is None'));
+    else if ((spec.dnsConfig.nameservers ?? []).length === 0) {
+      causes.push(required(`${path}.dnsConfig.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
+    }
+  }
+  if (spec.serviceAccountName) causes.push(...checkName(spec.serviceAccountName, 'subdomain', `${path}.serviceAccountName`));
+  if (spec.nodeName) causes.push(...checkName(spec.nodeName, 'subdomain', `${path}.nodeName`));
+  const deadline = spec.activeDeadlineSeconds;
+  if (deadline !== undefined && (deadline < 1 || deadline > MAX_INT32)) {
+    causes.push(invalid(`${path}.activeDeadlineSeconds`, String(deadline), inclusiveRange(1, MAX_INT32)));
+  }
+  if (spec.hostname) causes.push(...checkName(spec.hostname, 'label', `${path}.hostname`));
+  if (spec.subdomain) causes.push(...checkName(spec.subdomain, 'label', `${path}.subdomain`));
+  causes.push(...validateTolerations(spec.tolerations ?? [], `${path}.tolerations`));
+  if (spec.priorityClassName) causes.push(...checkName(spec.priorityClassName, 'subdomain', `${path}.priorityClassName`));
+  if (spec.preemptionPolicy !== undefined && !['PreemptLowerPriority', 'Never'].includes(spec.preemptionPolicy)) {
+    causes.push(notSupported(`${path}.preemptionPolicy`, quote(spec.preemptionPolicy), ['PreemptLowerPriority', 'Never']));
+  }
+  return causes;
+}
+
+/** ValidatePodTemplateSpec. */
+export function validatePodTemplate(template: PodTemplateSpec, path: string): StatusCause[] {
+  const spec = template.spec ?? ({} as PodSpec);
+  const causes = [
+    ...validateLabels(template.metadata?.labels, `${path}.labels`),
+    ...validateAnnotationKeys(template.metadata?.annotations, `${path}.annotations`),
+    ...validatePodSpec(spec, `${path}.spec`, false),
+  ];
+  if ((spec.ephemeralContainers ?? []).length > 0) causes.push(forbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
+  return causes;
+}
+
+/** ValidateAnnotations' key check: qualified names, compared in lower case. */
+export function validateAnnotationKeys(annotations: Readonly<Record<string, string>> | undefined, path: string): StatusCause[] {
+  return sortedKeys(annotations).flatMap((key) => qualifiedNameErrors(key.toLowerCase()).map((m) => invalid(path, quote(key), m)));
+}
+
+/** Names of the volumes that passed, for volumeMounts to refer to. */
+function validateVolumes(volumes: readonly Volume[], path: string, causes: StatusCause[]): Set<string> {
+  const names = new Set<string>();
+  volumes.forEach((v, i) => {
+    const p = `${path}[${i}].name`;
+    const errs = v.name ? checkName(v.name, 'label', p) : [required(p)];
+    if (names.has(v.name)) errs.push(duplicate(p, quote(v.name)));
+    if (errs.length === 0) names.add(v.name);
+    causes.push(...errs);
+  });
+  return names;
+}
+
+function validateInitContainers(spec: PodSpec, path: string, volumes: ReadonlySet<string>): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const names = new Set((spec.containers ?? []).map((c) => c.name));
+  (spec.initContainers ?? []).forEach((c, i) => {
+    const p = `${path}[${i}]`;
+    causes.push(...validateContainer(c, p, { volumes }));
+    if (c.restartPolicy !== undefined && c.restartPolicy !== 'Always') causes.push(notSupported(`${p}.restartPolicy`, quote(c.restartPolicy), ['Always']));
+    if (names.has(c.name)) causes.push(duplicate(`${p}.name`, quote(c.name)));
+    else if (c.name) names.add(c.name);
+    // Init containers run one at a time: each is checked alone, and upstream reports it as index 0.
+    causes.push(...hostPortConflicts([c], path));
+    if (c.restartPolicy === 'Always') causes.push(...validateProbesAndHooks(c, p));
+    else {
+      for (const f of INIT_FORBIDDEN) if (c[f] !== undefined) causes.push(forbidden(`${p}.${f}`, 'may not be set for init containers without restartPolicy=Always'));
+    }
+  });
+  return causes;
+}
+
+/** AccumulateUniqueHostPorts: one protocol/hostIP/hostPort per pod. */
+function hostPortConflicts(containers: readonly Container[], path: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const seen = new Set<string>();
+  containers.forEach((c, i) =>
+    (c.ports ?? []).forEach((port, j) => {
+      if (!port.hostPort) return;
+      const key = `${port.protocol ?? ''}/${port.hostIP ?? ''}/${port.hostPort}`;
+      if (seen.has(key)) causes.push(duplicate(`${path}[${i}].ports[${j}].hostPort`, quote(key)));
+      else seen.add(key);
+    }),
+  );
+  return causes;
+}
+
+/** With hostNetwork, a pod's hostPort is its containerPort; templates may leave it 0 for the pod to default. */
+function hostNetworkPorts(containers: readonly Container[], path: string, isPod: boolean): StatusCause[] {
+  return containers.flatMap((c, i) =>
+    (c.ports ?? []).flatMap((port, j) => {
+      const hostPort = port.hostPort ?? 0;
+      if ((!isPod && hostPort === 0) || hostPort === port.containerPort) return [];
+      return [invalid(`${path}[${i}].ports[${j}].hostPort`, String(hostPort), 'must match `containerPort` when `hostNetwork` is true')];
+    }),
+  );
+}
+
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+function validateTolerations(tolerations: readonly Toleration[], path: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  tolerations.forEach((t, i) => {
+    const p = `${path}[${i}]`;
+    const key = t.key ?? '';
+    const operator = t.operator ?? '';
+    const value = t.value ?? '';
+    const effect = t.effect ?? '';
+    if (key !== '') causes.push(...validateQualifiedName(key, `${p}.key`));
+    if (key === '' && operator !== 'Exists') {
+      causes.push(invalid(`${p}.operator`, quote(operator), 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+    }
+    if (t.tolerationSeconds !== undefined && effect !== 'NoExecute') {
+      causes.push(invalid(`${p}.effect`, quote(effect), "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    }
+    if (operator === 'Equal' || operator === '') {
+      const errs = labelValueErrors(value);
+      if (errs.length > 0) causes.push(invalid(`${p}.operator`, quote(value), errs.join(';')));
+    } else if (operator === 'Exists') {
+      if (value !== '') causes.push(invalid(`${p}.operator`, quote(value), "value must be empty when `operator` is 'Exists'"));
+    } else {
+      causes.push(notSupported(`${p}.operator`, quote(operator), ['Equal', 'Exists']));
+    }
+    if (effect !== '' && !TAINT_EFFECTS.includes(effect)) causes.push(notSupported(`${p}.effect`, quote(effect), TAINT_EFFECTS));
+  });
+  return causes;
+}

@@ -1,0 +1,185 @@
+// Pods: the shared pod-spec defaults plus what only pods get upstream
+// (SetDefaults_Pod, the ServiceAccount, Priority and DefaultTolerationSeconds
+// admission plugins, the Pending status with its QoS class), and pod
+// validation with the update rule that a pod's spec is nearly immutable.
+import type { PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../objects.js';
+import type { KindRules } from '../registry/registry.js';
+import { ApiError, type StatusCause } from '../status.js';
+import { semanticEqual } from './equality.js';
+import { forbidden, inclusiveRange, invalid, quote } from './field-errors.js';
+import { podSpecDefaults, validatePodSpec } from './pod-spec.js';
+import { add, compare, parseQuantity, type Quantity } from './quantity.js';
+
+type Pod = KubeObject & { spec?: PodSpec; status?: PodStatus };
+
+/** Taints every pod tolerates for five minutes unless it says otherwise (DefaultTolerationSeconds). */
+const NODE_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
+const SYSTEM_PRIORITIES: Readonly<Record<string, number>> = { 'system-node-critical': 2000001000, 'system-cluster-critical': 2000000000 };
+const MAX_INT32 = 2147483647;
+
+export const podRules: KindRules = {
+  defaults(obj: KubeObject, old: KubeObject | undefined): void {
+    const pod = obj as Pod;
+    const spec = (pod.spec ??= {} as PodSpec);
+    podOnlyDefaults(spec);
+    podSpecDefaults(spec, obj);
+    tolerateNodeTaints(spec);
+    if (old === undefined) {
+      spec.serviceAccountName ||= 'default';
+      spec.serviceAccount = spec.serviceAccountName;
+      admitPriority(spec, obj.metadata.name!);
+      pod.status = { phase: 'Pending', qosClass: qosClass(spec) };
+    } else {
+      // The Priority plugin decides priority at creation; updates cannot change it.
+      const oldSpec = (old as Pod).spec ?? ({} as PodSpec);
+      if (oldSpec.priority === undefined) delete spec.priority;
+      else spec.priority = oldSpec.priority;
+      if (spec.preemptionPolicy === undefined && oldSpec.preemptionPolicy !== undefined) spec.preemptionPolicy = oldSpec.preemptionPolicy;
+    }
+  },
+
+  validate(obj: KubeObject, old: KubeObject | undefined): StatusCause[] {
+    const spec = (obj as Pod).spec ?? ({} as PodSpec);
+    const causes = validatePodSpec(spec, 'spec', true);
+    for (const field of ['containers', 'initContainers'] as const) {
+      (spec[field] ?? []).forEach((c, i) => {
+        if (c.image !== undefined && c.image.trim() !== c.image) causes.push(invalid(`spec.${field}[${i}].image`, quote(c.image), 'must not have leading or trailing whitespace'));
+      });
+    }
+    if (old !== undefined) return [...causes, ...validatePodUpdate(spec, (old as Pod).spec ?? ({} as PodSpec))];
+    // Ephemeral containers arrive through their own subresource, never with the pod.
+    if ((spec.ephemeralContainers ?? []).length > 0) causes.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+    if (spec.nodeName && (spec.schedulingGates ?? []).length > 0) causes.push(forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared'));
+    return causes;
+  },
+};
+
+/** SetDefaults_Pod: what a pod gets that a pod template does not. */
+function podOnlyDefaults(spec: PodSpec): void {
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    const limits = c.resources?.limits ?? {};
+    const missing = Object.keys(limits).filter((name) => !(name in (c.resources!.requests ?? {})));
+    if (missing.length > 0) {
+      const requests = (c.resources!.requests ??= {});
+      for (const name of missing) requests[name] = limits[name]!;
+    }
+    // With host networking a container port is a host port.
+    if (spec.hostNetwork) for (const port of c.ports ?? []) port.hostPort ||= port.containerPort;
+  }
+  spec.enableServiceLinks ??= true;
+}
+
+function tolerateNodeTaints(spec: PodSpec): void {
+  const tolerations: Toleration[] = spec.tolerations ?? [];
+  const missing = NODE_TAINTS.filter(
+    (key) => !tolerations.some((t) => (t.key === key || !t.key) && (t.effect === 'NoExecute' || !t.effect)),
+  );
+  for (const key of missing) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  spec.tolerations = tolerations;
+}
+
+/**
+ * The Priority admission plugin for the classes every cluster has; a pod
+ * naming another class keeps what it says (the class lives in the store).
+ */
+function admitPriority(spec: PodSpec, name: string): void {
+  const className = spec.priorityClassName ?? '';
+  const computed = className === '' ? 0 : SYSTEM_PRIORITIES[className];
+  if (computed === undefined) return;
+  const refuse = (why: string): ApiError => new ApiError(403, 'Forbidden', `pods ${quote(name)} is forbidden: ${why}`, { name, kind: 'pods' });
+  if (spec.priority !== undefined && spec.priority !== computed) {
+    throw refuse(`the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${computed} from the given PriorityClass name`);
+  }
+  if (spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== 'PreemptLowerPriority') {
+    throw refuse(
+      `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed PreemptLowerPriority from the given PriorityClass name`,
+    );
+  }
+  spec.priority = computed;
+  spec.preemptionPolicy = 'PreemptLowerPriority';
+}
+
+/** ComputePodQOS over cpu and memory of regular and init containers. */
+function qosClass(spec: PodSpec): string {
+  const requests = new Map<string, Quantity>();
+  const limits = new Map<string, Quantity>();
+  let guaranteed = true;
+  const sum = (into: Map<string, Quantity>, list: Readonly<Record<string, string>> | undefined, found?: Set<string>): void => {
+    for (const [name, text] of Object.entries(list ?? {})) {
+      if (name !== 'cpu' && name !== 'memory') continue;
+      const q = parseQuantity(text) as Quantity;
+      if (q.value <= 0n) continue;
+      found?.add(name);
+      const prev = into.get(name);
+      into.set(name, prev === undefined ? q : add(prev, q));
+    }
+  };
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    sum(requests, c.resources?.requests);
+    const found = new Set<string>();
+    sum(limits, c.resources?.limits, found);
+    if (!found.has('cpu') || !found.has('memory')) guaranteed = false;
+  }
+  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
+  for (const [name, request] of requests) {
+    const limit = limits.get(name);
+    if (limit === undefined || compare(limit, request) !== 0) guaranteed = false;
+  }
+  return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
+}
+
+const UPDATABLE_FIELDS = [
+  '`spec.containers[*].image`',
+  '`spec.initContainers[*].image`',
+  '`spec.activeDeadlineSeconds`',
+  '`spec.tolerations` (only additions to existing tolerations)',
+  '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+];
+
+/** ValidatePodUpdate's own rules, after the new pod passed as a pod. */
+function validatePodUpdate(spec: PodSpec, oldSpec: PodSpec): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const field of ['containers', 'initContainers'] as const) {
+    if ((spec[field] ?? []).length !== (oldSpec[field] ?? []).length) {
+      return [forbidden(`spec.${field}`, 'pod updates may not add or remove containers')];
+    }
+  }
+  const deadline = spec.activeDeadlineSeconds;
+  const oldDeadline = oldSpec.activeDeadlineSeconds;
+  if (deadline !== undefined) {
+    if (deadline < 0 || deadline > MAX_INT32) return [invalid('spec.activeDeadlineSeconds', String(deadline), inclusiveRange(0, MAX_INT32))];
+    if (oldDeadline !== undefined && oldDeadline < deadline) {
+      return [invalid('spec.activeDeadlineSeconds', String(deadline), 'must be less than or equal to previous value')];
+    }
+  } else if (oldDeadline !== undefined) {
+    causes.push(invalid('spec.activeDeadlineSeconds', 'null', 'must not update from a positive integer to nil value'));
+  }
+  const tolerations = spec.tolerations ?? [];
+  const kept = (oldSpec.tolerations ?? []).every((o) => tolerations.some((t) => semanticEqual({ ...o, tolerationSeconds: t.tolerationSeconds }, t)));
+  if (!kept) causes.push(forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds'));
+  const oldGates = new Set((oldSpec.schedulingGates ?? []).map((g) => g.name));
+  (spec.schedulingGates ?? []).forEach((gate, i) => {
+    if (!oldGates.has(gate.name)) causes.push(forbidden(`spec.schedulingGates[${i}].name`, `only deletion is allowed, but found new scheduling gate '${gate.name}'`));
+  });
+  if (!semanticEqual(mutableFieldsFrom(spec, oldSpec), oldSpec)) {
+    causes.push(forbidden('spec', `pod updates may not change fields other than ${UPDATABLE_FIELDS.join(',')}`));
+  }
+  return causes;
+}
+
+/** The new spec with the fields a pod update may change taken from the old one. */
+function mutableFieldsFrom(spec: PodSpec, oldSpec: PodSpec): PodSpec {
+  const munged = structuredClone(spec);
+  for (const field of ['containers', 'initContainers'] as const) {
+    (munged[field] ?? []).forEach((c, i) => {
+      c.image = oldSpec[field]![i]!.image;
+    });
+  }
+  munged.activeDeadlineSeconds = oldSpec.activeDeadlineSeconds;
+  munged.schedulingGates = oldSpec.schedulingGates;
+  munged.tolerations = oldSpec.tolerations;
+  const oldGrace = oldSpec.terminationGracePeriodSeconds;
+  if (oldGrace !== undefined && oldGrace < 0 && munged.terminationGracePeriodSeconds === 1) munged.terminationGracePeriodSeconds = oldGrace;
+  return munged;
+}

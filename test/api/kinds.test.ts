@@ -1,0 +1,1028 @@
+// Defaults and validation of the common kinds (server/api/kinds): minimal
+// manifests against what a Kubernetes 1.31 cluster returns for them, and each
+// validation rule with the exact field and message kubectl would print.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, type TestContext, test } from 'node:test';
+import { createLogger } from '../../common/log.js';
+import { bootstrapCluster } from '../../server/api/bootstrap.js';
+import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
+import { rulesFor } from '../../server/api/kinds/index.js';
+import type { KubeObject } from '../../server/api/objects.js';
+import { Registry } from '../../server/api/registry/registry.js';
+import type { ResourceType } from '../../server/api/resources.js';
+import { ApiError, errors } from '../../server/api/status.js';
+import { openLevelStore } from '../../server/store/level-store.js';
+import { tempDir } from '../helpers/temp.js';
+
+const UID = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
+
+// --- harness: the registry's create and update, without a store ---------------
+
+// Manifests are plain JSON, as they arrive from kubectl.
+type Json = Record<string, any>;
+
+function typeOf(obj: { apiVersion: string; kind: string }): ResourceType {
+  const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
+  const type = BUILTIN_RESOURCES.find((r) => r.group === group && r.version === version && r.kind === obj.kind);
+  assert.ok(type, `${obj.apiVersion} ${obj.kind}`);
+  return type;
+}
+
+/** As Registry.create: uid and namespace set, then the kind's defaults and validation (a 422 as the registry throws it). */
+function create(manifest: Json): Json {
+  const obj = structuredClone(manifest) as KubeObject;
+  const type = typeOf(obj);
+  obj.metadata.uid = UID;
+  if (type.namespaced) obj.metadata.namespace ??= 'default';
+  return admit(type, obj, undefined);
+}
+
+/** As Registry.update: system fields and (with a status subresource) the status come from the current object. */
+function update(current: Json, manifest: Json): Json {
+  const obj = structuredClone(manifest) as KubeObject;
+  const type = typeOf(obj);
+  obj.metadata.uid = current['metadata'].uid;
+  obj.metadata.namespace = current['metadata'].namespace;
+  if (type.subresources.some((s) => s.name === 'status') && current['status'] !== undefined) obj['status'] = structuredClone(current['status']);
+  return admit(type, obj, current as KubeObject);
+}
+
+function admit(type: ResourceType, obj: KubeObject, old: KubeObject | undefined): Json {
+  const rules = rulesFor(type);
+  rules.defaults?.(obj, old);
+  const causes = rules.validate?.(obj, old) ?? [];
+  if (causes.length > 0) throw errors.invalid(type, obj.metadata.name!, causes);
+  return obj;
+}
+
+function refusal(fn: () => unknown, code = 422): ApiError {
+  let caught: unknown;
+  assert.throws(fn, (err: unknown) => {
+    caught = err;
+    return err instanceof ApiError;
+  });
+  const err = caught as ApiError;
+  assert.equal(err.code, code, err.message);
+  return err;
+}
+
+/** The message of the 422 the call ends in. */
+const invalid = (fn: () => unknown): string => refusal(fn).message;
+
+/** The fields and messages of the 422's causes. */
+function causes(fn: () => unknown): string[] {
+  return (refusal(fn).details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
+}
+
+// --- manifests ----------------------------------------------------------------
+
+const nginx = (extra: Json = {}): Json => ({ name: 'web', image: 'nginx', ...extra });
+const pod = (spec: Json, name = 'web'): Json => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec });
+const template = (spec: Json = {}, labels: Json = { app: 'web' }): Json => ({ metadata: { labels }, spec: { containers: [nginx()], ...spec } });
+const deployment = (spec: Json = {}): Json => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', labels: { app: 'web' } },
+  spec: { selector: { matchLabels: { app: 'web' } }, template: template(), ...spec },
+});
+const workload = (kind: string, spec: Json = {}): Json => ({ ...deployment(spec), kind });
+const job = (spec: Json = {}, name = 'pi'): Json => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name },
+  spec: { template: { spec: { containers: [{ name: 'pi', image: 'perl:5.34' }], restartPolicy: 'Never' } }, ...spec },
+});
+const cronJob = (spec: Json = {}, name = 'hello'): Json => ({
+  apiVersion: 'batch/v1',
+  kind: 'CronJob',
+  metadata: { name },
+  spec: {
+    schedule: '*/5 * * * *',
+    jobTemplate: { spec: { template: { spec: { containers: [{ name: 'hello', image: 'busybox' }], restartPolicy: 'OnFailure' } } } },
+    ...spec,
+  },
+});
+const service = (spec: Json = {}): Json => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }], ...spec } });
+const configMap = (extra: Json): Json => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, ...extra });
+const secret = (extra: Json): Json => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, ...extra });
+
+/** A container as the API returns it for `image` with nothing else set. */
+const defaultedContainer = (name: string, image: string, pullPolicy = 'Always'): Json => ({
+  name,
+  image,
+  imagePullPolicy: pullPolicy,
+  resources: {},
+  terminationMessagePath: '/dev/termination-log',
+  terminationMessagePolicy: 'File',
+});
+
+/** The pod-spec defaults every template gets. */
+const templateSpecDefaults = {
+  dnsPolicy: 'ClusterFirst',
+  restartPolicy: 'Always',
+  schedulerName: 'default-scheduler',
+  securityContext: {},
+  terminationGracePeriodSeconds: 30,
+};
+
+const NODE_TOLERATIONS = [
+  { effect: 'NoExecute', key: 'node.kubernetes.io/not-ready', operator: 'Exists', tolerationSeconds: 300 },
+  { effect: 'NoExecute', key: 'node.kubernetes.io/unreachable', operator: 'Exists', tolerationSeconds: 300 },
+];
+
+const UPDATABLE =
+  'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+// --- pods -----------------------------------------------------------------------
+
+describe('pods', () => {
+  test('a one-container pod comes back as a cluster returns it', () => {
+    const p = create(pod({ containers: [nginx()] }));
+    assert.deepEqual(p['spec'], {
+      containers: [defaultedContainer('web', 'nginx')],
+      dnsPolicy: 'ClusterFirst',
+      enableServiceLinks: true,
+      preemptionPolicy: 'PreemptLowerPriority',
+      priority: 0,
+      restartPolicy: 'Always',
+      schedulerName: 'default-scheduler',
+      securityContext: {},
+      serviceAccount: 'default',
+      serviceAccountName: 'default',
+      terminationGracePeriodSeconds: 30,
+      tolerations: NODE_TOLERATIONS,
+    });
+    assert.deepEqual(p['status'], { phase: 'Pending', qosClass: 'BestEffort' });
+  });
+
+  test('the pull policy follows the image tag', () => {
+    const policies = Object.fromEntries(
+      [
+        'nginx',
+        'nginx:latest',
+        'nginx:1.25',
+        `nginx@sha256:${'a'.repeat(64)}`,
+        `nginx:1.25@sha256:${'a'.repeat(64)}`,
+        'registry.local:5000/team/app',
+        'registry.local:5000/team/app:v2',
+        'Nginx',
+      ].map((image) => [image, create(pod({ containers: [nginx({ image })] }))['spec'].containers[0].imagePullPolicy]),
+    );
+    assert.deepEqual(policies, {
+      nginx: 'Always',
+      'nginx:latest': 'Always',
+      'nginx:1.25': 'IfNotPresent',
+      [`nginx@sha256:${'a'.repeat(64)}`]: 'IfNotPresent',
+      [`nginx:1.25@sha256:${'a'.repeat(64)}`]: 'IfNotPresent',
+      'registry.local:5000/team/app': 'Always',
+      'registry.local:5000/team/app:v2': 'IfNotPresent',
+      // Not a reference the parser accepts: no tag found, so not "latest".
+      Nginx: 'IfNotPresent',
+    });
+    assert.equal(create(pod({ containers: [nginx({ imagePullPolicy: 'Never' })] }))['spec'].containers[0].imagePullPolicy, 'Never');
+  });
+
+  test('ports, probes, env and volumes get their defaults', () => {
+    const p = create(
+      pod({
+        containers: [
+          nginx({
+            ports: [{ containerPort: 80, name: 'http' }],
+            env: [{ name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+            livenessProbe: { httpGet: { port: 80 } },
+            readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 5 },
+            volumeMounts: [{ name: 'cache', mountPath: '/cache' }],
+          }),
+        ],
+        volumes: [
+          { name: 'cache' },
+          { name: 'settings', configMap: { name: 'settings' } },
+          { name: 'creds', secret: { secretName: 'creds' } },
+          { name: 'data', hostPath: { path: '/srv/data' } },
+          { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        ],
+      }),
+    );
+    const c = p['spec'].containers[0];
+    assert.deepEqual(c.ports, [{ containerPort: 80, name: 'http', protocol: 'TCP' }]);
+    assert.deepEqual(c.env, [{ name: 'POD', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }]);
+    assert.deepEqual(c.livenessProbe, { httpGet: { path: '/', port: 80, scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
+    assert.deepEqual(c.readinessProbe, { tcpSocket: { port: 'http' }, timeoutSeconds: 1, periodSeconds: 5, successThreshold: 1, failureThreshold: 3 });
+    assert.deepEqual(p['spec'].volumes, [
+      { name: 'cache', emptyDir: {} },
+      { name: 'settings', configMap: { name: 'settings', defaultMode: 420 } },
+      { name: 'creds', secret: { secretName: 'creds', defaultMode: 420 } },
+      { name: 'data', hostPath: { path: '/srv/data', type: '' } },
+      { name: 'info', downwardAPI: { defaultMode: 420, items: [{ path: 'labels', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.labels' } }] } },
+    ]);
+  });
+
+  test('quantities come back canonical, rounded up to milli units', () => {
+    const requests = { cpu: '0.5', memory: '1024Mi', 'ephemeral-storage': '128974848' };
+    const limits = { cpu: 1000, memory: '1.5Gi', 'ephemeral-storage': '129e6' };
+    const c = create(pod({ containers: [nginx({ resources: { requests, limits } })] }))['spec'].containers[0];
+    assert.deepEqual(c.resources, {
+      requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '128974848' },
+      limits: { cpu: '1k', memory: '1536Mi', 'ephemeral-storage': '129e6' },
+    });
+    const tiny = create(pod({ containers: [nginx({ resources: { requests: { cpu: '0.0001', memory: '0.5Gi' } } })] }))['spec'].containers[0];
+    assert.deepEqual(tiny.resources.requests, { cpu: '1m', memory: '512Mi' });
+  });
+
+  test('a quantity that does not parse fails decoding, with a 400', () => {
+    const err = refusal(() => create(pod({ containers: [nginx({ resources: { limits: { memory: '1 GB' } } })] })), 400);
+    assert.equal(err.message, `Pod in version "v1" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+    const suffix = refusal(() => create(pod({ containers: [nginx({ resources: { limits: { memory: '100mi' } } })] })), 400);
+    assert.equal(suffix.message, `Pod in version "v1" cannot be handled as a Pod: unable to parse quantity's suffix`);
+  });
+
+  test('the QoS class is computed from cpu and memory as upstream does', () => {
+    const qos = (resources: Json, init?: Json): string =>
+      create(pod({ containers: [nginx({ resources })], ...(init ? { initContainers: [{ name: 'init', image: 'busybox', resources: init }] } : {}) }))['status'].qosClass;
+    assert.equal(qos({}), 'BestEffort');
+    assert.equal(qos({ requests: { cpu: '100m' } }), 'Burstable');
+    // Requests default to limits: both cpu and memory limited is Guaranteed.
+    assert.equal(qos({ limits: { cpu: '1', memory: '1Gi' } }), 'Guaranteed');
+    assert.equal(qos({ limits: { cpu: '1' } }), 'Burstable');
+    assert.equal(qos({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } }), 'Burstable');
+    assert.equal(qos({ limits: { cpu: '1', memory: '1Gi' } }, { requests: { cpu: '100m' } }), 'Burstable');
+    assert.equal(qos({ requests: { cpu: '0' } }), 'BestEffort');
+  });
+
+  test('limits without requests give the requests, in pods only', () => {
+    const c = create(pod({ containers: [nginx({ resources: { limits: { cpu: '1' }, requests: { memory: '64Mi' } } })] }))['spec'].containers[0];
+    assert.deepEqual(c.resources, { limits: { cpu: '1' }, requests: { cpu: '1', memory: '64Mi' } });
+    const t = create(deployment({ template: template({ containers: [nginx({ resources: { limits: { cpu: '1' } } })] }) }))['spec'].template.spec.containers[0];
+    assert.deepEqual(t.resources, { limits: { cpu: '1' } });
+  });
+
+  test('admission: a service account, priority and node tolerations the pod did not ask for', () => {
+    const p = create(
+      pod({
+        containers: [nginx()],
+        serviceAccount: 'builder',
+        priorityClassName: 'system-cluster-critical',
+        tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }],
+      }),
+    );
+    assert.equal(p['spec'].serviceAccountName, 'builder');
+    assert.equal(p['spec'].serviceAccount, 'builder');
+    assert.equal(p['spec'].priority, 2000000000);
+    assert.deepEqual(p['spec'].tolerations, [
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 },
+      NODE_TOLERATIONS[0],
+    ]);
+    // A toleration of everything tolerates both taints.
+    assert.deepEqual(create(pod({ containers: [nginx()], tolerations: [{ operator: 'Exists' }] }))['spec'].tolerations, [{ operator: 'Exists' }]);
+  });
+
+  test('a priority the class does not give is refused by admission, with a 403', () => {
+    const err = refusal(() => create(pod({ containers: [nginx()], priority: 5 })), 403);
+    assert.equal(err.message, 'pods "web" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name');
+  });
+
+  test('host networking makes container ports host ports', () => {
+    const p = create(pod({ hostNetwork: true, containers: [nginx({ ports: [{ containerPort: 8080 }] })] }));
+    assert.deepEqual(p['spec'].containers[0].ports, [{ containerPort: 8080, hostPort: 8080, protocol: 'TCP' }]);
+    assert.deepEqual(causes(() => create(pod({ hostNetwork: true, containers: [nginx({ ports: [{ containerPort: 8080, hostPort: 9090 }] })] }))), [
+      'spec.containers[0].ports[0].hostPort: Invalid value: 9090: must match `containerPort` when `hostNetwork` is true',
+    ]);
+  });
+
+  test('a pod needs a container', () => {
+    assert.equal(invalid(() => create(pod({ containers: [] }))), 'Pod "web" is invalid: spec.containers: Required value');
+  });
+
+  test('container names are DNS labels, unique across init and regular containers', () => {
+    assert.equal(
+      invalid(() => create(pod({ containers: [nginx({ name: 'Web_1' })] }))),
+      `Pod "web" is invalid: spec.containers[0].name: Invalid value: "Web_1": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+    );
+    assert.equal(invalid(() => create(pod({ containers: [nginx(), nginx()] }))), 'Pod "web" is invalid: spec.containers[1].name: Duplicate value: "web"');
+    assert.equal(
+      invalid(() => create(pod({ initContainers: [{ name: 'web', image: 'busybox' }], containers: [nginx()] }))),
+      'Pod "web" is invalid: spec.initContainers[0].name: Duplicate value: "web"',
+    );
+    assert.equal(invalid(() => create(pod({ containers: [{ image: 'nginx' }] }))), 'Pod "web" is invalid: spec.containers[0].name: Required value');
+  });
+
+  test('an image is required, without surrounding spaces', () => {
+    assert.equal(invalid(() => create(pod({ containers: [{ name: 'web' }] }))), 'Pod "web" is invalid: spec.containers[0].image: Required value');
+    assert.equal(
+      invalid(() => create(pod({ containers: [nginx({ image: 'nginx ' })] }))),
+      'Pod "web" is invalid: spec.containers[0].image: Invalid value: "nginx ": must not have leading or trailing whitespace',
+    );
+  });
+
+  test('container ports: numbers 1-65535, IANA service names, unique names, known protocols', () => {
+    const portCauses = (ports: Json[]): string[] => causes(() => create(pod({ containers: [nginx({ ports })] })));
+    assert.deepEqual(portCauses([{ containerPort: 70000 }]), ['spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive']);
+    assert.deepEqual(portCauses([{ name: 'http' }]), ['spec.containers[0].ports[0].containerPort: Required value']);
+    assert.deepEqual(portCauses([{ containerPort: 80, name: 'metrics-endpoint' }]), [
+      'spec.containers[0].ports[0].name: Invalid value: "metrics-endpoint": must be no more than 15 characters',
+    ]);
+    assert.deepEqual(portCauses([{ containerPort: 80, name: '8080' }]), ['spec.containers[0].ports[0].name: Invalid value: "8080": must contain at least one letter (a-z)']);
+    assert.deepEqual(portCauses([{ containerPort: 80, name: 'Web--' }]), [
+      'spec.containers[0].ports[0].name: Invalid value: "Web--": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+      'spec.containers[0].ports[0].name: Invalid value: "Web--": must not contain consecutive hyphens',
+      'spec.containers[0].ports[0].name: Invalid value: "Web--": must not begin or end with a hyphen',
+    ]);
+    assert.deepEqual(portCauses([{ containerPort: 80, name: 'http' }, { containerPort: 81, name: 'http' }]), ['spec.containers[0].ports[1].name: Duplicate value: "http"']);
+    assert.deepEqual(portCauses([{ containerPort: 80, protocol: 'ICMP' }]), [
+      'spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+    ]);
+  });
+
+  test('restart and DNS policies are among the known values', () => {
+    assert.equal(
+      invalid(() => create(pod({ containers: [nginx()], restartPolicy: 'Sometimes' }))),
+      'Pod "web" is invalid: spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+    );
+    assert.equal(
+      invalid(() => create(pod({ containers: [nginx()], dnsPolicy: 'Cluster' }))),
+      'Pod "web" is invalid: spec.dnsPolicy: Unsupported value: "Cluster": supported values: "ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"',
+    );
+  });
+
+  test('mounts name a volume of the pod, and probes have exactly one handler', () => {
+    assert.equal(
+      invalid(() => create(pod({ containers: [nginx({ volumeMounts: [{ name: 'data', mountPath: '/data' }] })] }))),
+      'Pod "web" is invalid: spec.containers[0].volumeMounts[0].name: Not found: "data"',
+    );
+    assert.equal(
+      invalid(() => create(pod({ containers: [nginx({ livenessProbe: { initialDelaySeconds: 5 } })] }))),
+      'Pod "web" is invalid: spec.containers[0].livenessProbe: Required value: must specify a handler type',
+    );
+    assert.deepEqual(causes(() => create(pod({ containers: [nginx({ readinessProbe: { httpGet: { port: 0 }, exec: { command: ['true'] } } })] }))), [
+      'spec.containers[0].readinessProbe.httpGet: Forbidden: may not specify more than 1 handler type',
+    ]);
+    assert.deepEqual(causes(() => create(pod({ initContainers: [{ name: 'init', image: 'busybox', readinessProbe: { exec: { command: ['true'] } } }], containers: [nginx()] }))), [
+      'spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
+    ]);
+  });
+
+  test('requests may not exceed limits', () => {
+    assert.equal(
+      invalid(() => create(pod({ containers: [nginx({ resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } })] }))),
+      'Pod "web" is invalid: spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1',
+    );
+    assert.equal(
+      invalid(() => create(pod({ containers: [nginx({ resources: { requests: { gpu: '1' } } })] }))),
+      'Pod "web" is invalid: spec.containers[0].resources.requests[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified, spec.containers[0].resources.requests[gpu]: Invalid value: "gpu": must be a standard resource for containers',
+    );
+  });
+
+  test('an update may change images, the deadline downwards and add tolerations', () => {
+    const current = create(pod({ containers: [nginx()], activeDeadlineSeconds: 600 }));
+    const next = structuredClone(current);
+    next['spec'].containers[0].image = 'nginx:1.27';
+    next['spec'].activeDeadlineSeconds = 300;
+    next['spec'].tolerations.push({ key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' });
+    const updated = update(current, next);
+    assert.equal(updated['spec'].containers[0].image, 'nginx:1.27');
+    assert.deepEqual(updated['status'], current['status']);
+  });
+
+  test('an update may not change anything else in the spec', () => {
+    const current = create(pod({ containers: [nginx()] }));
+    const ports = structuredClone(current);
+    ports['spec'].containers[0].ports = [{ containerPort: 8080, protocol: 'TCP' }];
+    assert.equal(invalid(() => update(current, ports)), `Pod "web" is invalid: spec: Forbidden: ${UPDATABLE}`);
+
+    const more = structuredClone(current);
+    more['spec'].containers.push(defaultedContainer('sidecar', 'busybox'));
+    assert.deepEqual(causes(() => update(current, more)), ['spec.containers: Forbidden: pod updates may not add or remove containers']);
+
+    const deadline = create(pod({ containers: [nginx()], activeDeadlineSeconds: 60 }));
+    assert.deepEqual(causes(() => update(deadline, { ...deadline, spec: { ...deadline['spec'], activeDeadlineSeconds: 120 } })), [
+      'spec.activeDeadlineSeconds: Invalid value: 120: must be less than or equal to previous value',
+    ]);
+
+    const dedicated = create(pod({ containers: [nginx()], tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' }] }));
+    const retolerated = structuredClone(dedicated);
+    retolerated['spec'].tolerations[0].value = 'api';
+    assert.deepEqual(causes(() => update(dedicated, retolerated)), ['spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds']);
+    // The node tolerations admission added come back if an update drops them.
+    const dropped = structuredClone(current);
+    dropped['spec'].tolerations = [];
+    assert.deepEqual(update(current, dropped)['spec'].tolerations, NODE_TOLERATIONS);
+  });
+
+  test('ephemeral containers never come with a new pod', () => {
+    assert.equal(
+      invalid(() => create(pod({ containers: [nginx()], ephemeralContainers: [{ name: 'debug', image: 'busybox' }] }))),
+      'Pod "web" is invalid: spec.ephemeralContainers: Forbidden: cannot be set on create',
+    );
+  });
+});
+
+// --- deployments and other apps/v1 workloads ----------------------------------
+
+describe('deployments', () => {
+  test('a one-container Deployment comes back as a cluster returns it', () => {
+    const d = create(deployment());
+    assert.deepEqual(d['spec'], {
+      progressDeadlineSeconds: 600,
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      selector: { matchLabels: { app: 'web' } },
+      strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' }, type: 'RollingUpdate' },
+      template: {
+        metadata: { creationTimestamp: null, labels: { app: 'web' } },
+        spec: { containers: [defaultedContainer('web', 'nginx')], ...templateSpecDefaults },
+      },
+    });
+    assert.deepEqual(d['status'], {});
+  });
+
+  test('Recreate gets no rolling update, and a given one is kept', () => {
+    assert.deepEqual(create(deployment({ strategy: { type: 'Recreate' } }))['spec'].strategy, { type: 'Recreate' });
+    assert.deepEqual(create(deployment({ strategy: { rollingUpdate: { maxSurge: 1 } } }))['spec'].strategy, {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: '25%' },
+    });
+  });
+
+  test('replicas may not be negative', () => {
+    assert.equal(invalid(() => create(deployment({ replicas: -1 }))), 'Deployment "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+  });
+
+  test('the selector must select the template', () => {
+    assert.equal(
+      invalid(() => create(deployment({ template: template({}, { app: 'other', tier: 'front' }) }))),
+      'Deployment "web" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"other", "tier":"front"}: `selector` does not match template `labels`',
+    );
+    assert.deepEqual(causes(() => create(deployment({ selector: undefined }))), [
+      'spec.selector: Required value',
+      'spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`',
+    ]);
+    assert.deepEqual(causes(() => create(deployment({ selector: {} }))), [
+      'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment',
+    ]);
+    assert.deepEqual(
+      create(deployment({ selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'api'] }] } }))['spec'].selector.matchExpressions[0].values,
+      ['web', 'api'],
+    );
+    assert.deepEqual(causes(() => create(deployment({ selector: { matchExpressions: [{ key: 'app', operator: 'Near', values: ['web'] }] } }))), [
+      'spec.selector.matchExpressions[0].operator: Invalid value: "Near": not a valid selector operator',
+      'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"app", Operator:"Near", Values:[]string{"web"}}}}: invalid label selector',
+    ]);
+  });
+
+  test('template pods restart Always and have no deadline', () => {
+    assert.equal(
+      invalid(() => create(deployment({ template: template({ restartPolicy: 'Never' }) }))),
+      'Deployment "web" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
+    );
+    assert.equal(
+      invalid(() => create(deployment({ template: template({ activeDeadlineSeconds: 30 }) }))),
+      'Deployment "web" is invalid: spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported',
+    );
+  });
+
+  test('the template is validated as a pod spec, with template paths', () => {
+    assert.deepEqual(causes(() => create(deployment({ template: template({ containers: [{ name: 'web' }] }) }))), ['spec.template.spec.containers[0].image: Required value']);
+    assert.deepEqual(causes(() => create(deployment({ template: template({}, { app: 'web', 'bad key': 'x' }) }))), [
+      `spec.template.labels: Invalid value: "bad key": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+    ]);
+  });
+
+  test('label values in templates and selectors are label values', () => {
+    const LABEL_VALUE =
+      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    assert.deepEqual(causes(() => create(deployment({ template: template({}, { app: 'web', tier: '-front' }) }))), [
+      `spec.template.labels: Invalid value: "-front": ${LABEL_VALUE}`,
+    ]);
+    const long = 'x'.repeat(64);
+    assert.deepEqual(causes(() => create(deployment({ selector: { matchLabels: { app: long } }, template: template({}, { app: long }) }))), [
+      `spec.selector.matchLabels: Invalid value: "${long}": must be no more than 63 characters`,
+      `spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"${long}"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: invalid label selector`,
+    ]);
+  });
+
+  test('the rolling update is validated', () => {
+    assert.deepEqual(causes(() => create(deployment({ strategy: { type: 'Recreate', rollingUpdate: { maxSurge: 1 } } }))), [
+      "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'",
+    ]);
+    assert.deepEqual(causes(() => create(deployment({ strategy: { rollingUpdate: { maxSurge: '30', maxUnavailable: 0 } } }))), [
+      `spec.strategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"30"}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')`,
+    ]);
+    assert.deepEqual(causes(() => create(deployment({ strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: '0%' } } }))), [
+      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"0%"}: may not be 0 when `maxSurge` is 0',
+    ]);
+    assert.deepEqual(causes(() => create(deployment({ strategy: { type: 'Rolling' } }))), [
+      'spec.strategy: Unsupported value: apps.DeploymentStrategy{Type:"Rolling", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}: supported values: "Recreate", "RollingUpdate"',
+    ]);
+    assert.deepEqual(causes(() => create(deployment({ minReadySeconds: 600 }))), ['spec.progressDeadlineSeconds: Invalid value: 600: must be greater than minReadySeconds']);
+  });
+
+  test('the selector cannot change once set', () => {
+    const current = create(deployment());
+    const next = deployment({ selector: { matchLabels: { app: 'web2' } }, template: template({}, { app: 'web2' }) });
+    assert.equal(
+      invalid(() => update(current, next)),
+      'Deployment "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+    );
+    // Everything else may change; the status stays the server's.
+    const scaled = update({ ...current, status: { replicas: 1 } }, deployment({ replicas: 3 }));
+    assert.equal(scaled['spec'].replicas, 3);
+    assert.deepEqual(scaled['status'], { replicas: 1 });
+  });
+});
+
+describe('replica sets, stateful sets, daemon sets', () => {
+  test('a ReplicaSet gets one replica and an empty status', () => {
+    const rs = create(workload('ReplicaSet'));
+    assert.equal(rs['spec'].replicas, 1);
+    assert.deepEqual(rs['spec'].template.spec, { containers: [defaultedContainer('web', 'nginx')], ...templateSpecDefaults });
+    assert.deepEqual(rs['status'], { replicas: 0 });
+    assert.deepEqual(causes(() => create(workload('ReplicaSet', { selector: { matchLabels: { app: 'api' } } }))), [
+      'spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`',
+    ]);
+  });
+
+  test('a StatefulSet comes back as a cluster returns it, claim templates included', () => {
+    const sts = create(
+      workload('StatefulSet', {
+        serviceName: 'web',
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      }),
+    );
+    assert.deepEqual(sts['spec'], {
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      podManagementPolicy: 'OrderedReady',
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      selector: { matchLabels: { app: 'web' } },
+      serviceName: 'web',
+      template: { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [defaultedContainer('web', 'nginx')], ...templateSpecDefaults } },
+      updateStrategy: { rollingUpdate: { partition: 0 }, type: 'RollingUpdate' },
+      volumeClaimTemplates: [
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { creationTimestamp: null, name: 'data' },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeMode: 'Filesystem' },
+          status: { phase: 'Pending' },
+        },
+      ],
+    });
+    assert.deepEqual(sts['status'], { availableReplicas: 0, replicas: 0 });
+  });
+
+  test('a StatefulSet needs no serviceName, and OnDelete gets no rolling update', () => {
+    assert.equal(create(workload('StatefulSet'))['spec'].serviceName, undefined);
+    assert.deepEqual(create(workload('StatefulSet', { updateStrategy: { type: 'OnDelete' } }))['spec'].updateStrategy, { type: 'OnDelete' });
+  });
+
+  test('a StatefulSet is validated as upstream validates it', () => {
+    assert.deepEqual(causes(() => create(workload('StatefulSet', { podManagementPolicy: 'Random' }))), [
+      "spec.podManagementPolicy: Invalid value: \"Random\": must be 'OrderedReady' or 'Parallel'",
+    ]);
+    assert.deepEqual(causes(() => create(workload('StatefulSet', { selector: { matchLabels: { app: 'db' } }, template: template({ restartPolicy: 'OnFailure' }) }))), [
+      'spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`',
+      'spec.template.spec.restartPolicy: Unsupported value: "OnFailure": supported values: "Always"',
+    ]);
+    assert.deepEqual(causes(() => create(workload('StatefulSet', { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Keep' } }))), [
+      'spec.persistentVolumeClaimRetentionPolicy.whenDeleted: Unsupported value: "Keep": supported values: "Retain", "Delete"',
+    ]);
+  });
+
+  test('a StatefulSet update may change replicas, template and strategy only', () => {
+    const current = create(workload('StatefulSet', { serviceName: 'web' }));
+    assert.equal(update(current, workload('StatefulSet', { serviceName: 'web', replicas: 3 }))['spec'].replicas, 3);
+    assert.equal(
+      invalid(() => update(current, workload('StatefulSet', { serviceName: 'web-headless' }))),
+      "StatefulSet \"web\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    );
+  });
+
+  test('a DaemonSet gets its update strategy and a template generation', () => {
+    const ds = create(workload('DaemonSet'));
+    assert.deepEqual(ds['spec'].updateStrategy, { rollingUpdate: { maxSurge: 0, maxUnavailable: 1 }, type: 'RollingUpdate' });
+    assert.equal(ds['spec'].revisionHistoryLimit, 10);
+    assert.equal(ds['spec'].replicas, undefined);
+    assert.deepEqual(ds['metadata'].annotations, { 'deprecated.daemonset.template.generation': '1' });
+    assert.deepEqual(ds['status'], { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 });
+    const same = update(ds, workload('DaemonSet', { revisionHistoryLimit: 5 }));
+    assert.equal(same['metadata'].annotations['deprecated.daemonset.template.generation'], '1');
+    const changed = update(same, workload('DaemonSet', { template: template({ containers: [nginx({ image: 'nginx:1.27' })] }) }));
+    assert.equal(changed['metadata'].annotations['deprecated.daemonset.template.generation'], '2');
+  });
+
+  test('a DaemonSet without a selector selects no pods', () => {
+    assert.deepEqual(causes(() => create(workload('DaemonSet', { selector: undefined }))), [
+      'spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`',
+    ]);
+    assert.deepEqual(causes(() => create(workload('DaemonSet', { updateStrategy: { rollingUpdate: { maxSurge: 1 } } }))), [
+      'spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:0, IntVal:1, StrVal:""}: may not be set when maxUnavailable is non-zero',
+    ]);
+  });
+
+  test('ReplicaSet and DaemonSet selectors are immutable too', () => {
+    for (const kind of ['ReplicaSet', 'DaemonSet']) {
+      const current = create(workload(kind));
+      assert.deepEqual(causes(() => update(current, workload(kind, { selector: { matchLabels: { app: 'web', tier: 'front' } }, template: template({}, { app: 'web', tier: 'front' }) }))), [
+        'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web", "tier":"front"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+      ]);
+    }
+  });
+});
+
+// --- jobs and cron jobs ---------------------------------------------------------
+
+describe('jobs', () => {
+  test('a Job gets its defaults, a generated selector and its pods labels', () => {
+    const j = create(job());
+    const generated = { 'batch.kubernetes.io/controller-uid': UID, 'batch.kubernetes.io/job-name': 'pi', 'controller-uid': UID, 'job-name': 'pi' };
+    assert.deepEqual(j['spec'], {
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      completions: 1,
+      parallelism: 1,
+      podReplacementPolicy: 'TerminatingOrFailed',
+      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': UID } },
+      suspend: false,
+      template: {
+        metadata: { creationTimestamp: null, labels: generated },
+        spec: { containers: [defaultedContainer('pi', 'perl:5.34', 'IfNotPresent')], ...templateSpecDefaults, restartPolicy: 'Never' },
+      },
+    });
+    assert.deepEqual(j['metadata'].labels, generated);
+    assert.deepEqual(j['status'], {});
+  });
+
+  test('completions and parallelism default together, and a labelled Job keeps its labels', () => {
+    const parallel = create({ ...job({ parallelism: 3 }), metadata: { name: 'pi', labels: { team: 'math' } } });
+    assert.equal(parallel['spec'].parallelism, 3);
+    assert.equal(parallel['spec'].completions, undefined);
+    assert.deepEqual(parallel['metadata'].labels, { team: 'math' });
+    assert.equal(create(job({ backoffLimitPerIndex: 1, completionMode: 'Indexed', completions: 3 }))['spec'].backoffLimit, 2147483647);
+    assert.equal(create(job({ podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] } }))['spec'].podReplacementPolicy, 'Failed');
+  });
+
+  test('a manual selector is the user’s own', () => {
+    const j = create(job({ manualSelector: true, selector: { matchLabels: { app: 'pi' } }, template: { metadata: { labels: { app: 'pi' } }, spec: job()['spec'].template.spec } }));
+    assert.deepEqual(j['spec'].selector, { matchLabels: { app: 'pi' } });
+    assert.deepEqual(j['spec'].template.metadata.labels, { app: 'pi' });
+  });
+
+  test('a Job must choose OnFailure or Never', () => {
+    assert.equal(
+      invalid(() => create(job({ template: { spec: { containers: [{ name: 'pi', image: 'perl' }] } } }))),
+      'Job "pi" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
+    );
+    assert.deepEqual(causes(() => create(job({ template: { spec: { containers: [{ name: 'pi', image: 'perl' }], restartPolicy: 'Sometimes' } } }))), [
+      'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+      'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "OnFailure", "Never"',
+    ]);
+  });
+
+  test('counts are not negative, and generated labels must be right', () => {
+    assert.deepEqual(causes(() => create(job({ parallelism: -1, backoffLimit: -2 }))), [
+      'spec.parallelism: Invalid value: -1: must be greater than or equal to 0',
+      'spec.backoffLimit: Invalid value: -2: must be greater than or equal to 0',
+    ]);
+    const mislabelled = job({ template: { metadata: { labels: { 'job-name': 'other' } }, spec: job()['spec'].template.spec } });
+    assert.deepEqual(causes(() => create(mislabelled)), [
+      `spec.template.metadata.labels[job-name]: Invalid value: map[string]string{"batch.kubernetes.io/controller-uid":"${UID}", "batch.kubernetes.io/job-name":"pi", "controller-uid":"${UID}", "job-name":"other"}: must be 'pi'`,
+    ]);
+  });
+
+  test('completions, selector and template cannot change', () => {
+    const current = create(job());
+    const completions = structuredClone(current);
+    completions['spec'].completions = 2;
+    assert.deepEqual(causes(() => update(current, completions)), ['spec.completions: Invalid value: 2: field is immutable']);
+    const image = structuredClone(current);
+    image['spec'].template.spec.containers[0].image = 'perl:5.36';
+    const [cause] = causes(() => update(current, image));
+    assert.match(cause!, /^spec\.template: Invalid value: \{.*"image":"perl:5\.36".*\}: field is immutable$/);
+    // A suspended Job that never ran may still move its pods.
+    const suspended = create(job({ suspend: true }));
+    const moved = structuredClone(suspended);
+    moved['spec'].template.spec.nodeSelector = { disk: 'ssd' };
+    assert.deepEqual(update(suspended, moved)['spec'].template.spec.nodeSelector, { disk: 'ssd' });
+  });
+});
+
+describe('cron jobs', () => {
+  test('a CronJob comes back as a cluster returns it', () => {
+    const cj = create(cronJob());
+    assert.deepEqual(cj['spec'], {
+      concurrencyPolicy: 'Allow',
+      failedJobsHistoryLimit: 1,
+      jobTemplate: {
+        metadata: { creationTimestamp: null },
+        spec: {
+          template: {
+            metadata: { creationTimestamp: null },
+            spec: { containers: [defaultedContainer('hello', 'busybox')], ...templateSpecDefaults, restartPolicy: 'OnFailure' },
+          },
+        },
+      },
+      schedule: '*/5 * * * *',
+      successfulJobsHistoryLimit: 3,
+      suspend: false,
+    });
+    assert.deepEqual(cj['status'], {});
+  });
+
+  test('schedules are five cron fields or a descriptor', () => {
+    for (const schedule of ['0 0 * * *', '*/15 9-17 * * mon-fri', '0 0 1 jan,jul ?', '@hourly', '@every 1h30m', '30 2 29 2 0']) {
+      assert.doesNotThrow(() => create(cronJob({ schedule })), schedule);
+    }
+    const scheduleError = (schedule: string): string => invalid(() => create(cronJob({ schedule })));
+    assert.equal(scheduleError('61 * * * *'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61');
+    assert.equal(scheduleError('* * * *'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "* * * *": expected exactly 5 fields, found 4: [* * * *]');
+    assert.equal(scheduleError('0 0 * * * *'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "0 0 * * * *": expected exactly 5 fields, found 6: [0 0 * * * *]');
+    assert.equal(scheduleError('@fortnightly'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "@fortnightly": unrecognized descriptor: @fortnightly');
+    assert.equal(
+      scheduleError('0 x * * *'),
+      'CronJob "hello" is invalid: spec.schedule: Invalid value: "0 x * * *": failed to parse int from x: strconv.Atoi: parsing "x": invalid syntax',
+    );
+    assert.equal(scheduleError('0 0 * * 7'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "0 0 * * 7": end of range (7) above maximum (6): 7');
+    assert.equal(scheduleError('5-1 * * * *'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "5-1 * * * *": beginning of range (5) beyond end of range (1): 5-1');
+    assert.equal(scheduleError('*/0 * * * *'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "*/0 * * * *": step of range should be a positive number: */0');
+    assert.equal(
+      scheduleError('CRON_TZ=UTC 0 * * * *'),
+      'CronJob "hello" is invalid: spec.schedule: Invalid value: "CRON_TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead',
+    );
+    assert.equal(
+      scheduleError('@every 5d'),
+      'CronJob "hello" is invalid: spec.schedule: Invalid value: "@every 5d": failed to parse duration @every 5d: time: unknown unit "d" in duration "5d"',
+    );
+    assert.equal(invalid(() => create(cronJob({ schedule: '' }))), 'CronJob "hello" is invalid: spec.schedule: Required value');
+  });
+
+  test('time zones, the job template and the name length', () => {
+    assert.doesNotThrow(() => create(cronJob({ timeZone: 'Europe/Berlin' })));
+    assert.equal(invalid(() => create(cronJob({ timeZone: 'Mars/Olympus' }))), 'CronJob "hello" is invalid: spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus');
+    assert.deepEqual(causes(() => create(cronJob({ jobTemplate: { spec: { template: { spec: { containers: [{ name: 'hello', image: 'busybox' }] } } } } }))), [
+      'spec.jobTemplate.spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
+    ]);
+    assert.deepEqual(causes(() => create(cronJob({ concurrencyPolicy: 'Sometimes' }))), [
+      'spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"',
+    ]);
+    const long = 'a'.repeat(53);
+    assert.deepEqual(causes(() => create(cronJob({}, long))), [`metadata.name: Invalid value: "${long}": must be no more than 52 characters`]);
+  });
+});
+
+// --- services -------------------------------------------------------------------
+
+describe('services', () => {
+  test('a ClusterIP Service comes back as a cluster returns it (before its IP is allocated)', () => {
+    const svc = create(service());
+    assert.deepEqual(svc['spec'], {
+      internalTrafficPolicy: 'Cluster',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }],
+      selector: { app: 'web' },
+      sessionAffinity: 'None',
+      type: 'ClusterIP',
+    });
+    assert.deepEqual(svc['status'], { loadBalancer: {} });
+  });
+
+  test('node ports and load balancers get their traffic policies', () => {
+    const nodePort = create(service({ type: 'NodePort', ports: [{ port: 80, targetPort: 'http', nodePort: 30080 }] }))['spec'];
+    assert.equal(nodePort.externalTrafficPolicy, 'Cluster');
+    assert.deepEqual(nodePort.ports, [{ port: 80, protocol: 'TCP', targetPort: 'http', nodePort: 30080 }]);
+    const lb = create(service({ type: 'LoadBalancer' }))['spec'];
+    assert.equal(lb.allocateLoadBalancerNodePorts, true);
+    assert.equal(lb.externalTrafficPolicy, 'Cluster');
+    const affinity = create(service({ sessionAffinity: 'ClientIP' }))['spec'];
+    assert.deepEqual(affinity.sessionAffinityConfig, { clientIP: { timeoutSeconds: 10800 } });
+  });
+
+  test('headless and ExternalName services', () => {
+    const headless = create(service({ clusterIP: 'None' }))['spec'];
+    assert.deepEqual([headless.clusterIPs, headless.ipFamilyPolicy, headless.ipFamilies], [['None'], 'SingleStack', ['IPv4']]);
+    const selectorless = create(service({ clusterIP: 'None', selector: undefined }))['spec'];
+    assert.deepEqual([selectorless.ipFamilyPolicy, selectorless.ipFamilies], ['RequireDualStack', ['IPv4', 'IPv6']]);
+    const external = create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { type: 'ExternalName', externalName: 'db.example.com.' } })['spec'];
+    assert.deepEqual(external, { externalName: 'db.example.com.', sessionAffinity: 'None', type: 'ExternalName' });
+    assert.equal(
+      invalid(() => create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { type: 'ExternalName' } })),
+      'Service "db" is invalid: spec.externalName: Required value',
+    );
+  });
+
+  test('a given cluster IP is mirrored in clusterIPs and must be an address', () => {
+    const svc = create(service({ clusterIP: '10.96.0.10' }))['spec'];
+    assert.deepEqual([svc.clusterIP, svc.clusterIPs, svc.ipFamilies], ['10.96.0.10', ['10.96.0.10'], ['IPv4']]);
+    assert.equal(
+      invalid(() => create(service({ clusterIP: '10.96.0.300' }))),
+      'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: "10.96.0.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+    );
+    assert.equal(invalid(() => create(service({ clusterIP: 'fd00::10' }))), 'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"fd00::10"}: IPv6 is not configured on this cluster');
+    assert.equal(
+      invalid(() => create(service({ ipFamilyPolicy: 'RequireDualStack' }))),
+      'Service "web" is invalid: spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    );
+  });
+
+  test('ports: numbers, names when there are several, protocols', () => {
+    // The target port defaults to the port, and is as wrong.
+    assert.deepEqual(causes(() => create(service({ ports: [{ port: 0 }] }))), [
+      'spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
+      'spec.ports[0].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive',
+    ]);
+    assert.deepEqual(causes(() => create(service({ ports: [{ port: 80 }, { port: 443 }] }))), ['spec.ports[0].name: Required value', 'spec.ports[1].name: Required value']);
+    assert.deepEqual(causes(() => create(service({ ports: [{ port: 80, name: 'web' }, { port: 443, name: 'web' }] }))), ['spec.ports[1].name: Duplicate value: "web"']);
+    assert.deepEqual(causes(() => create(service({ ports: [{ port: 80, name: 'http' }, { port: 80, name: 'alt' }] }))), [
+      'spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}',
+    ]);
+    assert.deepEqual(causes(() => create(service({ ports: [{ port: 53, protocol: 'DNS' }] }))), ['spec.ports[0].protocol: Unsupported value: "DNS": supported values: "SCTP", "TCP", "UDP"']);
+    assert.deepEqual(causes(() => create(service({ ports: [] }))), ['spec.ports: Required value']);
+  });
+
+  test('types, node ports and traffic policies', () => {
+    assert.equal(
+      invalid(() => create(service({ type: 'Internal' }))),
+      'Service "web" is invalid: spec.type: Unsupported value: "Internal": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+    );
+    assert.equal(
+      invalid(() => create(service({ type: 'NodePort', ports: [{ port: 80, nodePort: 80 }] }))),
+      'Service "web" is invalid: spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767',
+    );
+    assert.equal(
+      invalid(() => create(service({ ports: [{ port: 80, nodePort: 30080 }] }))),
+      "Service \"web\" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'",
+    );
+    assert.equal(
+      invalid(() => create(service({ externalTrafficPolicy: 'Local' }))),
+      'Service "web" is invalid: spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services',
+    );
+    assert.equal(
+      invalid(() => create(service({ type: 'NodePort', clusterIP: 'None' }))),
+      "Service \"web\" is invalid: spec.clusterIPs[0]: Invalid value: \"None\": may not be set to 'None' for NodePort services",
+    );
+  });
+
+  test('an update keeps the allocated IP and ports, and may not change the IP', () => {
+    const current = create(service({ clusterIP: '10.96.0.10', type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30080 }] }));
+    // kubectl replace with the manifest as first written: nothing allocated in it.
+    const replaced = update(current, service({ type: 'NodePort', ports: [{ name: 'http', port: 80 }] }));
+    assert.deepEqual([replaced['spec'].clusterIP, replaced['spec'].clusterIPs, replaced['spec'].ports[0].nodePort], ['10.96.0.10', ['10.96.0.10'], 30080]);
+    assert.equal(
+      invalid(() => update(current, service({ type: 'NodePort', clusterIP: '10.96.0.20', ports: [{ name: 'http', port: 80 }] }))),
+      'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.96.0.20"}: may not change once set',
+    );
+  });
+
+  test('leaving NodePort drops the node ports and external policy the server set', () => {
+    const current = create(service({ clusterIP: '10.96.0.10', type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }));
+    // What kubectl apply sends: the live object with the type changed.
+    const next = structuredClone(current);
+    next['spec'].type = 'ClusterIP';
+    const updated = update(current, next);
+    assert.equal(updated['spec'].ports[0].nodePort, undefined);
+    assert.equal(updated['spec'].externalTrafficPolicy, undefined);
+  });
+});
+
+// --- config maps and secrets -------------------------------------------------------
+
+describe('config maps and secrets', () => {
+  const KEY_MESSAGE =
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+
+  test('keys are config keys', () => {
+    assert.doesNotThrow(() => create(configMap({ data: { 'app.properties': 'a=1', KEY_NAME: 'x', 'key-name': '' } })));
+    assert.equal(invalid(() => create(configMap({ data: { 'a/b': 'x' } }))), `ConfigMap "settings" is invalid: data[a/b]: Invalid value: "a/b": ${KEY_MESSAGE}`);
+    assert.deepEqual(causes(() => create(configMap({ data: { '..hidden': 'x' }, binaryData: { 'bad key': '' } }))), [
+      `data[..hidden]: Invalid value: "..hidden": must not start with '..'`,
+      `binaryData[bad key]: Invalid value: "bad key": ${KEY_MESSAGE}`,
+    ]);
+    assert.deepEqual(causes(() => create(configMap({ data: { k: 'x' }, binaryData: { k: 'eA==' } }))), ['data[k]: Invalid value: "k": duplicate of key present in binaryData']);
+    assert.deepEqual(causes(() => create(secret({ data: { 'a:b': 'eA==' } }))), [`data[a:b]: Invalid value: "a:b": ${KEY_MESSAGE}`]);
+  });
+
+  test('values together stay within 1 MiB', () => {
+    assert.deepEqual(causes(() => create(configMap({ data: { big: 'x'.repeat(1024 * 1024 + 1) } }))), ['[]: Too long: must have at most 1048576 bytes']);
+    assert.deepEqual(causes(() => create(secret({ data: { big: Buffer.alloc(1024 * 1024 + 1).toString('base64') } }))), ['data: Too long: must have at most 1048576 bytes']);
+  });
+
+  test('a Secret is Opaque by default, and stringData is folded into data', () => {
+    const s = create(secret({ data: { user: 'YWRtaW4=' }, stringData: { password: 's3cr3t', user: 'root' } }));
+    assert.equal(s['type'], 'Opaque');
+    assert.deepEqual(s['data'], { user: 'cm9vdA==', password: 'czNjcjN0' });
+    assert.equal('stringData' in s, false);
+  });
+
+  test('binary values are base64, written back canonically', () => {
+    assert.deepEqual(create(secret({ data: { a: 'YWRt\naW4=\r\n', b: '' } }))['data'], { a: 'YWRtaW4=', b: '' });
+    assert.deepEqual(create(configMap({ binaryData: { blob: 'AAEC' } }))['binaryData'], { blob: 'AAEC' });
+    const decode = (value: string): string => refusal(() => create(secret({ data: { a: value } })), 400).message;
+    assert.equal(decode('admin'), 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 4');
+    assert.equal(decode('YWR!'), 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3');
+    assert.equal(decode('YWRtaW4'), 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 4');
+    assert.equal(decode('YQ='), 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3');
+    assert.equal(decode('YQ==YQ=='), 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 4');
+    const cm = refusal(() => create(configMap({ binaryData: { blob: '!' } })), 400);
+    assert.equal(cm.message, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: illegal base64 data at input byte 0');
+  });
+
+  test('values are strings: an unquoted YAML number fails decoding', () => {
+    const port = refusal(() => create(configMap({ data: { port: 8080 } })), 400);
+    assert.equal(port.message, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string');
+    const flag = refusal(() => create(secret({ stringData: { debug: true } })), 400);
+    assert.equal(flag.message, 'Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal bool into Go struct field Secret.stringData of type string');
+    const bytes = refusal(() => create(secret({ data: { n: 1 } })), 400);
+    assert.equal(bytes.message, 'Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal number into Go struct field Secret.data of type []uint8');
+  });
+
+  test('built-in Secret types need their keys', () => {
+    assert.deepEqual(causes(() => create(secret({ type: 'kubernetes.io/tls', data: { 'tls.crt': 'eA==' } }))), ['data[tls.key]: Required value']);
+    assert.deepEqual(causes(() => create(secret({ type: 'kubernetes.io/dockerconfigjson' }))), ['data[.dockerconfigjson]: Required value']);
+    assert.deepEqual(causes(() => create(secret({ type: 'kubernetes.io/basic-auth' }))), ['data[username]: Required value', 'data[password]: Required value']);
+    assert.deepEqual(causes(() => create(secret({ type: 'kubernetes.io/service-account-token' }))), [
+      'metadata.annotations[kubernetes.io/service-account.name]: Required value',
+    ]);
+  });
+
+  test('immutable objects keep their data, and a Secret its type', () => {
+    const cm = create(configMap({ data: { a: '1' }, immutable: true }));
+    assert.equal(invalid(() => update(cm, configMap({ data: { a: '2' }, immutable: true }))), 'ConfigMap "settings" is invalid: data: Forbidden: field is immutable when `immutable` is set');
+    assert.deepEqual(causes(() => update(cm, configMap({ data: { a: '1' } }))), ['immutable: Forbidden: field is immutable when `immutable` is set']);
+    assert.doesNotThrow(() => update(cm, { ...configMap({ data: { a: '1' }, immutable: true }), metadata: { name: 'settings', labels: { x: 'y' } } }));
+    const s = create(secret({ data: { a: 'eA==' }, immutable: true }));
+    assert.deepEqual(causes(() => update(s, secret({ stringData: { a: 'y' }, immutable: true }))), ['data: Forbidden: field is immutable when `immutable` is set']);
+    const opaque = create(secret({ data: { 'tls.crt': 'eA==', 'tls.key': 'eA==' } }));
+    assert.deepEqual(causes(() => update(opaque, secret({ type: 'kubernetes.io/tls', data: opaque['data'] }))), ['type: Invalid value: "kubernetes.io/tls": field is immutable']);
+  });
+});
+
+// --- events and leases -------------------------------------------------------------
+
+describe('events and leases', () => {
+  const event = (extra: Json = {}): Json => ({
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'web.17a2', namespace: 'apps' },
+    involvedObject: { kind: 'Pod', name: 'web', namespace: 'apps' },
+    reason: 'Started',
+    message: 'Started container web',
+    type: 'Normal',
+    ...extra,
+  });
+
+  test('an event lives in the namespace of its object', () => {
+    assert.doesNotThrow(() => create(event()));
+    assert.equal(
+      invalid(() => create(event({ involvedObject: { kind: 'Pod', name: 'web', namespace: 'other' } }))),
+      'Event "web.17a2" is invalid: involvedObject.namespace: Invalid value: "other": does not match event.namespace',
+    );
+    assert.equal(
+      invalid(() => create(event({ involvedObject: { kind: 'Node', name: 'n1' } }))),
+      'Event "web.17a2" is invalid: involvedObject.namespace: Invalid value: "": does not match event.namespace',
+    );
+    // Events about cluster-scoped objects may sit in "default".
+    assert.doesNotThrow(() => create({ ...event({ involvedObject: { kind: 'Node', name: 'n1' } }), metadata: { name: 'n1.1', namespace: 'default' } }));
+  });
+
+  test('a new-style event says who reported it, what happened and why', () => {
+    assert.deepEqual(causes(() => create(event({ eventTime: '2024-05-01T10:00:00.000000Z', reason: '' }))), [
+      'reportingComponent: Required value',
+      'reportingComponent: Invalid value: "": name part must be non-empty',
+      `reportingComponent: Invalid value: "": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+      'reportingInstance: Required value',
+      'action: Required value',
+      'reason: Required value',
+    ]);
+  });
+
+  test('a lease lasts a positive time', () => {
+    const lease = (spec: Json): Json => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'node-1' }, spec });
+    assert.doesNotThrow(() => create(lease({ holderIdentity: 'node-1', leaseDurationSeconds: 40 })));
+    assert.equal(invalid(() => create(lease({ leaseDurationSeconds: 0 }))), 'Lease "node-1" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0');
+    assert.equal(invalid(() => create(lease({ leaseTransitions: -1 }))), 'Lease "node-1" is invalid: spec.leaseTransitions: Invalid value: -1: must be greater than or equal to 0');
+  });
+});
+
+// --- through the registry ------------------------------------------------------------
+
+test('the registry applies the rules registered for each kind', async (t: TestContext) => {
+  const quiet = createLogger({ level: 'error' });
+  const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
+  t.after(() => store.close());
+  const catalogue = new Catalogue(BUILTIN_RESOURCES);
+  const registry = new Registry(store, rulesFor, quiet);
+  await bootstrapCluster(registry, catalogue);
+  const deployments = catalogue.get('apps', 'v1', 'deployments')!;
+  await registry.create(deployments, 'default', deployment() as KubeObject, {});
+  const stored = await registry.get(deployments, 'default', 'web');
+  assert.deepEqual(stored['spec'], create(deployment())['spec']);
+  assert.deepEqual(stored['status'], {});
+  await assert.rejects(
+    registry.create(deployments, 'default', { ...deployment({ replicas: -1 }), metadata: { name: 'bad' } } as KubeObject, {}),
+    (err: unknown) => err instanceof ApiError && err.code === 422 && err.message === 'Deployment "bad" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+  );
+  const pods = catalogue.get('', 'v1', 'pods')!;
+  const created = await registry.create(pods, 'default', pod({ containers: [nginx()] }) as KubeObject, {});
+  assert.deepEqual(created['status'], { phase: 'Pending', qosClass: 'BestEffort' });
+});
