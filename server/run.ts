@@ -13,6 +13,7 @@ import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
+import { NamespaceController } from './controllers/namespace-controller.js';
 import { ensureClusterPki, writeKubeconfig } from './pki/index.js';
 import { type LevelStore, openLevelStore } from './store/level-store.js';
 
@@ -50,10 +51,12 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     await bootstrapCluster(registry, catalogue);
     // Before the API serves: the custom resources of stored CRDs are there from the first request.
     stack.push(await CrdCatalogue.start({ registry, catalogue, log: log.with({ component: 'crd' }) }));
+    stack.push(await NamespaceController.start({ registry, catalogue, log: log.with({ component: 'namespaces' }) }));
     const api: ApiServer = await startApiServer({
       registry,
       catalogue,
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
+      serviceAccountKeyPem: pki.serviceAccountKeyPem,
       bindAddress: config.bindAddress,
       port: config.httpsPort,
       logger: log,

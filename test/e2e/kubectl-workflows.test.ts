@@ -83,6 +83,13 @@ for (const version of VERSIONS) {
     assert.match(await ok(['delete', '-f', '-', '--dry-run=server'], { stdin: deployment }), /deployment.apps "web" deleted \(server dry run\)/);
     assert.match(await ok(['get', 'deployments']), /^web\s/m);
 
+    // A namespace and what is in it: kubectl waits until both are gone.
+    assert.equal(await ok(['create', 'namespace', 'scratch']), 'namespace/scratch created\n');
+    await ok(['apply', '-n', 'scratch', '-f', '-'], { stdin: deployment });
+    assert.equal(await ok(['delete', 'namespace', 'scratch', '--timeout=30s']), 'namespace "scratch" deleted\n');
+    assert.match((await k.run(['get', 'namespace', 'scratch'])).stderr, /namespaces "scratch" not found/);
+    assert.equal(await ok(['get', 'deployments', '-n', 'scratch', '-o', 'name']), '');
+
     // A token the server does not know: refused, with kubectl's own message.
     const anonymous = join(dir, 'anonymous.yaml');
     const config = parse(await readFile(kubeconfig, 'utf8')) as { users: { user: Record<string, unknown> }[] };

@@ -5,8 +5,10 @@
 // the names accepted for it) and the CRD's status (NamesAccepted,
 // Established, acceptedNames). A CRD being deleted has its custom
 // resources deleted, then its cleanup finalizer removed.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../../common/log.js';
+import { deleteAll, isGone } from '../../controllers/delete-all.js';
+import { Informer } from '../../controllers/informer.js';
+import { WorkQueue } from '../../controllers/work-queue.js';
 import type { Catalogue } from '../catalogue.js';
 import type { Registry } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
@@ -24,12 +26,9 @@ import {
   withCondition,
 } from './definition.js';
 import { type CustomResourceType, isCustomResourceType, resourceTypesOf } from './resource-types.js';
-import { WorkQueue } from './work-queue.js';
 
 /** How often a CRD being deleted looks again for custom resources that finalizers still hold. */
 const CLEANUP_POLL_MS = 1000;
-/** Pause before listing again after a watch ended (store compacted past it, consumer too slow). */
-const RELIST_DELAY_MS = 200;
 
 const ESTABLISHED: Condition & { type: 'Established' } = {
   type: 'Established',
@@ -57,18 +56,15 @@ export class CrdCatalogue {
   readonly #log: Logger;
   readonly #crdType: ResourceType;
   /** The CRDs as last listed or watched (or written by this reconciler), by name. */
-  readonly #cache = new Map<string, Definition>();
+  readonly #crds: Informer;
   readonly #queue: WorkQueue;
-  readonly #abort = new AbortController();
-  #following: Promise<void> = Promise.resolve();
 
   /** Serves what the stored CRDs define before it returns, then follows their changes. */
   static async start(opts: CrdCatalogueOptions): Promise<CrdCatalogue> {
     const crds = new CrdCatalogue(opts);
     try {
-      const revision = await crds.#relist();
+      await crds.#crds.start();
       await crds.#queue.drained();
-      crds.#following = crds.#follow(revision);
     } catch (err) {
       await crds.close();
       throw err;
@@ -87,6 +83,7 @@ export class CrdCatalogue {
       (name) => this.reconcile(name),
       (name, err, retryInMs) => this.#log.warn('reconcile failed', { crd: name, error: err, retryInMs }),
     );
+    this.#crds = new Informer({ registry: this.#registry, type: crdType, log: this.#log, onChange: (name) => this.#changed(name) });
   }
 
   /** Resolves once every change seen so far has been reconciled (tests). */
@@ -95,19 +92,18 @@ export class CrdCatalogue {
   }
 
   async close(): Promise<void> {
-    this.#abort.abort();
-    await this.#following;
+    await this.#crds.close();
     await this.#queue.close();
   }
 
   /** Converges what is served for the CRD `name`, and its status, to the CRD as it is now. */
   async reconcile(name: string): Promise<void> {
-    const crd = this.#cache.get(name);
+    const crd = this.#crds.get(name) as Definition | undefined;
     const { plural, group } = pluralAndGroupOf(name);
     if (crd === undefined) return this.#serve(group, plural, []);
     if (crd.metadata.deletionTimestamp !== undefined) return this.#cleanUp(crd);
 
-    const others = [...this.#cache.values()].filter((c) => c.metadata.name !== name);
+    const others = ([...this.#crds.values()] as Definition[]).filter((c) => c.metadata.name !== name);
     const builtins = this.#catalogue.all().filter((r) => !isCustomResourceType(r));
     const { names, condition } = acceptNames(crd, takenNames(group, others, builtins));
     const established = isConditionTrue(crd, 'Established') || condition.status === 'True';
@@ -133,7 +129,7 @@ export class CrdCatalogue {
     // Every version's objects share one place in the store: one type reads them all.
     const type = served[0];
     if (type !== undefined) {
-      const remaining = await this.#deleteAll(type);
+      const remaining = await deleteAll(this.#registry, type);
       if (remaining > 0) {
         this.#log.debug('waiting for custom resources to go', { crd: name, remaining });
         this.#queue.addAfter(name, CLEANUP_POLL_MS);
@@ -156,20 +152,6 @@ export class CrdCatalogue {
       // Gone already: an earlier pass removed the finalizer before its deletion reached the cache.
       if (!isGone(err)) throw err;
     }
-  }
-
-  /** Asks every object of `type` to go; returns how many are still there (held by finalizers). */
-  async #deleteAll(type: ResourceType): Promise<number> {
-    const list = await this.#registry.list(type, undefined, {});
-    for (const item of list.items) {
-      if (item.metadata.deletionTimestamp !== undefined) continue;
-      try {
-        await this.#registry.delete(type, item.metadata.namespace, item.metadata.name!, {});
-      } catch (err) {
-        if (!isGone(err)) throw err;
-      }
-    }
-    return list.items.length === 0 ? 0 : (await this.#registry.list(type, undefined, {})).items.length;
   }
 
   /** Makes `desired` what the Catalogue serves for the CRD's group and plural, touching only what differs. */
@@ -199,81 +181,20 @@ export class CrdCatalogue {
     if (JSON.stringify(crd.status ?? {}) === JSON.stringify(status)) return;
     try {
       const written = await this.#registry.update(this.#crdType, undefined, crd.metadata.name!, { ...crd, status }, { subresource: 'status' });
-      this.#remember(written as Definition);
+      this.#crds.remember(written);
     } catch (err) {
       // Changed or deleted since: the watch brings that, and another reconcile.
       if (!isGone(err) && !(err instanceof ApiError && err.code === 409)) throw err;
     }
   }
 
-  // --- list and watch -----------------------------------------------------
-
-  /** Lists every CRD into the cache and queues them all (and those gone since); returns the list's revision. */
-  async #relist(): Promise<string> {
-    const list = await this.#registry.list(this.#crdType, undefined, {});
-    const listed = new Set<string>();
-    for (const item of list.items) {
-      const name = item.metadata.name!;
-      listed.add(name);
-      this.#cache.set(name, item as Definition);
-      this.#queue.add(name);
-    }
-    for (const name of this.#cache.keys()) {
-      if (listed.has(name)) continue;
-      this.#cache.delete(name);
-      this.#queue.add(name);
-    }
-    return list.metadata.resourceVersion!;
-  }
-
-  async #follow(revision: string): Promise<void> {
-    const signal = this.#abort.signal;
-    let from: string | undefined = revision;
-    while (!signal.aborted) {
-      try {
-        from ??= await this.#relist();
-        for await (const event of this.#registry.watch(this.#crdType, undefined, { resourceVersion: from, signal })) {
-          // ERROR is 410 Expired: the store no longer has that revision.
-          if (event.type === 'ERROR') break;
-          if (event.type === 'BOOKMARK') continue;
-          if (event.type === 'DELETED') this.#forget(event.object as Definition);
-          else this.#remember(event.object as Definition);
-        }
-      } catch (err) {
-        if (!signal.aborted) this.#log.warn('watching CustomResourceDefinitions failed; listing again', { error: err });
-      }
-      // However the watch ended (expired, a consumer too slow for the store), events may be lost: list afresh.
-      from = undefined;
-      await pause(RELIST_DELAY_MS, signal);
-    }
-  }
-
-  #remember(crd: Definition): void {
-    const name = crd.metadata.name!;
-    const cached = this.#cache.get(name);
-    // Our own writes land here first; the watch may still bring older versions.
-    if (cached !== undefined && Number(cached.metadata.resourceVersion) > Number(crd.metadata.resourceVersion)) return;
-    this.#cache.set(name, crd);
+  /** A CRD changed or went away: reconcile it, and when it went, the CRDs of its group still waiting for its names. */
+  #changed(name: string): void {
     this.#queue.add(name);
-  }
-
-  #forget(crd: Definition): void {
-    const name = crd.metadata.name!;
-    this.#cache.delete(name);
-    this.#queue.add(name);
-    // Its names are free now: CRDs of the group that wanted them may have them.
+    if (this.#crds.get(name) !== undefined) return;
     const { group } = pluralAndGroupOf(name);
-    for (const other of this.#cache.values()) {
+    for (const other of this.#crds.values() as IterableIterator<Definition>) {
       if (other.spec.group === group && !isConditionTrue(other, 'NamesAccepted')) this.#queue.add(other.metadata.name!);
     }
   }
-}
-
-function isGone(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404;
-}
-
-/** Waits `ms`, or less when closing. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return sleep(ms, undefined, { signal }).catch(() => undefined);
 }

@@ -2,6 +2,7 @@
 // registry calls, JSON or Table out, watches streamed as JSON lines.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../../common/log.js';
+import { createTokenRequest, type ServiceAccountTokens } from '../auth/index.js';
 import type { Catalogue } from '../catalogue.js';
 import { apiVersionOf, type KubeObject } from '../objects.js';
 import { unknownFields } from '../openapi/field-validation.js';
@@ -25,6 +26,7 @@ export interface ResourceContext {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
   readonly log: Logger;
+  readonly tokens: ServiceAccountTokens;
 }
 
 export async function handleResource(
@@ -49,7 +51,10 @@ export async function handleResource(
         `${type.plural}/${info.subresource} needs a node agent to serve it, and node agents arrive in a later Bramble release`,
       );
     }
-    if (!['status', 'scale'].includes(info.subresource) || !type.subresources.some((s) => s.name === info.subresource)) {
+    if (info.subresource === 'token' && type.subresources.some((s) => s.name === 'token')) {
+      return createTokenRequest(ctx, type, namespace!, info.name!, info.verb, req, res);
+    }
+    if (!['status', 'scale', 'finalize'].includes(info.subresource) || !type.subresources.some((s) => s.name === info.subresource)) {
       throw errors.notFoundPath();
     }
     if (info.subresource === 'scale') return scale(ctx, type, namespace, info, req, res, dryRun);

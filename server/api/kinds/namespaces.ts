@@ -10,8 +10,9 @@ export const namespaceRules: KindRules = {
     const spec = (obj['spec'] ??= {}) as { finalizers?: string[] };
     spec.finalizers ??= ['kubernetes'];
     const status = (obj['status'] ??= {}) as { phase?: string };
-    status.phase ??= obj.metadata.deletionTimestamp === undefined ? 'Active' : 'Terminating';
+    status.phase = obj.metadata.deletionTimestamp === undefined ? 'Active' : 'Terminating';
   },
+  finalizersOf: (obj: KubeObject) => (obj['spec'] as { finalizers?: string[] } | undefined)?.finalizers ?? [],
 };
 
 /** Namespaces every cluster has from its first start. */

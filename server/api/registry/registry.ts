@@ -25,6 +25,8 @@ export interface KindRules {
   readonly release?: (obj: KubeObject, keep: KubeObject | undefined) => Promise<void>;
   /** metadata.generation counts spec changes (workloads, custom resources); other kinds have none. */
   readonly tracksGeneration?: boolean;
+  /** Finalizers kept outside metadata (a namespace's spec.finalizers): they hold a deletion too. */
+  readonly finalizersOf?: (obj: KubeObject) => readonly string[];
 }
 
 export interface Selectors {
@@ -210,13 +212,15 @@ export class Registry {
       );
     }
     const rules = this.rules(type);
-    if ((current.metadata.finalizers?.length ?? 0) > 0) {
+    if (isHeld(current, rules)) {
       // Finalizers hold the object: mark it; whoever owns a finalizer removes it.
       if (current.metadata.deletionTimestamp !== undefined) return { object: current, pending: true };
       const marked = structuredClone(current);
       marked.metadata.deletionTimestamp = now();
       marked.metadata.deletionGracePeriodSeconds = 0;
       if (marked.metadata.generation !== undefined) marked.metadata.generation++;
+      // What depends on being deleted (a namespace's Terminating phase) follows.
+      rules.defaults?.(marked, current);
       if (opts.dryRun) return { object: marked, pending: true };
       const written = await this.write(type, key, marked, kv.modRevision);
       return { object: written, pending: true };
@@ -325,6 +329,10 @@ export class Registry {
       obj = structuredClone(current);
       if (next['status'] === undefined) delete obj['status'];
       else obj['status'] = next['status'];
+    } else if (opts.subresource === 'finalize') {
+      // A namespace's finalize subresource writes spec.finalizers and nothing else.
+      obj = structuredClone(current);
+      (obj['spec'] as Record<string, unknown>)['finalizers'] = (next['spec'] as { finalizers?: unknown } | undefined)?.finalizers ?? [];
     } else {
       obj = next;
       // System fields are the server's, whatever the client sent.
@@ -350,7 +358,7 @@ export class Registry {
     obj.metadata.resourceVersion = current.metadata.resourceVersion!;
     const key = keyOf(type, current.metadata.namespace, current.metadata.name!);
     // The last finalizer removed from an object being deleted: now it goes.
-    if (obj.metadata.deletionTimestamp !== undefined && (obj.metadata.finalizers?.length ?? 0) === 0) {
+    if (obj.metadata.deletionTimestamp !== undefined && !isHeld(obj, rules)) {
       if (opts.dryRun) return withTypeMeta(type, obj);
       try {
         const { revision } = await this.store.delete(key, { expectedRevision: modRevision });
@@ -453,6 +461,10 @@ function withTypeMeta(type: ResourceType, obj: KubeObject): KubeObject {
 function stripTypeMeta(obj: KubeObject): KubeObject {
   const { apiVersion: _a, kind: _k, ...rest } = obj;
   return rest as KubeObject;
+}
+
+function isHeld(obj: KubeObject, rules: KindRules): boolean {
+  return (obj.metadata.finalizers?.length ?? 0) > 0 || (rules.finalizersOf?.(obj).length ?? 0) > 0;
 }
 
 function matches(type: ResourceType, obj: KubeObject, sel: Selectors): boolean {
