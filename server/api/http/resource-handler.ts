@@ -15,6 +15,7 @@ import { ApiError, errors } from '../status.js';
 import { type IncludeObject, toTable } from '../table/table.js';
 import { decodeDocument, mediaType, readBody } from './body.js';
 import { type ResponseForm, responseForm } from './negotiate.js';
+import { bindPod, evictPod } from './pod-subresources.js';
 import { sendJson } from './respond.js';
 import { toScale, writeScale } from './scale.js';
 
@@ -54,10 +55,17 @@ export async function handleResource(
     if (info.subresource === 'token' && type.subresources.some((s) => s.name === 'token')) {
       return createTokenRequest(ctx, type, namespace!, info.name!, info.verb, req, res);
     }
-    if (!['status', 'scale', 'finalize'].includes(info.subresource) || !type.subresources.some((s) => s.name === info.subresource)) {
+    if (!['status', 'scale', 'finalize', 'binding', 'eviction'].includes(info.subresource) || !type.subresources.some((s) => s.name === info.subresource)) {
       throw errors.notFoundPath();
     }
     if (info.subresource === 'scale') return scale(ctx, type, namespace, info, req, res, dryRun);
+    if (info.subresource === 'binding' || info.subresource === 'eviction') {
+      if (info.verb !== 'create') throw errors.methodNotAllowed(req.method ?? '');
+      const body = decodeDocument(await readBody(req), req.headers['content-type']);
+      if (info.subresource === 'binding') await bindPod(ctx.registry, type, namespace!, info.name!, body, dryRun);
+      else await evictPod(ctx.registry, type, namespace!, info.name!, body, dryRun);
+      return sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    }
   }
   const subresource = info.subresource === undefined ? {} : { subresource: info.subresource };
 

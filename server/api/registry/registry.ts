@@ -78,6 +78,22 @@ export interface WatchOptions extends Selectors {
 
 const CONFLICT_RETRIES = 5;
 
+/** Subresources that write only the fields they own, bypassing the kind's update rules. */
+const NARROW_WRITES: Readonly<Record<string, (obj: KubeObject, next: KubeObject) => void>> = {
+  status: (obj, next) => {
+    if (next['status'] === undefined) delete obj['status'];
+    else obj['status'] = next['status'];
+  },
+  // A namespace's finalizers.
+  finalize: (obj, next) => {
+    (obj['spec'] as Record<string, unknown>)['finalizers'] = (next['spec'] as { finalizers?: unknown } | undefined)?.finalizers ?? [];
+  },
+  // A pod's node, set once by whoever schedules it.
+  binding: (obj, next) => {
+    (obj['spec'] as Record<string, unknown>)['nodeName'] = (next['spec'] as { nodeName?: unknown } | undefined)?.nodeName;
+  },
+};
+
 export class Registry {
   constructor(
     private readonly store: Store,
@@ -324,15 +340,10 @@ export class Registry {
     const rules = this.rules(type);
     const hasStatus = type.subresources.some((s) => s.name === 'status');
     let obj: KubeObject;
-    if (opts.subresource === 'status') {
-      // The status subresource writes the status and nothing else.
+    const narrow = opts.subresource === undefined ? undefined : NARROW_WRITES[opts.subresource];
+    if (narrow !== undefined) {
       obj = structuredClone(current);
-      if (next['status'] === undefined) delete obj['status'];
-      else obj['status'] = next['status'];
-    } else if (opts.subresource === 'finalize') {
-      // A namespace's finalize subresource writes spec.finalizers and nothing else.
-      obj = structuredClone(current);
-      (obj['spec'] as Record<string, unknown>)['finalizers'] = (next['spec'] as { finalizers?: unknown } | undefined)?.finalizers ?? [];
+      narrow(obj, next);
     } else {
       obj = next;
       // System fields are the server's, whatever the client sent.

@@ -1,0 +1,47 @@
+// pods/binding (how a scheduler assigns a pod to a node) and pods/eviction
+// (how `kubectl drain` asks a pod to leave). Both are POSTs of a small object
+// that act on the pod.
+import type { Registry } from '../registry/registry.js';
+import type { ResourceType } from '../resources.js';
+import { errors } from '../status.js';
+
+interface Binding {
+  kind?: string;
+  metadata?: { name?: string };
+  target?: { kind?: string; name?: string };
+}
+
+/** Sets spec.nodeName once; a pod already bound is a 409, as upstream. */
+export async function bindPod(registry: Registry, pods: ResourceType, namespace: string, name: string, body: unknown, dryRun: boolean): Promise<void> {
+  const binding = body as Binding;
+  if (binding?.kind !== 'Binding') throw errors.badRequest(`the body must be a Binding, not ${JSON.stringify(binding?.kind)}`);
+  if (binding.metadata?.name !== undefined && binding.metadata.name !== name) {
+    throw errors.badRequest(`the name of the Binding (${binding.metadata.name}) does not match the pod's (${name})`);
+  }
+  const node = binding.target?.name;
+  if (!node || (binding.target?.kind !== undefined && binding.target.kind !== 'Node')) {
+    throw errors.invalid({ group: '', plural: 'bindings', kind: 'Binding' }, name, [
+      { reason: 'FieldValueRequired', message: 'Required value: a Node to bind to', field: 'target.name' },
+    ]);
+  }
+  await registry.patch(
+    pods,
+    namespace,
+    name,
+    (pod) => {
+      const spec = (pod['spec'] ??= {}) as { nodeName?: string };
+      if (spec.nodeName) throw errors.conflict(pods, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      if (pod.metadata.deletionTimestamp !== undefined) throw errors.conflict(pods, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      spec.nodeName = node;
+      return pod;
+    },
+    { dryRun, subresource: 'binding' },
+  );
+}
+
+/** Deletes the pod, as an eviction that every disruption budget allows (PodDisruptionBudgets are not consulted yet). */
+export async function evictPod(registry: Registry, pods: ResourceType, namespace: string, name: string, body: unknown, dryRun: boolean): Promise<void> {
+  const eviction = body as { kind?: string; deleteOptions?: { gracePeriodSeconds?: number } } | undefined;
+  if (eviction?.kind !== 'Eviction') throw errors.badRequest(`the body must be an Eviction, not ${JSON.stringify(eviction?.kind)}`);
+  await registry.delete(pods, namespace, name, { dryRun, ...(eviction.deleteOptions ?? {}) });
+}
