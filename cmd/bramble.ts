@@ -3,15 +3,14 @@
 // wiring lives in its own file.
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../common/flags.js';
-import { serverCommand } from './server.js';
 
 export interface Command {
-  readonly summary: string;
   run(args: string[]): Promise<number>;
 }
 
-const commands: Record<string, Command> = {
-  server: serverCommand,
+/** Each command's code loads only when it runs: `bramble --version` stays quick on a Pi. */
+const commands: Record<string, { readonly summary: string; load(): Promise<Command> }> = {
+  server: { summary: 'run the Bramble server (backup and restore its store)', load: async () => (await import('./server.js')).serverCommand },
 };
 
 function version(): string {
@@ -50,8 +49,14 @@ async function main(argv: string[]): Promise<number> {
   if (first.startsWith('-')) throw new UsageError(`unknown flag: ${first}`);
   const command = commands[first];
   if (command === undefined) throw new UsageError(`unknown command "${first}"`);
-  return command.run(rest);
+  return (await command.load()).run(rest);
 }
+
+// A reader that stops early (`bramble --help | head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -39,7 +39,6 @@ const serverFlags: FlagSpec[] = [
 ];
 
 export const serverCommand: Command = {
-  summary: 'run the Bramble server (backup and restore its store)',
   async run(args) {
     const sub = args[0] !== undefined && !args[0].startsWith('-') ? subcommands[args[0]] : undefined;
     if (args[0] !== undefined && !args[0].startsWith('-') && sub === undefined) {
@@ -48,7 +47,8 @@ export const serverCommand: Command = {
     const specs = sub?.flags ?? serverFlags;
     const { flags, positionals } = parseFlags(sub === undefined ? args : args.slice(1), specs);
     if (flags['help'] === true) {
-      process.stdout.write(`${sub?.summary ?? serverCommand.summary}\n\nFlags:\n${flagHelp(specs)}\n`);
+      const usage = sub === undefined ? 'Usage: bramble server [flags]' : `Usage: bramble server ${args[0]} [flags]: ${sub.summary}`;
+      process.stdout.write(`${usage}\n\nFlags:\n${flagHelp(specs)}\n`);
       if (sub === undefined) {
         process.stdout.write(`\nSubcommands:\n${Object.entries(subcommands).map(([n, s]) => `  ${n}  ${s.summary}`).join('\n')}\n`);
       }
