@@ -1,12 +1,24 @@
-// The Kubernetes API over HTTPS: authentication by client certificate, then
-// public and discovery paths, then resources through the registry.
+// The Kubernetes API over HTTPS: public paths, then authentication (client
+// certificate or service-account token) and authorization, then discovery
+// and resources through the registry.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../common/log.js';
+import {
+  authenticate,
+  type Authorizer,
+  CreatedName,
+  discoveryAuthorizer,
+  inOrder,
+  isPublicPath,
+  mastersAuthorizer,
+  NodeAuthorizer,
+  requireAccess,
+  ServiceAccountTokens,
+} from './auth/index.js';
 import type { Catalogue } from './catalogue.js';
 import { discover, versionInfo } from './discovery.js';
-import { authenticate, authorize, isPublicPath } from './http/auth.js';
 import { handleResource } from './http/resource-handler.js';
 import { sendAnswer, sendError, sendJson } from './http/respond.js';
 import { openapi } from './openapi/openapi.js';
@@ -18,6 +30,8 @@ export interface ApiServerOptions {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
   readonly tls: { readonly certPem: string; readonly keyPem: string; readonly caPem: string };
+  /** PKCS#8 PEM of the key that signs and verifies service-account tokens. */
+  readonly serviceAccountKeyPem: string;
   readonly bindAddress: string;
   readonly port: number;
   readonly logger: Logger;
@@ -28,8 +42,21 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** What every request needs besides the options: built once per server. */
+interface Auth {
+  readonly tokens: ServiceAccountTokens;
+  readonly authorizer: Authorizer;
+}
+
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.logger.with({ component: 'api' });
+  const serviceAccounts = opts.catalogue.get('', 'v1', 'serviceaccounts');
+  if (serviceAccounts === undefined) throw new Error('the catalogue has no serviceaccounts');
+  const auth: Auth = {
+    tokens: new ServiceAccountTokens({ signingKeyPem: opts.serviceAccountKeyPem, registry: opts.registry, serviceAccounts, log }),
+    // First decision wins: RBAC joins as one more authorizer.
+    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer]),
+  };
   const server: Server = createServer(
     {
       key: opts.tls.keyPem,
@@ -43,7 +70,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     },
     (req, res) => {
       const started = performance.now();
-      handle(opts, req, res).then(
+      handle(opts, auth, req, res).then(
         () => log.debug('request', { method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }),
         (err: unknown) => {
           const apiError = sendError(res, err);
@@ -71,7 +98,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 }
 
-async function handle(opts: ApiServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: ApiServerOptions, auth: Auth, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://localhost');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   if (isPublicPath(path)) {
@@ -80,11 +107,12 @@ async function handle(opts: ApiServerOptions, req: IncomingMessage, res: ServerR
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
     return;
   }
-  const user = authenticate(req);
+  const user = await authenticate(req, auth.tokens);
   if (user === undefined) throw errors.unauthorized();
   const info = requestInfo(req.method ?? 'GET', path, url.searchParams);
   if (info.kind === 'other') {
-    if (!authorize(user, undefined)) throw errors.forbidden(user.name, 'get', { group: '', plural: path });
+    const verb = req.method === 'HEAD' ? 'get' : (req.method ?? 'GET').toLowerCase();
+    await requireAccess(auth.authorizer, user, { kind: 'path', verb, path });
     if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '');
     const answer =
       discover(opts.catalogue, path, req.headers.accept, req.headers['if-none-match']) ??
@@ -92,8 +120,8 @@ async function handle(opts: ApiServerOptions, req: IncomingMessage, res: ServerR
     if (answer === undefined) throw errors.notFoundPath();
     return sendAnswer(res, answer);
   }
-  if (!authorize(user, info)) {
-    throw errors.forbidden(user.name, info.verb, { group: info.group, plural: info.resource, ...(info.subresource ? { subresource: info.subresource } : {}) }, info.namespace);
-  }
-  return handleResource({ registry: opts.registry, catalogue: opts.catalogue, log: opts.logger }, info, url.searchParams, req, res);
+  const created = new CreatedName(req);
+  await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read() });
+  const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens };
+  return handleResource(context, info, url.searchParams, await created.request(), res);
 }

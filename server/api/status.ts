@@ -70,13 +70,6 @@ export const errors = {
     ),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
   unauthorized: () => new ApiError(401, 'Unauthorized', 'Unauthorized'),
-  forbidden: (user: string, verb: string, r: { group: string; plural: string; subresource?: string }, namespace?: string) =>
-    new ApiError(
-      403,
-      'Forbidden',
-      `${r.group === '' ? r.plural : `${r.plural}.${r.group}`}${r.subresource ? `/${r.subresource}` : ''} is forbidden: User "${user}" cannot ${verb} resource "${r.plural}${r.subresource ? `/${r.subresource}` : ''}" in API group "${r.group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`,
-      { kind: r.plural, ...(r.group === '' ? {} : { group: r.group }) },
-    ),
   notFoundPath: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}),
   methodNotAllowed: (method: string) => new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`, {}),
   notAcceptable: (accept: string) => new ApiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml (not ${accept})`),

@@ -1,8 +1,9 @@
-// The cluster's PKI on disk: a CA, the API server's serving certificate and
-// the admin client certificate. Created on first start; later starts reuse
-// them and renew what is close to expiry or no longer names this host. The
-// CA is never created over an existing one, since every node and kubeconfig
-// trusts it: anything wrong with it stops the server with a clear error.
+// The cluster's PKI on disk: a CA, the API server's serving certificate, the
+// admin client certificate and the service-account signing key. Created on
+// first start; later starts reuse them and renew what is close to expiry or
+// no longer names this host. The CA is never created over an existing one,
+// since every node and kubeconfig trusts it: anything wrong with it stops the
+// server with a clear error.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../common/log.js';
@@ -24,6 +25,7 @@ import {
 import { PkiError } from './errors.js';
 import { readIfExists, writeFileAtomic } from './files.js';
 import { missingSans, servingSans } from './sans.js';
+import { ensureServiceAccountKey } from './service-account-key.js';
 
 const DAY_MS = 86_400_000;
 const CA_DAYS = 3650;
@@ -43,6 +45,8 @@ export interface ClusterPki {
   readonly servingKeyPem: string;
   readonly adminCertPem: string;
   readonly adminKeyPem: string;
+  /** Signs service-account tokens (PKCS#8 PEM, ECDSA P-256). */
+  readonly serviceAccountKeyPem: string;
   /** Issues a client certificate signed by the cluster CA (for node identities later). */
   issueClientCert(
     subject: { commonName: string; organizations: readonly string[] },
@@ -77,12 +81,14 @@ export async function ensureClusterPki(opts: PkiOptions): Promise<ClusterPki> {
     sans: [],
     days: LEAF_DAYS,
   });
+  const serviceAccountKeyPem = await ensureServiceAccountKey(opts.dir, opts.logger);
   return {
     caCertPem,
     servingCertPem: serving.certPem,
     servingKeyPem: serving.keyPem,
     adminCertPem: admin.certPem,
     adminKeyPem: admin.keyPem,
+    serviceAccountKeyPem,
     issueClientCert: async (subject, days) => {
       if (subject.commonName === '') throw new RangeError('a client certificate needs a common name (the user name)');
       if (!Number.isFinite(days) || days <= 0) {

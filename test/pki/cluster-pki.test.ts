@@ -24,7 +24,7 @@ import {
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
-test('first start creates the six files: keys 0600 as P-256 PKCS#8, certificates 0644, folder 0700', async (t) => {
+test('first start creates the seven files: keys 0600 as P-256 PKCS#8, certificates 0644, folder 0700', async (t) => {
   const dir = join(await tempDir(t), 'pki');
   const pki = await ensureClusterPki({ dir, sans: [], now: NOW });
   assert.equal(await modeOf(dir), 0o700);

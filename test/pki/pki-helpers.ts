@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../../common/log.js';
 export const DAY_MS = 86_400_000;
 /** A fixed "now" for tests that do not open TLS connections (those check validity against the real clock). */
 export const NOW = new Date('2026-03-01T12:00:00Z');
-export const PKI_FILES = ['admin.crt', 'admin.key', 'ca.crt', 'ca.key', 'serving.crt', 'serving.key'];
+export const PKI_FILES = ['admin.crt', 'admin.key', 'ca.crt', 'ca.key', 'service-account.key', 'serving.crt', 'serving.key'];
 
 export function daysAfter(start: Date, days: number): Date {
   return new Date(start.getTime() + days * DAY_MS);

@@ -1,0 +1,58 @@
+// Whether a user may do what a request asks. Authorizers are asked in order
+// and the first that allows or denies decides, as upstream's union
+// authorizer; with no decision the request is refused with every reason
+// given. RBAC can join the list later as one more authorizer.
+import type { ResourceRequest } from '../request-info.js';
+import { forbidden } from './forbidden.js';
+import type { UserInfo } from './user.js';
+
+export interface ResourceAttributes extends ResourceRequest {
+  /** The name of the object a create carries, read from its body (only authorizers that need it call this). */
+  readonly createdName: () => Promise<string | undefined>;
+}
+
+/** Anything that is not a resource: discovery, OpenAPI, other paths. Verbs are get, post, put, … */
+export interface PathAttributes {
+  readonly kind: 'path';
+  readonly verb: string;
+  readonly path: string;
+}
+
+export type Attributes = ResourceAttributes | PathAttributes;
+
+export interface Decision {
+  readonly decision: 'allow' | 'deny' | 'no-opinion';
+  /** For a refusal: appended to the 403 message, as upstream does. */
+  readonly reason: string;
+}
+
+export interface Authorizer {
+  authorize(user: UserInfo, attrs: Attributes): Promise<Decision>;
+}
+
+export const ALLOW: Decision = { decision: 'allow', reason: '' };
+export const NO_OPINION: Decision = { decision: 'no-opinion', reason: '' };
+
+export function noOpinion(reason: string): Decision {
+  return { decision: 'no-opinion', reason };
+}
+
+export function inOrder(authorizers: readonly Authorizer[]): Authorizer {
+  return {
+    authorize: async (user, attrs) => {
+      const reasons: string[] = [];
+      for (const authorizer of authorizers) {
+        const result = await authorizer.authorize(user, attrs);
+        if (result.decision !== 'no-opinion') return result;
+        if (result.reason !== '') reasons.push(result.reason);
+      }
+      return noOpinion(reasons.join('\n'));
+    },
+  };
+}
+
+/** Resolves when `authorizer` allows the request; otherwise throws upstream's 403. */
+export async function requireAccess(authorizer: Authorizer, user: UserInfo, attrs: Attributes): Promise<void> {
+  const result = await authorizer.authorize(user, attrs);
+  if (result.decision !== 'allow') throw forbidden(user.name, attrs, result.reason);
+}

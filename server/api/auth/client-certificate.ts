@@ -1,0 +1,15 @@
+// Authentication by client certificate: one signed by the cluster CA, as the
+// TLS layer checked it (user = CN, groups = every O).
+import type { TLSSocket } from 'node:tls';
+import type { UserInfo } from './user.js';
+
+/** The certificate's user, or undefined when there is no valid certificate. */
+export function certificateUser(socket: TLSSocket): UserInfo | undefined {
+  if (!socket.authorized) return undefined;
+  const subject = socket.getPeerCertificate().subject as unknown as Record<string, string | string[] | undefined> | undefined;
+  const cn = subject?.['CN'];
+  const name = Array.isArray(cn) ? cn[0] : cn;
+  if (name === undefined || name === '') return undefined;
+  const o = subject?.['O'];
+  return { name, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
+}

@@ -1,0 +1,11 @@
+// Authentication and authorization: what the API server and the resource
+// handler import from here.
+export { authenticate } from './authenticate.js';
+export { type Authorizer, inOrder, requireAccess } from './authorizer.js';
+export { CreatedName } from './created-name.js';
+export { discoveryAuthorizer } from './discovery-authorizer.js';
+export { mastersAuthorizer } from './masters-authorizer.js';
+export { NodeAuthorizer } from './node-authorizer.js';
+export { isPublicPath } from './public-paths.js';
+export { ServiceAccountTokens } from './service-account-tokens.js';
+export { createTokenRequest } from './token-request.js';

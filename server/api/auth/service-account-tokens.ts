@@ -1,0 +1,65 @@
+// Bearer tokens: service-account tokens signed with the cluster's
+// service-account key, accepted while they verify and the ServiceAccount they
+// name still exists with the same uid (deleting it ends its tokens).
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import type { Logger } from '../../../common/log.js';
+import type { Registry } from '../registry/registry.js';
+import type { ResourceType } from '../resources.js';
+import { ApiError } from '../status.js';
+import {
+  checkServiceAccountToken,
+  issueServiceAccountToken,
+  SERVICE_ACCOUNT_ISSUER,
+  type ServiceAccountRef,
+  serviceAccountUserName,
+  type TokenSpec,
+} from './service-account-token.js';
+import { SERVICE_ACCOUNTS_GROUP, type UserInfo } from './user.js';
+
+/** What the API server accepts tokens for, and what a TokenRequest without audiences gets. */
+export const API_AUDIENCES: readonly string[] = [SERVICE_ACCOUNT_ISSUER];
+
+export interface ServiceAccountTokensOptions {
+  /** PKCS#8 PEM of the ECDSA P-256 signing key. */
+  readonly signingKeyPem: string;
+  readonly registry: Registry;
+  readonly serviceAccounts: ResourceType;
+  readonly log: Logger;
+}
+
+export class ServiceAccountTokens {
+  private readonly privateKey: KeyObject;
+  private readonly publicKey: KeyObject;
+
+  constructor(private readonly opts: ServiceAccountTokensOptions) {
+    this.privateKey = createPrivateKey(opts.signingKeyPem);
+    this.publicKey = createPublicKey(this.privateKey);
+  }
+
+  issue(sa: ServiceAccountRef, spec: TokenSpec): string {
+    return issueServiceAccountToken(this.privateKey, sa, spec);
+  }
+
+  /** The token's user, or undefined (→ 401) when it does not verify or its ServiceAccount is gone. */
+  async authenticateToken(token: string): Promise<UserInfo | undefined> {
+    const check = checkServiceAccountToken(token, this.publicKey, API_AUDIENCES, new Date());
+    if (!check.ok) return this.refuse(check.reason);
+    const { namespace, name, uid } = check.serviceAccount;
+    let current;
+    try {
+      current = await this.opts.registry.get(this.opts.serviceAccounts, namespace, name);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return this.refuse('service account not found', namespace, name);
+      throw err;
+    }
+    if (current.metadata.uid !== uid) return this.refuse('service account was deleted and re-created', namespace, name);
+    if (current.metadata.deletionTimestamp !== undefined) return this.refuse('service account is being deleted', namespace, name);
+    return { name: serviceAccountUserName(namespace, name), groups: [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${namespace}`] };
+  }
+
+  // Why, never the token: it is a credential for as long as it has not expired.
+  private refuse(why: string, namespace?: string, serviceAccount?: string): undefined {
+    this.opts.log.debug('bearer token refused', { why, namespace, serviceAccount });
+    return undefined;
+  }
+}

@@ -1,0 +1,113 @@
+// POST …/namespaces/NS/serviceaccounts/NAME/token, as `kubectl create token`
+// sends it (JSON up to 1.31, protobuf from 1.32): an authentication.k8s.io/v1
+// TokenRequest in, the same with status.token and expirationTimestamp out,
+// worded as upstream's TokenREST (pkg/registry/core/serviceaccount/storage).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeDocument, readBody } from '../http/body.js';
+import { sendJson } from '../http/respond.js';
+import type { Registry } from '../registry/registry.js';
+import type { ApiVerb } from '../request-info.js';
+import type { ResourceType } from '../resources.js';
+import { ApiError, errors, type StatusCause } from '../status.js';
+import { API_AUDIENCES, type ServiceAccountTokens } from './service-account-tokens.js';
+
+const GROUP = 'authentication.k8s.io';
+const API_VERSION = `${GROUP}/v1`;
+const DEFAULT_EXPIRATION_S = 3600;
+const MIN_EXPIRATION_S = 600;
+/** Upstream's validation limit; a request above MAX_EXPIRATION_S is shortened, not refused. */
+const LIMIT_EXPIRATION_S = 2 ** 32;
+/** Bramble's --service-account-max-token-expiration: a day. */
+const MAX_EXPIRATION_S = 86_400;
+
+interface TokenRequestBody {
+  apiVersion?: unknown;
+  kind?: unknown;
+  metadata?: { name?: unknown; namespace?: unknown } | null;
+  spec?: { audiences?: unknown; expirationSeconds?: unknown; boundObjectRef?: unknown } | null;
+}
+
+export async function createTokenRequest(
+  ctx: { readonly registry: Registry; readonly tokens: ServiceAccountTokens },
+  serviceAccounts: ResourceType,
+  namespace: string,
+  name: string,
+  verb: ApiVerb,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (verb !== 'create') throw errors.methodNotAllowed(req.method ?? '');
+  const body = tokenRequestOf(decodeDocument(await readBody(req), req.headers['content-type']));
+  const meta = body.metadata ?? {};
+  if (meta.name !== undefined && meta.name !== '' && meta.name !== name) {
+    throw invalid(name, [fieldInvalid('metadata.name', meta.name, 'must match the service account name if specified')]);
+  }
+  if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace) {
+    throw invalid(name, [fieldInvalid('metadata.namespace', meta.namespace, 'must match the service account namespace if specified')]);
+  }
+  const sa = await ctx.registry.get(serviceAccounts, namespace, name);
+  const spec = body.spec ?? {};
+  const audiences = audiencesOf(spec.audiences);
+  const requested = spec.expirationSeconds ?? DEFAULT_EXPIRATION_S;
+  if (typeof requested !== 'number' || !Number.isInteger(requested)) {
+    throw errors.badRequest(`spec.expirationSeconds must be an integer, not ${JSON.stringify(requested)}`);
+  }
+  if (requested < MIN_EXPIRATION_S) throw invalid('', [fieldInvalid('spec.expirationSeconds', requested, 'may not specify a duration less than 10 minutes')]);
+  if (requested > LIMIT_EXPIRATION_S) throw invalid('', [fieldInvalid('spec.expirationSeconds', requested, 'may not specify a duration larger than 2^32 seconds')]);
+  if (spec.boundObjectRef !== undefined && spec.boundObjectRef !== null) {
+    throw errors.badRequest('tokens bound to an object (spec.boundObjectRef) are not supported yet');
+  }
+  const warnings: string[] = [];
+  let expirationSeconds = requested;
+  if (expirationSeconds > MAX_EXPIRATION_S) {
+    warnings.push(`requested expiration of ${expirationSeconds} seconds shortened to ${MAX_EXPIRATION_S} seconds`);
+    expirationSeconds = MAX_EXPIRATION_S;
+  }
+  // Whole seconds, as the token's iat and exp: the expirationTimestamp is then exactly its exp.
+  const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const token = ctx.tokens.issue({ namespace, name, uid: sa.metadata.uid! }, { audiences, expirationSeconds, now });
+  return sendJson(
+    res,
+    201,
+    {
+      kind: 'TokenRequest',
+      apiVersion: API_VERSION,
+      metadata: { name, namespace, creationTimestamp: timestamp(now) },
+      spec: { audiences, expirationSeconds, boundObjectRef: null },
+      status: { token, expirationTimestamp: timestamp(new Date(now.getTime() + expirationSeconds * 1000)) },
+    },
+    warnings,
+  );
+}
+
+function tokenRequestOf(value: unknown): TokenRequestBody {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw errors.badRequest('the request body must be a JSON or YAML object');
+  const body = value as TokenRequestBody;
+  if (body.apiVersion !== undefined && body.apiVersion !== API_VERSION) {
+    throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${API_VERSION})`);
+  }
+  if (body.kind !== undefined && body.kind !== 'TokenRequest') {
+    throw errors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (TokenRequest)`);
+  }
+  return body;
+}
+
+/** Empty or absent: the API server's own audiences. */
+function audiencesOf(value: unknown): string[] {
+  if (value === undefined || value === null) return [...API_AUDIENCES];
+  if (!Array.isArray(value) || !value.every((a) => typeof a === 'string')) throw errors.badRequest('spec.audiences must be a list of strings');
+  return value.length === 0 ? [...API_AUDIENCES] : value;
+}
+
+function invalid(name: string, causes: StatusCause[]): ApiError {
+  const message = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
+  return new ApiError(422, 'Invalid', `TokenRequest.${GROUP} "${name}" is invalid: ${message}`, { name, group: GROUP, kind: 'TokenRequest', causes });
+}
+
+function fieldInvalid(field: string, value: unknown, detail: string): StatusCause {
+  return { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${detail}`, field };
+}
+
+function timestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

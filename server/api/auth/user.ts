@@ -1,0 +1,18 @@
+// Who a request comes from, as the authenticators find it and the authorizers
+// read it, with the user and group names upstream gives special meaning.
+
+export interface UserInfo {
+  readonly name: string;
+  readonly groups: readonly string[];
+}
+
+/** Every authenticated user is in this group (upstream adds it after any authenticator). */
+export const AUTHENTICATED_GROUP = 'system:authenticated';
+/** May do anything: the admin kubeconfig's certificate carries it. */
+export const MASTERS_GROUP = 'system:masters';
+/** Node agents: user system:node:NAME in this group. */
+export const NODES_GROUP = 'system:nodes';
+export const NODE_USER_PREFIX = 'system:node:';
+/** Service accounts: user system:serviceaccount:NS:NAME in this group and system:serviceaccounts:NS. */
+export const SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
+export const SERVICE_ACCOUNT_USER_PREFIX = 'system:serviceaccount:';
