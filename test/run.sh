@@ -24,7 +24,7 @@ if ! /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1; then
     echo "test/run.sh: python3-kubernetes is missing and this is not root; run 'apt-get install python3-kubernetes' (the python client test will fail)" >&2
   fi
 fi
-npx tsc -p .
+npm run build --silent
 # Only *.test.js: helpers and fixtures under test/ are not tests themselves.
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
 if [ "$#" -gt 0 ]; then files=("$@"); fi
