@@ -38,7 +38,9 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
   const log = config.logger;
   await mkdir(serverDir(config.dataDir), { recursive: true, mode: 0o700 });
   // The store's lock first: it keeps a second server on this data dir from creating its own CA.
-  const store = await openLevelStore({ path: storeDir(config.dataDir), logger: log });
+  // A watch consumer 1,000 events behind is ended (it resumes from where it was):
+  // a stuck client costs at most that much memory.
+  const store = await openLevelStore({ path: storeDir(config.dataDir), logger: log, watchBufferLimit: 1000 });
   const stack: { close(): Promise<void> }[] = [store];
   const closeAll = async () => {
     for (const part of stack.reverse()) await part.close();

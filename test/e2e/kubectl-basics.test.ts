@@ -35,6 +35,10 @@ for (const version of VERSIONS) {
     // 1.27 prints a version.Info struct, later ones the bare version.
     assert.match(await ok(['version']), /Server Version: (version\.Info\{.*GitVersion:")?v1\.\d+\.\d+\+bramble/);
 
+    const resources = await ok(['api-resources']);
+    assert.match(resources, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+    assert.match(resources, /^customresourcedefinitions\s+crd,crds\s+apiextensions.k8s.io\/v1\s+false\s+CustomResourceDefinition$/m);
+
     const namespaces = await ok(['get', 'namespaces']);
     assert.match(namespaces, /^NAME\s+STATUS\s+AGE\n/);
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) assert.match(namespaces, new RegExp(`\\n${ns}\\s+Active\\s+\\d+s`));
