@@ -123,3 +123,17 @@ test('anonymous callers get 401 except on public paths; a non-admin certificate 
     'configmaps is forbidden: User "alice" cannot list resource "configmaps" in API group "" in the namespace "default"',
   );
 });
+
+test('server-side apply creates a missing object under the URL name, and refuses another name in the body', async (t) => {
+  const { creds } = await setup(t);
+  const apply = (path: string, body: string) => api(creds, 'PATCH', `${path}?fieldManager=test`, { body, contentType: 'application/apply-patch+yaml' });
+  const created = await apply(`${CM}/applied`, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied}\ndata: {a: "1"}\n');
+  assert.equal(created.status, 201);
+  const changed = await apply(`${CM}/applied`, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied}\ndata: {a: "2"}\n');
+  assert.equal(changed.status, 200);
+  assert.deepEqual(changed.json<{ data: unknown }>().data, { a: '2' });
+  const mismatch = await apply(`${CM}/one`, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n');
+  assert.equal(mismatch.status, 400);
+  assert.match(mismatch.json<{ message: string }>().message, /does not match the name on the URL/);
+  assert.equal((await api(creds, 'GET', `${CM}/other`)).status, 404);
+});

@@ -184,7 +184,10 @@ async function patch(
         if (err instanceof ApiError && err.code === 404) {
           const obj = checkedObject(patchDoc, type);
           const warnings = fieldValidation(type, obj, query);
-          obj.metadata.name ??= name;
+          if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+            throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+          }
+          obj.metadata.name = name;
           return sendJson(res, 201, await ctx.registry.create(type, namespace, obj, opts), warnings);
         }
         throw err;
