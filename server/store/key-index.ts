@@ -66,6 +66,16 @@ export class KeyIndex {
   }
 
   /**
+   * How many keys under `prefix` sort after `startAfter`, deleted ones not yet
+   * compacted included: an estimate in O(log n), where counting live keys
+   * would walk them all.
+   */
+  estimateAfter(prefix: string, startAfter: string): number {
+    const end = lowerBound(this.sortedKeys, prefix + '\uffff');
+    return Math.max(0, end - upperBound(this.sortedKeys, startAfter));
+  }
+
+  /**
    * Drops what no read or watch at or after `revision` can need: every entry
    * superseded at or before it, and tombstones at or before it. The newest
    * entry at or before `revision` of a live key stays: it is the current value

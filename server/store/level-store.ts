@@ -238,15 +238,19 @@ export class LevelStore implements Store {
     }
     const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity;
     const page: [string, Revision][] = [];
-    let remaining = 0;
+    let more = false;
     for (const [key, entry] of this.index.range(prefix, revision, startAfter)) {
-      if (page.length < limit) page.push([key, entry.revision]);
-      else remaining++;
+      if (page.length === limit) {
+        more = true;
+        break;
+      }
+      page.push([key, entry.revision]);
     }
     const items = await this.pinned(revision, () => this.readValues(page));
-    const result: ListResult = { items, revision, remaining };
-    if (remaining > 0) return { ...result, continue: encodeContinue(revision, page[page.length - 1]![0], prefix) };
-    return result;
+    if (!more) return { items, revision, remaining: 0 };
+    const last = page[page.length - 1]![0];
+    // Walking every later key to count them exactly would make each page cost as much as the whole list.
+    return { items, revision, remaining: Math.max(1, this.index.estimateAfter(prefix, last)), continue: encodeContinue(revision, last, prefix) };
   }
 
   async count(prefix: string): Promise<number> {

@@ -60,7 +60,7 @@ export interface ListResult {
   readonly revision: Revision;
   /** Set when more items follow; pass it back to read the next page. */
   readonly continue?: string;
-  /** How many items follow this page. */
+  /** About how many items follow this page (deleted keys not yet compacted may be counted); 0 on the last page. */
   readonly remaining: number;
 }
 

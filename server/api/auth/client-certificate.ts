@@ -3,8 +3,18 @@
 import type { TLSSocket } from 'node:tls';
 import type { UserInfo } from './user.js';
 
+// A connection's certificate never changes: read it once per connection, not per request.
+const users = new WeakMap<TLSSocket, UserInfo | undefined>();
+
 /** The certificate's user, or undefined when there is no valid certificate. */
 export function certificateUser(socket: TLSSocket): UserInfo | undefined {
+  if (users.has(socket)) return users.get(socket);
+  const user = readCertificate(socket);
+  users.set(socket, user);
+  return user;
+}
+
+function readCertificate(socket: TLSSocket): UserInfo | undefined {
   if (!socket.authorized) return undefined;
   const subject = socket.getPeerCertificate().subject as unknown as Record<string, string | string[] | undefined> | undefined;
   const cn = subject?.['CN'];
