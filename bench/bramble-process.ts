@@ -1,5 +1,6 @@
-// A real `bramble server` started as a user starts it: `node <package.json
-// bin> server --data-dir DIR`, from the built dist/, with its default flags.
+// A real `bramble server` started as a user starts it (`node <package.json
+// bin> server`, from the built dist/), kept to the bench's own folder and to
+// loopback: its data dir, a free port, its kubeconfig in the data dir.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { sleep } from './proc.js';
 
 export interface BrambleProcess {
   readonly pid: number;
+  /** The kubeconfig it wrote (server URL and credentials), inside its data folder; complete once it is ready. */
+  readonly kubeconfigPath: string;
   /** Resolves once the process has exited, for whatever reason. */
   readonly exited: Promise<Exit>;
   /** SIGTERM (then SIGKILL); rejects if that made it exit other than with code 0. Safe to call more than once. */
@@ -22,17 +25,22 @@ const STOP_GRACE_MS = 10_000;
 /** This file runs as dist/bench/bramble-process.js. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Starts the server and waits for its ready line; `cleanup` stops it whatever happens next. */
-export async function startBrambleServer(dataDir: string, cleanup: Cleanup): Promise<BrambleProcess> {
+/**
+ * Starts the server and waits for its ready line; `cleanup` stops it whatever happens next.
+ * `nodeArgs` go to node before the script (e.g. --cpu-prof); none by default.
+ */
+export async function startBrambleServer(dataDir: string, cleanup: Cleanup, nodeArgs: readonly string[] = []): Promise<BrambleProcess> {
   const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: { bramble: string } };
   // Loopback only, a free port, and the kubeconfig inside the bench's own folder: a bench touches nothing else.
-  const args = ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', join(dataDir, 'kubeconfig.yaml')];
-  const child = spawn(process.execPath, [join(REPO_ROOT, pkg.bin.bramble), ...args], {
+  const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
+  const args = ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', kubeconfigPath];
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, pkg.bin.bramble), ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const watched = watchChild(child, STOP_GRACE_MS);
   const proc: BrambleProcess = {
     pid: child.pid!,
+    kubeconfigPath,
     exited: watched.exited,
     stop: async () => {
       // An exit before stop() was asked for is reported where it was noticed, not again here.

@@ -19,7 +19,7 @@ export function idleTable(r: IdleBenchReport): string {
     '',
     ...comparisonTable(rows(r.idleSeconds), r.bramble, r.etcd),
     '',
-    '`bramble server --data-dir DIR` runs as a user starts it (node and the package.json bin), etcd as one member on',
+    '`bramble server` runs as a user starts it (node and the package.json bin; loopback, a free port), etcd as one member on',
     `127.0.0.1; each has a fresh data folder, and the window starts ${IDLE.settleMs / 1000} s after both are ready. Per process, from /proc/PID:`,
     'CPU is utime + stime of stat (all threads) over the window; disk is the growth of write_bytes in io, also scaled',
     'to one hour; RSS is VmRSS of status at the end of the window.',

@@ -17,6 +17,19 @@ export async function cpuTicks(pid: number): Promise<number> {
   return utime + stime;
 }
 
+/**
+ * CPU time all processes of the machine have used, all cores summed: the busy
+ * fields (user, nice, system, irq, softirq, steal) of the `cpu` line of
+ * /proc/stat, in clock ticks. Guest time is already inside user and nice.
+ */
+export async function machineBusyTicks(): Promise<number> {
+  const stat = await readFile('/proc/stat', 'utf8');
+  const fields = /^cpu\s+(.*)$/m.exec(stat)?.[1]?.split(/\s+/).map(Number);
+  if (fields === undefined || fields.length < 8 || fields.some((n) => !Number.isInteger(n))) throw new Error('/proc/stat has no cpu line');
+  const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+  return user + nice + system + irq + softirq + steal;
+}
+
 /** The unit of `cpuTicks` (USER_HZ, usually 100), from `getconf CLK_TCK`. */
 export async function clockTicksPerSecond(): Promise<number> {
   const { stdout } = await promisify(execFile)('getconf', ['CLK_TCK']);

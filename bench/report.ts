@@ -1,26 +1,38 @@
 // What the bench reports share: the facts of the run (when, on what), a
-// Bramble-beside-etcd table with a verdict column, and number formats.
+// Bramble-beside-etcd table with a verdict column, aligned columns, and number formats.
 import { cpus } from 'node:os';
 
-/** When and on what a bench ran; every report carries these. */
-export interface RunInfo {
+/** When and on what machine a bench ran. */
+export interface MachineInfo {
   readonly date: string;
   readonly cpus: number;
   readonly nodeVersion: string;
+}
+
+/** When and on what a bench beside etcd ran; every such report carries these. */
+export interface RunInfo extends MachineInfo {
   readonly etcdVersion: string;
 }
 
+export function machineInfo(): MachineInfo {
+  return { date: new Date().toISOString(), cpus: cpus().length, nodeVersion: process.version };
+}
+
 export function runInfo(etcdVersion: string): RunInfo {
-  return { date: new Date().toISOString(), cpus: cpus().length, nodeVersion: process.version, etcdVersion };
+  return { ...machineInfo(), etcdVersion };
 }
 
 /** The line under a table's title: "2026-11-22, 2 cores, Node v20.20.2". */
-export function runInfoLine(r: RunInfo): string {
+export function runInfoLine(r: MachineInfo): string {
   return `${r.date.slice(0, 10)}, ${r.cpus} cores, Node ${r.nodeVersion}`;
 }
 
+export function machineInfoJson(r: MachineInfo): Record<string, number | string> {
+  return { date: r.date, cpus: r.cpus, node_version: r.nodeVersion };
+}
+
 export function runInfoJson(r: RunInfo): Record<string, number | string> {
-  return { date: r.date, cpus: r.cpus, node_version: r.nodeVersion, etcd_version: r.etcdVersion };
+  return { ...machineInfoJson(r), etcd_version: r.etcdVersion };
 }
 
 /** Bramble's fields as `fields` names them, then etcd's under the same names with an `etcd_` prefix. */
@@ -46,9 +58,15 @@ export function comparisonTable<F>(rows: readonly Row<F>[], bramble: F, etcd: F)
     const e = row.pick(etcd);
     return [row.label, row.format(b), row.format(e), comparison(b, e, row.better)];
   });
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => cells[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ').trimEnd();
-  return [header, ...body].map(line);
+  return alignColumns([header, ...body]);
+}
+
+/** Rows of cells as lines: the first column padded on the right, the others on the left, three spaces apart. */
+export function alignColumns(rows: readonly (readonly string[])[]): string[] {
+  const columns = Math.max(...rows.map((cells) => cells.length));
+  const widths = Array.from({ length: columns }, (_, i) => Math.max(...rows.map((cells) => (cells[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ').trimEnd();
+  return rows.map(line);
 }
 
 /** "2.1× better" / "1.3× worse" / "same", from Bramble's side. */
@@ -61,6 +79,11 @@ function comparison(bramble: number, etcd: number, better: Direction): string {
 
 export function count(n: number): string {
   return Math.round(n).toLocaleString('en-US');
+}
+
+/** "0.32 ms", "44.6 ms". */
+export function milliseconds(n: number): string {
+  return `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;
 }
 
 export function mib(n: number): string {

@@ -1,36 +1,46 @@
 // Entry of `npm run bench -- NAME [OPTIONS]`. Progress goes to stderr; stdout
 // holds only the result (the table, or with --json one JSON object).
+import { apiJson, apiTable } from './api-report.js';
+import { API, runApiBench } from './api.js';
 import { Cleanup } from './cleanup.js';
 import { idleJson, idleTable } from './idle-report.js';
 import { IDLE, runIdleBench } from './idle.js';
 import { storeJson, storeTable } from './store-report.js';
 import { runStoreBench } from './store.js';
 
-/** A day is plenty for an idle window, and keeps the watchdog's timer within setTimeout's range. */
-const MAX_IDLE_SECONDS = 86_400;
+/** A day is plenty for a window, and keeps the watchdog's timer within setTimeout's range. */
+const MAX_SECONDS = 86_400;
 
 const USAGE = `usage: npm run bench -- store [--json]
        npm run bench -- idle [--seconds N] [--json]
+       npm run bench -- api [--seconds N] [--cpu-prof DIR] [--json]
 
   store        Bramble's embedded store against a real etcd (installed from
                Debian's etcd-server when missing), every write fsynced on both sides
   idle         CPU, disk writes and memory of an idle \`bramble server\` beside
                an idle etcd, both measured over the same window
-  --seconds N  idle only: the window, in whole seconds (default ${IDLE.defaultSeconds}, at most ${MAX_IDLE_SECONDS})
+  api          the Kubernetes API of a real \`bramble server\` over HTTPS: create/get/update/list
+               latency under ${API.clients} clients, lists of ${API.pods} pods as JSON and Table, server RSS
+  --seconds N  idle and api: the window, in whole seconds (default ${IDLE.defaultSeconds} for idle,
+               ${API.defaultSeconds} for api; at most ${MAX_SECONDS})
+  --cpu-prof DIR
+               api only: run the server under \`node --cpu-prof\`, its profile written into DIR
   --json       print one JSON object on stdout instead of the table
 `;
 
-/** Past this (plus the idle window) the run is broken, not slow: stop it rather than hang a terminal or CI. */
+/** Past this (plus the window of idle or api) the run is broken, not slow: stop it rather than hang a terminal or CI. */
 const WATCHDOG_MS = 20 * 60_000;
 
 type Args =
   | { readonly bench: 'store'; readonly json: boolean }
-  | { readonly bench: 'idle'; readonly json: boolean; readonly seconds: number };
+  | { readonly bench: 'idle'; readonly json: boolean; readonly seconds: number }
+  | { readonly bench: 'api'; readonly json: boolean; readonly seconds: number; readonly cpuProfDir: string | undefined };
 
 function parseArgs(argv: readonly string[]): Args | { readonly error: string } | 'help' {
   let bench: Args['bench'] | undefined;
   let json = false;
   let seconds: number | undefined;
+  let cpuProfDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--json') json = true;
@@ -39,15 +49,21 @@ function parseArgs(argv: readonly string[]): Args | { readonly error: string } |
       if (seconds !== undefined) return { error: '--seconds given twice' };
       const value = argv[++i];
       seconds = Number(value);
-      if (value === undefined || !/^\d+$/.test(value) || seconds < 1 || seconds > MAX_IDLE_SECONDS) {
-        return { error: `--seconds takes a whole number of seconds from 1 to ${MAX_IDLE_SECONDS}, not ${JSON.stringify(value ?? '')}` };
+      if (value === undefined || !/^\d+$/.test(value) || seconds < 1 || seconds > MAX_SECONDS) {
+        return { error: `--seconds takes a whole number of seconds from 1 to ${MAX_SECONDS}, not ${JSON.stringify(value ?? '')}` };
       }
-    } else if ((arg === 'store' || arg === 'idle') && bench === undefined) bench = arg;
+    } else if (arg === '--cpu-prof') {
+      if (cpuProfDir !== undefined) return { error: '--cpu-prof given twice' };
+      cpuProfDir = argv[++i];
+      if (cpuProfDir === undefined || cpuProfDir === '' || cpuProfDir.startsWith('-')) return { error: '--cpu-prof takes the folder to write the profile into' };
+    } else if ((arg === 'store' || arg === 'idle' || arg === 'api') && bench === undefined) bench = arg;
     else return { error: arg.startsWith('-') ? `unknown option ${arg}` : `unknown benchmark ${JSON.stringify(arg)}` };
   }
   if (bench === undefined) return { error: 'name the benchmark to run' };
+  if (bench === 'api') return { bench, json, seconds: seconds ?? API.defaultSeconds, cpuProfDir };
+  if (cpuProfDir !== undefined) return { error: '--cpu-prof is an option of the api benchmark only' };
   if (bench === 'idle') return { bench, json, seconds: seconds ?? IDLE.defaultSeconds };
-  if (seconds !== undefined) return { error: '--seconds is an option of the idle benchmark only' };
+  if (seconds !== undefined) return { error: '--seconds is an option of the idle and api benchmarks only' };
   return { bench, json };
 }
 
@@ -71,10 +87,13 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', () => abort('interrupted; stopping the servers it started and removing temporary folders', 130));
   process.once('SIGTERM', () => abort('terminated; stopping the servers it started and removing temporary folders', 143));
-  const watchdogMs = WATCHDOG_MS + (args.bench === 'idle' ? args.seconds * 1000 : 0);
+  const watchdogMs = WATCHDOG_MS + (args.bench === 'store' ? 0 : args.seconds * 1000);
   const watchdog = setTimeout(() => abort(`still running after ${Math.round(watchdogMs / 60_000)} minutes; giving up`, 1), watchdogMs);
   try {
-    if (args.bench === 'idle') {
+    if (args.bench === 'api') {
+      const report = await runApiBench({ seconds: args.seconds, cpuProfDir: args.cpuProfDir }, cleanup, log);
+      process.stdout.write(args.json ? `${JSON.stringify(apiJson(report))}\n` : `${apiTable(report)}\n`);
+    } else if (args.bench === 'idle') {
       const report = await runIdleBench(args.seconds, cleanup, log);
       process.stdout.write(args.json ? `${JSON.stringify(idleJson(report))}\n` : `${idleTable(report)}\n`);
     } else {

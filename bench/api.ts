@@ -1,0 +1,247 @@
+// `bench api`: the Kubernetes API of a real `bramble server`, over HTTPS with
+// client certificates from the kubeconfig it wrote, driven on loopback as
+// client-go drives an API server (plain REST, JSON bodies, kept-alive
+// connections): request latency under concurrent clients, large pod lists as
+// JSON and as Table, and what the server process holds in memory by then.
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ApiClient, type ApiResponse } from './api-client.js';
+import { configMap, configMapData, nginxPod, podName, runningStatus } from './api-objects.js';
+import { startBrambleServer } from './bramble-process.js';
+import { describeExit, type Exit } from './child.js';
+import type { Cleanup } from './cleanup.js';
+import { clockTicksPerSecond, cpuTicks, machineBusyTicks, memory, sleep } from './proc.js';
+import { machineInfo, type MachineInfo } from './report.js';
+import { median, percentile } from './stats.js';
+
+export const API = {
+  defaultSeconds: 30,
+  clients: 50,
+  /** The same mix before the window, not counted: TLS handshakes of every connection, Node's JIT on both sides. */
+  warmupMs: 3000,
+  mixNamespace: 'default',
+  listLimit: 50,
+  pods: 5000,
+  podNamespace: 'bench',
+  /** Concurrent creators loading the pods (not timed). */
+  podLoaders: 50,
+  listRepeats: 5,
+  createP99TargetMs: 20,
+} as const;
+
+/** What `kubectl get` asks for first. */
+export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+
+export const VERBS = ['create', 'get', 'update', 'list'] as const;
+export type Verb = (typeof VERBS)[number];
+
+export interface VerbFigures {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly requests: number;
+}
+
+export interface ListFigures {
+  /** Median of `listRepeats` full lists. */
+  readonly ms: number;
+  /** Bytes of the response body. */
+  readonly bytes: number;
+}
+
+export interface ApiBenchReport extends MachineInfo {
+  readonly clients: number;
+  /** The window asked for (--seconds). */
+  readonly seconds: number;
+  /** From the window's start until the last client finished its last iteration. */
+  readonly measuredSeconds: number;
+  readonly requestsPerS: number;
+  /** ConfigMaps in the mix's namespace at the end, the warm-up's included (none is deleted). */
+  readonly configMaps: number;
+  /** CPU time (user + system, all threads) over the window as % of one core: the server's, and this process's (the clients). */
+  readonly serverCpuPercent: number;
+  readonly clientCpuPercent: number;
+  /** The rest of the machine's busy CPU over the window, % of one core: other processes competing for the cores. */
+  readonly otherCpuPercent: number;
+  readonly verbs: Readonly<Record<Verb, VerbFigures>>;
+  readonly podsJson: ListFigures;
+  readonly podsTable: ListFigures;
+  /** VmRSS / VmHWM of the server process at the end, MiB. */
+  readonly rssMb: number;
+  readonly rssPeakMb: number;
+  /** Where the server's CPU profile went, when --cpu-prof asked for one. */
+  readonly cpuProfile?: string;
+}
+
+export interface ApiBenchOptions {
+  readonly seconds: number;
+  /** Run the server under `node --cpu-prof`, writing its profile into this folder. */
+  readonly cpuProfDir?: string;
+}
+
+/** How long a failed request waits for the server's exit, to tell a dead server from a bad answer. */
+const EXIT_WAIT_MS = 1000;
+
+const CONFIGMAPS = `/api/v1/namespaces/${API.mixNamespace}/configmaps`;
+const PODS = `/api/v1/namespaces/${API.podNamespace}/pods`;
+
+export async function runApiBench(opts: ApiBenchOptions, cleanup: Cleanup, log: (line: string) => void): Promise<ApiBenchReport> {
+  const root = await mkdtemp(join(tmpdir(), 'bramble-bench-'));
+  cleanup.add(() => rm(root, { recursive: true, force: true }));
+  const profDir = opts.cpuProfDir === undefined ? undefined : resolve(opts.cpuProfDir);
+  if (profDir !== undefined) await mkdir(profDir, { recursive: true });
+  const nodeArgs = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+  log(`starting bramble server on 127.0.0.1${profDir === undefined ? '' : ` under node --cpu-prof (profile into ${profDir})`} (data in ${root})`);
+  const server = await startBrambleServer(join(root, 'bramble'), cleanup, nodeArgs);
+  const client = await ApiClient.fromKubeconfig(server.kubeconfigPath, API.clients);
+  cleanup.add(() => client.close());
+  // A phase that fails because the server died says so.
+  const alive = <T>(work: Promise<T>) => whileRunning(work, server.exited);
+
+  log(`${API.clients} clients: ${API.warmupMs / 1000} s of warm-up, then ${opts.seconds} s of create/get/update/list of ConfigMaps in "${API.mixNamespace}"`);
+  const warmup = await alive(mix(client, API.warmupMs, 'warmup'));
+  const { window, serverCpuPercent, clientCpuPercent, otherCpuPercent } = await alive(measuredMix(client, opts.seconds, server.pid));
+
+  log(`creating ${API.pods} pods in namespace "${API.podNamespace}" (not timed)`);
+  await alive(loadPods(client));
+  log(`listing the ${API.pods} pods ${API.listRepeats} times as JSON, then ${API.listRepeats} times as Table`);
+  const podsJson = await alive(listPods(client, undefined));
+  const podsTable = await alive(listPods(client, TABLE_ACCEPT));
+
+  const mem = await memory(server.pid);
+  client.close();
+  await server.stop();
+  const cpuProfile = profDir === undefined ? undefined : await profileOf(profDir, server.pid);
+  if (cpuProfile !== undefined) log(`server CPU profile: ${cpuProfile}`);
+
+  const verb = (v: Verb): VerbFigures => ({ p50Ms: percentile(window.samples[v], 50), p99Ms: percentile(window.samples[v], 99), requests: window.samples[v].length });
+  return {
+    ...machineInfo(),
+    clients: API.clients,
+    seconds: opts.seconds,
+    measuredSeconds: window.seconds,
+    requestsPerS: VERBS.reduce((n, v) => n + window.samples[v].length, 0) / window.seconds,
+    configMaps: warmup.samples.create.length + window.samples.create.length,
+    serverCpuPercent,
+    clientCpuPercent,
+    otherCpuPercent,
+    verbs: { create: verb('create'), get: verb('get'), update: verb('update'), list: verb('list') },
+    podsJson,
+    podsTable,
+    rssMb: mem.rssMb,
+    rssPeakMb: mem.peakMb,
+    ...(cpuProfile === undefined ? {} : { cpuProfile }),
+  };
+}
+
+interface MixResult {
+  readonly samples: Record<Verb, number[]>;
+  readonly seconds: number;
+}
+
+/** The mix for `seconds`, with the CPU the server, this process (the clients) and all else used meanwhile, as % of one core. */
+async function measuredMix(client: ApiClient, seconds: number, serverPid: number) {
+  const hz = await clockTicksPerSecond();
+  const [serverBefore, machineBefore] = await Promise.all([cpuTicks(serverPid), machineBusyTicks()]);
+  const clientBefore = process.cpuUsage();
+  const window = await mix(client, seconds * 1000, 'cm');
+  const clientCpu = process.cpuUsage(clientBefore);
+  const [serverAfter, machineAfter] = await Promise.all([cpuTicks(serverPid), machineBusyTicks()]);
+  const percent = (ticks: number) => (ticks / hz / window.seconds) * 100;
+  const serverCpuPercent = percent(serverAfter - serverBefore);
+  const clientCpuPercent = percent(((clientCpu.user + clientCpu.system) / 1e6) * hz);
+  return {
+    window,
+    serverCpuPercent,
+    clientCpuPercent,
+    // Never below 0: the three readings are not taken at exactly the same instant.
+    otherCpuPercent: Math.max(0, percent(machineAfter - machineBefore) - serverCpuPercent - clientCpuPercent),
+  };
+}
+
+/**
+ * `clients` clients, each looping until `ms` have passed: create one of its
+ * own ConfigMaps, get it, update it (with the resourceVersion the get
+ * returned), list the namespace's ConfigMaps with limit=50. A client finishes
+ * the iteration it is in when time is up; the window ends when the last does.
+ */
+async function mix(client: ApiClient, ms: number, prefix: string): Promise<MixResult> {
+  const samples: Record<Verb, number[]> = { create: [], get: [], update: [], list: [] };
+  const call = async (verb: Verb, status: number, method: string, path: string, body?: unknown): Promise<ApiResponse> => {
+    const res = await client.expect(status, method, path, body === undefined ? {} : { body });
+    samples[verb].push(res.ms);
+    return res;
+  };
+  let failed = false;
+  const start = performance.now();
+  const deadline = start + ms;
+  await Promise.all(
+    Array.from({ length: API.clients }, async (_, c) => {
+      try {
+        for (let n = 0; performance.now() < deadline && !failed; n++) {
+          const name = `${prefix}-${c}-${n}`;
+          await call('create', 201, 'POST', CONFIGMAPS, configMap(name));
+          const got = await call('get', 200, 'GET', `${CONFIGMAPS}/${name}`);
+          const obj = JSON.parse(got.body.toString('utf8')) as { data?: Record<string, string> };
+          obj.data = configMapData();
+          await call('update', 200, 'PUT', `${CONFIGMAPS}/${name}`, obj);
+          await call('list', 200, 'GET', `${CONFIGMAPS}?limit=${API.listLimit}`);
+        }
+      } catch (err) {
+        // The other clients stop too: one failure fails the run.
+        failed = true;
+        throw err;
+      }
+    }),
+  );
+  return { samples, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Creates the pods, then writes each one's running status through pods/status, as the kubelet reports it. */
+async function loadPods(client: ApiClient): Promise<void> {
+  await client.expect(201, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: API.podNamespace } } });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: API.podLoaders }, async () => {
+      for (let i = next++; i < API.pods; i = next++) {
+        const created = await client.expect(201, 'POST', PODS, { body: nginxPod(API.podNamespace, i) });
+        const pod = { ...(JSON.parse(created.body.toString('utf8')) as object), status: runningStatus(i) };
+        await client.expect(200, 'PUT', `${PODS}/${podName(i)}/status`, { body: pod });
+      }
+    }),
+  );
+}
+
+/** Median time of `listRepeats` full lists (no limit) of the pods, as JSON or (with `accept`) as Table; each must hold every pod. */
+async function listPods(client: ApiClient, accept: string | undefined): Promise<ListFigures> {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < API.listRepeats; i++) {
+    const res = await client.expect(200, 'GET', PODS, accept === undefined ? {} : { accept });
+    const body = JSON.parse(res.body.toString('utf8')) as { kind?: string; items?: unknown[]; rows?: unknown[] };
+    const got = accept === undefined ? body.items?.length : body.rows?.length;
+    const kind = accept === undefined ? 'PodList' : 'Table';
+    if (body.kind !== kind || got !== API.pods) throw new Error(`GET ${PODS} answered a ${body.kind} of ${got} pods, not a ${kind} of ${API.pods}`);
+    times.push(res.ms);
+    bytes = res.body.length;
+  }
+  return { ms: median(times), bytes };
+}
+
+/** Node names a profile CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile. */
+async function profileOf(dir: string, pid: number): Promise<string | undefined> {
+  const name = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile') && f.split('.')[3] === String(pid)).sort().at(-1);
+  return name === undefined ? undefined : join(dir, name);
+}
+
+/** `work`; if it fails because the server died under it, the failure says how the server exited. */
+async function whileRunning<T>(work: Promise<T>, exited: Promise<Exit>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    // A dead server first shows as a failed request ("socket hang up"); its exit follows within moments.
+    const exit = await Promise.race([exited, sleep(EXIT_WAIT_MS).then(() => undefined)]);
+    if (exit !== undefined) throw new Error(`bramble server exited during the run (${describeExit(exit)})`);
+    throw err;
+  }
+}
