@@ -1,6 +1,8 @@
 // Recently written or read values, by revision, within a byte budget. A
 // record never changes once written, so an entry can never be stale: the
-// cache needs no invalidation, only eviction (least recently used first).
+// cache needs no invalidation, only eviction, oldest entry first. (Moving an
+// entry on every read, as an LRU does, cost 6 % of the API server's CPU in a
+// map of tens of thousands of entries; reads mostly follow recent writes anyway.)
 import type { KeyValue, Revision } from './types.js';
 
 /** What an entry costs beyond its value's bytes (key, numbers, Map slot). */
@@ -17,13 +19,7 @@ export class ValueCache {
   }
 
   get(revision: Revision): KeyValue | undefined {
-    const kv = this.entries.get(revision);
-    if (kv !== undefined) {
-      // Most recently used last: Map keeps insertion order.
-      this.entries.delete(revision);
-      this.entries.set(revision, kv);
-    }
-    return kv;
+    return this.entries.get(revision);
   }
 
   set(kv: KeyValue): void {
@@ -31,6 +27,7 @@ export class ValueCache {
     if (cost > this.budget || this.entries.has(kv.modRevision)) return;
     this.entries.set(kv.modRevision, kv);
     this.bytes += cost;
+    // Map iteration is insertion order: the oldest entries go first.
     for (const [revision, old] of this.entries) {
       if (this.bytes <= this.budget) break;
       this.entries.delete(revision);
