@@ -152,3 +152,13 @@ test('updates: group and plural never change, scope and kind not once establishe
     'status.storedVersions[0]: Invalid value: "v1": missing from spec.versions; v1 was previously a storage version, and must remain in spec.versions until a storage migration ensures no data remains persisted in v1 and removes v1 from status.storedVersions',
   ]);
 });
+
+test('values of the wrong JSON type are refused with a cause, never a crash', () => {
+  const crd = widgets();
+  const version = crd.spec.versions[0]!;
+  version.schema = { openAPIV3Schema: { type: 5 as unknown as string } };
+  (crd.spec as { scope: unknown }).scope = 7;
+  const found = causes(crd);
+  assert.ok(found.includes('spec.scope: Unsupported value: 7: supported values: "Cluster", "Namespaced"'), found.join('\n'));
+  assert.ok(found.some((c) => c.startsWith('spec.versions[0].schema.openAPIV3Schema.type: Unsupported value: 5')), found.join('\n'));
+});

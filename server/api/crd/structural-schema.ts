@@ -4,7 +4,7 @@
 // arrays say what they hold, objects are structs or maps but not both.
 import type { StatusCause } from '../status.js';
 import type { SchemaProps } from './definition.js';
-import { forbidden, invalid, notSupported, required } from './field-causes.js';
+import { forbidden, invalid, notSupported, required } from '../kinds/field-errors.js';
 
 type Level = 'root' | 'item' | 'field';
 
@@ -17,15 +17,15 @@ const MISSING_TYPE: Readonly<Record<Level, string>> = {
 
 export function checkStructural(schema: SchemaProps, path: string, level: Level = 'root'): StatusCause[] {
   // Stored as the user sent it: a node of the wrong shape is an error here, not a crash later.
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return [invalid(path, schema, 'must be a schema object')];
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return [invalid(path, JSON.stringify(schema), 'must be a schema object')];
   const causes: StatusCause[] = [];
   const type = schema.type ?? '';
   if (type === '') {
     if (schema['x-kubernetes-int-or-string'] !== true && schema['x-kubernetes-preserve-unknown-fields'] !== true) causes.push(required(`${path}.type`, MISSING_TYPE[level]));
   } else if (!TYPES.includes(type)) {
-    causes.push(notSupported(`${path}.type`, type, TYPES));
+    causes.push(notSupported(`${path}.type`, JSON.stringify(type), TYPES));
   } else if (level === 'root' && type !== 'object') {
-    causes.push(invalid(`${path}.type`, type, 'must be object at the root'));
+    causes.push(invalid(`${path}.type`, JSON.stringify(type), 'must be object at the root'));
   }
   if (type === 'array' && schema.items === undefined) causes.push(required(`${path}.items`, 'must be specified'));
   const additional = schema.additionalProperties;

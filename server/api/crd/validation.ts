@@ -10,7 +10,7 @@ import type {
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { type Definition, isConditionTrue } from './definition.js';
-import { invalid, notSupported, required } from './field-causes.js';
+import { invalid, notSupported, required } from '../kinds/field-errors.js';
 import { checkStructural } from './structural-schema.js';
 
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -32,30 +32,30 @@ export function validateDefinition(crd: Definition, old: Definition | undefined)
   const causes: StatusCause[] = [];
 
   const name = crd.metadata.name ?? '';
-  if (name !== `${names.plural}.${spec.group}`) causes.push(invalid('metadata.name', name, 'must be spec.names.plural+"."+spec.group'));
+  if (name !== `${names.plural}.${spec.group}`) causes.push(invalid('metadata.name', JSON.stringify(name), 'must be spec.names.plural+"."+spec.group'));
 
   if (!spec.group) causes.push(required('spec.group'));
   else {
     const bad = checkName(spec.group, 'subdomain', 'spec.group');
     if (bad.length > 0) causes.push(...bad);
-    else if (!spec.group.includes('.')) causes.push(invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
+    else if (!spec.group.includes('.')) causes.push(invalid('spec.group', JSON.stringify(spec.group), 'should be a domain with at least one dot'));
   }
 
   if (!spec.scope) causes.push(required('spec.scope'));
-  else if (!SCOPES.includes(spec.scope)) causes.push(notSupported('spec.scope', spec.scope, SCOPES));
+  else if (!SCOPES.includes(spec.scope)) causes.push(notSupported('spec.scope', JSON.stringify(spec.scope), SCOPES));
 
-  versions.forEach((v, i) => causes.push(...(isObject(v) ? checkVersion(v, `spec.versions[${i}]`) : [invalid(`spec.versions[${i}]`, v, 'must be an object')])));
+  versions.forEach((v, i) => causes.push(...(isObject(v) ? checkVersion(v, `spec.versions[${i}]`) : [invalid(`spec.versions[${i}]`, JSON.stringify(v), 'must be an object')])));
   const versionNames = versions.map((v) => v?.name);
-  if (new Set(versionNames).size !== versionNames.length) causes.push(invalid('spec.versions', versionNames, 'must contain unique version names'));
+  if (new Set(versionNames).size !== versionNames.length) causes.push(invalid('spec.versions', JSON.stringify(versionNames), 'must contain unique version names'));
   if (versions.filter((v) => v?.storage === true).length !== 1) {
-    causes.push(invalid('spec.versions', versionNames, 'must have exactly one version marked as storage version'));
+    causes.push(invalid('spec.versions', JSON.stringify(versionNames), 'must have exactly one version marked as storage version'));
   }
 
   for (const field of ['plural', 'singular', 'kind', 'listKind'] as const) if (!names[field]) causes.push(required(`spec.names.${field}`));
   causes.push(...checkNames(names));
 
   const strategy = spec.conversion?.strategy;
-  if (strategy !== undefined && !CONVERSION_STRATEGIES.includes(strategy)) causes.push(notSupported('spec.conversion.strategy', strategy, CONVERSION_STRATEGIES));
+  if (strategy !== undefined && !CONVERSION_STRATEGIES.includes(strategy)) causes.push(notSupported('spec.conversion.strategy', JSON.stringify(strategy), CONVERSION_STRATEGIES));
 
   if (old !== undefined) causes.push(...checkUpdate(crd, spec, old, versionNames));
   return causes;
@@ -84,18 +84,18 @@ function checkColumn(c: CustomResourceColumnDefinition, path: string): StatusCau
   if (!c.name) causes.push(required(`${path}.name`));
   const types = `must be one of ${COLUMN_TYPES.join(',')}`;
   if (!c.type) causes.push(required(`${path}.type`, types));
-  else if (!COLUMN_TYPES.includes(c.type)) causes.push(invalid(`${path}.type`, c.type, types));
-  if (c.format && !COLUMN_FORMATS.includes(c.format)) causes.push(invalid(`${path}.format`, c.format, `must be one of ${COLUMN_FORMATS.join(',')}`));
+  else if (!COLUMN_TYPES.includes(c.type)) causes.push(invalid(`${path}.type`, JSON.stringify(c.type), types));
+  if (c.format && !COLUMN_FORMATS.includes(c.format)) causes.push(invalid(`${path}.format`, JSON.stringify(c.format), `must be one of ${COLUMN_FORMATS.join(',')}`));
   if (!c.jsonPath) causes.push(required(`${path}.JSONPath`));
-  else if (!c.jsonPath.startsWith('.')) causes.push(invalid(`${path}.JSONPath`, c.jsonPath, 'must be a simple json path starting with .'));
+  else if (!c.jsonPath.startsWith('.')) causes.push(invalid(`${path}.JSONPath`, JSON.stringify(c.jsonPath), 'must be a simple json path starting with .'));
   return causes;
 }
 
 /** validateSimpleJSONPath, and the prefix a scale path must have. */
 function jsonPathUnder(path: string, value: string | undefined, prefixes: readonly string[], detail: string): StatusCause[] {
   if (!value) return [required(path)];
-  if (!value.startsWith('.')) return [invalid(path, value, 'must be a simple json path starting with .')];
-  return prefixes.some((p) => value.startsWith(p)) ? [] : [invalid(path, value, detail)];
+  if (!value.startsWith('.')) return [invalid(path, JSON.stringify(value), 'must be a simple json path starting with .')];
+  return prefixes.some((p) => value.startsWith(p)) ? [] : [invalid(path, JSON.stringify(value), detail)];
 }
 
 function checkNames(names: Partial<CustomResourceDefinitionNames>): StatusCause[] {
@@ -105,11 +105,11 @@ function checkNames(names: Partial<CustomResourceDefinitionNames>): StatusCause[
   for (const field of ['kind', 'listKind'] as const) {
     const value = names[field];
     if (value && dns1035(`spec.names.${field}`, value.toLowerCase()).length > 0) {
-      causes.push(invalid(`spec.names.${field}`, value, `may have mixed case, but should otherwise match: ${DNS1035_MESSAGE}`));
+      causes.push(invalid(`spec.names.${field}`, JSON.stringify(value), `may have mixed case, but should otherwise match: ${DNS1035_MESSAGE}`));
     }
   }
   (names.shortNames ?? []).forEach((s, i) => causes.push(...dns1035(`spec.names.shortNames[${i}]`, s)));
-  if (names.kind && names.kind === names.listKind) causes.push(invalid('spec.names.listKind', names.listKind, 'kind and listKind may not be the same'));
+  if (names.kind && names.kind === names.listKind) causes.push(invalid('spec.names.listKind', JSON.stringify(names.listKind), 'kind and listKind may not be the same'));
   (names.categories ?? []).forEach((c, i) => causes.push(...dns1035(`spec.names.categories[${i}]`, c)));
   return causes;
 }
@@ -118,7 +118,7 @@ function checkNames(names: Partial<CustomResourceDefinitionNames>): StatusCause[
 function checkUpdate(crd: Definition, spec: Partial<CustomResourceDefinitionSpec>, old: Definition, versionNames: readonly string[]): StatusCause[] {
   const causes: StatusCause[] = [];
   const immutable = (path: string, now: unknown, before: unknown) => {
-    if (now !== before) causes.push(invalid(path, now, IMMUTABLE));
+    if (now !== before) causes.push(invalid(path, JSON.stringify(now), IMMUTABLE));
   };
   if (isConditionTrue(old, 'Established')) {
     immutable('spec.scope', spec.scope, old.spec.scope);
@@ -131,7 +131,7 @@ function checkUpdate(crd: Definition, spec: Partial<CustomResourceDefinitionSpec
       causes.push(
         invalid(
           `status.storedVersions[${i}]`,
-          v,
+          JSON.stringify(v),
           `missing from spec.versions; ${v} was previously a storage version, and must remain in spec.versions until a storage migration ensures no data remains persisted in ${v} and removes ${v} from status.storedVersions`,
         ),
       );
@@ -146,7 +146,7 @@ function dns1035(path: string, value: string | undefined): StatusCause[] {
   const text = value ?? '';
   if (text.length > 63) problems.push('must be no more than 63 characters');
   if (!DNS1035_LABEL.test(text)) problems.push(DNS1035_MESSAGE);
-  return problems.length === 0 ? [] : [invalid(path, text, problems.join(','))];
+  return problems.length === 0 ? [] : [invalid(path, JSON.stringify(text), problems.join(','))];
 }
 
 function isObject<T>(value: T | undefined): value is T {
