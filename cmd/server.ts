@@ -2,8 +2,10 @@
 import { resolve } from 'node:path';
 import { flagHelp, type FlagSpec, type FlagValues, integerFlag, parseFlags, UsageError } from '../common/flags.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from '../common/log.js';
-import { adminSocketPath, defaultDataDir, defaultKubeconfigPath, storeDir } from '../common/paths.js';
+import { isMissingOrEmptyDir } from '../common/fs.js';
+import { adminSocketPath, defaultDataDir, defaultKubeconfigPath, pkiDir, storeDir } from '../common/paths.js';
 import { backupFromServer, NoServerError } from '../server/admin/admin-client.js';
+import { pkiBackupFiles, restorePkiFiles } from '../server/pki/backup-files.js';
 import { runServer } from '../server/run.js';
 import { backupChunks, type BackupSummary, restoreBackup, saveBackup } from '../server/store/backup.js';
 import { openLevelStore } from '../server/store/level-store.js';
@@ -107,14 +109,16 @@ async function backup(flags: FlagValues): Promise<number> {
     // No server running: read the store directly (its lock keeps a starting server out meanwhile).
     summary = await offlineBackup(dir, file);
   }
-  process.stdout.write(`backup of revision ${summary.revision} (${summary.entries} entries, ${summary.bytes} bytes) written to ${file}\n`);
+  process.stdout.write(
+    `backup of revision ${summary.revision} (${summary.entries} entries, ${summary.files.length} files, ${summary.bytes} bytes) written to ${file}\n`,
+  );
   return 0;
 }
 
 async function offlineBackup(dir: string, file: string): Promise<BackupSummary> {
   const store = await openLevelStore({ path: storeDir(dir) });
   try {
-    return await saveBackup(backupChunks(store.snapshotEntries()), file);
+    return await saveBackup(backupChunks(store.snapshotEntries(), await pkiBackupFiles(pkiDir(dir))), file);
   } finally {
     await store.close();
   }
@@ -123,7 +127,12 @@ async function offlineBackup(dir: string, file: string): Promise<BackupSummary> 
 async function restore(flags: FlagValues): Promise<number> {
   const file = resolve(required(flags, 'from'));
   const dir = dataDir(flags);
+  // Both must be free before anything is written: a half-restored data dir helps nobody.
+  for (const folder of [storeDir(dir), pkiDir(dir)]) {
+    if (!(await isMissingOrEmptyDir(folder))) throw new Error(`${folder} is not empty: restore needs an empty data dir (move the old one aside first)`);
+  }
   const summary = await restoreBackup(file, storeDir(dir));
-  process.stdout.write(`restored revision ${summary.revision} (${summary.entries} entries) into ${dir}\n`);
+  const files = await restorePkiFiles(pkiDir(dir), summary.files);
+  process.stdout.write(`restored revision ${summary.revision} (${summary.entries} entries, ${files} PKI files) into ${dir}\n`);
   return 0;
 }

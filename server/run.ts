@@ -47,7 +47,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
   };
   try {
     const pki = await ensureClusterPki({ dir: pkiDir(config.dataDir), sans: config.tlsSans, logger: log });
-    stack.push(await startAdminServer(adminSocketPath(config.dataDir), store, log.with({ component: 'admin' })));
+    stack.push(await startAdminServer(adminSocketPath(config.dataDir), store, pkiDir(config.dataDir), log.with({ component: 'admin' })));
     const catalogue = new Catalogue(BUILTIN_RESOURCES);
     const registry = new Registry(store, withCustomResourceRules(withServiceRanges(rulesFor, new ServiceRanges(store))), log.with({ component: 'registry' }));
     await bootstrapCluster(registry, catalogue);

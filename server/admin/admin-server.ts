@@ -6,6 +6,7 @@ import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../../common/log.js';
+import { pkiBackupFiles } from '../pki/backup-files.js';
 import { backupChunks } from '../store/backup.js';
 import type { LevelStore } from '../store/level-store.js';
 
@@ -13,11 +14,15 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-export async function startAdminServer(socketPath: string, store: LevelStore, log: Logger): Promise<AdminServer> {
+/** `pkiDir`: the server's TLS folder, which backups carry beside the store. */
+export async function startAdminServer(socketPath: string, store: LevelStore, pkiDir: string, log: Logger): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/backup') {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      pipeline(backupChunks(store.snapshotEntries()), res).then(
+      const entries = store.snapshotEntries();
+      pipeline(async function* () {
+        yield* backupChunks(entries, await pkiBackupFiles(pkiDir));
+      }, res).then(
         () => log.info('backup sent', { revision: store.revision }),
         // The client sees a truncated stream, which its checksum check refuses.
         (err: Error) => log.warn('backup failed', { error: err }),

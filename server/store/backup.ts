@@ -1,8 +1,9 @@
 // Online backup and restore of the LevelDB store (docs/store-format.md has the
-// file layout). A backup is every LevelDB entry of one snapshot, framed and
-// closed by a SHA-256 of everything before it; restore checks every byte into
-// a scratch folder and moves it into place only when all of it is good, so a
-// truncated or damaged file changes nothing.
+// file layout). A backup is every LevelDB entry of one snapshot, then any
+// files the caller adds (the server adds its PKI), framed and closed by a
+// SHA-256 of everything before it; restore checks every byte into a scratch
+// folder and moves it into place only when all of it is good, so a truncated
+// or damaged file changes nothing.
 import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
@@ -19,14 +20,25 @@ const RESTORE_BATCH = 1000;
 /** Far above any key or value the store holds; a larger length means a damaged file. */
 const MAX_FRAME = 64 << 20;
 
+/** Far above any number of files a backup carries; more means a damaged file. */
+const MAX_FILES = 1000;
+
 export interface BackupSummary {
   readonly revision: number;
   readonly entries: number;
+  /** The files carried beside the store, in the order they were added. */
+  readonly files: readonly BackupFile[];
   readonly bytes: number;
 }
 
-/** The store's entries as a backup file, chunk by chunk (pipe it to a file or socket). */
-export async function* backupChunks(entries: AsyncIterable<[Buffer, Buffer]>): AsyncGenerator<Buffer> {
+/** A file carried in a backup beside the store: a relative name the caller gives meaning to. */
+export interface BackupFile {
+  readonly name: string;
+  readonly content: Buffer;
+}
+
+/** The store's entries (and `files`) as a backup file, chunk by chunk (pipe it to a file or socket). */
+export async function* backupChunks(entries: AsyncIterable<[Buffer, Buffer]>, files: readonly BackupFile[] = []): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
   const emit = (b: Buffer) => {
     hash.update(b);
@@ -42,7 +54,9 @@ export async function* backupChunks(entries: AsyncIterable<[Buffer, Buffer]>): A
     yield emit(Buffer.concat([frame(key), frame(value)]));
   }
   yield emit(u32(0)); // a zero-length key ends the entries
-  yield emit(frame(Buffer.from(JSON.stringify({ entries: count, revision }))));
+  for (const file of files) yield emit(Buffer.concat([frame(Buffer.from(file.name)), frame(file.content)]));
+  yield emit(u32(0)); // and a zero-length name the files
+  yield emit(frame(Buffer.from(JSON.stringify({ entries: count, files: files.length, revision }))));
   yield hash.digest();
 }
 
@@ -69,9 +83,10 @@ export async function verifyBackup(file: string): Promise<BackupSummary> {
 }
 
 /**
- * Restores a backup into `storePath`, which must be missing or empty. The
- * data lands in a scratch folder beside it first and is moved into place
- * only after the checksum and a full open of the restored store pass.
+ * Restores a backup's store into `storePath`, which must be missing or empty.
+ * The data lands in a scratch folder beside it first and is moved into place
+ * only after the checksum and a full open of the restored store pass. The
+ * backup's files come back in the summary, checked, for the caller to place.
  */
 export async function restoreBackup(file: string, storePath: string): Promise<BackupSummary> {
   if (!(await isMissingOrEmptyDir(storePath))) {
@@ -118,13 +133,22 @@ async function readBackup(file: string, onEntry: (key: Buffer, value: Buffer) =>
       await onEntry(key, await reader.frame());
       entries++;
     }
-    const trailer = parseJson(await reader.frame(), file) as { entries?: unknown; revision?: unknown };
+    const files: BackupFile[] = [];
+    for (;;) {
+      const name = await reader.frame();
+      if (name.length === 0) break;
+      if (files.length >= MAX_FILES) throw bad(file, 'it carries too many files (damaged)');
+      files.push({ name: name.toString('utf8'), content: await reader.frame() });
+    }
+    const trailer = parseJson(await reader.frame(), file) as { entries?: unknown; files?: unknown; revision?: unknown };
     const expected = reader.digest();
     const stored = await reader.take(32, false);
     if (!stored.equals(expected)) throw bad(file, 'its checksum does not match (damaged or truncated)');
     if (!(await reader.atEnd())) throw bad(file, 'it has data after its checksum');
-    if (trailer.entries !== entries || typeof trailer.revision !== 'number') throw bad(file, 'its entry count does not match');
-    return { revision: trailer.revision, entries, bytes: reader.position };
+    if (trailer.entries !== entries || trailer.files !== files.length || typeof trailer.revision !== 'number') {
+      throw bad(file, 'its entry count does not match');
+    }
+    return { revision: trailer.revision, entries, files, bytes: reader.position };
   } finally {
     await reader.close();
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { storeDir } from '../../common/paths.js';
 import { openLevelStore } from '../../server/store/level-store.js';
+import { api, credentialsFrom } from '../helpers/api-client.js';
 import { runBramble, serverArgs, startServer } from '../helpers/bramble.js';
 import { text } from '../helpers/store.js';
 import { tempDir } from '../helpers/temp.js';
@@ -39,7 +40,7 @@ test('backup while the server runs, restore into an empty data dir, and the data
   const backup = await runBramble(['server', 'backup', '--data-dir', dataDir, '--to', file]);
   assert.equal(backup.code, 0, backup.stderr);
   // 101 seeded writes, then the server's own start-up writes (system namespaces).
-  const backedUp = /^backup of revision (\d+) \(\d+ entries, \d+ bytes\) written to (.+)\n$/.exec(backup.stdout);
+  const backedUp = /^backup of revision (\d+) \(\d+ entries, 7 files, \d+ bytes\) written to (.+)\n$/.exec(backup.stdout);
   assert.ok(backedUp, backup.stdout);
   assert.equal(backedUp[2], file);
   const revision = Number(backedUp[1]);
@@ -51,13 +52,21 @@ test('backup while the server runs, restore into an empty data dir, and the data
   const restoredDir = join(dir, 'restored');
   const restore = await runBramble(['server', 'restore', '--data-dir', restoredDir, '--from', file]);
   assert.equal(restore.code, 0, restore.stderr);
-  assert.match(restore.stdout, new RegExp(`^restored revision ${revision} \\(\\d+ entries\\) into `));
+  assert.match(restore.stdout, new RegExp(`^restored revision ${revision} \\(\\d+ entries, 7 PKI files\\) into `));
   const restored = await openLevelStore({ path: storeDir(restoredDir) });
-  t.after(() => restored.close());
   assert.equal(restored.revision, revision);
   const items = (await restored.list('/registry/things/')).items;
   assert.equal(items.length, 99);
   assert.equal(text(items.find((kv) => kv.key === '/registry/things/42')?.value), 'thing 42');
+  await restored.close();
+  assert.equal((await stat(join(restoredDir, 'server', 'tls', 'ca.key'))).mode & 0o777, 0o600);
+
+  // The restored server has the same CA: the kubeconfig written before the backup still works.
+  await startServer(t, serverArgs(restoredDir));
+  const fresh = await credentialsFrom(join(restoredDir, 'kubeconfig.yaml'));
+  const before = await credentialsFrom(join(dataDir, 'kubeconfig.yaml'));
+  const ns = await api({ ...before, server: fresh.server }, 'GET', '/api/v1/namespaces/default');
+  assert.equal(ns.status, 200, ns.text);
 
   // Restoring over a data dir that has a store is refused and leaves it alone.
   const again = await runBramble(['server', 'restore', '--data-dir', restoredDir, '--from', file]);
@@ -73,7 +82,7 @@ test('backup with no server running reads the store directly', async (t) => {
   await seeded.close();
   const r = await runBramble(['server', 'backup', '--data-dir', dataDir, '--to', join(dir, 'b.bramble')]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^backup of revision 1 /);
+  assert.match(r.stdout, /^backup of revision 1 \(\d+ entries, 0 files, /);
 });
 
 test('a damaged backup file is refused by restore and creates nothing', async (t) => {
