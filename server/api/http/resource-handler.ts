@@ -16,7 +16,7 @@ import { type IncludeObject, toTable } from '../table/table.js';
 import { decodeDocument, mediaType, readBody } from './body.js';
 import { type ResponseForm, responseForm } from './negotiate.js';
 import { bindPod, evictPod } from './pod-subresources.js';
-import { sendJson } from './respond.js';
+import { sendBytes, sendJson } from './respond.js';
 import { toScale, writeScale } from './scale.js';
 
 /** Subresources that need a node agent; until agents exist they answer with a clear Status. */
@@ -71,17 +71,24 @@ export async function handleResource(
 
   switch (info.verb) {
     case 'get': {
+      // JSON straight from the stored bytes; a Table needs the object.
+      if (form.kind === 'json') return sendBytes(res, 200, await ctx.registry.getJson(type, namespace, info.name!));
       const obj = await ctx.registry.get(type, namespace, info.name!);
       return respondObjects(res, 200, type, form, query, [obj], obj);
     }
     case 'list': {
-      const list = await ctx.registry.list(type, namespace, {
-        ...selectors(type, query),
+      const sel = selectors(type, query);
+      const paging = {
         ...optional('limit', nonNegativeInt(query.get('limit'), 'limit')),
         ...optional('continue', query.get('continue') ?? undefined),
         ...optional('resourceVersion', query.get('resourceVersion') ?? undefined),
         ...optional('resourceVersionMatch', query.get('resourceVersionMatch') ?? undefined),
-      });
+      };
+      // Without selectors or a Table, nothing needs the objects themselves: send the stored bytes.
+      if (form.kind === 'json' && sel.labelSelector === undefined && sel.fieldSelector === undefined) {
+        return sendBytes(res, 200, await ctx.registry.listJson(type, namespace, paging));
+      }
+      const list = await ctx.registry.list(type, namespace, { ...sel, ...paging });
       if (form.kind === 'table') return respondObjects(res, 200, type, form, query, list.items, undefined, list.metadata);
       return sendJson(res, 200, list);
     }

@@ -11,6 +11,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, war
   res.writeHead(status, headers).end(payload);
 }
 
+/** A body already serialized (objects sent from their stored bytes). */
+export function sendBytes(res: ServerResponse, status: number, body: Buffer, contentType = 'application/json'): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': String(body.length) }).end(body);
+}
+
 export function sendAnswer(res: ServerResponse, answer: HttpAnswer): void {
   res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) }).end(answer.body);
 }

@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../../common/log.js';
 import { isStoreError } from '../../store/errors.js';
 import { isCustomResourceType } from '../crd/resource-types.js';
-import type { KeyValue, Store } from '../../store/types.js';
+import type { Store } from '../../store/types.js';
 import { apiVersionOf, type KubeList, type KubeObject } from '../objects.js';
 import type { ResourceType } from '../resources.js';
 import { type FieldSelector, type LabelSelector, selectableFields } from '../selectors.js';
 import { ApiError, errors, type StatusCause } from '../status.js';
 import { checkName, generatedName, nameRuleOf } from './names.js';
+import { decodeObject, encodeObject, objectJson } from './stored-object.js';
 
 export interface KindRules {
   /** Fills in what users omit, as the real API does. */
@@ -77,6 +78,8 @@ export interface WatchOptions extends Selectors {
 }
 
 const CONFLICT_RETRIES = 5;
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
 
 /** Subresources that write only the fields they own, bypassing the kind's update rules. */
 const NARROW_WRITES: Readonly<Record<string, (obj: KubeObject, next: KubeObject) => void>> = {
@@ -106,10 +109,37 @@ export class Registry {
   async get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
     const kv = await this.store.get(keyOf(type, namespace, name));
     if (kv === undefined) throw errors.notFound(type, name);
-    return decode(type, kv);
+    return decodeObject(type, kv);
   }
 
   async list(type: ResourceType, namespace: string | undefined, opts: ListOptions): Promise<KubeList> {
+    const { page, metadata } = await this.page(type, namespace, opts);
+    const items = page.items.map((kv) => decodeObject(type, kv)).filter((obj) => matches(type, obj, opts));
+    // Built-in list items carry no kind/apiVersion upstream; custom resources' do.
+    const listed = isCustomResourceType(type) ? items : items.map(stripTypeMeta);
+    return { kind: type.listKind, apiVersion: apiVersionOf(type.group, type.version), metadata, items: listed };
+  }
+
+  /** The JSON of `list` without selectors, made from the stored bytes (no parse and serialize per item). */
+  async listJson(type: ResourceType, namespace: string | undefined, opts: Omit<ListOptions, keyof Selectors>): Promise<Buffer> {
+    const { page, metadata } = await this.page(type, namespace, opts);
+    const custom = isCustomResourceType(type);
+    const items = page.items.map((kv) => objectJson(type, kv, custom));
+    const head = JSON.stringify({ kind: type.listKind, apiVersion: apiVersionOf(type.group, type.version), metadata }).slice(0, -1);
+    const parts: Buffer[] = [Buffer.from(`${head},"items":[`)];
+    items.forEach((item, i) => parts.push(i === 0 ? item : Buffer.concat([COMMA, item])));
+    parts.push(CLOSE);
+    return Buffer.concat(parts);
+  }
+
+  /** The JSON of `get`, made from the stored bytes. */
+  async getJson(type: ResourceType, namespace: string | undefined, name: string): Promise<Buffer> {
+    const kv = await this.store.get(keyOf(type, namespace, name));
+    if (kv === undefined) throw errors.notFound(type, name);
+    return objectJson(type, kv, true);
+  }
+
+  private async page(type: ResourceType, namespace: string | undefined, opts: ListOptions) {
     const revision = listRevision(opts);
     let page;
     try {
@@ -121,16 +151,13 @@ export class Registry {
     } catch (err) {
       throw storeReadError(err, opts.continue !== undefined);
     }
-    const items = page.items.map((kv) => decode(type, kv)).filter((obj) => matches(type, obj, opts));
     const metadata: KubeList['metadata'] = { resourceVersion: String(page.revision) };
     if (page.continue !== undefined) {
       metadata.continue = page.continue;
       // Upstream leaves the count out when selectors make it unknowable.
       if (opts.labelSelector === undefined && opts.fieldSelector === undefined) metadata.remainingItemCount = page.remaining;
     }
-    // Built-in list items carry no kind/apiVersion upstream; custom resources' do.
-    const listed = isCustomResourceType(type) ? items : items.map(stripTypeMeta);
-    return { kind: type.listKind, apiVersion: apiVersionOf(type.group, type.version), metadata, items: listed };
+    return { page, metadata };
   }
 
   // --- writes -------------------------------------------------------------
@@ -161,7 +188,7 @@ export class Registry {
       return withTypeMeta(type, obj);
     }
     try {
-      const { revision } = await this.store.create(key, encode(obj));
+      const { revision } = await this.store.create(key, encodeObject(obj));
       meta.resourceVersion = String(revision);
     } catch (err) {
       await rules.release?.(obj, undefined);
@@ -174,7 +201,7 @@ export class Registry {
   async update(type: ResourceType, namespace: string | undefined, name: string, input: KubeObject, opts: UpdateOptions): Promise<KubeObject> {
     const kv = await this.store.get(keyOf(type, namespace, name));
     if (kv === undefined) throw errors.notFound(type, name);
-    const current = decode(type, kv);
+    const current = decodeObject(type, kv);
     const requested = input.metadata.resourceVersion;
     if (requested !== undefined && requested !== '' && requested !== current.metadata.resourceVersion) throw errors.conflict(type, name);
     if (input.metadata.name !== undefined && input.metadata.name !== name) {
@@ -198,7 +225,7 @@ export class Registry {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(keyOf(type, namespace, name));
       if (kv === undefined) throw errors.notFound(type, name);
-      const current = decode(type, kv);
+      const current = decodeObject(type, kv);
       const next = mutate(structuredClone(current));
       if (next.metadata.name !== undefined && next.metadata.name !== name) {
         throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
@@ -215,7 +242,7 @@ export class Registry {
     const key = keyOf(type, namespace, name);
     const kv = await this.store.get(key);
     if (kv === undefined) throw errors.notFound(type, name);
-    const current = decode(type, kv);
+    const current = decodeObject(type, kv);
     const pre = opts.preconditions;
     if (pre?.uid !== undefined && pre.uid !== current.metadata.uid) {
       throw errors.conflict(type, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
@@ -284,8 +311,8 @@ export class Registry {
         const page = await this.store.list(prefix, { limit: 500, ...(cont !== undefined ? { continue: cont } : {}) });
         revision = page.revision;
         for (const kv of page.items) {
-          const obj = decode(type, kv);
-          if (matches(type, obj, opts)) yield { type: 'ADDED', object: withTypeMeta(type, obj) };
+          const obj = decodeObject(type, kv);
+          if (matches(type, obj, opts)) yield { type: 'ADDED', object: obj };
         }
         cont = page.continue;
       } while (cont !== undefined);
@@ -310,15 +337,15 @@ export class Registry {
           continue;
         }
         const { event } = message;
-        const current = event.type === 'PUT' ? decode(type, event.kv) : undefined;
-        const previous = event.prev === undefined ? undefined : decode(type, event.prev);
+        const current = event.type === 'PUT' ? decodeObject(type, event.kv) : undefined;
+        const previous = event.prev === undefined ? undefined : decodeObject(type, event.prev);
         const isNow = current !== undefined && matches(type, current, opts);
         const wasBefore = previous !== undefined && matches(type, previous, opts);
-        if (isNow) yield { type: wasBefore ? 'MODIFIED' : 'ADDED', object: withTypeMeta(type, current) };
+        if (isNow) yield { type: wasBefore ? 'MODIFIED' : 'ADDED', object: current };
         else if (wasBefore) {
           // Deleted, or no longer selected: the last state, at the event's revision.
           previous.metadata.resourceVersion = String(event.kv.modRevision);
-          yield { type: 'DELETED', object: withTypeMeta(type, previous) };
+          yield { type: 'DELETED', object: previous };
         }
       }
     } catch (err) {
@@ -399,7 +426,7 @@ export class Registry {
 
   private async write(type: ResourceType, key: string, obj: KubeObject, expectedRevision: number): Promise<KubeObject> {
     try {
-      const { revision } = await this.store.update(key, encode(obj), { expectedRevision });
+      const { revision } = await this.store.update(key, encodeObject(obj), { expectedRevision });
       obj.metadata.resourceVersion = String(revision);
     } catch (err) {
       if (isStoreError(err, 'Conflict') || isStoreError(err, 'NotFound')) throw errors.conflict(type, obj.metadata.name!);
@@ -448,18 +475,6 @@ export function prefixOf(type: ResourceType, namespace?: string): string {
 
 export function keyOf(type: ResourceType, namespace: string | undefined, name: string): string {
   return `${prefixOf(type, type.namespaced ? namespace : undefined)}${name}`;
-}
-
-// The store holds objects without resourceVersion: it is the record's revision.
-function encode(obj: KubeObject): Uint8Array {
-  const { resourceVersion: _, ...metadata } = obj.metadata;
-  return Buffer.from(JSON.stringify({ ...obj, metadata }));
-}
-
-function decode(type: ResourceType, kv: KeyValue): KubeObject {
-  const obj = JSON.parse(Buffer.from(kv.value).toString('utf8')) as KubeObject;
-  obj.metadata.resourceVersion = String(kv.modRevision);
-  return withTypeMeta(type, obj);
 }
 
 function withTypeMeta(type: ResourceType, obj: KubeObject): KubeObject {

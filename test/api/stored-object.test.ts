@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BUILTIN_RESOURCES } from '../../server/api/catalogue.js';
+import { decodeObject, encodeObject, objectJson } from '../../server/api/registry/stored-object.js';
+import type { KeyValue } from '../../server/store/types.js';
+
+const configmaps = BUILTIN_RESOURCES.find((r) => r.plural === 'configmaps')!;
+const kvOf = (value: Uint8Array, modRevision = 42): KeyValue => ({ key: '/registry/configmaps/default/web', value, createRevision: 7, modRevision, version: 3 });
+const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'default', resourceVersion: '9', labels: { 'a"b': 'c\\d' } }, data: { 'x': 'é \u2028 "q"' } };
+
+test('objects are stored without type meta or resourceVersion, and decode with the record revision', () => {
+  const stored = Buffer.from(encodeObject(obj)).toString('utf8');
+  assert.ok(stored.startsWith('{"metadata":{"resourceVersion":"","name":"web"'), stored);
+  assert.ok(!stored.includes('"kind"') && !stored.includes('"apiVersion"'));
+  assert.deepEqual(decodeObject(configmaps, kvOf(encodeObject(obj))), { ...obj, metadata: { ...obj.metadata, resourceVersion: '42' } });
+});
+
+test('JSON spliced from the stored bytes is exactly what parsing and serializing gives', () => {
+  const kv = kvOf(encodeObject(obj));
+  const decoded = decodeObject(configmaps, kv);
+  assert.deepEqual(JSON.parse(objectJson(configmaps, kv, true).toString()), decoded);
+  const { apiVersion: _a, kind: _k, ...item } = decoded;
+  assert.deepEqual(JSON.parse(objectJson(configmaps, kv, false).toString()), item);
+});
+
+test('bytes in another layout are served the general way', () => {
+  const kv = kvOf(Buffer.from(JSON.stringify({ kind: 'ConfigMap', metadata: { name: 'web' }, data: { a: '1' } })));
+  assert.deepEqual(JSON.parse(objectJson(configmaps, kv, true).toString()), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', resourceVersion: '42' }, data: { a: '1' } });
+});
