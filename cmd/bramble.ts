@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The `bramble` command: reads like a table of contents; each subcommand's
 // wiring lives in its own file.
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../common/flags.js';
+import { dropIpServerNameWarning } from '../common/quiet-warnings.js';
+import { BRAMBLE_VERSION } from '../common/version.js';
 
 export interface Command {
   run(args: string[]): Promise<number>;
@@ -10,13 +11,10 @@ export interface Command {
 
 /** Each command's code loads only when it runs: `bramble --version` stays quick on a Pi. */
 const commands: Record<string, { readonly summary: string; load(): Promise<Command> }> = {
+  agent: { summary: 'run a node agent that joins a server', load: async () => (await import('./agent.js')).agentCommand },
   server: { summary: 'run the Bramble server (backup and restore its store)', load: async () => (await import('./server.js')).serverCommand },
+  token: { summary: 'create, list and delete the tokens agents join with', load: async () => (await import('./token.js')).tokenCommand },
 };
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
@@ -43,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     return first === undefined ? 2 : 0;
   }
   if (first === '--version' || first === 'version') {
-    process.stdout.write(`bramble version v${version()}\n`);
+    process.stdout.write(`bramble version v${BRAMBLE_VERSION}\n`);
     return 0;
   }
   if (first.startsWith('-')) throw new UsageError(`unknown flag: ${first}`);
@@ -58,6 +56,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+dropIpServerNameWarning();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,14 +1,18 @@
 // `bramble server`, `bramble server backup`, `bramble server restore`.
 import { resolve } from 'node:path';
-import { flagHelp, type FlagSpec, type FlagValues, integerFlag, parseFlags, UsageError } from '../common/flags.js';
+import { readFile } from 'node:fs/promises';
+import { durationFlag, flagHelp, type FlagSpec, type FlagValues, integerFlag, parseFlags, UsageError } from '../common/flags.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from '../common/log.js';
 import { isMissingOrEmptyDir } from '../common/fs.js';
-import { adminSocketPath, defaultDataDir, defaultKubeconfigPath, pkiDir, storeDir } from '../common/paths.js';
+import { adminSocketPath, agentDir, defaultDataDir, defaultKubeconfigPath, pkiDir, serverTokenPath, storeDir } from '../common/paths.js';
+import { type RunningAgent, runAgent } from '../agent/run.js';
+import { DEFAULT_GRACE_MS } from '../server/agents/node-keeper.js';
 import { backupFromServer, NoServerError } from '../server/admin/admin-client.js';
 import { pkiBackupFiles, restorePkiFiles } from '../server/pki/backup-files.js';
 import { runServer } from '../server/run.js';
 import { backupChunks, type BackupSummary, restoreBackup, saveBackup } from '../server/store/backup.js';
 import { openLevelStore } from '../server/store/level-store.js';
+import { nodeFlagSpecs, nodeSettings } from './agent-flags.js';
 import type { Command } from './bramble.js';
 
 const common: FlagSpec[] = [
@@ -37,7 +41,9 @@ const serverFlags: FlagSpec[] = [
   { name: 'write-kubeconfig', kind: 'string', placeholder: 'PATH', help: `where to write the admin kubeconfig (default ${defaultKubeconfigPath()})` },
   { name: 'write-kubeconfig-mode', kind: 'string', placeholder: 'MODE', help: 'file mode of the kubeconfig, octal (default 0600)' },
   { name: 'tls-san', kind: 'list', placeholder: 'NAME', help: 'extra host name or IP for the serving certificate (repeatable)' },
-  { name: 'disable-agent', kind: 'boolean', help: 'do not run the embedded agent (the agent arrives in a later release)' },
+  { name: 'disable-agent', kind: 'boolean', help: 'do not run the embedded agent (this machine runs no pods)' },
+  { name: 'node-monitor-grace-period', kind: 'string', placeholder: 'DURATION', help: 'how long a silent agent stays Ready before its node is Unknown (default 40s)' },
+  ...nodeFlagSpecs,
 ];
 
 export const serverCommand: Command = {
@@ -78,6 +84,10 @@ async function serve(flags: FlagValues, log: Logger): Promise<number> {
   const port = integerFlag('https-listen-port', flags['https-listen-port'] as string | undefined, 6443);
   if (port > 65535) throw new UsageError(`flag --https-listen-port takes a port number (0-65535), not ${port}`);
   const mode = (flags['write-kubeconfig-mode'] as string | undefined) ?? '0600';
+  const graceMs = durationFlag('node-monitor-grace-period', flags['node-monitor-grace-period'] as string | undefined, DEFAULT_GRACE_MS);
+  if (graceMs < 1000) throw new UsageError('flag --node-monitor-grace-period must be at least 1s');
+  const node = flags['disable-agent'] === true ? undefined : nodeSettings(flags);
+  const dir = dataDir(flags);
   if (!/^0?[0-7]{3}$/.test(mode)) throw new UsageError(`flag --write-kubeconfig-mode takes an octal file mode such as 0600, not "${mode}"`);
   // Listen for signals before start-up: one that arrives while starting stops the server once it is up.
   const stopSignal = new Promise<NodeJS.Signals>((resolveStop) => {
@@ -85,15 +95,34 @@ async function serve(flags: FlagValues, log: Logger): Promise<number> {
     process.once('SIGINT', resolveStop);
   });
   const server = await runServer({
-    dataDir: dataDir(flags),
+    dataDir: dir,
     logger: log,
     bindAddress: (flags['bind-address'] as string | undefined) ?? '0.0.0.0',
     httpsPort: port,
     kubeconfigPath: resolve((flags['write-kubeconfig'] as string | undefined) ?? defaultKubeconfigPath()),
     kubeconfigMode: parseInt(mode, 8),
     tlsSans: (flags['tls-san'] as string[] | undefined) ?? [],
+    nodeMonitorGracePeriodMs: graceMs,
   });
+  let agent: RunningAgent | undefined;
+  try {
+    if (node !== undefined) {
+      // The embedded agent joins like any other, with the server's own token, over loopback.
+      agent = await runAgent({
+        serverUrl: new URL(server.url),
+        token: await readFile(serverTokenPath(dir), 'utf8'),
+        dir: agentDir(dir),
+        ...node,
+        labels: { 'node-role.kubernetes.io/control-plane': 'true', ...node.labels },
+        log: log.with({ component: 'agent' }),
+      });
+    }
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
   log.info('stopping', { signal: await stopSignal });
+  await agent?.close();
   await server.close();
   return 0;
 }

@@ -73,3 +73,15 @@ export function integerFlag(name: string, value: string | undefined, fallback: n
   if (!/^\d+$/.test(value)) throw new UsageError(`flag --${name} takes a whole number, not "${value}"`);
   return Number(value);
 }
+
+/**
+ * A duration as Go and k3s write them, units in order (24h, 1h30m, 90s,
+ * 500ms), in milliseconds; "0" is zero. Names the flag in the error.
+ */
+export function durationFlag(name: string, value: string | undefined, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  if (value === '0') return 0;
+  const match = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(value);
+  if (match === null || value === '') throw new UsageError(`flag --${name} takes a duration such as 10s, 5m or 1h30m, not "${value}"`);
+  return ((Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0)) * 60 + Number(match[3] ?? 0)) * 1000 + Number(match[4] ?? 0);
+}

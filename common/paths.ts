@@ -30,3 +30,13 @@ export function defaultKubeconfigPath(): string {
 export function adminSocketPath(dataDir: string): string {
   return join(serverDir(dataDir), 'admin.sock');
 }
+
+/** The server's own join token (K10… format), readable by root only. */
+export function serverTokenPath(dataDir: string): string {
+  return join(serverDir(dataDir), 'token');
+}
+
+/** An agent's state (credentials, later its pod cache) inside a data dir. */
+export function agentDir(dataDir: string): string {
+  return join(dataDir, 'agent');
+}

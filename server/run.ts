@@ -1,11 +1,18 @@
 // `bramble server`: opens the store, makes sure the cluster PKI exists, and
-// starts what serves them. Later issues add the scheduler, controllers and
-// the embedded agent here; this file only wires them together.
+// starts what serves them: the Kubernetes API and the agent service behind
+// one TLS port, the controllers. Later issues add the scheduler here; this
+// file only wires them together.
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../common/log.js';
 import { adminSocketPath, pkiDir, serverDir, storeDir } from '../common/paths.js';
 import { startAdminServer } from './admin/admin-server.js';
-import { type ApiServer, startApiServer } from './api/api-server.js';
+import { BootstrapTokens } from './agents/bootstrap-tokens.js';
+import { startAgentService } from './agents/agent-service.js';
+import { JoinService } from './agents/join-service.js';
+import { withLiveNodeLeases } from './agents/live-leases.js';
+import { NodeKeeper } from './agents/node-keeper.js';
+import { NodePasswords } from './agents/node-passwords.js';
+import { createApiServer } from './api/api-server.js';
 import { bootstrapCluster } from './api/bootstrap.js';
 import { BUILTIN_RESOURCES, Catalogue } from './api/catalogue.js';
 import { CrdCatalogue } from './api/crd/crd-catalogue.js';
@@ -14,6 +21,7 @@ import { rulesFor, withServiceRanges } from './api/kinds/index.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
 import { NamespaceController } from './controllers/namespace-controller.js';
+import { openFrontDoor } from './front-door.js';
 import { ensureClusterPki, writeKubeconfig } from './pki/index.js';
 import { type LevelStore, openLevelStore } from './store/level-store.js';
 
@@ -26,11 +34,17 @@ export interface ServerConfig {
   readonly kubeconfigPath: string;
   readonly kubeconfigMode: number;
   readonly tlsSans: readonly string[];
+  /** How long an agent may stay silent before its node is Unknown (upstream's --node-monitor-grace-period). */
+  readonly nodeMonitorGracePeriodMs?: number;
 }
 
 export interface RunningServer {
   readonly store: LevelStore;
+  /** Join tokens, for the agent service to verify. */
+  readonly tokens: BootstrapTokens;
   readonly httpsPort: number;
+  /** How local clients reach it (the kubeconfig's server, the embedded agent's). */
+  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -47,25 +61,47 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
   };
   try {
     const pki = await ensureClusterPki({ dir: pkiDir(config.dataDir), sans: config.tlsSans, logger: log });
-    stack.push(await startAdminServer(adminSocketPath(config.dataDir), store, pkiDir(config.dataDir), log.with({ component: 'admin' })));
+    const tokens = new BootstrapTokens(store, pki.caCertPem);
+    await tokens.ensureServerToken(config.dataDir);
+    stack.push(await startAdminServer(adminSocketPath(config.dataDir), store, pkiDir(config.dataDir), tokens, log.with({ component: 'admin' })));
     const catalogue = new Catalogue(BUILTIN_RESOURCES);
-    const registry = new Registry(store, withCustomResourceRules(withServiceRanges(rulesFor, new ServiceRanges(store))), log.with({ component: 'registry' }));
+    // The keeper needs the registry and the registry shows the keeper's heartbeats: bound once both exist.
+    let keeper: NodeKeeper | undefined;
+    const rules = withLiveNodeLeases(withCustomResourceRules(withServiceRanges(rulesFor, new ServiceRanges(store))), (node) => keeper?.lastSeen(node));
+    const registry = new Registry(store, rules, log.with({ component: 'registry' }));
     await bootstrapCluster(registry, catalogue);
     // Before the API serves: the custom resources of stored CRDs are there from the first request.
     stack.push(await CrdCatalogue.start({ registry, catalogue, log: log.with({ component: 'crd' }) }));
     stack.push(await NamespaceController.start({ registry, catalogue, log: log.with({ component: 'namespaces' }) }));
-    const api: ApiServer = await startApiServer({
+    keeper = await NodeKeeper.start({
       registry,
       catalogue,
+      log: log.with({ component: 'nodes' }),
+      ...(config.nodeMonitorGracePeriodMs !== undefined ? { graceMs: config.nodeMonitorGracePeriodMs } : {}),
+    });
+    stack.push(keeper);
+    const nodes = catalogue.get('', 'v1', 'nodes')!;
+    const join = new JoinService({
+      tokens,
+      pki,
+      passwords: new NodePasswords(store),
+      nodeExists: (name) => registry.get(nodes, undefined, name).then(() => true, () => false),
+      log: log.with({ component: 'join' }),
+    });
+    const agents = startAgentService({ join, keeper, pki, log: log.with({ component: 'agents' }) });
+    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, logger: log });
+    const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
-      serviceAccountKeyPem: pki.serviceAccountKeyPem,
       bindAddress: config.bindAddress,
       port: config.httpsPort,
-      logger: log,
+      api: api.http,
+      agents,
+      log: log.with({ component: 'tls' }),
     });
-    stack.push(api);
+    // Closed in reverse: connections first (the door waits for them), then the door.
+    stack.push(door, agents, api);
     const host = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? '127.0.0.1' : config.bindAddress;
-    const server = `https://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
+    const server = `https://${host.includes(':') ? `[${host}]` : host}:${door.port}`;
     await writeKubeconfig(config.kubeconfigPath, {
       server,
       caCertPem: pki.caCertPem,
@@ -76,7 +112,9 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     log.info('bramble server ready', { dataDir: config.dataDir, revision: store.revision, server, kubeconfig: config.kubeconfigPath });
     return {
       store,
-      httpsPort: api.port,
+      tokens,
+      httpsPort: door.port,
+      url: server,
       close: async () => {
         await closeAll();
         log.info('bramble server stopped');

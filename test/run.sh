@@ -24,6 +24,22 @@ if ! /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1; then
     echo "test/run.sh: python3-kubernetes is missing and this is not root; run 'apt-get install python3-kubernetes' (the python client test will fail)" >&2
   fi
 fi
+# Debian's containerd and runc: the agent's tests start a real containerd
+# (test/helpers/containerd.ts). Same rule: only when missing, only as root.
+if ! command -v containerd >/dev/null || ! command -v runc >/dev/null; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt_log=$(mktemp)
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends containerd runc; } >"$apt_log" 2>&1; then
+      cat "$apt_log" >&2
+      rm -f "$apt_log"
+      echo "test/run.sh: could not install containerd and runc" >&2
+      exit 1
+    fi
+    rm -f "$apt_log"
+  else
+    echo "test/run.sh: containerd or runc is missing and this is not root; run 'apt-get install containerd runc' (the agent tests will fail)" >&2
+  fi
+fi
 npm run build --silent
 # Only *.test.js: helpers and fixtures under test/ are not tests themselves.
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)

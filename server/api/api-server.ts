@@ -1,9 +1,7 @@
 // The Kubernetes API over HTTPS: public paths, then authentication (client
 // certificate or service-account token) and authorization, then discovery
 // and resources through the registry.
-import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../../common/log.js';
 import {
   authenticate,
@@ -29,16 +27,16 @@ import { errors } from './status.js';
 export interface ApiServerOptions {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
-  readonly tls: { readonly certPem: string; readonly keyPem: string; readonly caPem: string };
+  /** Served at /cacerts, where joining agents fetch it to check against their token's hash. */
+  readonly caPem: string;
   /** PKCS#8 PEM of the key that signs and verifies service-account tokens. */
   readonly serviceAccountKeyPem: string;
-  readonly bindAddress: string;
-  readonly port: number;
   readonly logger: Logger;
 }
 
 export interface ApiServer {
-  readonly port: number;
+  /** Serves the TLS connections the front door hands it. */
+  readonly http: Server;
   close(): Promise<void>;
 }
 
@@ -48,7 +46,7 @@ interface Auth {
   readonly authorizer: Authorizer;
 }
 
-export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+export function createApiServer(opts: ApiServerOptions): ApiServer {
   const log = opts.logger.with({ component: 'api' });
   const serviceAccounts = opts.catalogue.get('', 'v1', 'serviceaccounts');
   if (serviceAccounts === undefined) throw new Error('the catalogue has no serviceaccounts');
@@ -58,16 +56,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer]),
   };
   const server: Server = createServer(
-    {
-      key: opts.tls.keyPem,
-      cert: opts.tls.certPem,
-      ca: opts.tls.caPem,
-      // Ask for a client certificate (kubectl sends one only when asked) but let
-      // requests without one through to answer 401 or serve public paths.
-      requestCert: true,
-      rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
-    },
     (req, res) => {
       const started = performance.now();
       handle(opts, auth, req, res).then(
@@ -84,17 +72,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 75_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.bindAddress, () => resolve());
-  });
+  // It never listens itself (the front door hands it connections), but 'listening'
+  // is what starts its connection tracking: the timeouts above and closeAllConnections.
+  server.emit('listening');
   return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    http: server,
+    close: async () => {
+      server.closeAllConnections();
+      // Stops the tracking; it reports "not running", which is true and expected.
+      server.close(() => undefined);
+    },
   };
 }
 
@@ -104,6 +91,10 @@ async function handle(opts: ApiServerOptions, auth: Auth, req: IncomingMessage, 
   if (isPublicPath(path)) {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '');
     if (path === '/version') return sendJson(res, 200, versionInfo());
+    if (path === '/cacerts') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(opts.caPem);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
     return;
   }

@@ -4,12 +4,6 @@
 import type { GroupVersionKind } from './objects.js';
 import type { ResourceType, Subresource, Verb } from './resources.js';
 
-/** The upstream release whose API the catalogue mirrors; /version reports it. */
-export const KUBERNETES_VERSION: { readonly major: string; readonly minor: string; readonly gitVersion: string } = {
-  major: '1',
-  minor: '31',
-  gitVersion: 'v1.31.0+bramble',
-};
 
 const ALL_VERBS: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const READ_WRITE = ['get', 'patch', 'update'] as const;

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ApiGroup, type Catalogue, KUBERNETES_VERSION } from './catalogue.js';
+import { goArch, goOs, KUBERNETES_VERSION } from '../../common/version.js';
+import type { ApiGroup, Catalogue } from './catalogue.js';
 import { type HttpAnswer, errorAnswer, jsonAnswer } from './http-answer.js';
 import { type GroupVersionKind, apiVersionOf } from './objects.js';
 import type { ResourceType } from './resources.js';
@@ -67,14 +68,12 @@ export function versionInfo(): Record<string, string> {
     buildDate: BUILD_DATE,
     goVersion: 'n/a',
     compiler: 'node',
-    platform: `${GO_OS[process.platform] ?? process.platform}/${GO_ARCH[process.arch] ?? process.arch}`,
+    platform: `${goOs()}/${goArch()}`,
   };
 }
 
 // tsc writes this module when it builds the server: its time is the build date, in Go's format.
 const BUILD_DATE = statSync(fileURLToPath(import.meta.url)).mtime.toISOString().replace(/\.\d+Z$/, 'Z');
-const GO_OS: Readonly<Record<string, string>> = { win32: 'windows' };
-const GO_ARCH: Readonly<Record<string, string>> = { x64: 'amd64', ia32: '386' };
 
 function aggregated(catalogue: Catalogue, groups: readonly ApiGroup[], format: 'v2' | 'v2beta1', ifNoneMatch: string | undefined): HttpAnswer {
   const all = catalogue.all();

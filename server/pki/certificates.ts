@@ -64,6 +64,35 @@ export async function createCa(commonName: string, days: number, now: Date): Pro
 
 export async function issueLeaf(ca: CertificateAuthority, profile: LeafProfile, now: Date): Promise<PemPair> {
   const keys = await newKeyPair();
+  const cert = await signLeaf(ca, profile, keys.publicKey, now);
+  return { certPem: pem(cert), keyPem: await pkcs8Pem(keys.privateKey) };
+}
+
+/**
+ * A certificate for the key of a PKCS#10 request (the key never leaves its
+ * owner), after checking the request's signature, key type and that its
+ * subject is exactly `profile.subject`. Throws with a short reason otherwise.
+ */
+export async function issueForRequest(ca: CertificateAuthority, csrPem: string, profile: LeafProfile, now: Date): Promise<string> {
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(csrPem);
+  } catch (err) {
+    throw new Error(`not a valid PKCS#10 certificate request (${(err as Error).message})`);
+  }
+  if (!(await csr.verify())) throw new Error('the certificate request is not signed by its own key');
+  const algorithm = csr.publicKey.algorithm as EcKeyAlgorithm;
+  if (algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') throw new Error('the certificate request must be for an ECDSA P-256 key');
+  const { commonName, organizations } = subjectOf(csr.subjectName);
+  const wanted = profile.subject;
+  if (commonName !== wanted.commonName || organizations.join('\n') !== wanted.organizations.join('\n')) {
+    throw new Error(`the certificate request is for CN=${commonName} O=${organizations.join(',')}, not CN=${wanted.commonName} O=${wanted.organizations.join(',')}`);
+  }
+  const publicKey = await csr.publicKey.export({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyImportParams, ['verify']);
+  return pem(await signLeaf(ca, profile, publicKey, now));
+}
+
+async function signLeaf(ca: CertificateAuthority, profile: LeafProfile, publicKey: CryptoKey, now: Date): Promise<Certificate> {
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -73,17 +102,22 @@ export async function issueLeaf(ca: CertificateAuthority, profile: LeafProfile, 
   if (profile.sans.length > 0) {
     extensions.push(new x509.SubjectAlternativeNameExtension(profile.sans.map((s) => ({ type: s.type, value: s.value }))));
   }
-  const cert = await x509.X509CertificateGenerator.create({
+  return x509.X509CertificateGenerator.create({
     subject: [{ CN: [profile.subject.commonName] }, ...profile.subject.organizations.map((o) => ({ O: [o] }))],
     issuer: ca.cert.subjectName, // byte-for-byte the CA's subject, so chains link
-    publicKey: keys.publicKey,
+    publicKey,
     signingKey: ca.signingKey,
     notBefore: new Date(now.getTime() - BACKDATE_MS),
     notAfter: new Date(now.getTime() + profile.days * DAY_MS),
     signingAlgorithm: SIGNING_ALGORITHM,
     extensions,
   });
-  return { certPem: pem(cert), keyPem: await pkcs8Pem(keys.privateKey) };
+}
+
+function subjectOf(name: x509.Name): Subject {
+  const json = name.toJSON();
+  const values = (type: string) => json.flatMap((rdn) => rdn[type] ?? []);
+  return { commonName: values('CN').join(','), organizations: values('O') };
 }
 
 /** Throws with a short reason when `text` is not one PEM certificate. */

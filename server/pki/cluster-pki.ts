@@ -14,6 +14,7 @@ import {
   createCa,
   isCaCertificate,
   isSignedBy,
+  issueForRequest,
   issueLeaf,
   keyMatches,
   type LeafProfile,
@@ -23,7 +24,7 @@ import {
   subjectAltNames,
 } from './certificates.js';
 import { PkiError } from './errors.js';
-import { readIfExists, writeFileAtomic } from './files.js';
+import { readIfExists, writeFileAtomic } from '../../common/fs.js';
 import { missingSans, servingSans } from './sans.js';
 import { ensureServiceAccountKey } from './service-account-key.js';
 
@@ -52,6 +53,8 @@ export interface ClusterPki {
     subject: { commonName: string; organizations: readonly string[] },
     days: number,
   ): Promise<{ certPem: string; keyPem: string }>;
+  /** Signs a client certificate for the key of a PKCS#10 request whose subject must be `subject`. */
+  signClientRequest(csrPem: string, subject: { commonName: string; organizations: readonly string[] }, days: number): Promise<string>;
 }
 
 export interface PkiOptions {
@@ -96,6 +99,7 @@ export async function ensureClusterPki(opts: PkiOptions): Promise<ClusterPki> {
       }
       return issueLeaf(ca, { subject, usage: 'clientAuth', sans: [], days }, opts.now ?? new Date());
     },
+    signClientRequest: (csrPem, subject, days) => issueForRequest(ca, csrPem, { subject, usage: 'clientAuth', sans: [], days }, opts.now ?? new Date()),
   };
 }
 

@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../../common/fs.js';
 
 export interface KubeconfigOptions {
   /** API server URL, e.g. https://127.0.0.1:6443 */

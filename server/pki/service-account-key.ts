@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../common/log.js';
 import { parsePrivateKey } from './certificates.js';
-import { readIfExists, writeFileAtomic } from './files.js';
+import { readIfExists, writeFileAtomic } from '../../common/fs.js';
 
 const KEY_FILE = 'service-account.key';
 const KEY_MODE = 0o600;

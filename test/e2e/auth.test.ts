@@ -9,13 +9,13 @@ import { type TestContext, test } from 'node:test';
 import { stringify } from 'yaml';
 import { ensureClusterPki } from '../../server/pki/index.js';
 import { api, type Credentials, credentialsFrom } from '../helpers/api-client.js';
-import { type ServerProcess, serverArgs, startServer } from '../helpers/bramble.js';
+import { type BrambleProcess, serverArgs, startServer } from '../helpers/bramble.js';
 import { type Kubectl, kubectl } from '../helpers/kubectl.js';
 import { tempDir } from '../helpers/temp.js';
 
 interface Cluster {
   readonly dataDir: string;
-  readonly server: ServerProcess;
+  readonly server: BrambleProcess;
   readonly admin: Credentials;
 }
 

@@ -1,6 +1,7 @@
 // Runs the real `bramble` command (the package.json bin, as `npx bramble`
 // would) and cleans up every process it starts, also when a test fails.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -32,48 +33,94 @@ export function collect(child: ChildProcess): Promise<Result> {
   });
 }
 
-/** Flags for a test server: its own data dir, loopback only, a free port, its kubeconfig inside the data dir. */
+/**
+ * Flags for a test server: its own data dir, loopback only, a free port, its
+ * kubeconfig inside the data dir, and no embedded agent (tests of agents add their own).
+ */
 export function serverArgs(dataDir: string): string[] {
-  return ['--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', join(dataDir, 'kubeconfig.yaml')];
+  return ['--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', join(dataDir, 'kubeconfig.yaml'), '--disable-agent'];
 }
 
-export interface ServerProcess {
+export interface BrambleProcess {
   readonly child: ChildProcess;
-  /** Everything the server wrote to stderr so far. */
+  /** Everything the process wrote to stderr so far. */
   log(): string;
+  /** Resolves when the log (from now on, or already) has a line matching `pattern`. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL, then wait for the exit. */
+  kill(): Promise<void>;
 }
 
 /** Starts `bramble server` and waits until it says it is ready. */
-export async function startServer(t: TestContext, args: string[]): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [brambleBin, 'server', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServer(t: TestContext, args: string[]): Promise<BrambleProcess> {
+  return startBramble(t, ['server', ...args], /msg="bramble server ready"/);
+}
+
+/** Starts `bramble agent` and waits until it is connected to its server. */
+export function startAgent(t: TestContext, args: string[]): Promise<BrambleProcess> {
+  return startBramble(t, ['agent', ...args], /msg="connected to the server"/);
+}
+
+/** Starts a bramble command, killed when the test ends, and waits for `ready` in its log. */
+export async function startBramble(t: TestContext, args: string[], ready: RegExp, timeoutMs = 15_000): Promise<BrambleProcess> {
+  const child = spawn(process.execPath, [brambleBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   let log = '';
-  child.stderr.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server not ready after 15 s:\n${log}`)), 15_000);
-    child.stderr.on('data', (d: string) => {
-      log += d;
-      if (log.includes('msg="bramble server ready"')) {
+  const waiters = new Set<() => void>();
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    log += d;
+    for (const wake of waiters) wake();
+  });
+  const waitForLog = (pattern: RegExp, ms = timeoutMs) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(log)) return false;
+        waiters.delete(check);
         clearTimeout(timer);
         resolve();
-      }
+        return true;
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`bramble ${args[0]}: no ${pattern} after ${ms / 1000} s:\n${log}`));
+      }, ms);
+      void exited.then((code) => {
+        if (!waiters.has(check)) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        reject(new Error(`bramble ${args[0]} exited with ${code} before ${pattern}:\n${log}`));
+      });
+      if (!check()) waiters.add(check);
     });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before it was ready:\n${log}`));
-    });
-  });
+  await waitForLog(ready);
   return {
     child,
     log: () => log,
+    waitForLog,
     stop: () => {
       child.kill('SIGTERM');
       return exited;
     },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
   };
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a server that must keep its port across a restart). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

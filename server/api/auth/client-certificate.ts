@@ -1,6 +1,6 @@
 // Authentication by client certificate: one signed by the cluster CA, as the
 // TLS layer checked it (user = CN, groups = every O).
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { UserInfo } from './user.js';
 
 // A connection's certificate never changes: read it once per connection, not per request.
@@ -15,8 +15,12 @@ export function certificateUser(socket: TLSSocket): UserInfo | undefined {
 }
 
 function readCertificate(socket: TLSSocket): UserInfo | undefined {
-  if (!socket.authorized) return undefined;
-  const subject = socket.getPeerCertificate().subject as unknown as Record<string, string | string[] | undefined> | undefined;
+  return socket.authorized ? certificateSubjectUser(socket.getPeerCertificate()) : undefined;
+}
+
+/** The user a verified certificate names: CN, and every O as a group. */
+export function certificateSubjectUser(cert: PeerCertificate): UserInfo | undefined {
+  const subject = cert.subject as unknown as Record<string, string | string[] | undefined> | undefined;
   const cn = subject?.['CN'];
   const name = Array.isArray(cn) ? cn[0] : cn;
   if (name === undefined || name === '') return undefined;

@@ -11,7 +11,7 @@ import type { ResourceType } from '../resources.js';
 import { ApiError } from '../status.js';
 import { ALLOW, type Attributes, type Authorizer, type Decision, NO_OPINION, noOpinion, type ResourceAttributes } from './authorizer.js';
 import { podReferences, type PodReferences } from './pod-references.js';
-import { NODE_USER_PREFIX, NODES_GROUP, type UserInfo } from './user.js';
+import { nodeNameOf, type UserInfo } from './user.js';
 
 const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 const READ: readonly string[] = ['get', 'list', 'watch'];
@@ -111,13 +111,6 @@ export class NodeAuthorizer implements Authorizer {
       throw err;
     }
   }
-}
-
-/** NAME for user system:node:NAME in group system:nodes (both, as upstream's NodeIdentifier requires). */
-function nodeNameOf(user: UserInfo): string | undefined {
-  if (!user.groups.includes(NODES_GROUP) || !user.name.startsWith(NODE_USER_PREFIX)) return undefined;
-  const name = user.name.slice(NODE_USER_PREFIX.length);
-  return name === '' ? undefined : name;
 }
 
 function ownNode(node: string, name: string | undefined): Decision {

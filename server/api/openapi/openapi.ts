@@ -3,7 +3,7 @@
 // validate against them by default, `explain` prints them, and `apply`
 // computes strategic merge patches from their x-kubernetes-patch-* extensions.
 import { createHash } from 'node:crypto';
-import { KUBERNETES_VERSION } from '../catalogue.js';
+import { KUBERNETES_VERSION } from '../../../common/version.js';
 import { isCustomResourceType } from '../crd/resource-types.js';
 import { type HttpAnswer, errorAnswer, jsonAnswer } from '../http-answer.js';
 import type { GroupVersionKind } from '../objects.js';

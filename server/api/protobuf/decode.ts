@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROTO_ROOT } from '../../../common/proto.js';
 import { type FieldBase, MapField, Reader, Root, Type, util } from 'protobufjs';
 
 export class ProtobufDecodeError extends Error {
@@ -27,8 +27,6 @@ interface UnknownEnvelope {
 
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
-/** The repo's proto/ folder, seen from the compiled file in dist/server/api/protobuf/. */
-const PROTO_ROOT = fileURLToPath(new URL('../../../../proto/', import.meta.url));
 
 /** apiVersion → the proto package of its types (the Go package under k8s.io/api). */
 const PACKAGES: Readonly<Record<string, string>> = {

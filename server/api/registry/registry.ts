@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../../common/log.js';
 import { isStoreError } from '../../store/errors.js';
 import { isCustomResourceType } from '../crd/resource-types.js';
-import type { Store } from '../../store/types.js';
+import type { KeyValue, Store } from '../../store/types.js';
 import { apiVersionOf, type KubeList, type KubeObject } from '../objects.js';
 import type { ResourceType } from '../resources.js';
 import { type FieldSelector, type LabelSelector, selectableFields } from '../selectors.js';
@@ -28,6 +28,8 @@ export interface KindRules {
   readonly tracksGeneration?: boolean;
   /** Finalizers kept outside metadata (a namespace's spec.finalizers): they hold a deletion too. */
   readonly finalizersOf?: (obj: KubeObject) => readonly string[];
+  /** Fills in, on every read, fields kept in memory rather than written each time they change (node heartbeats). */
+  readonly present?: (obj: KubeObject) => void;
 }
 
 export interface Selectors {
@@ -109,12 +111,12 @@ export class Registry {
   async get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
     const kv = await this.store.get(keyOf(type, namespace, name));
     if (kv === undefined) throw errors.notFound(type, name);
-    return decodeObject(type, kv);
+    return this.decode(type, kv);
   }
 
   async list(type: ResourceType, namespace: string | undefined, opts: ListOptions): Promise<KubeList> {
     const { page, metadata } = await this.page(type, namespace, opts);
-    const items = page.items.map((kv) => decodeObject(type, kv)).filter((obj) => matches(type, obj, opts));
+    const items = page.items.map((kv) => this.decode(type, kv)).filter((obj) => matches(type, obj, opts));
     // Built-in list items carry no kind/apiVersion upstream; custom resources' do.
     const listed = isCustomResourceType(type) ? items : items.map(stripTypeMeta);
     return { kind: type.listKind, apiVersion: apiVersionOf(type.group, type.version), metadata, items: listed };
@@ -122,6 +124,7 @@ export class Registry {
 
   /** The JSON of `list` without selectors, made from the stored bytes (no parse and serialize per item). */
   async listJson(type: ResourceType, namespace: string | undefined, opts: Omit<ListOptions, keyof Selectors>): Promise<Buffer> {
+    if (this.rules(type).present !== undefined) return Buffer.from(JSON.stringify(await this.list(type, namespace, opts)));
     const { page, metadata } = await this.page(type, namespace, opts);
     const custom = isCustomResourceType(type);
     const items = page.items.map((kv) => objectJson(type, kv, custom));
@@ -134,6 +137,7 @@ export class Registry {
 
   /** The JSON of `get`, made from the stored bytes. */
   async getJson(type: ResourceType, namespace: string | undefined, name: string): Promise<Buffer> {
+    if (this.rules(type).present !== undefined) return Buffer.from(JSON.stringify(await this.get(type, namespace, name)));
     const kv = await this.store.get(keyOf(type, namespace, name));
     if (kv === undefined) throw errors.notFound(type, name);
     return objectJson(type, kv, true);
@@ -311,7 +315,7 @@ export class Registry {
         const page = await this.store.list(prefix, { limit: 500, ...(cont !== undefined ? { continue: cont } : {}) });
         revision = page.revision;
         for (const kv of page.items) {
-          const obj = decodeObject(type, kv);
+          const obj = this.decode(type, kv);
           if (matches(type, obj, opts)) yield { type: 'ADDED', object: obj };
         }
         cont = page.continue;
@@ -337,7 +341,7 @@ export class Registry {
           continue;
         }
         const { event } = message;
-        const current = event.type === 'PUT' ? decodeObject(type, event.kv) : undefined;
+        const current = event.type === 'PUT' ? this.decode(type, event.kv) : undefined;
         const previous = event.prev === undefined ? undefined : decodeObject(type, event.prev);
         const isNow = current !== undefined && matches(type, current, opts);
         const wasBefore = previous !== undefined && matches(type, previous, opts);
@@ -362,6 +366,13 @@ export class Registry {
   }
 
   // --- helpers ------------------------------------------------------------
+
+  /** A stored object as readers see it. */
+  private decode(type: ResourceType, kv: KeyValue): KubeObject {
+    const obj = decodeObject(type, kv);
+    this.rules(type).present?.(obj);
+    return obj;
+  }
 
   private async replace(type: ResourceType, current: KubeObject, modRevision: number, next: KubeObject, opts: UpdateOptions): Promise<KubeObject> {
     const rules = this.rules(type);

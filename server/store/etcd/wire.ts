@@ -2,7 +2,7 @@
 // proto subset (proto/etcd/*.proto): field names as in the .proto (keepCase),
 // int64 as Number (revisions stay far below 2^53), enums as their names,
 // bytes as Buffer. Only what the client sends or reads is typed here.
-import { fileURLToPath } from 'node:url';
+import { PROTO_ROOT } from '../../../common/proto.js';
 import { loadSync, type ServiceDefinition } from '@grpc/proto-loader';
 
 export interface WireKeyValue {
@@ -113,8 +113,6 @@ export interface EtcdMethods {
   readonly watch: Method<WatchRequest, WatchResponse>;
 }
 
-/** The repo's proto/ folder, seen from the compiled file in dist/server/store/etcd/. */
-const PROTO_ROOT = fileURLToPath(new URL('../../../../proto/', import.meta.url));
 
 export function loadEtcdMethods(): EtcdMethods {
   const definition = loadSync('etcd/rpc.proto', {

@@ -1,0 +1,106 @@
+// The agent ↔ server protocol (proto/bramble/agent.proto) as both sides use
+// it: the gRPC service definition and the messages as TypeScript sees them
+// (@grpc/proto-loader with camelCase names and oneofs), and the version rule.
+import { loadSync, type ServiceDefinition } from '@grpc/proto-loader';
+import { PROTO_ROOT } from './proto.js';
+
+export interface JoinRequest {
+  agentVersion: string;
+  nodeName: string;
+  csrPem: string;
+  nodePassword: string;
+}
+
+export interface JoinResponse {
+  serverVersion: string;
+  certificatePem: string;
+  caPem: string;
+}
+
+export interface Taint {
+  key: string;
+  value: string;
+  effect: string;
+}
+
+export interface Hello {
+  agentVersion: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+}
+
+export interface NodeInfo {
+  machineId: string;
+  systemUuid: string;
+  bootId: string;
+  kernelVersion: string;
+  osImage: string;
+  operatingSystem: string;
+  architecture: string;
+  containerRuntimeVersion: string;
+  kubeletVersion: string;
+  kubeProxyVersion: string;
+}
+
+export interface NodeAddress {
+  type: string;
+  address: string;
+}
+
+export interface NodeCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+export interface NodeStatus {
+  capacity: Record<string, string>;
+  allocatable: Record<string, string>;
+  nodeInfo: NodeInfo;
+  addresses: NodeAddress[];
+  conditions: NodeCondition[];
+  /** Values that change all the time (SoC temperature): shown, never a reason to write. */
+  readings: Record<string, string>;
+}
+
+export type AgentMessage =
+  | { message: 'hello'; hello: Hello }
+  | { message: 'status'; status: NodeStatus }
+  | { message: 'renewCsrPem'; renewCsrPem: string };
+
+export type ServerMessage = { message: 'welcome'; welcome: { serverVersion: string } } | { message: 'renewedCertificatePem'; renewedCertificatePem: string };
+
+let service: ServiceDefinition | undefined;
+
+/** bramble.agent.v1.AgentService, loaded once. */
+export function agentService(): ServiceDefinition {
+  service ??= loadSync('bramble/agent.proto', {
+    includeDirs: [PROTO_ROOT],
+    keepCase: false,
+    longs: Number,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  })['bramble.agent.v1.AgentService'] as ServiceDefinition;
+  return service;
+}
+
+/**
+ * Why `peer` (the other side, named by `peerRole`) cannot work with `own`, or
+ * undefined when it can: same major version and minor versions at most one apart.
+ */
+export function versionSkewError(own: string, ownRole: 'agent' | 'server', peer: string, peerRole: 'agent' | 'server'): string | undefined {
+  const a = parseVersion(own);
+  const b = parseVersion(peer);
+  if (b === undefined) return `${peerRole} sent no valid version (${JSON.stringify(peer)}); this ${ownRole} is ${own}`;
+  if (a === undefined || a.major !== b.major || Math.abs(a.minor - b.minor) > 1) {
+    return `${peerRole} version ${peer} cannot work with ${ownRole} version ${own}: they may be at most one minor version apart; upgrade the older one`;
+  }
+  return undefined;
+}
+
+function parseVersion(v: string): { major: number; minor: number } | undefined {
+  const m = /^v?(\d+)\.(\d+)\.\d+/.exec(v);
+  return m === null ? undefined : { major: Number(m[1]), minor: Number(m[2]) };
+}

@@ -1,0 +1,113 @@
+// One agent's Connect stream: who it is comes from its client certificate
+// (never from what it says), its first message must be a Hello, and then it
+// reports status and asks for certificate renewals. One stream per node: a
+// newer one (the agent reconnected before the server noticed the old
+// connection die) replaces the older.
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { type AgentMessage, type ServerMessage, versionSkewError } from '../../common/agent-protocol.js';
+import type { Logger } from '../../common/log.js';
+import { BRAMBLE_VERSION } from '../../common/version.js';
+import { certificateSubjectUser } from '../api/auth/client-certificate.js';
+import { nodeNameOf } from '../api/auth/user.js';
+import type { ClusterPki } from '../pki/index.js';
+import type { NodeKeeper } from './node-keeper.js';
+import { nodeSubject } from '../../common/node-identity.js';
+import { NODE_CERT_DAYS } from './join-service.js';
+import { refused, RpcError } from './rpc-error.js';
+import { status } from '@grpc/grpc-js';
+
+export type AgentStream = ServerDuplexStream<AgentMessage, ServerMessage>;
+
+export interface SessionDeps {
+  readonly keeper: NodeKeeper;
+  readonly pki: ClusterPki;
+  readonly log: Logger;
+}
+
+export class AgentSessions {
+  readonly #open = new Map<string, AgentStream>();
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  get connected(): number {
+    return this.#open.size;
+  }
+
+  serve(call: AgentStream): void {
+    const cert = call.getAuthContext()?.sslPeerCertificate;
+    const user = cert === undefined ? undefined : certificateSubjectUser(cert);
+    const node = user === undefined ? undefined : nodeNameOf(user);
+    if (node === undefined) {
+      fail(call, refused.unauthenticated('Connect needs a node certificate from the cluster CA (CN system:node:NAME, O system:nodes): join first'));
+      return;
+    }
+    const log = this.deps.log.with({ node });
+    let said = false;
+    let work: Promise<void> = Promise.resolve();
+    call.on('data', (message: AgentMessage) => {
+      // In order, one at a time: a status must not overtake the Hello that registers the node.
+      work = work
+        .then(async () => {
+          if (call.destroyed || call.writableEnded) return;
+          if (message.message === 'hello') {
+            if (said) throw refused.invalid('Hello was already sent on this stream');
+            await this.#hello(call, node, message.hello);
+            said = true;
+            return;
+          }
+          if (!said) throw refused.invalid('the first message on a Connect stream must be a Hello');
+          if (message.message === 'status') this.deps.keeper.report(node, message.status);
+          else if (message.message === 'renewCsrPem') await this.#renew(call, node, message.renewCsrPem, log);
+        })
+        .catch((err: unknown) => {
+          if (err instanceof RpcError) log.warn('agent stream refused', { reason: err.message });
+          else log.error('agent stream failed', { error: err });
+          fail(call, err instanceof RpcError ? err : new RpcError(status.INTERNAL, `server error: ${(err as Error).message}`));
+        });
+    });
+    const closed = () => {
+      if (this.#open.get(node) === call) {
+        this.#open.delete(node);
+        this.deps.keeper.disconnected(node);
+        log.info('agent disconnected');
+      }
+    };
+    call.on('end', () => {
+      closed();
+      call.end();
+    });
+    call.on('cancelled', closed);
+    call.on('error', closed);
+    call.on('close', closed);
+  }
+
+  /** Ends every stream (server shutdown): agents reconnect to the next server. */
+  closeAll(): void {
+    for (const call of this.#open.values()) fail(call, new RpcError(status.UNAVAILABLE, 'the server is shutting down'));
+    this.#open.clear();
+  }
+
+  async #hello(call: AgentStream, node: string, hello: { agentVersion: string; labels: Record<string, string>; taints: { key: string; value: string; effect: string }[] }): Promise<void> {
+    const skew = versionSkewError(BRAMBLE_VERSION, 'server', hello.agentVersion, 'agent');
+    if (skew !== undefined) throw refused.incompatible(skew);
+    const previous = this.#open.get(node);
+    this.#open.set(node, call);
+    if (previous !== undefined && previous !== call) fail(previous, new RpcError(status.ABORTED, 'replaced by a newer connection from the same node'));
+    await this.deps.keeper.register(node, hello);
+    call.write({ message: 'welcome', welcome: { serverVersion: BRAMBLE_VERSION } });
+    this.deps.log.info('agent connected', { node, agentVersion: hello.agentVersion, peer: call.getPeer() });
+  }
+
+  async #renew(call: AgentStream, node: string, csrPem: string, log: Logger): Promise<void> {
+    const certificate = await this.deps.pki.signClientRequest(csrPem, nodeSubject(node), NODE_CERT_DAYS).catch((err: Error) => {
+      throw refused.invalid(`certificate renewal refused: ${err.message}`);
+    });
+    call.write({ message: 'renewedCertificatePem', renewedCertificatePem: certificate });
+    log.info('node certificate renewed');
+  }
+}
+
+function fail(call: AgentStream, err: RpcError): void {
+  if (call.destroyed || call.writableEnded) return;
+  call.emit('error', { code: err.code, details: err.message });
+}
