@@ -1,6 +1,8 @@
 // A real `bramble server` started as a user starts it (`node <package.json
 // bin> server`, from the built dist/), kept to the bench's own folder and to
-// loopback: its data dir, a free port, its kubeconfig in the data dir.
+// loopback: its data dir, a free port, its kubeconfig in the data dir; and
+// without its embedded agent, so a bench measures the server alone (bench
+// agents brings its own agents).
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,7 +23,8 @@ export interface BrambleProcess {
 
 const READY = 'msg="bramble server ready"';
 const START_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 10_000;
+/** Generous: with a thousand agents connected, closing takes a moment. */
+const STOP_GRACE_MS = 20_000;
 /** This file runs as dist/bench/bramble-process.js. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -33,7 +36,7 @@ export async function startBrambleServer(dataDir: string, cleanup: Cleanup, node
   const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: { bramble: string } };
   // Loopback only, a free port, and the kubeconfig inside the bench's own folder: a bench touches nothing else.
   const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
-  const args = ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', kubeconfigPath];
+  const args = ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', kubeconfigPath, '--disable-agent'];
   const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, pkg.bin.bramble), ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -83,3 +83,11 @@ export async function waitForDiskQuiet(pid: number, quietMs = 1000, maxMs = 15_0
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** The soft limit on open files of a running process ("Max open files" of /proc/PID/limits); Infinity when unlimited. */
+export async function openFilesLimit(pid: number): Promise<number> {
+  const limits = await readFile(`/proc/${pid}/limits`, 'utf8');
+  const m = /^Max open files\s+(\S+)/m.exec(limits);
+  if (m === null) throw new Error(`/proc/${pid}/limits has no "Max open files" line`);
+  return m[1] === 'unlimited' ? Infinity : Number(m[1]);
+}

@@ -1,5 +1,7 @@
 // Entry of `npm run bench -- NAME [OPTIONS]`. Progress goes to stderr; stdout
 // holds only the result (the table, or with --json one JSON object).
+import { agentsJson, agentsTable } from './agents-report.js';
+import { AGENTS, runAgentsBench } from './agents.js';
 import { apiJson, apiTable } from './api-report.js';
 import { API, runApiBench } from './api.js';
 import { Cleanup } from './cleanup.js';
@@ -14,6 +16,7 @@ const MAX_SECONDS = 86_400;
 const USAGE = `usage: npm run bench -- store [--json]
        npm run bench -- idle [--seconds N] [--json]
        npm run bench -- api [--seconds N] [--cpu-prof DIR] [--json]
+       npm run bench -- agents [--agents N] [--seconds N] [--cpu-prof DIR] [--json]
 
   store        Bramble's embedded store against a real etcd (installed from
                Debian's etcd-server when missing), every write fsynced on both sides
@@ -21,10 +24,13 @@ const USAGE = `usage: npm run bench -- store [--json]
                an idle etcd, both measured over the same window
   api          the Kubernetes API of a real \`bramble server\` over HTTPS: create/get/update/list
                latency under ${API.clients} clients, lists of ${API.pods} pods as JSON and Table, server RSS
-  --seconds N  idle and api: the window, in whole seconds (default ${IDLE.defaultSeconds} for idle,
-               ${API.defaultSeconds} for api; at most ${MAX_SECONDS})
+  agents       a real \`bramble server\` with simulated agents (real joins, one mTLS gRPC stream each,
+               a status every 10 s): join times, then the server's CPU, RSS and disk writes
+  --agents N   agents only: one fleet of N agents (1 to ${AGENTS.maxAgents}) instead of ${AGENTS.defaultSizes.join(' then ')}
+  --seconds N  idle, api and agents: the window, in whole seconds (default ${IDLE.defaultSeconds} for idle,
+               ${API.defaultSeconds} for api, ${AGENTS.defaultSeconds} for agents; at most ${MAX_SECONDS})
   --cpu-prof DIR
-               api only: run the server under \`node --cpu-prof\`, its profile written into DIR
+               api and agents: run the server under \`node --cpu-prof\`, its profile written into DIR
   --json       print one JSON object on stdout instead of the table
 `;
 
@@ -34,13 +40,15 @@ const WATCHDOG_MS = 20 * 60_000;
 type Args =
   | { readonly bench: 'store'; readonly json: boolean }
   | { readonly bench: 'idle'; readonly json: boolean; readonly seconds: number }
-  | { readonly bench: 'api'; readonly json: boolean; readonly seconds: number; readonly cpuProfDir: string | undefined };
+  | { readonly bench: 'api'; readonly json: boolean; readonly seconds: number; readonly cpuProfDir: string | undefined }
+  | { readonly bench: 'agents'; readonly json: boolean; readonly seconds: number; readonly cpuProfDir: string | undefined; readonly sizes: readonly number[] };
 
 function parseArgs(argv: readonly string[]): Args | { readonly error: string } | 'help' {
   let bench: Args['bench'] | undefined;
   let json = false;
   let seconds: number | undefined;
   let cpuProfDir: string | undefined;
+  let agents: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--json') json = true;
@@ -56,14 +64,25 @@ function parseArgs(argv: readonly string[]): Args | { readonly error: string } |
       if (cpuProfDir !== undefined) return { error: '--cpu-prof given twice' };
       cpuProfDir = argv[++i];
       if (cpuProfDir === undefined || cpuProfDir === '' || cpuProfDir.startsWith('-')) return { error: '--cpu-prof takes the folder to write the profile into' };
-    } else if ((arg === 'store' || arg === 'idle' || arg === 'api') && bench === undefined) bench = arg;
+    } else if (arg === '--agents') {
+      if (agents !== undefined) return { error: '--agents given twice' };
+      const value = argv[++i];
+      agents = Number(value);
+      if (value === undefined || !/^\d+$/.test(value) || agents < 1 || agents > AGENTS.maxAgents) {
+        return { error: `--agents takes a whole number of agents from 1 to ${AGENTS.maxAgents}, not ${JSON.stringify(value ?? '')}` };
+      }
+    } else if ((arg === 'store' || arg === 'idle' || arg === 'api' || arg === 'agents') && bench === undefined) bench = arg;
     else return { error: arg.startsWith('-') ? `unknown option ${arg}` : `unknown benchmark ${JSON.stringify(arg)}` };
   }
   if (bench === undefined) return { error: 'name the benchmark to run' };
+  if (bench === 'agents') {
+    return { bench, json, seconds: seconds ?? AGENTS.defaultSeconds, cpuProfDir, sizes: agents === undefined ? AGENTS.defaultSizes : [agents] };
+  }
+  if (agents !== undefined) return { error: '--agents is an option of the agents benchmark only' };
   if (bench === 'api') return { bench, json, seconds: seconds ?? API.defaultSeconds, cpuProfDir };
-  if (cpuProfDir !== undefined) return { error: '--cpu-prof is an option of the api benchmark only' };
+  if (cpuProfDir !== undefined) return { error: '--cpu-prof is an option of the api and agents benchmarks only' };
   if (bench === 'idle') return { bench, json, seconds: seconds ?? IDLE.defaultSeconds };
-  if (seconds !== undefined) return { error: '--seconds is an option of the idle and api benchmarks only' };
+  if (seconds !== undefined) return { error: '--seconds is an option of the idle, api and agents benchmarks only' };
   return { bench, json };
 }
 
@@ -87,10 +106,15 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', () => abort('interrupted; stopping the servers it started and removing temporary folders', 130));
   process.once('SIGTERM', () => abort('terminated; stopping the servers it started and removing temporary folders', 143));
-  const watchdogMs = WATCHDOG_MS + (args.bench === 'store' ? 0 : args.seconds * 1000);
+  // bench agents runs its window once per fleet size.
+  const windows = args.bench === 'store' ? 0 : args.bench === 'agents' ? args.sizes.length * args.seconds : args.seconds;
+  const watchdogMs = WATCHDOG_MS + windows * 1000;
   const watchdog = setTimeout(() => abort(`still running after ${Math.round(watchdogMs / 60_000)} minutes; giving up`, 1), watchdogMs);
   try {
-    if (args.bench === 'api') {
+    if (args.bench === 'agents') {
+      const report = await runAgentsBench({ sizes: args.sizes, seconds: args.seconds, cpuProfDir: args.cpuProfDir }, cleanup, log);
+      process.stdout.write(args.json ? `${JSON.stringify(agentsJson(report))}\n` : `${agentsTable(report)}\n`);
+    } else if (args.bench === 'api') {
       const report = await runApiBench({ seconds: args.seconds, cpuProfDir: args.cpuProfDir }, cleanup, log);
       process.stdout.write(args.json ? `${JSON.stringify(apiJson(report))}\n` : `${apiTable(report)}\n`);
     } else if (args.bench === 'idle') {

@@ -1,15 +1,15 @@
 // The gRPC side of the server's one port: agents' connections arrive here
 // already decrypted (the front door terminates TLS and keeps the client
 // certificate on the socket, where grpc-js's auth context finds it).
-import { type sendUnaryData, Server, ServerCredentials, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { type sendUnaryData, Server, ServerCredentials, type ServerUnaryCall, status, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Duplex } from 'node:stream';
 import { agentService, type JoinRequest, type JoinResponse } from '../../common/agent-protocol.js';
 import type { Logger } from '../../common/log.js';
 import { type AgentStream, AgentSessions } from './agent-session.js';
 import type { JoinService } from './join-service.js';
 import type { NodeKeeper } from './node-keeper.js';
-import { RpcError } from './rpc-error.js';
 import type { ClusterPki } from '../pki/index.js';
+import { RpcError } from './rpc-error.js';
 
 /** Agents send small messages; anything bigger is refused before it is decoded. */
 const MAX_MESSAGE_BYTES = 1 << 20;
@@ -50,7 +50,7 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
             callback({ code: err.code, details: err.message });
           } else {
             opts.log.error('join failed', { node: call.request.nodeName, error: err });
-            callback({ code: 13, details: `server error: ${(err as Error).message}` });
+            callback({ code: status.INTERNAL, details: `server error: ${(err as Error).message}` });
           }
         },
       );

@@ -3,18 +3,17 @@
 // reports status and asks for certificate renewals. One stream per node: a
 // newer one (the agent reconnected before the server noticed the old
 // connection die) replaces the older.
-import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { type AgentMessage, type ServerMessage, versionSkewError } from '../../common/agent-protocol.js';
+import { type ServerDuplexStream, status } from '@grpc/grpc-js';
+import { type AgentMessage, type Hello, type ServerMessage, versionSkewError } from '../../common/agent-protocol.js';
 import type { Logger } from '../../common/log.js';
+import { nodeSubject } from '../../common/node-identity.js';
 import { BRAMBLE_VERSION } from '../../common/version.js';
 import { certificateSubjectUser } from '../api/auth/client-certificate.js';
 import { nodeNameOf } from '../api/auth/user.js';
 import type { ClusterPki } from '../pki/index.js';
-import type { NodeKeeper } from './node-keeper.js';
-import { nodeSubject } from '../../common/node-identity.js';
 import { NODE_CERT_DAYS } from './join-service.js';
+import type { NodeKeeper } from './node-keeper.js';
 import { refused, RpcError } from './rpc-error.js';
-import { status } from '@grpc/grpc-js';
 
 export type AgentStream = ServerDuplexStream<AgentMessage, ServerMessage>;
 
@@ -87,7 +86,7 @@ export class AgentSessions {
     this.#open.clear();
   }
 
-  async #hello(call: AgentStream, node: string, hello: { agentVersion: string; labels: Record<string, string>; taints: { key: string; value: string; effect: string }[] }): Promise<void> {
+  async #hello(call: AgentStream, node: string, hello: Hello): Promise<void> {
     const skew = versionSkewError(BRAMBLE_VERSION, 'server', hello.agentVersion, 'agent');
     if (skew !== undefined) throw refused.incompatible(skew);
     const previous = this.#open.get(node);

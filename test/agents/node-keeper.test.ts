@@ -204,3 +204,18 @@ test('a node stored before a restart gets a full grace period from the start, th
   await restarted.resync('pi-1');
   assert.equal((await node()).status?.conditions?.[0]?.status, 'Unknown');
 });
+
+test("a Pi's readings ride along with status writes as annotations, never causing one themselves", async (t) => {
+  const { keeper, node, store, advance } = await setup(t);
+  await keeper.register('pi-1', hello);
+  keeper.report('pi-1', report({ readings: { 'bramble.io/soc-temperature-celsius': '51.2' } }));
+  await until(async () => (await node()).metadata?.annotations?.['bramble.io/soc-temperature-celsius'] === '51.2', 'the first reading');
+  const revision = store.revision;
+  advance(10_000);
+  keeper.report('pi-1', report({ readings: { 'bramble.io/soc-temperature-celsius': '53.0' } }));
+  await keeper.resync('pi-1');
+  assert.equal(store.revision, revision, 'a new temperature alone writes nothing');
+  advance(5 * 60_000);
+  keeper.report('pi-1', report({ readings: { 'bramble.io/soc-temperature-celsius': '49.9' } }));
+  await until(async () => (await node()).metadata?.annotations?.['bramble.io/soc-temperature-celsius'] === '49.9', 'the reading at the refresh');
+});

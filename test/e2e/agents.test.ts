@@ -13,6 +13,9 @@ import { test, type TestContext } from 'node:test';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { agentServiceClient } from '../../agent/link/agent-client.js';
+import { certificateFacts } from '../../common/certificate-request.js';
+import { nodeSubject } from '../../common/node-identity.js';
+import { certificateAuthority, issueLeaf, parseCertificate, parsePrivateKey } from '../../server/pki/certificates.js';
 import { type BrambleProcess, freePort, packageVersion, runBramble, serverArgs, startAgent, startServer } from '../helpers/bramble.js';
 import { startContainerd } from '../helpers/containerd.js';
 import { kubectl, type Kubectl } from '../helpers/kubectl.js';
@@ -270,4 +273,45 @@ test('a second machine cannot take a node name; a node identity touches only its
   assert.equal((await c.k.run(['delete', 'node', 'pi-1'])).code, 0);
   await startAgent(t, secondArgs);
   await waitReady(c.k, 'pi-1', 'False');
+});
+
+test('an agent renews its certificate over its stream when a third of its life is left', async (t) => {
+  const c = await cluster(t);
+  const noRuntime = 'unix:///nonexistent.sock';
+  const agent = await startAgent(t, agentArgs(c, 'pi-1', noRuntime));
+  await agent.stop();
+  // Swap in a certificate from the same CA that was issued 300 of its 365 days ago.
+  const tlsDir = join(c.serverDir, 'server', 'tls');
+  const ca = await certificateAuthority(parseCertificate(await readFile(join(tlsDir, 'ca.crt'), 'utf8')), parsePrivateKey(await readFile(join(tlsDir, 'ca.key'), 'utf8')));
+  const old = await issueLeaf(ca, { subject: nodeSubject('pi-1'), usage: 'clientAuth', sans: [], days: 365 }, new Date(Date.now() - 300 * 86_400_000));
+  const agentDir = join(c.dir, 'pi-1');
+  await writeFile(join(agentDir, 'node.key'), old.keyPem);
+  await writeFile(join(agentDir, 'node.crt'), old.certPem);
+
+  const renewing = await startAgent(t, agentArgs(c, 'pi-1', noRuntime, undefined));
+  await renewing.waitForLog(/msg="node certificate renewed"/);
+  const renewed = certificateFacts(await readFile(join(agentDir, 'node.crt'), 'utf8'));
+  assert.ok(renewed.notAfter.getTime() > Date.now() + 364 * 86_400_000, `a fresh year: ${renewed.notAfter.toISOString()}`);
+  assert.equal(renewed.commonName, 'system:node:pi-1');
+  assert.notEqual(await readFile(join(agentDir, 'node.key'), 'utf8'), old.keyPem, 'with a new key');
+  // The next start uses the new certificate.
+  await renewing.stop();
+  const again = await startAgent(t, agentArgs(c, 'pi-1', noRuntime, undefined));
+  assert.doesNotMatch(again.log(), /asking for a new node certificate/);
+});
+
+test('an agent notices a server that stopped answering within 30 s (keepalive) and comes back when it answers again', async (t) => {
+  const c = await cluster(t);
+  const agent = await startAgent(t, agentArgs(c, 'pi-1', 'unix:///nonexistent.sock'));
+  const pid = c.server.child.pid!;
+  // Frozen, not dead: the TCP connection stays open, only keepalive pings can tell.
+  process.kill(pid, 'SIGSTOP');
+  t.after(() => {
+    if (c.server.child.exitCode === null) process.kill(pid, 'SIGCONT');
+  });
+  const frozenAt = Date.now();
+  await agent.waitForLog(/msg="lost the server; reconnecting"/, 35_000);
+  assert.ok(Date.now() - frozenAt < 30_000, `noticed after ${Date.now() - frozenAt} ms`);
+  process.kill(pid, 'SIGCONT');
+  await agent.waitForLog(/msg="reconnected to the server"/, 40_000);
 });
