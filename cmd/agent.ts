@@ -7,6 +7,7 @@ import { agentDir, defaultDataDir } from '../common/paths.js';
 import { runAgent } from '../agent/run.js';
 import { nodeFlagSpecs, nodeSettings } from './agent-flags.js';
 import type { Command } from './bramble.js';
+import { stopSignal } from './stop-signal.js';
 
 const flagSpecs: FlagSpec[] = [
   { name: 'server', kind: 'string', placeholder: 'URL', help: 'the server to join, https://HOST:6443 (or $BRAMBLE_URL)' },
@@ -32,10 +33,7 @@ export const agentCommand: Command = {
     const token = await readToken(flags['token'] as string | undefined, flags['token-file'] as string | undefined);
     const node = nodeSettings(flags);
     const log = createLogger({ level });
-    const stopSignal = new Promise<NodeJS.Signals>((resolveStop) => {
-      process.once('SIGTERM', resolveStop);
-      process.once('SIGINT', resolveStop);
-    });
+    const stopped = stopSignal();
     const agent = await runAgent({
       serverUrl,
       token,
@@ -43,7 +41,7 @@ export const agentCommand: Command = {
       ...node,
       log,
     });
-    log.info('stopping', { signal: await stopSignal });
+    log.info('stopping', { signal: await stopped });
     await agent.close();
     return 0;
   },

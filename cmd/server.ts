@@ -1,10 +1,9 @@
 // `bramble server`, `bramble server backup`, `bramble server restore`.
 import { resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { durationFlag, flagHelp, type FlagSpec, type FlagValues, integerFlag, parseFlags, UsageError } from '../common/flags.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from '../common/log.js';
 import { isMissingOrEmptyDir } from '../common/fs.js';
-import { adminSocketPath, agentDir, defaultDataDir, defaultKubeconfigPath, pkiDir, serverTokenPath, storeDir } from '../common/paths.js';
+import { adminSocketPath, agentDir, defaultDataDir, defaultKubeconfigPath, pkiDir, storeDir } from '../common/paths.js';
 import { type RunningAgent, runAgent } from '../agent/run.js';
 import { DEFAULT_GRACE_MS } from '../server/agents/node-keeper.js';
 import { backupFromServer, NoServerError } from '../server/admin/admin-client.js';
@@ -14,6 +13,7 @@ import { backupChunks, type BackupSummary, restoreBackup, saveBackup } from '../
 import { openLevelStore } from '../server/store/level-store.js';
 import { nodeFlagSpecs, nodeSettings } from './agent-flags.js';
 import type { Command } from './bramble.js';
+import { stopSignal } from './stop-signal.js';
 
 const common: FlagSpec[] = [
   { name: 'data-dir', kind: 'string', placeholder: 'DIR', help: `data folder (default ${defaultDataDir()})` },
@@ -89,11 +89,7 @@ async function serve(flags: FlagValues, log: Logger): Promise<number> {
   const node = flags['disable-agent'] === true ? undefined : nodeSettings(flags);
   const dir = dataDir(flags);
   if (!/^0?[0-7]{3}$/.test(mode)) throw new UsageError(`flag --write-kubeconfig-mode takes an octal file mode such as 0600, not "${mode}"`);
-  // Listen for signals before start-up: one that arrives while starting stops the server once it is up.
-  const stopSignal = new Promise<NodeJS.Signals>((resolveStop) => {
-    process.once('SIGTERM', resolveStop);
-    process.once('SIGINT', resolveStop);
-  });
+  const stopped = stopSignal();
   const server = await runServer({
     dataDir: dir,
     logger: log,
@@ -110,7 +106,7 @@ async function serve(flags: FlagValues, log: Logger): Promise<number> {
       // The embedded agent joins like any other, with the server's own token, over loopback.
       agent = await runAgent({
         serverUrl: new URL(server.url),
-        token: await readFile(serverTokenPath(dir), 'utf8'),
+        token: server.serverToken,
         dir: agentDir(dir),
         ...node,
         labels: { 'node-role.kubernetes.io/control-plane': 'true', ...node.labels },
@@ -121,7 +117,7 @@ async function serve(flags: FlagValues, log: Logger): Promise<number> {
     await server.close();
     throw err;
   }
-  log.info('stopping', { signal: await stopSignal });
+  log.info('stopping', { signal: await stopped });
   await agent?.close();
   await server.close();
   return 0;

@@ -1,10 +1,10 @@
 // `bramble token create|list|delete`: the join tokens agents join with. The
 // running server owns the store, so these talk to its admin socket.
-import { type IncomingMessage, request } from 'node:http';
 import { resolve } from 'node:path';
 import { durationFlag, flagHelp, type FlagSpec, type FlagValues, parseFlags, UsageError } from '../common/flags.js';
 import { isTokenId } from '../common/join-token.js';
 import { adminSocketPath, defaultDataDir } from '../common/paths.js';
+import { callAdmin, NoServerError } from '../server/admin/admin-client.js';
 import { type CreatedToken, MAX_TTL_SECONDS, type TokenInfo } from '../server/agents/bootstrap-tokens.js';
 import type { Command } from './bramble.js';
 
@@ -142,34 +142,18 @@ function ttlLeft(expires: string | undefined, now: number): string {
   return `${Math.floor(seconds / 86400)}d`;
 }
 
-/** One JSON request to the admin socket; an error answer becomes an Error with the server's message. */
+/** One JSON request to the running server's admin socket, with what to do when there is none. */
 async function callServer<T>(dataDir: string, method: string, path: string, body?: unknown): Promise<T> {
   const socketPath = adminSocketPath(dataDir);
-  const res = await new Promise<IncomingMessage>((resolveRes, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    request({ socketPath, path, method, headers: payload === undefined ? {} : { 'content-type': 'application/json' } }, resolveRes)
-      .on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-          reject(new Error(`no Bramble server is running with data dir ${dataDir} (nothing answers on ${socketPath}); start one with 'bramble server'`));
-        } else if (err.code === 'EACCES') {
-          reject(new Error(`cannot use ${socketPath}: permission denied (run this as the user that runs the server)`));
-        } else {
-          reject(err);
-        }
-      })
-      .end(payload);
-  });
-  let text = '';
-  for await (const chunk of res.setEncoding('utf8')) text += chunk as string;
-  let answer: unknown;
   try {
-    answer = JSON.parse(text);
-  } catch {
-    throw new Error(`the server answered ${method} ${path} with HTTP ${res.statusCode} and no JSON (is it an older version?)`);
+    return await callAdmin<T>(socketPath, method, path, body);
+  } catch (err) {
+    if (err instanceof NoServerError) {
+      throw new Error(`no Bramble server is running with data dir ${dataDir} (nothing answers on ${socketPath}); start one with 'bramble server'`);
+    }
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') {
+      throw new Error(`cannot use ${socketPath}: permission denied (run this as the user that runs the server)`);
+    }
+    throw err;
   }
-  if (res.statusCode === undefined || res.statusCode >= 300) {
-    const message = (answer as { error?: unknown } | null)?.error;
-    throw new Error(typeof message === 'string' ? message : `the server answered ${method} ${path} with HTTP ${res.statusCode}`);
-  }
-  return answer as T;
 }

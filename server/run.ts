@@ -40,8 +40,8 @@ export interface ServerConfig {
 
 export interface RunningServer {
   readonly store: LevelStore;
-  /** Join tokens, for the agent service to verify. */
-  readonly tokens: BootstrapTokens;
+  /** The server's own join token (DATA/server/token), which its embedded agent joins with. */
+  readonly serverToken: string;
   readonly httpsPort: number;
   /** How local clients reach it (the kubeconfig's server, the embedded agent's). */
   readonly url: string;
@@ -62,7 +62,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
   try {
     const pki = await ensureClusterPki({ dir: pkiDir(config.dataDir), sans: config.tlsSans, logger: log });
     const tokens = new BootstrapTokens(store, pki.caCertPem);
-    await tokens.ensureServerToken(config.dataDir);
+    const serverToken = await tokens.ensureServerToken(config.dataDir);
     stack.push(await startAdminServer(adminSocketPath(config.dataDir), store, pkiDir(config.dataDir), tokens, log.with({ component: 'admin' })));
     const catalogue = new Catalogue(BUILTIN_RESOURCES);
     // The keeper needs the registry and the registry shows the keeper's heartbeats: bound once both exist.
@@ -112,7 +112,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     log.info('bramble server ready', { dataDir: config.dataDir, revision: store.revision, server, kubeconfig: config.kubeconfigPath });
     return {
       store,
-      tokens,
+      serverToken,
       httpsPort: door.port,
       url: server,
       close: async () => {

@@ -176,8 +176,8 @@ export class NodeKeeper {
       }
     }
     if (!taintsChanged && !readingsChanged) return;
-    const next = { ...node, metadata: { ...node.metadata, annotations }, spec: { ...spec, ...(taints.length > 0 ? { taints } : { taints: undefined }) } };
-    if (taints.length === 0) delete next.spec.taints;
+    const { taints: _previous, ...untainted } = spec;
+    const next = { ...node, metadata: { ...node.metadata, annotations }, spec: taints.length > 0 ? { ...untainted, taints } : untainted };
     if (taintsChanged) this.opts.log.info('node taints changed', { node: node.metadata?.name, taints: taints.map((t) => `${t.key}:${t.effect}`).join(',') });
     this.#nodes.remember(await this.opts.registry.update(this.#nodeType, undefined, node.metadata!.name!, next as KubeObject, {}));
   }
