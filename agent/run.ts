@@ -6,6 +6,7 @@ import type { Taint } from '../common/agent-protocol.js';
 import type { Logger } from '../common/log.js';
 import { goArch, goOs } from '../common/version.js';
 import { RuntimeClient } from './cri/runtime-client.js';
+import { DesiredState } from './desired/desired-state.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
@@ -47,6 +48,7 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     hello: { labels: { ...wellKnownLabels(config.nodeName), ...config.labels }, taints: [...config.taints] },
     collectStatus: () => collector.collect(),
     statusIntervalMs: config.statusIntervalMs,
+    desired: new DesiredState({ log }),
     log,
   });
   link.start();

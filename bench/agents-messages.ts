@@ -25,7 +25,14 @@ export interface SimulatorStats {
   readonly welcomed: number;
   /** Streams that broke while the simulator was not closing them. */
   readonly lost: number;
+  /** Pods the agents hold, summed over agents (each counted once, when it first arrived). */
+  readonly podsHeld: number;
+  /** For each pod that arrived: ms from its creation (the bench's annotation) until an agent held it. */
+  readonly deliveryMs: readonly number[];
 }
+
+/** The bench stamps each pod it creates with the time (ms since the epoch) it sent the create. */
+export const CREATED_MS_ANNOTATION = 'bench.bramble.io/created-ms';
 
 /** Simulator → bench. */
 export type FromSimulator =

@@ -1,6 +1,7 @@
 // How `bench agents` shows its figures: a table for people (one column per
 // fleet size), or one JSON object for scripts (field names fixed: CI and docs
 // compare against them).
+import { PODS } from './agents-pods.js';
 import { AGENTS, type AgentsBenchReport, type AgentsRun, cpuTargetMet, rssTargetMet, targetsApply } from './agents.js';
 import { alignColumns, count, machineInfoJson, mib, milliseconds, round, runInfoLine } from './report.js';
 
@@ -29,6 +30,11 @@ function lines(seconds: number): readonly Line[] {
     { label: 'store folder at the end', value: (r) => bytes(r.storeBytes) },
     { label: 'Node writes seen in the window', value: (r) => count(r.nodeWrites) },
     { label: 'Ready lost / streams lost', value: (r) => `${count(r.lostReady)} / ${count(r.lostStreams)}` },
+    { label: 'pods bound to the agents (after the window)', value: (r) => count(r.delivery.pods) },
+    { label: 'pod create → agent holds it, p50', value: (r) => milliseconds(r.delivery.p50Ms) },
+    { label: 'pod create → agent holds it, p99', value: (r) => milliseconds(r.delivery.p99Ms) },
+    { label: 'all pods held', value: (r) => `${r.delivery.allHeldSeconds.toFixed(1)} s` },
+    { label: 'server CPU until all held', value: (r) => percent(r.delivery.serverCpuPercent) },
     { label: 'open files limit, server / simulator', value: (r) => `${limit(r.serverOpenFilesLimit)} / ${limit(r.simulatorOpenFilesLimit)}` },
   ];
 }
@@ -55,6 +61,8 @@ export function agentsTable(r: AgentsBenchReport): string {
     `that join faster than that wait for their slot (up to ${AGENTS.statusIntervalMs / 1000} s) before they connect. Join: each agent's ensureJoined (CA fetch,`,
     `key and CSR, Join RPC, credentials written). Ready: from the start until the Node watch (admin kubeconfig) saw the last Node Ready.`,
     `The window starts ${AGENTS.settleMs / 1000} s after that. CPU: utime + stime of /proc/PID/stat; RSS: VmRSS/VmHWM; disk: write_bytes of /proc/PID/io.`,
+    `Pods: after the window, ${PODS.perAgent} pods per agent created through the API (${PODS.concurrency} at a time) with spec.nodeName set, each using one shared`,
+    `Secret and ConfigMap; from each create (stamped in the pod) until its agent's desired state held it, via the server's pods stream.`,
     window >= AGENTS.refreshSeconds
       ? `The window is ${AGENTS.refreshSeconds / 60} minutes or more, so it includes each Node's refresh write (every ${AGENTS.refreshSeconds / 60} minutes even when unchanged).`
       : `NOTE: the window is under ${AGENTS.refreshSeconds / 60} minutes, so the per-hour disk figure leaves out each Node's ${AGENTS.refreshSeconds / 60}-minute refresh write; use --seconds ${AGENTS.refreshSeconds * 2}.`,
@@ -95,6 +103,11 @@ export function agentsJson(r: AgentsBenchReport): Record<string, unknown> {
       lost_streams: run.lostStreams,
       server_open_files_limit: jsonLimit(run.serverOpenFilesLimit),
       simulator_open_files_limit: jsonLimit(run.simulatorOpenFilesLimit),
+      pods_bound: run.delivery.pods,
+      pod_delivery_p50_ms: round(run.delivery.p50Ms, 1),
+      pod_delivery_p99_ms: round(run.delivery.p99Ms, 1),
+      all_pods_held_s: round(run.delivery.allHeldSeconds, 2),
+      pod_delivery_server_cpu_percent: round(run.delivery.serverCpuPercent, 1),
       ...(targetsApply(run)
         ? {
             server_cpu_target_percent: AGENTS.targets.serverCpuPercent,

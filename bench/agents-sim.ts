@@ -12,14 +12,15 @@ import { createLogger, type Logger } from '../common/log.js';
 import { KUBERNETES_VERSION } from '../common/version.js';
 import { ensureJoined } from '../agent/join/join-cluster.js';
 import type { NodeCredentials } from '../agent/join/credentials.js';
+import { DesiredState } from '../agent/desired/desired-state.js';
 import { ServerLink } from '../agent/link/server-link.js';
 import { resources } from '../agent/status/resources.js';
-import { type FromSimulator, simNodeName, type SimulatorStats, type ToSimulator } from './agents-messages.js';
+import { CREATED_MS_ANNOTATION, type FromSimulator, simNodeName, type SimulatorStats, type ToSimulator } from './agents-messages.js';
 
 /** Closing a thousand streams is quick; past this the process exits anyway. */
 const CLOSE_TIMEOUT_MS = 5000;
 
-const stats = { sent: 0, welcomed: 0, lost: 0 };
+const stats = { sent: 0, welcomed: 0, lost: 0, podsHeld: 0, deliveryMs: [] as number[] };
 const links: ServerLink[] = [];
 let closing = false;
 
@@ -118,6 +119,7 @@ async function run(start: Extract<ToSimulator, { type: 'start' }>): Promise<void
         return Promise.resolve(status);
       },
       statusIntervalMs: start.statusIntervalMs,
+      desired: heldPods(log),
       log: log.with({ node: name }),
     });
     links.push(link);
@@ -139,6 +141,28 @@ async function run(start: Extract<ToSimulator, { type: 'start' }>): Promise<void
     }),
   );
   send({ type: 'joined', joinMs });
+}
+
+/** One agent's desired state, counting the pods that arrive and how long each took from its create. */
+function heldPods(log: Logger): DesiredState {
+  const seen = new Set<string>();
+  const desired: DesiredState = new DesiredState({
+    log,
+    onChange: (refs) => {
+      const now = Date.now();
+      for (const ref of refs) {
+        if (!ref.startsWith('pods/') || seen.has(ref)) continue;
+        const [, namespace, name] = ref.split('/') as [string, string, string];
+        const pod = desired.get('pods', namespace, name)?.object as { metadata: { annotations?: Record<string, string> } } | undefined;
+        const created = Number(pod?.metadata.annotations?.[CREATED_MS_ANNOTATION]);
+        if (!Number.isFinite(created)) continue;
+        seen.add(ref);
+        stats.podsHeld++;
+        stats.deliveryMs.push(now - created);
+      }
+    },
+  });
+  return desired;
 }
 
 async function shutdown(code: number): Promise<never> {

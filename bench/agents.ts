@@ -4,13 +4,15 @@
 // connection over mutual TLS, reporting a fixed status every 10 s. It times
 // the joins until every Node is Ready (seen through the API), then reads what
 // the connected fleet costs the server over a steady window: CPU, memory,
-// status reports received, disk writes.
+// status reports received, disk writes. Last, it binds pods to the agents
+// and times until each agent holds its own (the pods stream).
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { storeDir, serverTokenPath } from '../common/paths.js';
 import { NodeWatch } from './agents-nodes.js';
+import { type DeliveryFigures, deliverPods, PODS } from './agents-pods.js';
 import { startBrambleServer } from './bramble-process.js';
 import { SimulatorProcess } from './agents-simulator.js';
 import type { BrambleProcess } from './bramble-process.js';
@@ -81,6 +83,8 @@ export interface AgentsRun {
   /** Soft limits on open files ("Max open files") of the server and the simulator. */
   readonly serverOpenFilesLimit: number;
   readonly simulatorOpenFilesLimit: number;
+  /** Pods bound to the agents after the window, until each agent held its own. */
+  readonly delivery: DeliveryFigures;
   readonly cpuProfile?: string;
 }
 
@@ -161,6 +165,9 @@ async function runOne(agents: number, opts: AgentsBenchOptions, cleanup: Cleanup
   const benchCpu = process.cpuUsage(benchBefore);
   const after = await reading(server.pid, sim, store);
   const mem = await memory(server.pid);
+  log(`${agents} agents: binding ${agents * PODS.perAgent} pods to them through the API (${PODS.perAgent} each, all using one Secret and one ConfigMap)`);
+  const delivery = await alive(deliverPods(server.kubeconfigPath, agents, sim, server.pid, hz));
+  log(`${agents} agents: every agent held its pods ${delivery.allHeldSeconds.toFixed(1)} s after the first create`);
 
   const percent = (ticks: number) => (ticks / hz / windowSeconds) * 100;
   const serverCpuPercent = percent(after.serverTicks - before.serverTicks);
@@ -194,6 +201,7 @@ async function runOne(agents: number, opts: AgentsBenchOptions, cleanup: Cleanup
     storeBytes: after.storeBytes,
     serverOpenFilesLimit: serverFiles,
     simulatorOpenFilesLimit: simFiles,
+    delivery,
     ...(cpuProfile === undefined ? {} : { cpuProfile }),
   };
 }

@@ -69,7 +69,32 @@ export type AgentMessage =
   | { message: 'status'; status: NodeStatus }
   | { message: 'renewCsrPem'; renewCsrPem: string };
 
-export type ServerMessage = { message: 'welcome'; welcome: { serverVersion: string } } | { message: 'renewedCertificatePem'; renewedCertificatePem: string };
+/** The resources a node is sent: its pods and what they use. */
+export type NodeResource = 'pods' | 'configmaps' | 'secrets';
+
+export interface ObjectKey {
+  resource: NodeResource;
+  namespace: string;
+  name: string;
+}
+
+export interface ObjectData {
+  key: ObjectKey;
+  resourceVersion: string;
+  json: Buffer;
+}
+
+export interface NodeObjects {
+  upserted: ObjectData[];
+  removed: ObjectKey[];
+  /** Ends the snapshot that follows every Welcome (and every later batch). */
+  synced: boolean;
+}
+
+export type ServerMessage =
+  | { message: 'welcome'; welcome: { serverVersion: string } }
+  | { message: 'renewedCertificatePem'; renewedCertificatePem: string }
+  | { message: 'objects'; objects: NodeObjects };
 
 let service: ServiceDefinition | undefined;
 

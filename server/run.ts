@@ -10,6 +10,7 @@ import { BootstrapTokens } from './agents/bootstrap-tokens.js';
 import { startAgentService } from './agents/agent-service.js';
 import { JoinService } from './agents/join-service.js';
 import { withLiveNodeLeases } from './agents/live-leases.js';
+import { NodeFeed } from './agents/node-feed.js';
 import { NodeKeeper } from './agents/node-keeper.js';
 import { NodePasswords } from './agents/node-passwords.js';
 import { createApiServer } from './api/api-server.js';
@@ -80,6 +81,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       ...(config.nodeMonitorGracePeriodMs !== undefined ? { graceMs: config.nodeMonitorGracePeriodMs } : {}),
     });
     stack.push(keeper);
+    const feed = await NodeFeed.start({ registry, catalogue, log: log.with({ component: 'feed' }) });
+    stack.push(feed);
     const nodes = catalogue.get('', 'v1', 'nodes')!;
     const join = new JoinService({
       tokens,
@@ -88,7 +91,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       nodeExists: (name) => registry.get(nodes, undefined, name).then(() => true, () => false),
       log: log.with({ component: 'join' }),
     });
-    const agents = startAgentService({ join, keeper, pki, log: log.with({ component: 'agents' }) });
+    const agents = startAgentService({ join, keeper, feed, pki, log: log.with({ component: 'agents' }) });
     const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },

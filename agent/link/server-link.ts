@@ -1,6 +1,7 @@
 // The agent's one connection to the server: a Connect stream over mutual TLS
 // with the node's certificate. It says Hello, sends the node's status every
-// interval, renews the certificate when a third of its life is left, and when
+// interval, hands what the server says the node must hold to the desired
+// state, renews the certificate when a third of its life is left, and when
 // the stream breaks (server restart, network gone) dials again with backoff
 // and jitter until it is closed.
 import { type ClientDuplexStream, credentials as grpcCredentials, type ServiceError } from '@grpc/grpc-js';
@@ -11,6 +12,7 @@ import { certificateFacts, newKeyAndRequest } from '../../common/certificate-req
 import type { Logger } from '../../common/log.js';
 import { nodeSubject } from '../../common/node-identity.js';
 import { BRAMBLE_VERSION } from '../../common/version.js';
+import type { DesiredState } from '../desired/desired-state.js';
 import { type NodeCredentials, saveRenewal } from '../join/credentials.js';
 import { agentServiceClient } from './agent-client.js';
 import { reconnectDelayMs } from './backoff.js';
@@ -28,6 +30,7 @@ export interface ServerLinkOptions {
   readonly hello: Omit<Hello, 'agentVersion'>;
   readonly collectStatus: () => Promise<NodeStatus>;
   readonly statusIntervalMs: number;
+  readonly desired: DesiredState;
   readonly log: Logger;
 }
 
@@ -83,6 +86,8 @@ export class ServerLink {
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.keepalive_permit_without_calls': 1,
+      // The server sends objects in messages of about 1 MiB, and one Secret can be 1.5 MB on its own.
+      'grpc.max_receive_message_length': 8 << 20,
       // Every agent its own connection, also when many run in one process (the bench).
       'grpc.use_local_subchannel_pool': 1,
     });
@@ -101,6 +106,7 @@ export class ServerLink {
             const skew = versionSkewError(BRAMBLE_VERSION, 'agent', message.welcome.serverVersion, 'server');
             if (skew !== undefined) return reject(new Error(skew));
             onWelcome();
+            this.opts.desired.beginSnapshot();
             this.opts.log.info('connected to the server', { server: this.opts.serverUrl.origin, serverVersion: message.welcome.serverVersion });
             const tick = () => {
               void this.#report(stream);
@@ -108,6 +114,13 @@ export class ServerLink {
               timer = setTimeout(tick, this.opts.statusIntervalMs);
             };
             tick();
+          } else if (message.message === 'objects') {
+            try {
+              this.opts.desired.apply(message.objects);
+            } catch (err) {
+              // Changed nothing; a new stream starts with a fresh snapshot.
+              reject(err as Error);
+            }
           } else if (message.message === 'renewedCertificatePem') {
             this.#renewed(message.renewedCertificatePem).catch((err: unknown) => this.opts.log.warn('could not keep the renewed node certificate', { error: err }));
           }
@@ -127,6 +140,7 @@ export class ServerLink {
     } finally {
       clearTimeout(timer);
       this.#abort.signal.removeEventListener('abort', stop);
+      stream.cancel();
       client.close();
     }
   }

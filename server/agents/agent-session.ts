@@ -1,6 +1,7 @@
 // One agent's Connect stream: who it is comes from its client certificate
 // (never from what it says), its first message must be a Hello, and then it
-// reports status and asks for certificate renewals. One stream per node: a
+// reports status and asks for certificate renewals; the server sends it the
+// objects it must hold (the node feed). One stream per node: a
 // newer one (the agent reconnected before the server noticed the old
 // connection die) replaces the older.
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
@@ -12,6 +13,7 @@ import { certificateSubjectUser } from '../api/auth/client-certificate.js';
 import { nodeNameOf } from '../api/auth/user.js';
 import type { ClusterPki } from '../pki/index.js';
 import { NODE_CERT_DAYS } from './join-service.js';
+import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
 import { refused, RpcError } from './rpc-error.js';
 
@@ -19,6 +21,7 @@ export type AgentStream = ServerDuplexStream<AgentMessage, ServerMessage>;
 
 export interface SessionDeps {
   readonly keeper: NodeKeeper;
+  readonly feed: NodeFeed;
   readonly pki: ClusterPki;
   readonly log: Logger;
 }
@@ -42,6 +45,7 @@ export class AgentSessions {
     }
     const log = this.deps.log.with({ node });
     let said = false;
+    let unsubscribe: (() => void) | undefined;
     let work: Promise<void> = Promise.resolve();
     call.on('data', (message: AgentMessage) => {
       // In order, one at a time: a status must not overtake the Hello that registers the node.
@@ -50,7 +54,7 @@ export class AgentSessions {
           if (call.destroyed || call.writableEnded) return;
           if (message.message === 'hello') {
             if (said) throw refused.invalid('Hello was already sent on this stream');
-            await this.#hello(call, node, message.hello);
+            unsubscribe = await this.#hello(call, node, message.hello);
             said = true;
             return;
           }
@@ -65,6 +69,7 @@ export class AgentSessions {
         });
     });
     const closed = () => {
+      unsubscribe?.();
       if (this.#open.get(node) === call) {
         this.#open.delete(node);
         this.deps.keeper.disconnected(node);
@@ -86,7 +91,8 @@ export class AgentSessions {
     this.#open.clear();
   }
 
-  async #hello(call: AgentStream, node: string, hello: Hello): Promise<void> {
+  /** Registers the node, welcomes it and starts its feed; returns the feed's end. */
+  async #hello(call: AgentStream, node: string, hello: Hello): Promise<() => void> {
     const skew = versionSkewError(BRAMBLE_VERSION, 'server', hello.agentVersion, 'agent');
     if (skew !== undefined) throw refused.incompatible(skew);
     const previous = this.#open.get(node);
@@ -95,6 +101,9 @@ export class AgentSessions {
     await this.deps.keeper.register(node, hello);
     call.write({ message: 'welcome', welcome: { serverVersion: BRAMBLE_VERSION } });
     this.deps.log.info('agent connected', { node, agentVersion: hello.agentVersion, peer: call.getPeer() });
+    return this.deps.feed.subscribe(node, (objects) => {
+      if (!call.destroyed && !call.writableEnded) call.write({ message: 'objects', objects });
+    });
   }
 
   async #renew(call: AgentStream, node: string, csrPem: string, log: Logger): Promise<void> {

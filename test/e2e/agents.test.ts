@@ -315,3 +315,67 @@ test('an agent notices a server that stopped answering within 30 s (keepalive) a
   process.kill(pid, 'SIGCONT');
   await agent.waitForLog(/msg="reconnected to the server"/, 40_000);
 });
+
+test('each agent is sent its own pods and the ConfigMaps and Secrets they use, kept across a server restart', async (t) => {
+  const c = await cluster(t);
+  const pi1 = await startAgent(t, agentArgs(c, 'pi-1', 'unix:///nonexistent.sock'));
+  const pi2 = await startAgent(t, agentArgs(c, 'pi-2', 'unix:///nonexistent.sock'));
+  const manifest = `
+apiVersion: v1
+kind: Secret
+metadata: {name: web-password}
+stringData: {password: do-not-log-me}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-config}
+data: {mode: edge}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: elsewhere}
+stringData: {password: not-for-pi-1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  nodeName: pi-1
+  containers:
+  - name: web
+    image: busybox
+    env:
+    - name: PASSWORD
+      valueFrom: {secretKeyRef: {name: web-password, key: password}}
+    volumeMounts: [{name: config, mountPath: /config}]
+  volumes: [{name: config, configMap: {name: web-config}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other}
+spec:
+  nodeName: pi-2
+  containers:
+  - name: other
+    image: busybox
+    envFrom: [{secretRef: {name: elsewhere}}]
+`;
+  const applied = await c.k.run(['apply', '-f', '-'], { stdin: manifest });
+  assert.equal(applied.code, 0, applied.stderr);
+  await pi1.waitForLog(/msg="pod assigned to this node".*pod=default\/web/);
+  await pi2.waitForLog(/msg="pod assigned to this node".*pod=default\/other/);
+
+  // A restarted server sends each agent a fresh snapshot (all it holds); the agents keep their pods through it.
+  await c.server.stop();
+  c.server = await startServer(t, c.args);
+  await pi1.waitForLog(/msg="reconnected to the server"/, 40_000);
+  await pi1.waitForLog(/msg="holding what the server assigned to this node" objects="1 pods, 1 ConfigMaps, 1 Secrets"/);
+  await pi2.waitForLog(/msg="holding what the server assigned to this node" objects="1 pods, 0 ConfigMaps, 1 Secrets"/, 40_000);
+  assert.doesNotMatch(pi1.log(), /no longer assigned|pod=default\/other/);
+  assert.doesNotMatch(pi2.log(), /no longer assigned|pod=default\/web/);
+
+  const deleted = await c.k.run(['delete', 'pod', 'web', '--wait=false']);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  await pi1.waitForLog(/msg="pod no longer assigned to this node".*pod=default\/web/);
+  for (const agent of [pi1, pi2, c.server]) assert.doesNotMatch(agent.log(), /do-not-log-me|not-for-pi-1/);
+});

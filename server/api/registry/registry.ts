@@ -106,6 +106,11 @@ export class Registry {
     private readonly log: Logger,
   ) {}
 
+  /** The store's latest committed revision: a read that starts now sees at least this. */
+  get revision(): number {
+    return this.store.revision;
+  }
+
   // --- reads --------------------------------------------------------------
 
   async get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {

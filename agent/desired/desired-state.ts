@@ -1,0 +1,120 @@
+// What the server says this node must hold: the pods bound to it and the
+// ConfigMaps and Secrets they use. Every new stream starts with a snapshot
+// that is gathered aside and replaces the whole view at once when it ends
+// (so a pod is never dropped just because the snapshot was still arriving);
+// later messages are changes applied as they come. A malformed message is
+// refused whole and changes nothing; the link then starts a new stream.
+import type { NodeObjects, NodeResource, ObjectKey } from '../../common/agent-protocol.js';
+import type { Logger } from '../../common/log.js';
+
+const RESOURCES: ReadonlySet<string> = new Set<NodeResource>(['pods', 'configmaps', 'secrets']);
+
+export interface HeldObject {
+  readonly key: ObjectKey;
+  readonly resourceVersion: string;
+  /** The object as the API serves it. */
+  readonly object: { readonly metadata: { readonly namespace?: string; readonly name?: string; readonly resourceVersion?: string } } & Record<string, unknown>;
+}
+
+export interface DesiredStateOptions {
+  readonly log: Logger;
+  /** Called with the keys ("resource/ns/name") that were added, changed or removed. */
+  readonly onChange?: (refs: readonly string[]) => void;
+}
+
+export class DesiredState {
+  #held = new Map<string, HeldObject>();
+  /** The snapshot being gathered, while one is. */
+  #snapshot: Map<string, HeldObject> | undefined;
+  #synced = false;
+
+  constructor(private readonly opts: DesiredStateOptions) {}
+
+  /** True once a whole snapshot has arrived. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** A new stream: what follows, up to a message marked synced, is everything the node must hold. */
+  beginSnapshot(): void {
+    this.#snapshot = new Map();
+  }
+
+  /** Takes one message from the server; throws (changing nothing) when it is malformed. */
+  apply(message: NodeObjects): void {
+    const upserted = message.upserted.map(parseObject);
+    const removed = message.removed.map((key) => refOf(checkKey(key)));
+    if (this.#snapshot !== undefined) {
+      for (const ref of removed) this.#snapshot.delete(ref);
+      for (const held of upserted) this.#snapshot.set(refOf(held.key), held);
+      if (message.synced) {
+        this.#replace(this.#snapshot);
+        const count = (resource: NodeResource) => this.list(resource).length;
+        this.opts.log.info('holding what the server assigned to this node', {
+          objects: `${count('pods')} pods, ${count('configmaps')} ConfigMaps, ${count('secrets')} Secrets`,
+        });
+      }
+      return;
+    }
+    const next = new Map(this.#held);
+    for (const ref of removed) next.delete(ref);
+    for (const held of upserted) next.set(refOf(held.key), held);
+    this.#replace(next);
+  }
+
+  get(resource: NodeResource, namespace: string, name: string): HeldObject | undefined {
+    return this.#held.get(`${resource}/${namespace}/${name}`);
+  }
+
+  /** Every held object of one resource. */
+  list(resource: NodeResource): HeldObject[] {
+    return [...this.#held.values()].filter((held) => held.key.resource === resource);
+  }
+
+  #replace(next: Map<string, HeldObject>): void {
+    const previous = this.#held;
+    this.#held = next;
+    this.#snapshot = undefined;
+    this.#synced = true;
+    const changed: string[] = [];
+    for (const [ref, held] of next) {
+      const before = previous.get(ref);
+      if (before?.resourceVersion === held.resourceVersion) continue;
+      changed.push(ref);
+      if (before === undefined && held.key.resource === 'pods') this.opts.log.info('pod assigned to this node', { pod: `${held.key.namespace}/${held.key.name}` });
+    }
+    for (const [ref, held] of previous) {
+      if (next.has(ref)) continue;
+      changed.push(ref);
+      if (held.key.resource === 'pods') this.opts.log.info('pod no longer assigned to this node', { pod: `${held.key.namespace}/${held.key.name}` });
+    }
+    if (changed.length > 0) this.opts.onChange?.(changed);
+  }
+}
+
+function refOf(key: ObjectKey): string {
+  return `${key.resource}/${key.namespace}/${key.name}`;
+}
+
+function checkKey(key: ObjectKey | null | undefined): ObjectKey {
+  if (key == null || !RESOURCES.has(key.resource) || !key.namespace || !key.name) {
+    throw new Error(`the server sent an object key that is not a pod, ConfigMap or Secret: ${JSON.stringify(key ?? null)}`);
+  }
+  return key;
+}
+
+/** The object, checked to be the one its key names (never logged: it may be a Secret). */
+function parseObject(data: { key: ObjectKey | null; resourceVersion: string; json: Buffer }): HeldObject {
+  const key = checkKey(data.key);
+  let object: unknown;
+  try {
+    object = JSON.parse(data.json.toString('utf8'));
+  } catch (err) {
+    throw new Error(`the server sent ${refOf(key)} as malformed JSON: ${(err as Error).message}`);
+  }
+  const metadata = (object as HeldObject['object'] | null)?.metadata;
+  if (typeof object !== 'object' || object === null || Array.isArray(object) || metadata?.namespace !== key.namespace || metadata.name !== key.name) {
+    throw new Error(`the server sent an object that is not ${refOf(key)}`);
+  }
+  return { key, resourceVersion: data.resourceVersion, object: object as HeldObject['object'] };
+}
