@@ -13,7 +13,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import { storeDir, serverTokenPath } from '../common/paths.js';
 import { NodeWatch } from './agents-nodes.js';
 import { type DeliveryFigures, deliverPods, PODS } from './agents-pods.js';
-import { startBrambleServer } from './bramble-process.js';
+import { cpuProfileOf, startBrambleServer } from './bramble-process.js';
 import { SimulatorProcess } from './agents-simulator.js';
 import type { BrambleProcess } from './bramble-process.js';
 import { describeExit, type Exit } from './child.js';
@@ -177,7 +177,7 @@ async function runOne(agents: number, opts: AgentsBenchOptions, cleanup: Cleanup
   watch.close();
   await sim.stop();
   await server.stop();
-  const cpuProfile = profDir === undefined ? undefined : await profileOf(profDir, server.pid);
+  const cpuProfile = profDir === undefined ? undefined : await cpuProfileOf(profDir, server.pid);
   if (cpuProfile !== undefined) log(`${agents} agents: server CPU profile: ${cpuProfile}`);
   await rm(root, { recursive: true, force: true });
   return {
@@ -241,11 +241,6 @@ async function folderBytes(dir: string): Promise<number> {
   return total;
 }
 
-/** Node names a profile CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile. */
-async function profileOf(dir: string, pid: number): Promise<string | undefined> {
-  const name = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile') && f.split('.')[3] === String(pid)).sort().at(-1);
-  return name === undefined ? undefined : join(dir, name);
-}
 
 /** `work`, failing as soon as the server or the simulator exits: figures of a dead process would mean nothing. */
 async function whileBothRun<T>(work: Promise<T>, server: BrambleProcess, sim: SimulatorProcess): Promise<T> {

@@ -81,6 +81,34 @@ export class ApiClient {
     return res;
   }
 
+  /**
+   * A GET whose answer is a stream of JSON lines (a watch): `onLine` gets each
+   * line as it arrives. Resolves when the server ends the stream or `signal`
+   * aborts; rejects on a status other than 200.
+   */
+  stream(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, this.server), { headers: { accept: 'application/json', 'user-agent': 'bramble-bench' }, agent: this.agent, signal }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new Error(`GET ${path} answered ${res.statusCode ?? 0}, not 200`));
+          return;
+        }
+        let partial = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const lines = (partial + chunk).split('\n');
+          partial = lines.pop()!;
+          for (const line of lines) if (line !== '') onLine(line);
+        });
+        res.on('end', resolve);
+        res.on('error', (err) => (signal.aborted ? resolve() : reject(err)));
+      });
+      req.on('error', (err) => (signal.aborted ? resolve() : reject(err)));
+      req.end();
+    });
+  }
+
   /** Closes the kept-alive connections. */
   close(): void {
     this.agent.destroy();

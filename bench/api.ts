@@ -3,12 +3,12 @@
 // client-go drives an API server (plain REST, JSON bodies, kept-alive
 // connections): request latency under concurrent clients, large pod lists as
 // JSON and as Table, and what the server process holds in memory by then.
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiClient, type ApiResponse } from './api-client.js';
 import { configMap, configMapData, nginxPod, podName, runningStatus } from './api-objects.js';
-import { startBrambleServer } from './bramble-process.js';
+import { cpuProfileOf, startBrambleServer } from './bramble-process.js';
 import { describeExit, type Exit } from './child.js';
 import type { Cleanup } from './cleanup.js';
 import { clockTicksPerSecond, cpuTicks, machineBusyTicks, memory, sleep } from './proc.js';
@@ -92,7 +92,8 @@ export async function runApiBench(opts: ApiBenchOptions, cleanup: Cleanup, log: 
   if (profDir !== undefined) await mkdir(profDir, { recursive: true });
   const nodeArgs = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
   log(`starting bramble server on 127.0.0.1${profDir === undefined ? '' : ` under node --cpu-prof (profile into ${profDir})`} (data in ${root})`);
-  const server = await startBrambleServer(join(root, 'bramble'), cleanup, nodeArgs);
+  // The API alone: with the scheduler on, every pod the bench creates (there are no nodes) would also get an Unschedulable status write.
+  const server = await startBrambleServer(join(root, 'bramble'), cleanup, nodeArgs, ['--disable-scheduler']);
   const client = await ApiClient.fromKubeconfig(server.kubeconfigPath, API.clients);
   cleanup.add(() => client.close());
   // A phase that fails because the server died says so.
@@ -111,7 +112,7 @@ export async function runApiBench(opts: ApiBenchOptions, cleanup: Cleanup, log: 
   const mem = await memory(server.pid);
   client.close();
   await server.stop();
-  const cpuProfile = profDir === undefined ? undefined : await profileOf(profDir, server.pid);
+  const cpuProfile = profDir === undefined ? undefined : await cpuProfileOf(profDir, server.pid);
   if (cpuProfile !== undefined) log(`server CPU profile: ${cpuProfile}`);
 
   const verb = (v: Verb): VerbFigures => ({ p50Ms: percentile(window.samples[v], 50), p99Ms: percentile(window.samples[v], 99), requests: window.samples[v].length });
@@ -228,11 +229,6 @@ async function listPods(client: ApiClient, accept: string | undefined): Promise<
   return { ms: median(times), bytes };
 }
 
-/** Node names a profile CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile. */
-async function profileOf(dir: string, pid: number): Promise<string | undefined> {
-  const name = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile') && f.split('.')[3] === String(pid)).sort().at(-1);
-  return name === undefined ? undefined : join(dir, name);
-}
 
 /** `work`; if it fails because the server died under it, the failure says how the server exited. */
 async function whileRunning<T>(work: Promise<T>, exited: Promise<Exit>): Promise<T> {

@@ -4,7 +4,7 @@
 // without its embedded agent, so a bench measures the server alone (bench
 // agents brings its own agents).
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeExit, spawned, watchChild, type Exit } from './child.js';
@@ -30,13 +30,13 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Starts the server and waits for its ready line; `cleanup` stops it whatever happens next.
- * `nodeArgs` go to node before the script (e.g. --cpu-prof); none by default.
+ * `nodeArgs` go to node before the script (e.g. --cpu-prof), `serverArgs` after `bramble server`'s own; none by default.
  */
-export async function startBrambleServer(dataDir: string, cleanup: Cleanup, nodeArgs: readonly string[] = []): Promise<BrambleProcess> {
+export async function startBrambleServer(dataDir: string, cleanup: Cleanup, nodeArgs: readonly string[] = [], serverArgs: readonly string[] = []): Promise<BrambleProcess> {
   const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: { bramble: string } };
   // Loopback only, a free port, and the kubeconfig inside the bench's own folder: a bench touches nothing else.
   const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
-  const args = ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', kubeconfigPath, '--disable-agent'];
+  const args = ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--write-kubeconfig', kubeconfigPath, '--disable-agent', ...serverArgs];
   const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, pkg.bin.bramble), ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -64,4 +64,10 @@ export async function startBrambleServer(dataDir: string, cleanup: Cleanup, node
     await sleep(100);
   }
   return proc;
+}
+
+/** The profile `node --cpu-prof` wrote for process `pid` into `dir` (named CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile). */
+export async function cpuProfileOf(dir: string, pid: number): Promise<string | undefined> {
+  const name = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile') && f.split('.')[3] === String(pid)).sort().at(-1);
+  return name === undefined ? undefined : join(dir, name);
 }

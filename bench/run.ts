@@ -7,6 +7,8 @@ import { API, runApiBench } from './api.js';
 import { Cleanup } from './cleanup.js';
 import { idleJson, idleTable } from './idle-report.js';
 import { IDLE, runIdleBench } from './idle.js';
+import { schedulerJson, schedulerTable } from './scheduler-report.js';
+import { runSchedulerBench, SCHEDULER } from './scheduler.js';
 import { storeJson, storeTable } from './store-report.js';
 import { runStoreBench } from './store.js';
 
@@ -17,6 +19,7 @@ const USAGE = `usage: npm run bench -- store [--json]
        npm run bench -- idle [--seconds N] [--json]
        npm run bench -- api [--seconds N] [--cpu-prof DIR] [--json]
        npm run bench -- agents [--agents N] [--seconds N] [--cpu-prof DIR] [--json]
+       npm run bench -- scheduler [--cpu-prof DIR] [--json]
 
   store        Bramble's embedded store against a real etcd (installed from
                Debian's etcd-server when missing), every write fsynced on both sides
@@ -26,11 +29,12 @@ const USAGE = `usage: npm run bench -- store [--json]
                latency under ${API.clients} clients, lists of ${API.pods} pods as JSON and Table, server RSS
   agents       a real \`bramble server\` with simulated agents (real joins, one mTLS gRPC stream each,
                a status every 10 s): join times, then the server's CPU, RSS and disk writes
+  scheduler    a real \`bramble server\` binding ${SCHEDULER.pods} pending pods to ${SCHEDULER.nodes} simulated Nodes: pods bound per second
   --agents N   agents only: one fleet of N agents (1 to ${AGENTS.maxAgents}) instead of ${AGENTS.defaultSizes.join(' then ')}
   --seconds N  idle, api and agents: the window, in whole seconds (default ${IDLE.defaultSeconds} for idle,
                ${API.defaultSeconds} for api, ${AGENTS.defaultSeconds} for agents; at most ${MAX_SECONDS})
   --cpu-prof DIR
-               api and agents: run the server under \`node --cpu-prof\`, its profile written into DIR
+               api, agents and scheduler: run the server under \`node --cpu-prof\`, its profile written into DIR
   --json       print one JSON object on stdout instead of the table
 `;
 
@@ -41,7 +45,8 @@ type Args =
   | { readonly bench: 'store'; readonly json: boolean }
   | { readonly bench: 'idle'; readonly json: boolean; readonly seconds: number }
   | { readonly bench: 'api'; readonly json: boolean; readonly seconds: number; readonly cpuProfDir: string | undefined }
-  | { readonly bench: 'agents'; readonly json: boolean; readonly seconds: number; readonly cpuProfDir: string | undefined; readonly sizes: readonly number[] };
+  | { readonly bench: 'agents'; readonly json: boolean; readonly seconds: number; readonly cpuProfDir: string | undefined; readonly sizes: readonly number[] }
+  | { readonly bench: 'scheduler'; readonly json: boolean; readonly cpuProfDir: string | undefined };
 
 function parseArgs(argv: readonly string[]): Args | { readonly error: string } | 'help' {
   let bench: Args['bench'] | undefined;
@@ -71,7 +76,7 @@ function parseArgs(argv: readonly string[]): Args | { readonly error: string } |
       if (value === undefined || !/^\d+$/.test(value) || agents < 1 || agents > AGENTS.maxAgents) {
         return { error: `--agents takes a whole number of agents from 1 to ${AGENTS.maxAgents}, not ${JSON.stringify(value ?? '')}` };
       }
-    } else if ((arg === 'store' || arg === 'idle' || arg === 'api' || arg === 'agents') && bench === undefined) bench = arg;
+    } else if ((arg === 'store' || arg === 'idle' || arg === 'api' || arg === 'agents' || arg === 'scheduler') && bench === undefined) bench = arg;
     else return { error: arg.startsWith('-') ? `unknown option ${arg}` : `unknown benchmark ${JSON.stringify(arg)}` };
   }
   if (bench === undefined) return { error: 'name the benchmark to run' };
@@ -80,7 +85,8 @@ function parseArgs(argv: readonly string[]): Args | { readonly error: string } |
   }
   if (agents !== undefined) return { error: '--agents is an option of the agents benchmark only' };
   if (bench === 'api') return { bench, json, seconds: seconds ?? API.defaultSeconds, cpuProfDir };
-  if (cpuProfDir !== undefined) return { error: '--cpu-prof is an option of the api and agents benchmarks only' };
+  if (bench === 'scheduler') return seconds === undefined ? { bench, json, cpuProfDir } : { error: '--seconds is an option of the idle, api and agents benchmarks only' };
+  if (cpuProfDir !== undefined) return { error: '--cpu-prof is an option of the api, agents and scheduler benchmarks only' };
   if (bench === 'idle') return { bench, json, seconds: seconds ?? IDLE.defaultSeconds };
   if (seconds !== undefined) return { error: '--seconds is an option of the idle, api and agents benchmarks only' };
   return { bench, json };
@@ -107,13 +113,16 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => abort('interrupted; stopping the servers it started and removing temporary folders', 130));
   process.once('SIGTERM', () => abort('terminated; stopping the servers it started and removing temporary folders', 143));
   // bench agents runs its window once per fleet size.
-  const windows = args.bench === 'store' ? 0 : args.bench === 'agents' ? args.sizes.length * args.seconds : args.seconds;
+  const windows = args.bench === 'store' || args.bench === 'scheduler' ? 0 : args.bench === 'agents' ? args.sizes.length * args.seconds : args.seconds;
   const watchdogMs = WATCHDOG_MS + windows * 1000;
   const watchdog = setTimeout(() => abort(`still running after ${Math.round(watchdogMs / 60_000)} minutes; giving up`, 1), watchdogMs);
   try {
     if (args.bench === 'agents') {
       const report = await runAgentsBench({ sizes: args.sizes, seconds: args.seconds, cpuProfDir: args.cpuProfDir }, cleanup, log);
       process.stdout.write(args.json ? `${JSON.stringify(agentsJson(report))}\n` : `${agentsTable(report)}\n`);
+    } else if (args.bench === 'scheduler') {
+      const report = await runSchedulerBench(args.cpuProfDir, cleanup, log);
+      process.stdout.write(args.json ? `${JSON.stringify(schedulerJson(report))}\n` : `${schedulerTable(report)}\n`);
     } else if (args.bench === 'api') {
       const report = await runApiBench({ seconds: args.seconds, cpuProfDir: args.cpuProfDir }, cleanup, log);
       process.stdout.write(args.json ? `${JSON.stringify(apiJson(report))}\n` : `${apiTable(report)}\n`);

@@ -42,6 +42,7 @@ const serverFlags: FlagSpec[] = [
   { name: 'write-kubeconfig-mode', kind: 'string', placeholder: 'MODE', help: 'file mode of the kubeconfig, octal (default 0600)' },
   { name: 'tls-san', kind: 'list', placeholder: 'NAME', help: 'extra host name or IP for the serving certificate (repeatable)' },
   { name: 'disable-agent', kind: 'boolean', help: 'do not run the embedded agent (this machine runs no pods)' },
+  { name: 'disable-scheduler', kind: 'boolean', help: 'do not run the scheduler (pods without a node stay Pending)' },
   { name: 'node-monitor-grace-period', kind: 'string', placeholder: 'DURATION', help: 'how long a silent agent stays Ready before its node is Unknown (default 40s)' },
   ...nodeFlagSpecs,
 ];
@@ -99,6 +100,7 @@ async function serve(flags: FlagValues, log: Logger): Promise<number> {
     kubeconfigMode: parseInt(mode, 8),
     tlsSans: (flags['tls-san'] as string[] | undefined) ?? [],
     nodeMonitorGracePeriodMs: graceMs,
+    scheduler: flags['disable-scheduler'] !== true,
   });
   let agent: RunningAgent | undefined;
   try {

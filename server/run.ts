@@ -12,6 +12,7 @@ import { JoinService } from './agents/join-service.js';
 import { withLiveNodeLeases } from './agents/live-leases.js';
 import { NodeFeed } from './agents/node-feed.js';
 import { NodeKeeper } from './agents/node-keeper.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { NodePasswords } from './agents/node-passwords.js';
 import { createApiServer } from './api/api-server.js';
 import { bootstrapCluster } from './api/bootstrap.js';
@@ -37,6 +38,8 @@ export interface ServerConfig {
   readonly tlsSans: readonly string[];
   /** How long an agent may stay silent before its node is Unknown (upstream's --node-monitor-grace-period). */
   readonly nodeMonitorGracePeriodMs?: number;
+  /** Runs the scheduler (default); k3s's --disable-scheduler turns it off. */
+  readonly scheduler?: boolean;
 }
 
 export interface RunningServer {
@@ -103,6 +106,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     });
     // Closed in reverse: connections first (the door waits for them), then the door.
     stack.push(door, agents, api);
+    // Last, as kube-scheduler is a client of a running API: pods bind from the moment the server says it is ready.
+    if (config.scheduler !== false) stack.push(await Scheduler.start({ registry, catalogue, log: log.with({ component: 'scheduler' }) }));
     const host = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? '127.0.0.1' : config.bindAddress;
     const server = `https://${host.includes(':') ? `[${host}]` : host}:${door.port}`;
     await writeKubeconfig(config.kubeconfigPath, {

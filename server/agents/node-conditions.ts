@@ -3,6 +3,7 @@
 // reported, what is stored, and whether the agent is still heard from.
 import type { NodeCondition as StoredCondition, NodeStatus as StoredStatus, Taint as StoredTaint } from 'kubernetes-types/core/v1.js';
 import type { NodeCondition, NodeStatus } from '../../common/agent-protocol.js';
+import { metaTime } from '../api/objects.js';
 
 /** Taints the server sets from conditions (upstream's TaintNodesByCondition and NoExecute taint manager). */
 const CONDITION_TAINTS: readonly { readonly key: string; readonly applies: (c: ReadonlyMap<string, string>, unschedulable: boolean) => boolean; readonly noExecute: boolean }[] = [
@@ -88,11 +89,6 @@ export function withConditionTaints(taints: readonly StoredTaint[], status: Stor
     }
   }
   return [...taints.filter((t) => !MANAGED_KEYS.has(t.key)), ...wanted];
-}
-
-/** metav1.Time: RFC 3339 with whole seconds. */
-export function metaTime(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function withoutHeartbeats(status: StoredStatus | undefined): unknown {

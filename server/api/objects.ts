@@ -53,6 +53,11 @@ export interface GroupVersionKind {
   kind: string;
 }
 
+/** A metav1.Time: RFC 3339 in UTC, whole seconds. */
+export function metaTime(at: Date = new Date()): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /** "apps/v1", or "v1" for the core group. */
 export function apiVersionOf(group: string, version: string): string {
   return group === '' ? version : `${group}/${version}`;

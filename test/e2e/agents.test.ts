@@ -9,84 +9,17 @@ import type { AddressInfo } from 'node:net';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import type { Node } from 'kubernetes-types/core/v1.js';
 import { agentServiceClient } from '../../agent/link/agent-client.js';
 import { certificateFacts } from '../../common/certificate-request.js';
 import { nodeSubject } from '../../common/node-identity.js';
 import { certificateAuthority, issueLeaf, parseCertificate, parsePrivateKey } from '../../server/pki/certificates.js';
-import { type BrambleProcess, freePort, packageVersion, runBramble, serverArgs, startAgent, startServer } from '../helpers/bramble.js';
+import { freePort, packageVersion, runBramble, startAgent, startServer } from '../helpers/bramble.js';
+import { agentArgs, cluster, nodeJson, readyOf, waitReady } from '../helpers/cluster.js';
 import { startContainerd } from '../helpers/containerd.js';
-import { kubectl, type Kubectl } from '../helpers/kubectl.js';
+import { kubectl } from '../helpers/kubectl.js';
 import { until } from '../helpers/store.js';
-import { tempDir } from '../helpers/temp.js';
-
-interface Cluster {
-  readonly dir: string;
-  readonly serverDir: string;
-  readonly url: string;
-  readonly token: string;
-  readonly kubeconfig: string;
-  readonly k: Kubectl;
-  server: BrambleProcess;
-}
-
-/** A server on a fixed free port (agents keep the URL across restarts); without its own agent unless `extra` is given for it. */
-async function cluster(t: TestContext, embeddedAgent?: string[]): Promise<Cluster & { args: string[] }> {
-  const dir = await tempDir(t);
-  const serverDir = join(dir, 'server');
-  const port = await freePort();
-  const args = serverArgs(serverDir);
-  args[args.indexOf('--https-listen-port') + 1] = String(port);
-  if (embeddedAgent !== undefined) args.splice(args.indexOf('--disable-agent'), 1, ...embeddedAgent);
-  const server = await startServer(t, args);
-  const kubeconfig = join(serverDir, 'kubeconfig.yaml');
-  return {
-    dir,
-    serverDir,
-    url: `https://127.0.0.1:${port}`,
-    token: (await readFile(join(serverDir, 'server', 'token'), 'utf8')).trim(),
-    kubeconfig,
-    k: await kubectl(t, '1.33', kubeconfig),
-    server,
-    args,
-  };
-}
-
-function agentArgs(c: Cluster, name: string, runtime: string, token: string | undefined = c.token): string[] {
-  return [
-    '--server', c.url,
-    ...(token !== undefined ? ['--token', token] : []),
-    '--data-dir', join(c.dir, name),
-    '--node-name', name,
-    '--container-runtime-endpoint', runtime,
-    '--node-status-update-frequency', '1s',
-  ];
-}
-
-async function nodeJson(k: Kubectl, name: string): Promise<Node> {
-  const r = await k.run(['get', 'node', name, '-o', 'json']);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as Node;
-}
-
-const readyOf = (node: Node) => node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-
-async function waitReady(k: Kubectl, name: string, status: string, timeoutMs = 20_000): Promise<Node> {
-  let last: Node | undefined;
-  await until(
-    async () => {
-      const r = await k.run(['get', 'node', name, '-o', 'json']);
-      if (r.code !== 0) return false;
-      last = JSON.parse(r.stdout) as Node;
-      return readyOf(last) === status;
-    },
-    `node ${name} Ready=${status}`,
-    timeoutMs,
-  );
-  return last!;
-}
 
 test('a server with its agent and two agents join, go Ready, survive a server restart, go Unknown when killed and come back', async (t) => {
   const containerd = await startContainerd(t);

@@ -10,6 +10,7 @@ import type { ApiVerb } from '../request-info.js';
 import type { ResourceType } from '../resources.js';
 import { ApiError, errors, type StatusCause } from '../status.js';
 import { API_AUDIENCES, type ServiceAccountTokens } from './service-account-tokens.js';
+import { metaTime } from '../objects.js';
 
 const GROUP = 'authentication.k8s.io';
 const API_VERSION = `${GROUP}/v1`;
@@ -72,9 +73,9 @@ export async function createTokenRequest(
     {
       kind: 'TokenRequest',
       apiVersion: API_VERSION,
-      metadata: { name, namespace, creationTimestamp: timestamp(now) },
+      metadata: { name, namespace, creationTimestamp: metaTime(now) },
       spec: { audiences, expirationSeconds, boundObjectRef: null },
-      status: { token, expirationTimestamp: timestamp(new Date(now.getTime() + expirationSeconds * 1000)) },
+      status: { token, expirationTimestamp: metaTime(new Date(now.getTime() + expirationSeconds * 1000)) },
     },
     warnings,
   );
@@ -108,6 +109,3 @@ function fieldInvalid(field: string, value: unknown, detail: string): StatusCaus
   return { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${detail}`, field };
 }
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

@@ -21,11 +21,11 @@ import {
   CRD_PLURAL,
   type Definition,
   isConditionTrue,
-  now,
   pluralAndGroupOf,
   withCondition,
 } from './definition.js';
 import { type CustomResourceType, isCustomResourceType, resourceTypesOf } from './resource-types.js';
+import { metaTime } from '../objects.js';
 
 /** How often a CRD being deleted looks again for custom resources that finalizers still hold. */
 const CLEANUP_POLL_MS = 1000;
@@ -109,7 +109,7 @@ export class CrdCatalogue {
     const established = isConditionTrue(crd, 'Established') || condition.status === 'True';
     // Served before Established is written: whoever waits for it may use the types at once.
     this.#serve(group, plural, established ? resourceTypesOf(crd, names) : []);
-    const time = now();
+    const time = metaTime();
     let conditions = withCondition(crd.status?.conditions ?? [], condition, time);
     if (!isConditionTrue(crd, 'Established')) conditions = withCondition(conditions, established ? ESTABLISHED : NOT_ESTABLISHED, time);
     await this.#writeStatus(crd, { acceptedNames: names, conditions, storedVersions: crd.status?.storedVersions ?? [] });
@@ -123,7 +123,7 @@ export class CrdCatalogue {
     // Still served, so finalizers on the objects can be removed, but refusing new ones.
     if (served.length > 0) this.#serve(group, plural, resourceTypesOf(crd, crd.status?.acceptedNames ?? crd.spec.names));
     if (!crd.metadata.finalizers?.includes(CLEANUP_FINALIZER)) return;
-    const conditions = withCondition(crd.status?.conditions ?? [], TERMINATING, now());
+    const conditions = withCondition(crd.status?.conditions ?? [], TERMINATING, metaTime());
     await this.#writeStatus(crd, { ...crd.status, conditions });
 
     // Every version's objects share one place in the store: one type reads them all.

@@ -57,7 +57,3 @@ export function withCondition(conditions: readonly Condition[], next: Condition 
   return current === undefined ? [...conditions, updated] : conditions.map((c) => (c === current ? updated : c));
 }
 
-/** A metav1.Time: RFC 3339 in whole seconds. */
-export function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

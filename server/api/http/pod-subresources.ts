@@ -4,14 +4,15 @@
 import type { Registry } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 import { errors } from '../status.js';
+import { metaTime } from '../objects.js';
 
 interface Binding {
   kind?: string;
-  metadata?: { name?: string };
+  metadata?: { name?: string; annotations?: Record<string, string> };
   target?: { kind?: string; name?: string };
 }
 
-/** Sets spec.nodeName once; a pod already bound is a 409, as upstream. */
+/** Sets spec.nodeName once, with the Binding's annotations and PodScheduled=True, as upstream; a pod already bound is a 409. */
 export async function bindPod(registry: Registry, pods: ResourceType, namespace: string, name: string, body: unknown, dryRun: boolean): Promise<void> {
   const binding = body as Binding;
   if (binding?.kind !== 'Binding') throw errors.badRequest(`the body must be a Binding, not ${JSON.stringify(binding?.kind)}`);
@@ -33,6 +34,12 @@ export async function bindPod(registry: Registry, pods: ResourceType, namespace:
       if (spec.nodeName) throw errors.conflict(pods, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
       if (pod.metadata.deletionTimestamp !== undefined) throw errors.conflict(pods, name, `pod ${name} is being deleted, cannot be assigned to a host`);
       spec.nodeName = node;
+      if (binding.metadata?.annotations !== undefined) pod.metadata.annotations = { ...pod.metadata.annotations, ...binding.metadata.annotations };
+      const status = (pod['status'] ??= {}) as { conditions?: { type: string; status: string; lastProbeTime?: string | null; lastTransitionTime?: string }[] };
+      const conditions = (status.conditions ??= []);
+      const scheduled = conditions.find((c) => c.type === 'PodScheduled');
+      if (scheduled === undefined) conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: metaTime() });
+      else if (scheduled.status !== 'True') Object.assign(scheduled, { status: 'True', lastTransitionTime: metaTime(), reason: undefined, message: undefined });
       return pod;
     },
     { dryRun, subresource: 'binding' },

@@ -11,10 +11,13 @@ import { validateQualifiedName } from './labels.js';
 
 type EventObject = KubeObject & Event;
 
+/** Upstream's --event-ttl default: events are a recent history, not a log kept on the SD card. */
+const EVENT_TTL_SECONDS = 3600;
 const LENGTH_LIMIT = 128;
 const NOTE_LENGTH_LIMIT = 1024;
 
 export const eventRules: KindRules = {
+  ttlSeconds: EVENT_TTL_SECONDS,
   validate(obj: KubeObject): StatusCause[] {
     const event = obj as EventObject;
     const causes: StatusCause[] = [];
@@ -43,3 +46,6 @@ function limited(field: string, value: string | undefined, limit: number, mandat
   if (mandatory && text === '') return [required(field)];
   return text.length > limit ? [invalid(field, quote(''), `can have at most ${limit} characters`)] : [];
 }
+
+/** events.k8s.io/v1 Events: stored apart from core/v1's, and they expire alike. */
+export const newEventRules: KindRules = { ttlSeconds: EVENT_TTL_SECONDS };

@@ -4,7 +4,7 @@
 import type { KindRules } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 import { configMapRules, secretRules } from './config.js';
-import { eventRules } from './events.js';
+import { eventRules, newEventRules } from './events.js';
 import { cronJobRules, jobRules } from './jobs.js';
 import { leaseRules } from './leases.js';
 import { namespaceRules } from './namespaces.js';
@@ -20,6 +20,7 @@ const RULES = new Map<string, KindRules>([
   ['/configmaps', configMapRules],
   ['/secrets', secretRules],
   ['/events', eventRules],
+  ['events.k8s.io/events', newEventRules],
   ['apps/deployments', deploymentRules],
   ['apps/replicasets', replicaSetRules],
   ['apps/statefulsets', statefulSetRules],

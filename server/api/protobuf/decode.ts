@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PROTO_ROOT } from '../../../common/proto.js';
 import { type FieldBase, MapField, Reader, Root, Type, util } from 'protobufjs';
+import { metaTime } from '../objects.js';
 
 export class ProtobufDecodeError extends Error {
   override readonly name = 'ProtobufDecodeError';
@@ -229,5 +230,5 @@ function isZero(value: Json): boolean {
 /** metav1.Time's JSON: RFC 3339 in UTC, whole seconds. */
 function rfc3339(time: JsonObject): string {
   const seconds = (time['seconds'] ?? 0) as number;
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(new Date(seconds * 1000));
 }

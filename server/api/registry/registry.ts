@@ -8,7 +8,7 @@ import type { Logger } from '../../../common/log.js';
 import { isStoreError } from '../../store/errors.js';
 import { isCustomResourceType } from '../crd/resource-types.js';
 import type { KeyValue, Store } from '../../store/types.js';
-import { apiVersionOf, type KubeList, type KubeObject } from '../objects.js';
+import { apiVersionOf, type KubeList, type KubeObject, metaTime } from '../objects.js';
 import type { ResourceType } from '../resources.js';
 import { type FieldSelector, type LabelSelector, selectableFields } from '../selectors.js';
 import { ApiError, errors, type StatusCause } from '../status.js';
@@ -30,6 +30,8 @@ export interface KindRules {
   readonly finalizersOf?: (obj: KubeObject) => readonly string[];
   /** Fills in, on every read, fields kept in memory rather than written each time they change (node heartbeats). */
   readonly present?: (obj: KubeObject) => void;
+  /** Objects of this kind delete themselves this long after their last write (events, as upstream's --event-ttl). */
+  readonly ttlSeconds?: number;
 }
 
 export interface Selectors {
@@ -93,9 +95,11 @@ const NARROW_WRITES: Readonly<Record<string, (obj: KubeObject, next: KubeObject)
   finalize: (obj, next) => {
     (obj['spec'] as Record<string, unknown>)['finalizers'] = (next['spec'] as { finalizers?: unknown } | undefined)?.finalizers ?? [];
   },
-  // A pod's node, set once by whoever schedules it.
+  // A pod's node, set once by whoever schedules it, with the annotations and condition the binding brings.
   binding: (obj, next) => {
     (obj['spec'] as Record<string, unknown>)['nodeName'] = (next['spec'] as { nodeName?: unknown } | undefined)?.nodeName;
+    obj.metadata.annotations = next.metadata.annotations;
+    obj['status'] = next['status'];
   },
 };
 
@@ -183,7 +187,7 @@ export class Registry {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     meta.uid = randomUUID();
-    meta.creationTimestamp = now();
+    meta.creationTimestamp = metaTime();
     if (rules.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     rules.defaults?.(obj, undefined);
@@ -197,7 +201,7 @@ export class Registry {
       return withTypeMeta(type, obj);
     }
     try {
-      const { revision } = await this.store.create(key, encodeObject(obj));
+      const { revision } = await this.store.create(key, encodeObject(obj), ttlOf(rules));
       meta.resourceVersion = String(revision);
     } catch (err) {
       await rules.release?.(obj, undefined);
@@ -268,7 +272,7 @@ export class Registry {
       // Finalizers hold the object: mark it; whoever owns a finalizer removes it.
       if (current.metadata.deletionTimestamp !== undefined) return { object: current, pending: true };
       const marked = structuredClone(current);
-      marked.metadata.deletionTimestamp = now();
+      marked.metadata.deletionTimestamp = metaTime();
       marked.metadata.deletionGracePeriodSeconds = 0;
       if (marked.metadata.generation !== undefined) marked.metadata.generation++;
       // What depends on being deleted (a namespace's Terminating phase) follows.
@@ -442,7 +446,7 @@ export class Registry {
 
   private async write(type: ResourceType, key: string, obj: KubeObject, expectedRevision: number): Promise<KubeObject> {
     try {
-      const { revision } = await this.store.update(key, encodeObject(obj), { expectedRevision });
+      const { revision } = await this.store.update(key, encodeObject(obj), { expectedRevision, ...ttlOf(this.rules(type)) });
       obj.metadata.resourceVersion = String(revision);
     } catch (err) {
       if (isStoreError(err, 'Conflict') || isStoreError(err, 'NotFound')) throw errors.conflict(type, obj.metadata.name!);
@@ -521,12 +525,12 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
   return JSON.stringify(restA) !== JSON.stringify(restB);
 }
 
-function bookmark(type: ResourceType, revision: number): KubeObject {
-  return { apiVersion: apiVersionOf(type.group, type.version), kind: type.kind, metadata: { resourceVersion: String(revision) } };
+function ttlOf(rules: KindRules): { ttlSeconds?: number } {
+  return rules.ttlSeconds === undefined ? {} : { ttlSeconds: rules.ttlSeconds };
 }
 
-function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+function bookmark(type: ResourceType, revision: number): KubeObject {
+  return { apiVersion: apiVersionOf(type.group, type.version), kind: type.kind, metadata: { resourceVersion: String(revision) } };
 }
 
 export function parseResourceVersion(rv: string): number {
