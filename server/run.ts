@@ -13,6 +13,7 @@ import { withLiveNodeLeases } from './agents/live-leases.js';
 import { NodeFeed } from './agents/node-feed.js';
 import { NodeKeeper } from './agents/node-keeper.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { SharedInformers } from './controllers/shared-informers.js';
 import { NodePasswords } from './agents/node-passwords.js';
 import { createApiServer } from './api/api-server.js';
 import { bootstrapCluster } from './api/bootstrap.js';
@@ -22,7 +23,7 @@ import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
-import { NamespaceController } from './controllers/namespace-controller.js';
+import { startControllers } from './controllers/controller-manager.js';
 import { openFrontDoor } from './front-door.js';
 import { ensureClusterPki, writeKubeconfig } from './pki/index.js';
 import { type LevelStore, openLevelStore } from './store/level-store.js';
@@ -76,15 +77,19 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     await bootstrapCluster(registry, catalogue);
     // Before the API serves: the custom resources of stored CRDs are there from the first request.
     stack.push(await CrdCatalogue.start({ registry, catalogue, log: log.with({ component: 'crd' }) }));
-    stack.push(await NamespaceController.start({ registry, catalogue, log: log.with({ component: 'namespaces' }) }));
+    // One cache per resource type for everything below; closed after all of them (pushed first, closed last).
+    const informers = new SharedInformers(registry, catalogue, log.with({ component: 'informers' }));
+    stack.push(informers);
+    stack.push(await startControllers({ registry, catalogue, informers, log }));
     keeper = await NodeKeeper.start({
       registry,
       catalogue,
+      informers,
       log: log.with({ component: 'nodes' }),
       ...(config.nodeMonitorGracePeriodMs !== undefined ? { graceMs: config.nodeMonitorGracePeriodMs } : {}),
     });
     stack.push(keeper);
-    const feed = await NodeFeed.start({ registry, catalogue, log: log.with({ component: 'feed' }) });
+    const feed = await NodeFeed.start({ registry, catalogue, informers, log: log.with({ component: 'feed' }) });
     stack.push(feed);
     const nodes = catalogue.get('', 'v1', 'nodes')!;
     const join = new JoinService({
@@ -107,7 +112,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     // Closed in reverse: connections first (the door waits for them), then the door.
     stack.push(door, agents, api);
     // Last, as kube-scheduler is a client of a running API: pods bind from the moment the server says it is ready.
-    if (config.scheduler !== false) stack.push(await Scheduler.start({ registry, catalogue, log: log.with({ component: 'scheduler' }) }));
+    if (config.scheduler !== false) stack.push(await Scheduler.start({ registry, catalogue, informers, log: log.with({ component: 'scheduler' }) }));
     const host = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? '127.0.0.1' : config.bindAddress;
     const server = `https://${host.includes(':') ? `[${host}]` : host}:${door.port}`;
     await writeKubeconfig(config.kubeconfigPath, {

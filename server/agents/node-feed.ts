@@ -14,7 +14,7 @@ import type { Catalogue } from '../api/catalogue.js';
 import { podReferences } from '../api/auth/pod-references.js';
 import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
-import { Informer } from '../controllers/informer.js';
+import type { SharedInformer, SharedInformers } from '../controllers/shared-informers.js';
 import { WorkQueue } from '../controllers/work-queue.js';
 import { ReferencedObjects } from './referenced-objects.js';
 
@@ -26,6 +26,7 @@ const KINDS: Readonly<Record<NodeResource, string>> = { pods: 'Pod', configmaps:
 export interface NodeFeedOptions {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
+  readonly informers: SharedInformers;
   readonly log: Logger;
 }
 
@@ -44,7 +45,7 @@ interface Wanted {
 }
 
 export class NodeFeed {
-  readonly #pods: Informer;
+  readonly #pods: SharedInformer;
   readonly #used: Readonly<Record<'configmaps' | 'secrets', ReferencedObjects>>;
   readonly #podsOfNode = new Map<string, Set<string>>();
   readonly #nodeOfPod = new Map<string, string>();
@@ -57,7 +58,8 @@ export class NodeFeed {
       async (node) => this.reconcile(node),
       (node, err, retryInMs) => opts.log.warn('could not send a node its objects', { node, error: err, retryInMs }),
     );
-    this.#pods = new Informer({ registry: opts.registry, type: type('pods'), log: opts.log, onChange: (key) => this.#podChanged(key) });
+    this.#pods = opts.informers.of('', 'v1', 'pods');
+    this.#pods.subscribe((key) => this.#podChanged(key));
     const used = (resource: 'configmaps' | 'secrets') =>
       new ReferencedObjects({ registry: opts.registry, type: type(resource), log: opts.log, onChange: (key) => this.#usedChanged(`${resource}/${key}`) });
     this.#used = { configmaps: used('configmaps'), secrets: used('secrets') };
@@ -84,7 +86,6 @@ export class NodeFeed {
 
   async close(): Promise<void> {
     await this.#queue.close();
-    await this.#pods.close();
     await this.#used.configmaps.close();
     await this.#used.secrets.close();
   }

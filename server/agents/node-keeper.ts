@@ -15,7 +15,7 @@ import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
-import { Informer } from '../controllers/informer.js';
+import type { SharedInformer, SharedInformers } from '../controllers/shared-informers.js';
 import { WorkQueue } from '../controllers/work-queue.js';
 import { lastHeartbeatMs, reportedStatus, statusChanged, unknownStatus, withConditionTaints } from './node-conditions.js';
 
@@ -30,6 +30,7 @@ const READINGS_ANNOTATION_PREFIX = 'bramble.io/';
 export interface NodeKeeperOptions {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
+  readonly informers: SharedInformers;
   readonly log: Logger;
   /** How long an agent may stay silent before its node is Unknown. */
   readonly graceMs?: number;
@@ -44,7 +45,7 @@ interface Heartbeat {
 }
 
 export class NodeKeeper {
-  readonly #nodes: Informer;
+  readonly #nodes: SharedInformer;
   readonly #queue: WorkQueue;
   readonly #heartbeats = new Map<string, Heartbeat>();
   readonly #nodeType: ResourceType;
@@ -63,7 +64,8 @@ export class NodeKeeper {
       (name) => this.reconcile(name),
       (name, err, retryInMs) => opts.log.warn('node reconcile failed', { node: name, error: err, retryInMs }),
     );
-    this.#nodes = new Informer({ registry: opts.registry, type: this.#nodeType, log: opts.log, onChange: (name) => this.#queue.add(name) });
+    this.#nodes = opts.informers.of('', 'v1', 'nodes');
+    this.#nodes.subscribe((name) => this.#queue.add(name));
   }
 
   static async start(opts: NodeKeeperOptions): Promise<NodeKeeper> {
@@ -121,7 +123,6 @@ export class NodeKeeper {
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     await this.#queue.close();
-    await this.#nodes.close();
   }
 
   /** Queues `name` and waits until no reconcile runs (what the sweep and reports do, for tests and the bench). */

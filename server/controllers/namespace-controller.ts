@@ -9,7 +9,7 @@ import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { deleteAll, isGone } from './delete-all.js';
-import { Informer } from './informer.js';
+import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { WorkQueue } from './work-queue.js';
 
 /** How often a namespace being emptied looks again for objects that finalizers still hold. */
@@ -19,11 +19,12 @@ export const NAMESPACE_FINALIZER = 'kubernetes';
 export interface NamespaceControllerOptions {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
+  readonly informers: SharedInformers;
   readonly log: Logger;
 }
 
 export class NamespaceController {
-  readonly #namespaces: Informer;
+  readonly #namespaces: SharedInformer;
   readonly #queue: WorkQueue;
   readonly #type: ResourceType;
 
@@ -33,7 +34,8 @@ export class NamespaceController {
       (name) => this.reconcile(name),
       (name, err, retryInMs) => opts.log.warn('namespace reconcile failed', { namespace: name, error: err, retryInMs }),
     );
-    this.#namespaces = new Informer({ registry: opts.registry, type: this.#type, log: opts.log, onChange: (name) => this.#queue.add(name) });
+    this.#namespaces = opts.informers.of('', 'v1', 'namespaces');
+    this.#namespaces.subscribe((name) => this.#queue.add(name));
   }
 
   static async start(opts: NamespaceControllerOptions): Promise<NamespaceController> {
@@ -71,7 +73,6 @@ export class NamespaceController {
   }
 
   async close(): Promise<void> {
-    await this.#namespaces.close();
     await this.#queue.close();
   }
 

@@ -20,7 +20,7 @@ import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
-import { Informer } from '../controllers/informer.js';
+import type { SharedInformer, SharedInformers } from '../controllers/shared-informers.js';
 import { ClusterCache } from './cluster-cache.js';
 import type { NodeInfo, Plugin, PodInfo } from './framework.js';
 import { podInfoOf } from './pod-info.js';
@@ -37,6 +37,7 @@ const MIN_FEASIBLE_NODES_PERCENTAGE = 5;
 export interface SchedulerOptions {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
+  readonly informers: SharedInformers;
   readonly log: Logger;
   readonly plugins?: readonly Plugin<any>[];
   readonly random?: () => number;
@@ -45,8 +46,8 @@ export interface SchedulerOptions {
 type Decision = { readonly node: string } | { readonly message: string };
 
 export class Scheduler {
-  readonly #pods: Informer;
-  readonly #nodes: Informer;
+  readonly #pods: SharedInformer;
+  readonly #nodes: SharedInformer;
   readonly #podType: ResourceType;
   readonly #cache = new ClusterCache();
   readonly #queue = new SchedulingQueue();
@@ -65,8 +66,10 @@ export class Scheduler {
     this.#plugins = opts.plugins ?? DEFAULT_PLUGINS;
     this.#random = opts.random ?? Math.random;
     this.#events = new EventRecorder(opts.registry, opts.catalogue, SCHEDULER_NAME, opts.log);
-    this.#nodes = new Informer({ registry: opts.registry, type: opts.catalogue.get('', 'v1', 'nodes')!, log: opts.log, onChange: (name) => this.#nodeChanged(name) });
-    this.#pods = new Informer({ registry: opts.registry, type: this.#podType, log: opts.log, onChange: (key) => this.#podChanged(key) });
+    this.#nodes = opts.informers.of('', 'v1', 'nodes');
+    this.#pods = opts.informers.of('', 'v1', 'pods');
+    this.#nodes.subscribe((name) => this.#nodeChanged(name));
+    this.#pods.subscribe((key) => this.#podChanged(key));
   }
 
   static async start(opts: SchedulerOptions): Promise<Scheduler> {
@@ -81,8 +84,6 @@ export class Scheduler {
     this.#queue.close();
     await this.#running;
     await Promise.allSettled(this.#bindings);
-    await this.#pods.close();
-    await this.#nodes.close();
   }
 
   #nodeChanged(name: string): void {

@@ -8,6 +8,7 @@ import type { NodeObjects } from '../../common/agent-protocol.js';
 import { createLogger } from '../../common/log.js';
 import { DesiredState } from '../../agent/desired/desired-state.js';
 import { NodeFeed } from '../../server/agents/node-feed.js';
+import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { bootstrapCluster } from '../../server/api/bootstrap.js';
 import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
@@ -29,7 +30,9 @@ async function setup(t: TestContext) {
   return {
     /** Started after the objects a test begins with, so its first list holds them all. */
     startFeed: async () => {
-      const feed = await NodeFeed.start({ registry, catalogue, log });
+      const informers = new SharedInformers(registry, catalogue, log);
+      t.after(() => informers.close());
+      const feed = await NodeFeed.start({ registry, catalogue, informers, log });
       t.after(() => feed.close());
       return feed;
     },

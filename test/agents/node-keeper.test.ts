@@ -11,6 +11,7 @@ import type { Hello, NodeStatus } from '../../common/agent-protocol.js';
 import { createLogger } from '../../common/log.js';
 import { withLiveNodeLeases } from '../../server/agents/live-leases.js';
 import { NodeKeeper } from '../../server/agents/node-keeper.js';
+import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { bootstrapCluster } from '../../server/api/bootstrap.js';
 import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
@@ -61,7 +62,9 @@ async function setup(t: TestContext) {
   const registry = new Registry(store, withLiveNodeLeases(rulesFor, (name) => keeper?.lastSeen(name)), quiet);
   await bootstrapCluster(registry, catalogue);
   let now = Date.parse('2026-11-22T10:00:00Z');
-  keeper = await NodeKeeper.start({ registry, catalogue, log: quiet, graceMs: GRACE_MS, now: () => now });
+  const informers = new SharedInformers(registry, catalogue, quiet);
+  t.after(() => informers.close());
+  keeper = await NodeKeeper.start({ registry, catalogue, informers, log: quiet, graceMs: GRACE_MS, now: () => now });
   t.after(() => keeper.close());
   const nodes = catalogue.get('', 'v1', 'nodes')!;
   const leases = catalogue.get('coordination.k8s.io', 'v1', 'leases')!;
@@ -199,7 +202,10 @@ test('a node stored before a restart gets a full grace period from the start, th
   await keeper.close();
   // The same store, a new keeper an hour later: no heartbeat yet.
   let now = Date.parse('2026-11-22T11:00:00Z');
-  const restarted = await NodeKeeper.start({ registry, catalogue: new Catalogue(BUILTIN_RESOURCES), log: quiet, graceMs: GRACE_MS, now: () => now });
+  const catalogue = new Catalogue(BUILTIN_RESOURCES);
+  const informers = new SharedInformers(registry, catalogue, quiet);
+  t.after(() => informers.close());
+  const restarted = await NodeKeeper.start({ registry, catalogue, informers, log: quiet, graceMs: GRACE_MS, now: () => now });
   t.after(() => restarted.close());
   await restarted.resync('pi-1');
   assert.equal((await node()).status?.conditions?.[0]?.status, 'True', 'within the grace period after a restart');

@@ -8,6 +8,7 @@ import { rulesFor } from '../../server/api/kinds/index.js';
 import { Registry } from '../../server/api/registry/registry.js';
 import { ApiError } from '../../server/api/status.js';
 import { NamespaceController } from '../../server/controllers/namespace-controller.js';
+import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { openLevelStore } from '../../server/store/level-store.js';
 import { until } from '../helpers/store.js';
 import { tempDir } from '../helpers/temp.js';
@@ -37,7 +38,9 @@ test('a deleted namespace turns Terminating, refuses new objects, is emptied, th
     (err) => err instanceof ApiError && err.code === 403 && /being terminated/.test(err.message),
   );
 
-  const controller = await NamespaceController.start({ registry, catalogue, log: quiet });
+  const informers = new SharedInformers(registry, catalogue, quiet);
+  t.after(() => informers.close());
+  const controller = await NamespaceController.start({ registry, catalogue, informers, log: quiet });
   t.after(() => controller.close());
   await until(async () => (await registry.list(configmaps, 'doomed', {})).items.length === 1, 'the free objects to go');
   assert.equal((await registry.get(namespaces, undefined, 'doomed')).metadata.name, 'doomed', 'a held object keeps the namespace');

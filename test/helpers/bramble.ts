@@ -8,8 +8,9 @@ import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; bin: { bramble: string } };
-export const brambleBin = join(repoRoot, pkg.bin.bramble);
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+/** The bin of the same build as this test (dist/cmd/bramble.js in every normal run: package.json's bin). */
+export const brambleBin = fileURLToPath(new URL('../../cmd/bramble.js', import.meta.url));
 export const packageVersion = pkg.version;
 
 export interface Result {

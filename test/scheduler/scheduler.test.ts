@@ -11,6 +11,7 @@ import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
 import { Registry } from '../../server/api/registry/registry.js';
+import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { fitError, Scheduler } from '../../server/scheduler/scheduler.js';
 import { testStore, until } from '../helpers/store.js';
 
@@ -24,7 +25,9 @@ async function setup(t: TestContext) {
   const pods = catalogue.get('', 'v1', 'pods')!;
   const nodes = catalogue.get('', 'v1', 'nodes')!;
   const events = catalogue.get('', 'v1', 'events')!;
-  const scheduler = await Scheduler.start({ registry, catalogue, log: quiet });
+  const informers = new SharedInformers(registry, catalogue, quiet);
+  t.after(() => informers.close());
+  const scheduler = await Scheduler.start({ registry, catalogue, informers, log: quiet });
   t.after(() => scheduler.close());
   const node = (name: string, opts: { cpu?: string; labels?: Record<string, string>; unschedulable?: boolean } = {}) =>
     registry.create(
