@@ -7,6 +7,7 @@ import type { Catalogue } from '../api/catalogue.js';
 import type { Registry } from '../api/registry/registry.js';
 import { NamespaceController } from './namespace-controller.js';
 import type { SharedInformers } from './shared-informers.js';
+import { TaintEvictionController } from './taint-eviction-controller.js';
 
 export interface ControllerDeps {
   readonly registry: Registry;
@@ -33,6 +34,7 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
   };
   try {
     await start('namespaces', (d) => NamespaceController.start(d));
+    await start('taint-eviction', (d) => TaintEvictionController.start(d));
     // (garbage collector: started here)
     // (replicasets and deployments: started here)
     // (serviceaccounts, endpoints and endpointslices: started here)

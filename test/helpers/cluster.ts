@@ -21,12 +21,12 @@ export interface Cluster {
   server: BrambleProcess;
 }
 
-/** A server on a fixed free port (agents keep the URL across restarts); without its own agent unless `extra` is given for it. */
-export async function cluster(t: TestContext, embeddedAgent?: string[]): Promise<Cluster & { args: string[] }> {
+/** A server on a fixed free port (agents keep the URL across restarts), with `serverFlags`; without its own agent unless `embeddedAgent` gives that agent's flags. */
+export async function cluster(t: TestContext, embeddedAgent?: string[], serverFlags: readonly string[] = []): Promise<Cluster & { args: string[] }> {
   const dir = await tempDir(t);
   const serverDir = join(dir, 'server');
   const port = await freePort();
-  const args = serverArgs(serverDir);
+  const args = [...serverArgs(serverDir), ...serverFlags];
   args[args.indexOf('--https-listen-port') + 1] = String(port);
   if (embeddedAgent !== undefined) args.splice(args.indexOf('--disable-agent'), 1, ...embeddedAgent);
   const server = await startServer(t, args);

@@ -2,7 +2,7 @@
 // that tolerate the unschedulable taint, as DaemonSet pods do.
 import type { Taint } from 'kubernetes-types/core/v1.js';
 import type { Plugin } from '../framework.js';
-import { toleratesAny } from './taint-toleration.js';
+import { toleratesAny } from '../../api/kinds/tolerations.js';
 
 const UNSCHEDULABLE_TAINT: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
 

@@ -1,29 +1,11 @@
 // TaintToleration: a node's NoSchedule and NoExecute taints keep out every
 // pod that does not tolerate them; PreferNoSchedule taints only make the node
-// less attractive. Toleration matching (ToleratesTaint) lives here for
-// NodeUnschedulable and PodTopologySpread's nodeTaintsPolicy too.
-import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+// less attractive. untoleratedTaint serves PodTopologySpread's
+// nodeTaintsPolicy too.
+import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import { toleratesAny } from '../../api/kinds/tolerations.js';
 import type { Plugin } from '../framework.js';
 import { defaultNormalizeScore } from './node-affinity.js';
-
-/** v1.Toleration.ToleratesTaint: an empty effect or key matches any, an empty operator means Equal. */
-function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (toleration.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-export function toleratesAny(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
-  return (tolerations ?? []).some((t) => toleratesTaint(t, taint));
-}
 
 /** FindMatchingUntoleratedTaint with DoNotScheduleTaintsFilterFunc: the first NoSchedule or NoExecute taint the pod does not tolerate. */
 export function untoleratedTaint(node: Node, pod: Pod): Taint | undefined {
