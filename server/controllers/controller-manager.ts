@@ -5,9 +5,20 @@
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
 import type { Registry } from '../api/registry/registry.js';
+import { CronJobController } from './cronjob-controller.js';
+import { DaemonSetController } from './daemonset-controller.js';
+import { DeploymentController } from './deployment-controller.js';
+import { EndpointSliceController } from './endpointslice-controller.js';
+import { EndpointsController } from './endpoints-controller.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { JobController } from './job-controller.js';
 import { NamespaceController } from './namespace-controller.js';
+import { ReplicaSetController } from './replicaset-controller.js';
+import { ServiceAccountController } from './serviceaccount-controller.js';
 import type { SharedInformers } from './shared-informers.js';
+import { StatefulSetController } from './statefulset-controller.js';
 import { TaintEvictionController } from './taint-eviction-controller.js';
+import { TtlAfterFinishedController } from './ttl-after-finished-controller.js';
 
 export interface ControllerDeps {
   readonly registry: Registry;
@@ -35,10 +46,17 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
   try {
     await start('namespaces', (d) => NamespaceController.start(d));
     await start('taint-eviction', (d) => TaintEvictionController.start(d));
-    // (garbage collector: started here)
-    // (replicasets and deployments: started here)
-    // (serviceaccounts, endpoints and endpointslices: started here)
-    // (jobs and cronjobs: started here)
+    await start('garbage-collector', (d) => GarbageCollector.start(d));
+    await start('replicasets', (d) => ReplicaSetController.start(d));
+    await start('deployments', (d) => DeploymentController.start(d));
+    await start('serviceaccounts', (d) => ServiceAccountController.start(d));
+    await start('endpoints', (d) => EndpointsController.start(d));
+    await start('endpointslices', (d) => EndpointSliceController.start(d));
+    await start('jobs', (d) => JobController.start(d));
+    await start('ttl-after-finished', (d) => TtlAfterFinishedController.start(d));
+    await start('cronjobs', (d) => CronJobController.start(d));
+    await start('daemonsets', (d) => DaemonSetController.start(d));
+    await start('statefulsets', (d) => StatefulSetController.start(d));
   } catch (err) {
     await close();
     throw err;

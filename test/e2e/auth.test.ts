@@ -59,7 +59,8 @@ async function fails(k: Kubectl, args: string[]): Promise<string> {
 
 const claimsOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
 
-const SERVICE_ACCOUNT = 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: default\n';
+// Not "default": the ServiceAccount controller keeps that one in every namespace and makes it again once deleted.
+const SERVICE_ACCOUNT = 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: robot\n';
 
 for (const version of ['1.27', '1.33']) {
   test(`kubectl ${version}: create token gives a bearer token for discovery, refused for resources, dead once its ServiceAccount is deleted`, async (t) => {
@@ -68,45 +69,45 @@ for (const version of ['1.27', '1.33']) {
     // No credentials in this kubeconfig: a client certificate would win over the token.
     const bearer = await kubectl(t, version, await kubeconfigFor(c, 'bearer', {}));
 
-    const missing = await fails(admin, ['create', 'token', 'default']);
-    assert.match(missing, /serviceaccounts "default" not found/);
+    const missing = await fails(admin, ['create', 'token', 'robot']);
+    assert.match(missing, /serviceaccounts "robot" not found/);
     await ok(admin, ['apply', '-f', '-'], SERVICE_ACCOUNT);
-    const sa = JSON.parse(await ok(admin, ['get', 'serviceaccount', 'default', '-o', 'json'])) as { metadata: { uid: string } };
+    const sa = JSON.parse(await ok(admin, ['get', 'serviceaccount', 'robot', '-o', 'json'])) as { metadata: { uid: string } };
 
-    const token = (await ok(admin, ['create', 'token', 'default'])).trim();
+    const token = (await ok(admin, ['create', 'token', 'robot'])).trim();
     assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
     const claims = claimsOf(token);
     assert.equal(claims['iss'], 'https://kubernetes.default.svc.cluster.local');
-    assert.equal(claims['sub'], 'system:serviceaccount:default:default');
+    assert.equal(claims['sub'], 'system:serviceaccount:default:robot');
     assert.deepEqual(claims['aud'], ['https://kubernetes.default.svc.cluster.local']);
-    assert.deepEqual(claims['kubernetes.io'], { namespace: 'default', serviceaccount: { name: 'default', uid: sa.metadata.uid } });
+    assert.deepEqual(claims['kubernetes.io'], { namespace: 'default', serviceaccount: { name: 'robot', uid: sa.metadata.uid } });
     assert.equal((claims['exp'] as number) - (claims['iat'] as number), 3600);
 
     const apis = JSON.parse(await ok(bearer, ['--token', token, 'get', '--raw', '/apis'])) as { kind: string };
     assert.equal(apis.kind, 'APIGroupList');
     assert.equal(
       (await fails(bearer, ['--token', token, 'get', 'pods'])).trim(),
-      'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:default:default" cannot list resource "pods" in API group "" in the namespace "default"',
+      'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:default:robot" cannot list resource "pods" in API group "" in the namespace "default"',
     );
     assert.match(await fails(bearer, ['--token', 'garbage', 'get', '--raw', '/apis']), /error: You must be logged in to the server \(Unauthorized\)/);
 
     // Lifetimes: asked for, shortened to a day with a warning, too short refused.
-    const twoHours = claimsOf((await ok(admin, ['create', 'token', 'default', '--duration', '2h'])).trim());
+    const twoHours = claimsOf((await ok(admin, ['create', 'token', 'robot', '--duration', '2h'])).trim());
     assert.equal((twoHours['exp'] as number) - (twoHours['iat'] as number), 7200);
-    const long = await admin.run(['create', 'token', 'default', '--duration', '48h']);
+    const long = await admin.run(['create', 'token', 'robot', '--duration', '48h']);
     assert.equal(long.code, 0, long.stderr);
     assert.match(long.stderr, /Warning: requested expiration of 172800 seconds shortened to 86400 seconds/);
     const day = claimsOf(long.stdout.trim());
     assert.equal((day['exp'] as number) - (day['iat'] as number), 86_400);
     assert.match(
-      await fails(admin, ['create', 'token', 'default', '--duration', '1m']),
+      await fails(admin, ['create', 'token', 'robot', '--duration', '1m']),
       /TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes/,
     );
-    const otherAudience = (await ok(admin, ['create', 'token', 'default', '--audience', 'https://vault.example.com'])).trim();
+    const otherAudience = (await ok(admin, ['create', 'token', 'robot', '--audience', 'https://vault.example.com'])).trim();
     assert.match(await fails(bearer, ['--token', otherAudience, 'get', '--raw', '/apis']), /Unauthorized/);
 
     // Deleting the ServiceAccount ends its tokens; one of the same name is another account.
-    await ok(admin, ['delete', 'serviceaccount', 'default']);
+    await ok(admin, ['delete', 'serviceaccount', 'robot']);
     assert.match(await fails(bearer, ['--token', token, 'get', '--raw', '/apis']), /error: You must be logged in to the server \(Unauthorized\)/);
     await ok(admin, ['apply', '-f', '-'], SERVICE_ACCOUNT);
     assert.match(await fails(bearer, ['--token', token, 'get', '--raw', '/apis']), /Unauthorized/);

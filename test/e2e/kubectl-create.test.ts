@@ -60,9 +60,10 @@ for (const version of VERSIONS) {
     assert.match(services, /^web\s+ClusterIP\s+10\.43\.\d+\.\d+\s+<none>\s+80\/TCP\s+\d+s$/m);
     assert.match(services, /^edge\s+NodePort\s+10\.43\.\d+\.\d+\s+<none>\s+80:3\d{4}\/TCP\s+\d+s$/m);
 
-    // A pod nobody has scheduled, then bound by hand, then evicted.
+    // A pod no node is there for (the scheduler leaves it Pending), then bound by hand, then evicted.
     assert.equal(await ok('run', 'solo', '--image=nginx:1.27', '-n', 'demo'), 'pod/solo created\n');
-    assert.match(await ok('get', 'pods', '-n', 'demo', '-o', 'wide'), /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\nsolo\s+0\/1\s+Pending\s+0\s+\d+s\s+<none>\s+<none>\s+<none>\s+<none>\n$/);
+    // (The Deployment's and the Job's pods are there too, made by their controllers: this looks at one pod.)
+    assert.match(await ok('get', 'pod', 'solo', '-n', 'demo', '-o', 'wide'), /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\nsolo\s+0\/1\s+Pending\s+0\s+\d+s\s+<none>\s+<none>\s+<none>\s+<none>\n$/);
     const binding = join(dir, 'binding.json');
     await writeFile(binding, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'solo' }, target: { apiVersion: 'v1', kind: 'Node', name: 'pi-1' } }));
     await ok('create', '--raw', '/api/v1/namespaces/demo/pods/solo/binding', '-f', binding);

@@ -110,8 +110,9 @@ export async function handleResource(
     case 'delete': {
       const options = await deleteOptions(req, query);
       const { object, pending } = await ctx.registry.delete(type, namespace, info.name!, { ...options, dryRun: dryRun || options.dryRun });
-      // Upstream answers with the object for pods and for deletions still held by finalizers, else a Status.
-      if (pending || type.plural === 'pods') return sendJson(res, pending ? 202 : 200, object);
+      // Upstream answers with the object for pods and for deletions still held by finalizers, else a Status;
+      // 202 only for a held deletion asked with orphanDependents=false (a quirk it keeps for old clients).
+      if (pending || type.plural === 'pods') return sendJson(res, pending && options.orphanDependents === false ? 202 : 200, object);
       return sendJson(res, 200, {
         kind: 'Status',
         apiVersion: 'v1',
@@ -363,10 +364,10 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams) {
   const body = await readBody(req);
   const fromBody = body.length === 0 ? {} : (decodeDocument(body, req.headers['content-type']) as Record<string, unknown>);
   if (typeof fromBody !== 'object' || fromBody === null || Array.isArray(fromBody)) throw errors.badRequest('DeleteOptions must be an object');
+  // The registry checks the policy (a 422 naming the supported values, as upstream).
   const policy = query.get('propagationPolicy') ?? (fromBody['propagationPolicy'] as string | undefined);
-  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
-    throw errors.badRequest(`propagationPolicy must be Orphan, Background or Foreground, not ${JSON.stringify(policy)}`);
-  }
+  const orphan = booleanParam(query.get('orphanDependents'), 'orphanDependents') ?? (fromBody['orphanDependents'] as boolean | undefined);
+  if (orphan !== undefined && typeof orphan !== 'boolean') throw errors.badRequest('orphanDependents must be true or false');
   const grace = nonNegativeInt(query.get('gracePeriodSeconds'), 'gracePeriodSeconds') ?? (fromBody['gracePeriodSeconds'] as number | undefined);
   const pre = fromBody['preconditions'] as { uid?: string; resourceVersion?: string } | undefined;
   // kubectl sends dryRun in the DeleteOptions body, not the query.
@@ -374,9 +375,16 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams) {
   return {
     dryRun: Array.isArray(bodyDryRun) && bodyDryRun.includes('All'),
     ...optional('propagationPolicy', policy),
+    ...optional('orphanDependents', orphan),
     ...optional('gracePeriodSeconds', grace),
     ...optional('preconditions', pre),
   };
+}
+
+function booleanParam(value: string | null, name: string): boolean | undefined {
+  if (value === null || value === '') return undefined;
+  if (value !== 'true' && value !== 'false') throw errors.badRequest(`${name} must be true or false, not ${JSON.stringify(value)}`);
+  return value === 'true';
 }
 
 function nonNegativeInt(value: string | null, name: string): number | undefined {

@@ -1,5 +1,7 @@
-// CronJob schedules as upstream checks them: robfig/cron/v3's ParseStandard
-// (five fields, or a descriptor such as @hourly), worded as its errors are.
+// CronJob schedules as upstream reads them: robfig/cron/v3's ParseStandard
+// (five fields, or a descriptor such as @hourly), worded as its errors are,
+// and parsed into the values each field allows (what the CronJob controller
+// walks to find the next time).
 import { quote } from './field-errors.js';
 
 interface Bounds {
@@ -18,29 +20,72 @@ const FIELDS: readonly Bounds[] = [
   { min: 1, max: 12, names: MONTHS },
   { min: 0, max: 6, names: DAYS },
 ];
-const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
-const DURATION_UNITS = new Set(['ns', 'us', 'µs', 'μs', 'ms', 's', 'm', 'h']);
+/** The descriptors as the five fields they stand for. */
+const DESCRIPTORS: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/** The values one field allows; `star` when it was "*" or "?" with no step above 1 (robfig's starBit). */
+export interface CronField {
+  readonly values: ReadonlySet<number>;
+  readonly star: boolean;
+}
+
+/** minute, hour, day of month, month, day of week; or @every's period. `timeZone` from a TZ= / CRON_TZ= prefix. */
+export type CronSchedule =
+  | { readonly fields: readonly CronField[]; readonly timeZone?: string }
+  | { readonly everySeconds: number; readonly timeZone?: string };
 
 /** The parser's error for a schedule, or undefined when it parses. */
 export function scheduleError(schedule: string): string | undefined {
+  const parsed = parseSchedule(schedule);
+  return typeof parsed === 'string' ? parsed : undefined;
+}
+
+/** The schedule, or the parser's error. */
+export function parseSchedule(schedule: string): CronSchedule | string {
   let spec = schedule;
+  let timeZone: string | undefined;
   if (spec === '') return 'empty spec string';
   if (spec.startsWith('TZ=') || spec.startsWith('CRON_TZ=')) {
     const space = spec.indexOf(' ');
-    const zone = spec.slice(spec.indexOf('=') + 1, space < 0 ? undefined : space);
-    if (!isTimeZone(zone)) return `provided bad location ${zone}: unknown time zone ${zone}`;
+    timeZone = spec.slice(spec.indexOf('=') + 1, space < 0 ? undefined : space);
+    if (!isTimeZone(timeZone)) return `provided bad location ${timeZone}: unknown time zone ${timeZone}`;
     spec = space < 0 ? '' : spec.slice(space).trim();
   }
-  if (spec.startsWith('@')) return descriptorError(spec);
+  const zone = timeZone === undefined ? {} : { timeZone };
+  if (spec.startsWith('@')) {
+    if (spec.startsWith('@every ')) {
+      const seconds = parseDuration(spec.slice('@every '.length));
+      if (typeof seconds === 'string') return `failed to parse duration ${spec}: ${seconds}`;
+      // robfig's Every: whole seconds, at least one.
+      return { everySeconds: Math.max(1, Math.floor(seconds)), ...zone };
+    }
+    if (DESCRIPTORS[spec] === undefined) return `unrecognized descriptor: ${spec}`;
+    spec = DESCRIPTORS[spec];
+  }
   const fields = spec.split(/\s+/).filter((f) => f !== '');
   if (fields.length !== FIELDS.length) return `expected exactly ${FIELDS.length} fields, found ${fields.length}: [${fields.join(' ')}]`;
+  const parsed: CronField[] = [];
   for (const [i, field] of fields.entries()) {
+    const values = new Set<number>();
+    let star = false;
     for (const expr of field.split(',').filter((e) => e !== '')) {
-      const err = rangeError(expr, FIELDS[i]!);
-      if (err !== undefined) return err;
+      const range = parseRange(expr, FIELDS[i]!);
+      if (typeof range === 'string') return range;
+      for (let v = range.start; v <= range.end; v += range.step) values.add(v);
+      star ||= range.star;
     }
+    parsed.push({ values, star });
   }
-  return undefined;
+  return { fields: parsed, ...zone };
 }
 
 /** time.LoadLocation's verdict, from the zone data Node carries (case-sensitive, as zone files are). */
@@ -56,23 +101,16 @@ export function isTimeZone(zone: string): boolean {
   return resolved === zone || resolved.toLowerCase() !== zone.toLowerCase();
 }
 
-function descriptorError(spec: string): string | undefined {
-  if (DESCRIPTORS.has(spec)) return undefined;
-  if (spec.startsWith('@every ')) {
-    const err = durationError(spec.slice('@every '.length));
-    return err === undefined ? undefined : `failed to parse duration ${spec}: ${err}`;
-  }
-  return `unrecognized descriptor: ${spec}`;
-}
-
-function rangeError(expr: string, bounds: Bounds): string | undefined {
+function parseRange(expr: string, bounds: Bounds): { start: number; end: number; step: number; star: boolean } | string {
   const rangeAndStep = expr.split('/');
   const lowAndHigh = rangeAndStep[0]!.split('-');
   let start: number;
   let end: number;
+  let star = false;
   if (lowAndHigh[0] === '*' || lowAndHigh[0] === '?') {
     start = bounds.min;
     end = bounds.max;
+    star = true;
   } else {
     const low = intOrName(lowAndHigh[0]!, bounds);
     if (typeof low === 'string') return low;
@@ -89,12 +127,13 @@ function rangeError(expr: string, bounds: Bounds): string | undefined {
     step = parsed;
     // "N/step" means "N-max/step".
     if (lowAndHigh.length === 1) end = bounds.max;
+    if (step > 1) star = false;
   }
   if (start < bounds.min) return `beginning of range (${start}) below minimum (${bounds.min}): ${expr}`;
   if (end > bounds.max) return `end of range (${end}) above maximum (${bounds.max}): ${expr}`;
   if (start > end) return `beginning of range (${start}) beyond end of range (${end}): ${expr}`;
   if (step === 0) return `step of range should be a positive number: ${expr}`;
-  return undefined;
+  return { start, end, step, star };
 }
 
 function intOrName(text: string, bounds: Bounds): number | string {
@@ -109,20 +148,24 @@ function nonNegativeInt(text: string): number | string {
   return n < 0n ? `negative number (${n}) not allowed: ${text}` : Number(n);
 }
 
-/** time.ParseDuration's complaint about a duration, if any. */
-function durationError(text: string): string | undefined {
+/** time.ParseDuration, in seconds, or its complaint. */
+function parseDuration(text: string): number | string {
   const invalid = `time: invalid duration ${quote(text)}`;
+  const negative = text.startsWith('-');
   let rest = text.replace(/^[-+]/, '');
-  if (rest === '0') return undefined;
+  if (rest === '0') return 0;
   if (rest === '') return invalid;
+  let seconds = 0;
   while (rest !== '') {
     const number = /^([0-9]*)(\.([0-9]*))?/.exec(rest)![0];
     if (number.replace('.', '') === '') return invalid;
     rest = rest.slice(number.length);
     const unit = /^[^0-9.]*/.exec(rest)![0];
     if (unit === '') return `time: missing unit in duration ${quote(text)}`;
-    if (!DURATION_UNITS.has(unit)) return `time: unknown unit ${quote(unit)} in duration ${quote(text)}`;
+    const scale = DURATION_UNITS[unit];
+    if (scale === undefined) return `time: unknown unit ${quote(unit)} in duration ${quote(text)}`;
+    seconds += Number(number) * scale;
     rest = rest.slice(unit.length);
   }
-  return undefined;
+  return negative ? -seconds : seconds;
 }

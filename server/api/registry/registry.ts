@@ -58,9 +58,16 @@ export interface UpdateOptions extends WriteOptions {
 
 export interface DeleteOptions extends WriteOptions {
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+  /** What becomes of the dependents: Background (the default), Foreground or Orphan. */
   readonly propagationPolicy?: string;
+  /** The deprecated form of propagationPolicy: true is Orphan, false Background. */
+  readonly orphanDependents?: boolean;
   readonly gracePeriodSeconds?: number;
 }
+
+/** Held by these, a deleted object waits for the garbage collector to orphan its dependents, or to delete those that block it. */
+export const ORPHAN_FINALIZER = 'orphan';
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 
 export interface DeleteOutcome {
   readonly object: KubeObject;
@@ -255,6 +262,7 @@ export class Registry {
     const key = keyOf(type, namespace, name);
     const kv = await this.store.get(key);
     if (kv === undefined) throw errors.notFound(type, name);
+    checkDeleteOptions(opts);
     const current = decodeObject(type, kv);
     const pre = opts.preconditions;
     if (pre?.uid !== undefined && pre.uid !== current.metadata.uid) {
@@ -268,19 +276,28 @@ export class Registry {
       );
     }
     const rules = this.rules(type);
-    if (isHeld(current, rules)) {
+    const finalizers = deletionFinalizers(type, current.metadata.finalizers ?? [], opts);
+    const marked = structuredClone(current);
+    if (finalizers !== undefined) {
+      if (finalizers.length > 0) marked.metadata.finalizers = finalizers;
+      else delete marked.metadata.finalizers;
+    }
+    if (isHeld(marked, rules)) {
       // Finalizers hold the object: mark it; whoever owns a finalizer removes it.
-      if (current.metadata.deletionTimestamp !== undefined) return { object: current, pending: true };
-      const marked = structuredClone(current);
-      marked.metadata.deletionTimestamp = metaTime();
-      marked.metadata.deletionGracePeriodSeconds = 0;
-      if (marked.metadata.generation !== undefined) marked.metadata.generation++;
-      // What depends on being deleted (a namespace's Terminating phase) follows.
-      rules.defaults?.(marked, current);
+      // Asked again, only a change of what becomes of the dependents is written.
+      if (current.metadata.deletionTimestamp !== undefined && finalizers === undefined) return { object: current, pending: true };
+      if (marked.metadata.deletionTimestamp === undefined) {
+        marked.metadata.deletionTimestamp = metaTime();
+        marked.metadata.deletionGracePeriodSeconds = 0;
+        if (marked.metadata.generation !== undefined) marked.metadata.generation++;
+        // What depends on being deleted (a namespace's Terminating phase) follows.
+        rules.defaults?.(marked, current);
+      }
       if (opts.dryRun) return { object: marked, pending: true };
       const written = await this.write(type, key, marked, kv.modRevision);
       return { object: written, pending: true };
     }
+    // Nothing holds it (any more: a Background deletion of an object waiting in the foreground lets it go now).
     if (opts.dryRun) return { object: current, pending: false };
     try {
       const { revision } = await this.store.delete(key, { expectedRevision: kv.modRevision });
@@ -507,6 +524,52 @@ function withTypeMeta(type: ResourceType, obj: KubeObject): KubeObject {
 function stripTypeMeta(obj: KubeObject): KubeObject {
   const { apiVersion: _a, kind: _k, ...rest } = obj;
   return rest as KubeObject;
+}
+
+const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan'];
+
+/** Upstream's ValidateDeleteOptions: a 422 for DeleteOptions, after the object was found. */
+function checkDeleteOptions(opts: DeleteOptions): void {
+  const policy = opts.propagationPolicy;
+  const causes: StatusCause[] = [];
+  if (opts.orphanDependents !== undefined && policy !== undefined) {
+    causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(policy)}: orphanDependents and deletionPropagation cannot be both set`, field: 'propagationPolicy' });
+  }
+  if (policy !== undefined && !PROPAGATION_POLICIES.includes(policy)) {
+    const supported = [...PROPAGATION_POLICIES, 'nil'].map((p) => JSON.stringify(p)).join(', ');
+    causes.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(policy)}: supported values: ${supported}`, field: 'propagationPolicy' });
+  }
+  if (causes.length === 0) return;
+  const listed = causes.map((c) => `${c.field}: ${c.message}`);
+  throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: ${listed.length === 1 ? listed[0] : `[${listed.join(', ')}]`}`, {
+    group: 'meta.k8s.io',
+    kind: 'DeleteOptions',
+    causes,
+  });
+}
+
+/** Events are never garbage-collected: upstream's policy for them is Unsupported, and its collector ignores them. */
+export function isGarbageCollected(type: ResourceType): boolean {
+  return !(type.plural === 'events' && (type.group === '' || type.group === 'events.k8s.io'));
+}
+
+/** The finalizers a deletion leaves (upstream's deletionFinalizersForGarbageCollection), or undefined when they stay as they are. */
+function deletionFinalizers(type: ResourceType, existing: readonly string[], opts: DeleteOptions): string[] | undefined {
+  if (!isGarbageCollected(type)) return undefined;
+  const wanted = existing.filter((f) => f !== ORPHAN_FINALIZER && f !== FOREGROUND_FINALIZER);
+  const policy = propagationOf(existing, opts);
+  if (policy === 'Orphan') wanted.push(ORPHAN_FINALIZER);
+  if (policy === 'Foreground') wanted.push(FOREGROUND_FINALIZER);
+  const same = new Set(wanted).size === new Set(existing).size && wanted.every((f) => existing.includes(f));
+  return same ? undefined : wanted;
+}
+
+/** The policy asked for (orphanDependents first), else the one an earlier deletion asked for, else Background: the default of every type we serve. */
+function propagationOf(existing: readonly string[], opts: DeleteOptions): string {
+  if (opts.orphanDependents !== undefined) return opts.orphanDependents ? 'Orphan' : 'Background';
+  if (opts.propagationPolicy !== undefined) return opts.propagationPolicy;
+  const earlier = existing.find((f) => f === ORPHAN_FINALIZER || f === FOREGROUND_FINALIZER);
+  return earlier === ORPHAN_FINALIZER ? 'Orphan' : earlier === FOREGROUND_FINALIZER ? 'Foreground' : 'Background';
 }
 
 function isHeld(obj: KubeObject, rules: KindRules): boolean {

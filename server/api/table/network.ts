@@ -1,5 +1,6 @@
-// Printers for how traffic reaches pods: Service, Endpoints and Ingress.
+// Printers for how traffic reaches pods: Service, Endpoints, EndpointSlice and Ingress.
 import type { EndpointSubset, Endpoints, Service, ServicePort } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Ingress, IngressRule } from 'kubernetes-types/networking/v1.js';
 import { ageColumn, column, docs, nameColumn } from './columns.js';
 import { age } from './duration.js';
@@ -79,6 +80,29 @@ export const endpointsPrinter: Printer = {
     return [object.metadata.name ?? '', endpointsCell((object as unknown as Endpoints).subsets), age(object, now)];
   },
 };
+
+export const endpointSlicePrinter: Printer = {
+  columns: [
+    nameColumn,
+    column('AddressType', 'string', 'addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type.'),
+    column('Ports', 'string', 'ports specifies the list of network ports exposed by each endpoint in this slice.'),
+    column('Endpoints', 'string', 'endpoints is a list of unique endpoints in this slice.'),
+    ageColumn,
+  ],
+  cells(object, now) {
+    const slice = object as unknown as EndpointSlice;
+    const ports = (slice.ports ?? []).map((p) => (p.port !== undefined && p.port !== null ? String(p.port) : (p.name ?? '*')));
+    const addresses = (slice.endpoints ?? []).flatMap((e) => e.addresses);
+    return [object.metadata.name ?? '', slice.addressType, firstThree(ports), firstThree(addresses), age(object, now)];
+  },
+};
+
+/** Upstream's listWithMoreString: up to three, then "+ N more...", or <unset> for none. */
+function firstThree(items: readonly string[]): string {
+  if (items.length === 0) return '<unset>';
+  const text = items.slice(0, 3).join(',');
+  return items.length > 3 ? `${text} + ${items.length - 3} more...` : text;
+}
 
 /** Up to three ready "ip:port" (or bare IPs for a subset without ports), then "+ N more...". */
 function endpointsCell(subsets: readonly EndpointSubset[] | undefined): string {

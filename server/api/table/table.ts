@@ -8,7 +8,7 @@ import type { ResourceType } from '../resources.js';
 import type { KubeObject } from '../objects.js';
 import { nameColumn } from './columns.js';
 import { eventPrinter, eventsV1Printer } from './events.js';
-import { endpointsPrinter, ingressPrinter, servicePrinter } from './network.js';
+import { endpointSlicePrinter, endpointsPrinter, ingressPrinter, servicePrinter } from './network.js';
 import { configMapPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from './core.js';
 import { podPrinter } from './pods.js';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter } from './storage.js';
@@ -87,6 +87,7 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['batch/CronJob', cronJobPrinter],
   ['coordination.k8s.io/Lease', leasePrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
+  ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
   ['events.k8s.io/Event', eventsV1Printer],
 ]);
 

@@ -1,0 +1,71 @@
+// What the DaemonSet and StatefulSet controllers share about their pods:
+// readiness and availability (podutil), int-or-percent scaling, slow-start
+// batches of writes, and the deletions a controller made that its cache has
+// not seen yet.
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../api/objects.js';
+import { keyOf } from './informer.js';
+import type { SharedInformer } from './shared-informers.js';
+
+export type PodObject = KubeObject & Pod;
+
+/** podutil.IsPodReady: the Ready condition is True. */
+export function isPodReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+/** podutil.IsPodAvailable: ready for longer than minReadySeconds. */
+export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+  if (!isPodReady(pod)) return false;
+  if (minReadySeconds === 0) return true;
+  const since = Date.parse(pod.status!.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime ?? '');
+  return !Number.isNaN(since) && since + minReadySeconds * 1000 < now;
+}
+
+/** GetScaledValueFromIntOrPercent, rounding up. */
+export function scaledValue(value: number | string | undefined, total: number): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number') return value;
+  const percent = /^(\d+)%$/.exec(value);
+  return percent === null ? Number.parseInt(value, 10) || 0 : Math.ceil((Number(percent[1]) * total) / 100);
+}
+
+/**
+ * Runs `count` writes in batches of 1, 2, 4, … (upstream's slowStartBatch),
+ * stopping after the first batch with a failure, so a template the API
+ * refuses costs one request rather than one per pod. Rethrows the first error.
+ */
+export async function slowStartBatch(count: number, write: (i: number) => Promise<void>): Promise<void> {
+  let done = 0;
+  for (let size = 1; done < count; size *= 2) {
+    const batch = Array.from({ length: Math.min(size, count - done) }, (_, j) => write(done + j));
+    const failed = (await Promise.allSettled(batch)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    done += batch.length;
+  }
+}
+
+/**
+ * Pods this controller deleted that its cache may still hold (the watch
+ * brings the deletion later): reading them as there would delete or count
+ * them twice. A pod is forgotten once the cache no longer has it.
+ */
+export class DeletedPods {
+  readonly #deleted = new Map<string, string>();
+
+  constructor(private readonly pods: SharedInformer) {
+    pods.subscribe((key) => {
+      if (this.#deleted.has(key) && this.#deleted.get(key) !== pods.get(key)?.metadata.uid) this.#deleted.delete(key);
+    });
+  }
+
+  add(pod: KubeObject): void {
+    const key = keyOf(pod);
+    // The watch may have brought the deletion already.
+    if (this.pods.get(key)?.metadata.uid === pod.metadata.uid) this.#deleted.set(key, pod.metadata.uid!);
+  }
+
+  has(pod: KubeObject): boolean {
+    return this.#deleted.get(keyOf(pod)) === pod.metadata.uid;
+  }
+}
