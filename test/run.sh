@@ -40,6 +40,33 @@ if ! command -v containerd >/dev/null || ! command -v runc >/dev/null; then
     echo "test/run.sh: containerd or runc is missing and this is not root; run 'apt-get install containerd runc' (the agent tests will fail)" >&2
   fi
 fi
+# Real pods (test/helpers/{containerd,registry,test-images}.ts): CNI plugins and
+# iptables for the pod network, a static busybox and umoci/skopeo to build test
+# images offline, and a real registry to pull them from. Same rule: only the
+# missing ones, in one apt-get call, only as root.
+pod_packages=()
+[ -x /usr/lib/cni/bridge ] || pod_packages+=(containernetworking-plugins)
+command -v iptables >/dev/null || [ -x /usr/sbin/iptables ] || pod_packages+=(iptables)
+# Static: the image has no libc (ldd fails on a static binary). busybox-static
+# replaces Debian's dynamic busybox.
+{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || pod_packages+=(busybox-static)
+command -v umoci >/dev/null || pod_packages+=(umoci)
+command -v skopeo >/dev/null || pod_packages+=(skopeo)
+command -v docker-registry >/dev/null || pod_packages+=(docker-registry)
+if [ "${#pod_packages[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt_log=$(mktemp)
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pod_packages[@]}"; } >"$apt_log" 2>&1; then
+      cat "$apt_log" >&2
+      rm -f "$apt_log"
+      echo "test/run.sh: could not install ${pod_packages[*]}" >&2
+      exit 1
+    fi
+    rm -f "$apt_log"
+  else
+    echo "test/run.sh: ${pod_packages[*]} missing and this is not root; run 'apt-get install ${pod_packages[*]}' (the pod runtime tests will fail)" >&2
+  fi
+fi
 npm run build --silent
 # Only *.test.js: helpers and fixtures under test/ are not tests themselves.
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)

@@ -13,9 +13,10 @@ import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
-import { isGone } from './delete-all.js';
+import { isGoneOrReplaced } from './api-errors.js';
 import { claim, controllerRef, type OwnerKind } from './owned-objects.js';
 import type { SharedInformer } from './shared-informers.js';
+import { revisionHash } from './template-hash.js';
 
 export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
 
@@ -30,24 +31,6 @@ export function templatePatch(template: PodTemplateSpec): object {
 export function templateOf(revision: Revision): PodTemplateSpec {
   const { $patch: _, ...template } = (revision.data as { spec: { template: PodTemplateSpec & { $patch?: string } } }).spec.template;
   return template;
-}
-
-/** HashControllerRevision: FNV-32 of the data and the collision count, spelled with rand.SafeEncodeString's alphabet. */
-export function hashRevision(data: object, collisionCount: number): string {
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(canonicalJson(data) + String(collisionCount))) hash = (Math.imul(hash, 0x01000193) ^ byte) >>> 0;
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  return [...String(hash)].map((c) => alphabet[c.charCodeAt(0) % alphabet.length]).join('');
-}
-
-/** JSON with sorted keys: the same template always hashes the same, however its keys were ordered. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** Oldest first: by revision number, then creation time, then name. */
@@ -101,7 +84,7 @@ export class Revisions {
   async create(owner: KubeObject, templateLabels: Readonly<Record<string, string>> | undefined, data: object, number: number, collisionCount: number): Promise<{ revision: Revision; collisionCount: number }> {
     const namespace = owner.metadata.namespace!;
     for (let count = collisionCount; ; count++) {
-      const hash = hashRevision(data, count);
+      const hash = revisionHash(data, count);
       const revision: Revision = {
         apiVersion: 'apps/v1',
         kind: 'ControllerRevision',
@@ -138,7 +121,7 @@ export class Revisions {
     try {
       await this.opts.registry.delete(this.#type, revision.metadata.namespace, revision.metadata.name!, { preconditions: { uid: revision.metadata.uid! } });
     } catch (err) {
-      if (!isGone(err) && !(err instanceof ApiError && err.code === 409)) throw err;
+      if (!isGoneOrReplaced(err)) throw err;
     }
   }
 

@@ -14,11 +14,12 @@ import { type KubeObject, metaTime } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
+import { messageOf } from './api-errors.js';
 import { LOCAL_ZONE, nextFire, rfc3339In } from './cron-schedule.js';
 import { isGone } from './delete-all.js';
 import { EventRecorder } from './event-recorder.js';
 import { keyOf } from './informer.js';
-import { finishedType, involved, type JobObject, messageOf } from './job-controller.js';
+import { finishedType, involved, type JobObject } from './job-controller.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { WorkQueue } from './work-queue.js';
 

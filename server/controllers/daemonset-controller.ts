@@ -10,22 +10,23 @@ import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Affinity, Node, NodeSelectorTerm, PodSpec, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
-import { semanticEqual } from '../api/kinds/equality.js';
 import { asSelector, isEmptySelector, type Selector } from '../api/kinds/labels.js';
 import { toleratesAny } from '../api/kinds/tolerations.js';
 import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
-import { ApiError } from '../api/status.js';
 import { matchesRequiredNodeAffinity } from '../scheduler/plugins/node-affinity.js';
+import { isGoneOrReplaced, messageOf } from './api-errors.js';
 import { CONTROLLER_REVISION_HASH, nextRevision, type Revision, Revisions, sameData, templatePatch } from './controller-revisions.js';
-import { isGone } from './delete-all.js';
 import { EventRecorder } from './event-recorder.js';
 import { keyOf } from './informer.js';
-import { claim, ControllerIndex, controllerRef, controllerRefOf } from './owned-objects.js';
+import { scaledValue } from './int-or-percent.js';
+import { claim, controllerRef, controllerRefOf, queueOnChildChange } from './owned-objects.js';
+import { isPodAvailable, isPodReady, type PodObject } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
+import { writeStatus } from './status-writes.js';
 import { WorkQueue } from './work-queue.js';
-import { DeletedPods, isPodAvailable, isPodReady, type PodObject, scaledValue, slowStartBatch } from './workload-pods.js';
+import { DeletedPods, slowStartBatch } from './workload-pods.js';
 
 const KIND = { apiVersion: 'apps/v1', kind: 'DaemonSet' } as const;
 /** The DaemonSet annotation apps/v1 counts template changes in, and the pod label that copies it. */
@@ -113,8 +114,6 @@ export class DaemonSetController {
   readonly #dsType: ResourceType;
   readonly #queue: WorkQueue;
   readonly #events: EventRecorder;
-  readonly #podOwners = new ControllerIndex();
-  readonly #revisionOwners = new ControllerIndex();
   readonly #deleted: DeletedPods;
   readonly #failedBackoff = new Map<string, { delayMs: number; until: number }>();
 
@@ -133,14 +132,9 @@ export class DaemonSetController {
     this.#revisionInformer = opts.informers.of('apps', 'v1', 'controllerrevisions');
     this.#revisions = new Revisions({ registry: opts.registry, informer: this.#revisionInformer, ownerKind: KIND, log: opts.log }, opts.catalogue.get('apps', 'v1', 'controllerrevisions')!);
     this.#daemonSets.subscribe((key) => this.#queue.add(key));
-    this.#pods.subscribe((key) => {
-      const pod = this.#pods.get(key);
-      this.#childChanged(this.#podOwners.changed(key, pod, KIND.kind), pod);
-    });
-    this.#revisionInformer.subscribe((key) => {
-      const revision = this.#revisionInformer.get(key);
-      this.#childChanged(this.#revisionOwners.changed(key, revision, KIND.kind), revision);
-    });
+    for (const children of [this.#pods, this.#revisionInformer]) {
+      queueOnChildChange(children, this.#daemonSets, KIND.kind, (key) => this.#queue.add(key), { skipEmptySelectors: true });
+    }
     // A node that comes, goes or changes labels or taints may change where every DaemonSet runs.
     this.#nodes.subscribe(() => {
       for (const ds of this.#daemonSets.values()) this.#queue.add(keyOf(ds));
@@ -219,7 +213,7 @@ export class DaemonSetController {
   async #manage(ds: DaemonSetObject, selector: Selector, nodes: readonly NodeObject[], hash: string): Promise<void> {
     const claimed = await claim(ds, selector, { registry: this.opts.registry, type: this.#podType, informer: this.#pods, ownerKind: KIND, log: this.opts.log });
     const byNode = this.#podsByNode(claimed as PodObject[]);
-    const surge = ds.spec.updateStrategy?.type === 'RollingUpdate' && scaledValue(ds.spec.updateStrategy.rollingUpdate?.maxSurge, 1) > 0;
+    const surge = ds.spec.updateStrategy?.type === 'RollingUpdate' && scaledValue(ds.spec.updateStrategy.rollingUpdate?.maxSurge, 1, true) > 0;
     const toCreate: string[] = [];
     const toDelete: PodObject[] = [];
     for (const node of nodes) {
@@ -290,8 +284,8 @@ export class DaemonSetController {
       if (!byNode.has(node.metadata.name!)) byNode.set(node.metadata.name!, []);
     }
     const rolling = ds.spec.updateStrategy?.rollingUpdate;
-    let maxSurge = scaledValue(rolling?.maxSurge, desired);
-    let maxUnavailable = scaledValue(rolling?.maxUnavailable, desired);
+    let maxSurge = scaledValue(rolling?.maxSurge, desired, true);
+    let maxUnavailable = scaledValue(rolling?.maxUnavailable, desired, true);
     // An impossible 0/0 from the API obeys the default of one unavailable.
     if (desired > 0 && maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
     const now = Date.now();
@@ -366,7 +360,7 @@ export class DaemonSetController {
         this.#pods.remember(created);
         this.#record(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
       } catch (err) {
-        this.#record(ds, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
+        this.#record(ds, 'Warning', 'FailedCreate', `Error creating: ${messageOf(err)}`);
         throw err;
       }
     });
@@ -380,9 +374,8 @@ export class DaemonSetController {
       await this.opts.registry.delete(this.#podType, pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid! } });
       this.#record(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
     } catch (err) {
-      // Gone already, or another pod by that name now: this one is deleted either way.
-      if (!isGone(err) && !(err instanceof ApiError && err.code === 409)) {
-        this.#record(ds, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`);
+      if (!isGoneOrReplaced(err)) {
+        this.#record(ds, 'Warning', 'FailedDelete', `Error deleting: ${messageOf(err)}`);
         throw err;
       }
     }
@@ -439,34 +432,7 @@ export class DaemonSetController {
     };
     // Last line of defence against clock skew: look again once minReadySeconds have passed.
     if (minReady > 0 && ready !== available) this.#queue.addAfter(keyOf(ds), minReady * 1000);
-    if (semanticEqual(status, ds.status)) return;
-    try {
-      const written = await this.opts.registry.patch(
-        this.#dsType,
-        ds.metadata.namespace,
-        ds.metadata.name!,
-        (obj) => {
-          if (obj.metadata.uid !== ds.metadata.uid) throw new ApiError(404, 'NotFound', 'daemonset replaced');
-          obj['status'] = status;
-          return obj;
-        },
-        { subresource: 'status' },
-      );
-      this.#daemonSets.remember(written);
-    } catch (err) {
-      if (!isGone(err)) throw err;
-    }
-  }
-
-  /** Queues the owners of a pod or revision; an orphan queues the DaemonSets that could adopt it. */
-  #childChanged(owners: readonly string[], child: KubeObject | undefined): void {
-    for (const owner of owners) this.#queue.add(owner);
-    if (child === undefined || child.metadata.deletionTimestamp !== undefined || controllerRefOf(child) !== undefined) return;
-    for (const obj of this.#daemonSets.values()) {
-      const ds = obj as DaemonSetObject;
-      if (ds.metadata.namespace !== child.metadata.namespace || ds.spec?.selector === undefined || isEmptySelector(ds.spec.selector)) continue;
-      if (asSelector(ds.spec.selector)?.(child.metadata.labels) === true) this.#queue.add(keyOf(ds));
-    }
+    await writeStatus({ registry: this.opts.registry, type: this.#dsType, informer: this.#daemonSets }, ds, status);
   }
 
   #record(ds: DaemonSetObject, type: 'Normal' | 'Warning', reason: string, message: string): void {

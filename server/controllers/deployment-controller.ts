@@ -14,15 +14,15 @@
 // more pods than its spec counts them all, availability counts what its
 // pods show), so maxSurge and maxUnavailable hold for the pods themselves.
 import type { DeploymentCondition, DeploymentStatus, ReplicaSetCondition } from 'kubernetes-types/apps/v1.js';
-import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
 import { semanticEqual } from '../api/kinds/equality.js';
 import { asSelector } from '../api/kinds/labels.js';
-import { type KubeObject, metaTime } from '../api/objects.js';
+import { metaTime } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
+import { isNamespaceTerminating, messageOf } from './api-errors.js';
 import { isGone } from './delete-all.js';
 import {
   annotatedNumber,
@@ -41,12 +41,12 @@ import {
   REVISION,
   setNewReplicaSetAnnotations,
   setReplicasAnnotations,
-  templateHash,
 } from './deployment-revisions.js';
 import { EventRecorder } from './event-recorder.js';
-import { claim, ControllerIndex, controllerRef, controllerRefOf, type OwnerKind } from './owned-objects.js';
-import { isActive, isAvailable } from './replicaset-controller.js';
+import { claim, ControllerIndex, controllerRef, controllerRefOf, type OwnerKind, queueOnChildChange } from './owned-objects.js';
+import { isPodActive, isPodAvailable, type PodObject } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
+import { templateHash } from './template-hash.js';
 import { WorkQueue } from './work-queue.js';
 
 const DEPLOYMENT: OwnerKind = { apiVersion: 'apps/v1', kind: 'Deployment' };
@@ -88,7 +88,6 @@ export class DeploymentController {
   readonly #rsType: ResourceType;
   readonly #queue: WorkQueue;
   readonly #events: EventRecorder;
-  readonly #setOwners = new ControllerIndex();
   readonly #podOwners = new ControllerIndex();
 
   private constructor(private readonly opts: DeploymentControllerOptions) {
@@ -103,7 +102,7 @@ export class DeploymentController {
     this.#replicaSets = opts.informers.of('apps', 'v1', 'replicasets');
     this.#pods = opts.informers.of('', 'v1', 'pods');
     this.#deployments.subscribe((key) => this.#queue.add(key));
-    this.#replicaSets.subscribe((key) => this.#setChanged(key));
+    queueOnChildChange(this.#replicaSets, this.#deployments, 'Deployment', (key) => this.#queue.add(key));
     this.#pods.subscribe((key) => this.#podChanged(key));
   }
 
@@ -122,17 +121,6 @@ export class DeploymentController {
 
   async close(): Promise<void> {
     await this.#queue.close();
-  }
-
-  #setChanged(key: string): void {
-    const rs = this.#replicaSets.get(key);
-    for (const owner of this.#setOwners.changed(key, rs, 'Deployment')) this.#queue.add(owner);
-    if (rs === undefined || rs.metadata.deletionTimestamp !== undefined || controllerRefOf(rs) !== undefined) return;
-    for (const d of this.#deployments.values()) {
-      if (d.metadata.namespace === rs.metadata.namespace && asSelector((d as DeploymentObject).spec?.selector)?.(rs.metadata.labels)) {
-        this.#queue.add(`${d.metadata.namespace}/${d.metadata.name}`);
-      }
-    }
   }
 
   /** A pod's change can move a rollout on (availability, Recreate waiting for old pods to go). */
@@ -239,8 +227,8 @@ export class DeploymentController {
         created = found;
         existed = true;
       } else {
-        if (err instanceof ApiError && err.code === 403 && /being terminated/.test(err.message)) throw err;
-        const message = `Failed to create new replica set "${name}": ${err instanceof Error ? err.message : String(err)}`;
+        if (isNamespaceTerminating(err)) throw err;
+        const message = `Failed to create new replica set "${name}": ${messageOf(err)}`;
         if (hasProgressDeadline(d)) {
           const status = structuredClone(d.status ?? {});
           setCondition(status, newCondition('Progressing', 'False', RS_CREATE_ERROR, message));
@@ -425,7 +413,7 @@ export class DeploymentController {
       (rs) =>
         rs.metadata.uid !== newRS?.metadata.uid &&
         this.#pods.ownedBy(rs.metadata.uid!).some((pod) => {
-          const phase = (pod as KubeObject & Pod).status?.phase;
+          const phase = (pod as PodObject).status?.phase;
           return controllerRefOf(pod)?.uid === rs.metadata.uid && phase !== 'Succeeded' && phase !== 'Failed';
         }),
     );
@@ -567,10 +555,10 @@ export class DeploymentController {
     });
   }
 
-  #podsOf(rs: ReplicaSetObject): (KubeObject & Pod)[] {
+  #podsOf(rs: ReplicaSetObject): PodObject[] {
     const uid = rs.metadata.uid;
     if (uid === undefined) return [];
-    return this.#pods.ownedBy(uid).filter((pod) => controllerRefOf(pod)?.uid === uid && isActive(pod as Pod)) as (KubeObject & Pod)[];
+    return this.#pods.ownedBy(uid).filter((pod) => controllerRefOf(pod)?.uid === uid && isPodActive(pod as PodObject)) as PodObject[];
   }
 
   /** The pods a set has or will have: its spec, or more while surplus pods are still being deleted. */
@@ -581,7 +569,7 @@ export class DeploymentController {
   /** Available pods the set keeps: those it is about to delete (not ready ones go first) do not count. */
   #available(rs: ReplicaSetObject, d: DeploymentObject): number {
     const now = Date.now();
-    const available = this.#podsOf(rs).filter((pod) => isAvailable(pod, d.spec?.minReadySeconds ?? 0, now)).length;
+    const available = this.#podsOf(rs).filter((pod) => isPodAvailable(pod, d.spec?.minReadySeconds ?? 0, now)).length;
     return Math.min(available, rs.spec?.replicas ?? 0);
   }
 

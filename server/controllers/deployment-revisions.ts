@@ -1,11 +1,13 @@
 // What a Deployment's ReplicaSets record about it (upstream's
-// deployment/util): the pod-template-hash that names each set, the revision
+// deployment/util): the pod-template-hash label that tells each set's
+// template apart (template-hash.ts computes its value), the revision
 // annotations `kubectl rollout history|undo` read, the replica annotations
 // proportional scaling reads, and the rolling update's fenceposts.
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { semanticEqual } from '../api/kinds/equality.js';
 import type { KubeObject } from '../api/objects.js';
+import { scaledValue } from './int-or-percent.js';
 
 export type DeploymentObject = KubeObject & Deployment;
 export type ReplicaSetObject = KubeObject & ReplicaSet;
@@ -26,36 +28,6 @@ const NOT_COPIED = new Set([
   MAX_REPLICAS,
   'deprecated.deployment.rollback.to',
 ]);
-/** rand.SafeEncodeString's alphabet: no vowels (no words), no 0/1/3 (no look-alikes). */
-const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
-/**
- * ComputeHash: FNV-32a of the template (here its JSON with sorted keys, as
- * upstream hashes a deterministic dump of it) and the collision count, its
- * decimal digits mapped onto the safe alphabet.
- */
-export function templateHash(template: PodTemplateSpec | undefined, collisionCount: number | undefined): string {
-  let hash = 0x811c9dc5;
-  const feed = (bytes: Uint8Array) => {
-    for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
-  };
-  feed(Buffer.from(canonicalJson(template ?? {})));
-  if (collisionCount !== undefined) {
-    const count = Buffer.alloc(8);
-    count.writeUInt32LE(collisionCount >>> 0, 0);
-    feed(count);
-  }
-  return [...String(hash >>> 0)].map((c) => SAFE_ALPHABET[c.charCodeAt(0) % SAFE_ALPHABET.length]).join('');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** EqualIgnoreHash: the same template once the pod-template-hash label is set aside (an empty label map is no labels). */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
@@ -140,21 +112,12 @@ export function isRollingUpdate(d: DeploymentObject): boolean {
   return d.spec?.strategy?.type === 'RollingUpdate';
 }
 
-/** GetScaledValueFromIntOrPercent: a percentage of `total`, rounded up or down. */
-function scaled(value: number | string | undefined, total: number, roundUp: boolean): number {
-  if (value === undefined) return 0;
-  if (typeof value === 'number') return value;
-  const percent = Number.parseInt(value, 10);
-  const exact = (percent * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
-}
-
 /** ResolveFenceposts: surge rounds up, unavailability down; both 0 makes unavailability 1. */
 export function fenceposts(d: DeploymentObject): { surge: number; unavailable: number } {
   const rolling = d.spec?.strategy?.rollingUpdate;
   const desired = d.spec?.replicas ?? 1;
-  const surge = scaled(rolling?.maxSurge, desired, true);
-  const unavailable = scaled(rolling?.maxUnavailable, desired, false);
+  const surge = scaledValue(rolling?.maxSurge, desired, true);
+  const unavailable = scaledValue(rolling?.maxUnavailable, desired, false);
   return { surge, unavailable: surge === 0 && unavailable === 0 ? 1 : unavailable };
 }
 

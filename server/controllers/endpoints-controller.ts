@@ -13,20 +13,20 @@ import { semanticEqual } from '../api/kinds/equality.js';
 import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
+import { messageOf } from './api-errors.js';
 import { isGone } from './delete-all.js';
 import { EventRecorder } from './event-recorder.js';
 import { keyOf } from './informer.js';
+import { isPodReady, type PodObject } from './pod-predicates.js';
 import {
   findPort,
   familyOf,
   HEADLESS_LABEL,
   hostnameFor,
-  isPodReady,
   labelsFor,
   nameOf,
   namespaceClosed,
   namespaceOf,
-  type PodObject,
   podIPs,
   podRef,
   selectorOf,
@@ -138,7 +138,7 @@ export class EndpointsController {
     } catch (err) {
       // A namespace being deleted takes no new objects; its deletion takes the service too.
       if (current === undefined && namespaceClosed(err)) return;
-      const why = err instanceof Error ? err.message : String(err);
+      const why = messageOf(err);
       const involved = { apiVersion: 'v1', kind: 'Endpoints', metadata: next.metadata };
       if (current === undefined) this.#events.record(involved, 'Warning', 'FailedToCreateEndpoint', `Failed to create endpoint for service ${key}: ${why}`);
       else this.#events.record(involved, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${key}: ${why}`);

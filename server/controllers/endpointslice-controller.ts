@@ -16,21 +16,21 @@ import { semanticEqual } from '../api/kinds/equality.js';
 import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
+import { messageOf } from './api-errors.js';
 import { isGone } from './delete-all.js';
 import { EventRecorder } from './event-recorder.js';
 import { keyOf } from './informer.js';
+import { isPodReady, type PodObject } from './pod-predicates.js';
 import {
   familyOf,
   findPort,
   hostnameFor,
   type IPFamily,
-  isPodReady,
   isServiceIPSet,
   HEADLESS_LABEL,
   labelsFor,
   namespaceClosed,
   namespaceOf,
-  type PodObject,
   podIPs,
   podRef,
   selectorOf,
@@ -131,7 +131,7 @@ export class EndpointSliceController {
     try {
       await this.#reconcileService(service, pods, this.#managedSlices(key), triggerTime);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = messageOf(err);
       this.#events.record({ apiVersion: 'v1', kind: 'Service', metadata: service.metadata }, 'Warning', 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${key}: ${why}`);
       throw err;
     }
@@ -337,7 +337,7 @@ export class EndpointSliceController {
           this.#wrote(await this.opts.registry.create(this.#type, namespace, stored(slice), {}));
         } catch (err) {
           if (namespaceClosed(err)) return;
-          throw new Error(`failed to create EndpointSlice for Service ${key}: ${err instanceof Error ? err.message : String(err)}`);
+          throw new Error(`failed to create EndpointSlice for Service ${key}: ${messageOf(err)}`);
         }
       }
     }
@@ -346,7 +346,7 @@ export class EndpointSliceController {
       try {
         this.#wrote(await this.opts.registry.update(this.#type, namespace, slice.metadata.name!, stored(slice), {}));
       } catch (err) {
-        throw new Error(`failed to update ${slice.metadata.name} EndpointSlice for Service ${key}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new Error(`failed to update ${slice.metadata.name} EndpointSlice for Service ${key}: ${messageOf(err)}`);
       }
     }
     for (const slice of remove) {

@@ -10,21 +10,23 @@
 // (SuccessCriteriaMet, then Complete). Pods are re-created after failures
 // with upstream's back-off (10 s, doubling, at most 6 min).
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
-import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
 import { type KubeObject, metaTime } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
+import { isNamespaceTerminating, messageOf } from './api-errors.js';
 import { isGone } from './delete-all.js';
 import { EventRecorder, type InvolvedObject } from './event-recorder.js';
 import { keyOf } from './informer.js';
+import { isPodActive, isPodReady, type PodObject } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { WorkQueue } from './work-queue.js';
+import { slowStartBatch } from './workload-pods.js';
 
 export type JobObject = KubeObject & Job & { spec: NonNullable<Job['spec']> };
-type PodObject = KubeObject & Pod;
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
@@ -140,7 +142,7 @@ export class JobController {
     const status = structuredClone(job.status ?? {}) as SyncContext['status'];
     status.uncountedTerminatedPods ??= {};
     const pods = this.#podsOf(job);
-    const active = pods.filter(isActive);
+    const active = pods.filter(isPodActive);
     const ctx: SyncContext = {
       job,
       pods,
@@ -148,7 +150,7 @@ export class JobController {
       uncountedSucceeded: new Set(status.uncountedTerminatedPods.succeeded ?? []),
       uncountedFailed: new Set(status.uncountedTerminatedPods.failed ?? []),
       succeeded: 0,
-      ready: active.filter(isReady).length,
+      ready: active.filter(isPodReady).length,
       terminating: pods.filter(isTerminating).length,
       prevSucceededIndexes: new Set(),
       succeededIndexes: new Set(),
@@ -360,15 +362,16 @@ export class JobController {
       indexes = pendingIndexes(ctx, active, diff);
       diff = indexes.length;
     }
-    // Slow start, as upstream batches creations: 1, 2, 4, …; a failure stops the rest.
+    // Slow start, as upstream batches creations: a failure stops the rest, and what was created still counts.
     let created = 0;
     let error: unknown;
-    for (let batch = Math.min(diff, 1); created < diff && error === undefined; batch = Math.min(batch * 2, diff - created)) {
-      const results = await Promise.allSettled(indexes.slice(created, created + batch).map((index) => this.#createPod(job, index)));
-      for (const r of results) {
-        if (r.status === 'fulfilled') created++;
-        else error ??= r.reason;
-      }
+    try {
+      await slowStartBatch(diff, async (i) => {
+        await this.#createPod(job, indexes[i]);
+        created++;
+      });
+    } catch (err) {
+      error = err;
     }
     return { active: active.length + created, ...(error !== undefined ? { error } : {}) };
   }
@@ -409,9 +412,7 @@ export class JobController {
       created = await this.opts.registry.create(this.#podType, job.metadata.namespace, pod, {});
     } catch (err) {
       // Nothing can be created in a namespace being deleted: no event for that.
-      if (!(err instanceof ApiError && err.code === 403 && /being terminated/.test(err.message))) {
-        this.#event(job, 'Warning', 'FailedCreate', `Error creating: ${messageOf(err)}`);
-      }
+      if (!isNamespaceTerminating(err)) this.#event(job, 'Warning', 'FailedCreate', `Error creating: ${messageOf(err)}`);
       throw err;
     }
     this.#pods.remember(created);
@@ -438,7 +439,7 @@ export class JobController {
           }
         }
         deleted++;
-        if (isReady(pod)) deletedReady++;
+        if (isPodReady(pod)) deletedReady++;
       }),
     );
     return { deleted, deletedReady, ...(error !== undefined ? { error } : {}) };
@@ -578,10 +579,6 @@ export function involved(obj: KubeObject, kind: 'Job' | 'CronJob'): InvolvedObje
   return { apiVersion: 'batch/v1', kind, metadata: obj.metadata };
 }
 
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 function condition(type: string, reason: string, message: string): JobCondition {
   const now = metaTime();
   return { type, status: 'True', reason, message, lastProbeTime: now, lastTransitionTime: now };
@@ -670,18 +667,9 @@ function hasTrackingFinalizer(pod: PodObject): boolean {
   return pod.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER) ?? false;
 }
 
-function isActive(pod: PodObject): boolean {
-  const phase = pod.status?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed' && pod.metadata.deletionTimestamp === undefined;
-}
-
 function isTerminating(pod: PodObject): boolean {
   const phase = pod.status?.phase;
   return pod.metadata.deletionTimestamp !== undefined && phase !== 'Succeeded' && phase !== 'Failed';
-}
-
-function isReady(pod: PodObject): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 function indexOf(pod: PodObject): number | undefined {
@@ -720,7 +708,7 @@ function podsForRemoval(job: JobObject, active: PodObject[], atLeast: number): P
   const rank = (pod: PodObject) => [
     pod.spec?.nodeName ? 1 : 0,
     pod.status?.phase === 'Running' ? 2 : pod.status?.phase === 'Pending' ? 0 : 1,
-    isReady(pod) ? 1 : 0,
+    isPodReady(pod) ? 1 : 0,
     -Date.parse(pod.metadata.creationTimestamp!),
   ];
   const sorted = [...left].sort((a, b) => {

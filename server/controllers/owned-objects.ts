@@ -1,15 +1,18 @@
-// Controller references, shared by the ReplicaSet and Deployment
-// controllers: which object controls which (metav1.GetControllerOf), and
-// claiming (upstream's ControllerRefManager): a controller keeps what it
-// controls while its selector still matches, adopts matching orphans, and
-// releases what no longer matches.
+// Controller references, shared by the controllers that own what their
+// selector matches (ReplicaSet, Deployment, DaemonSet, StatefulSet): which
+// object controls which (metav1.GetControllerOf), claiming (upstream's
+// ControllerRefManager: a controller keeps what it controls while its
+// selector still matches, adopts matching orphans, and releases what no
+// longer matches), and which controllers to look at again when a child changes.
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { Logger } from '../../common/log.js';
 import type { KubeObject, OwnerReference } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { errors } from '../api/status.js';
-import type { Selector } from '../api/kinds/labels.js';
+import { asSelector, isEmptySelector, type Selector } from '../api/kinds/labels.js';
 import { isGone } from './delete-all.js';
+import { keyOf } from './informer.js';
 import type { SharedInformer } from './shared-informers.js';
 
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
@@ -91,6 +94,41 @@ async function release(obj: KubeObject, uid: string, opts: ClaimOptions): Promis
   } catch (err) {
     if (!isGone(err)) throw err;
   }
+}
+
+/**
+ * Queues the controllers of kind `kind` (cached in `controllers`) that a
+ * change to an object in `children` concerns: the one controlling it now
+ * and the one before, and for an orphan every one that may adopt it. With
+ * skipEmptySelectors a controller whose selector is empty adopts nothing
+ * (the DaemonSet and StatefulSet controllers refuse to act for one at all).
+ */
+export function queueOnChildChange(
+  children: SharedInformer,
+  controllers: SharedInformer,
+  kind: string,
+  queue: (key: string) => void,
+  opts: { skipEmptySelectors?: boolean } = {},
+): void {
+  const owners = new ControllerIndex();
+  children.subscribe((key) => {
+    const child = children.get(key);
+    for (const owner of owners.changed(key, child, kind)) queue(owner);
+    for (const adopter of adoptersOf(child, controllers.values(), opts.skipEmptySelectors === true)) queue(adopter);
+  });
+}
+
+/** The keys of the controllers that may adopt `child`: none unless it is an orphan (no controller, not being deleted), else those in its namespace whose spec.selector matches it. */
+function adoptersOf(child: KubeObject | undefined, controllers: Iterable<KubeObject>, skipEmptySelectors: boolean): string[] {
+  if (child === undefined || child.metadata.deletionTimestamp !== undefined || controllerRefOf(child) !== undefined) return [];
+  const keys: string[] = [];
+  for (const controller of controllers) {
+    if (controller.metadata.namespace !== child.metadata.namespace) continue;
+    const selector = (controller as { spec?: { selector?: LabelSelector } }).spec?.selector;
+    if (skipEmptySelectors && (selector === undefined || isEmptySelector(selector))) continue;
+    if (asSelector(selector)?.(child.metadata.labels) === true) keys.push(keyOf(controller));
+  }
+  return keys;
 }
 
 /**

@@ -9,7 +9,7 @@
 // change before its informer sees it. Here each created pod is remembered in
 // the pods' cache at once, so creations need no expectation; deletions are
 // expected until the cache no longer holds the deleted pods.
-import type { Pod, PodCondition } from 'kubernetes-types/core/v1.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
@@ -17,12 +17,15 @@ import { asSelector } from '../api/kinds/labels.js';
 import { type KubeObject, metaTime } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
-import { ApiError } from '../api/status.js';
+import { isNamespaceTerminating, messageOf } from './api-errors.js';
 import { isGone } from './delete-all.js';
 import { EventRecorder } from './event-recorder.js';
-import { claim, ControllerIndex, controllerRef, controllerRefOf, type OwnerKind } from './owned-objects.js';
+import { claim, controllerRef, controllerRefOf, type OwnerKind, queueOnChildChange } from './owned-objects.js';
+import { isPodActive, isPodAvailable, isPodReady, type PodObject, podReadyCondition } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
+import { writeStatus } from './status-writes.js';
 import { WorkQueue } from './work-queue.js';
+import { slowStartBatch } from './workload-pods.js';
 
 /** Upstream's burstReplicas: at most this many pods created or deleted per reconcile. */
 const BURST_REPLICAS = 500;
@@ -32,7 +35,6 @@ const DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 const REPLICA_SET: OwnerKind = { apiVersion: 'apps/v1', kind: 'ReplicaSet' };
 
 type RS = KubeObject & ReplicaSet;
-type PodObject = KubeObject & Pod;
 
 export interface ReplicaSetControllerOptions {
   readonly registry: Registry;
@@ -54,7 +56,6 @@ export class ReplicaSetController {
   readonly #podType: ResourceType;
   readonly #queue: WorkQueue;
   readonly #events: EventRecorder;
-  readonly #podOwners = new ControllerIndex();
   readonly #deleting = new Map<string, PendingDeletions>();
 
   private constructor(private readonly opts: ReplicaSetControllerOptions) {
@@ -68,7 +69,7 @@ export class ReplicaSetController {
     this.#replicaSets = opts.informers.of('apps', 'v1', 'replicasets');
     this.#pods = opts.informers.of('', 'v1', 'pods');
     this.#replicaSets.subscribe((key) => this.#queue.add(key));
-    this.#pods.subscribe((key) => this.#podChanged(key));
+    queueOnChildChange(this.#pods, this.#replicaSets, 'ReplicaSet', (key) => this.#queue.add(key));
   }
 
   static async start(opts: ReplicaSetControllerOptions): Promise<ReplicaSetController> {
@@ -87,18 +88,6 @@ export class ReplicaSetController {
     await this.#queue.close();
   }
 
-  #podChanged(key: string): void {
-    const pod = this.#pods.get(key);
-    for (const owner of this.#podOwners.changed(key, pod, 'ReplicaSet')) this.#queue.add(owner);
-    // An orphan: every set that selects it may adopt it.
-    if (pod === undefined || pod.metadata.deletionTimestamp !== undefined || controllerRefOf(pod) !== undefined) return;
-    for (const rs of this.#replicaSets.values()) {
-      if (rs.metadata.namespace === pod.metadata.namespace && asSelector((rs as RS).spec?.selector)?.(pod.metadata.labels)) {
-        this.#queue.add(`${rs.metadata.namespace}/${rs.metadata.name}`);
-      }
-    }
-  }
-
   async reconcile(key: string): Promise<void> {
     const rs = this.#replicaSets.get(key) as RS | undefined;
     if (rs === undefined) {
@@ -111,7 +100,7 @@ export class ReplicaSetController {
       rs,
       selector,
       { registry: this.opts.registry, type: this.#podType, informer: this.#pods, ownerKind: REPLICA_SET, log: this.opts.log },
-      (pod) => isActive(pod as PodObject),
+      (pod) => isPodActive(pod as PodObject),
     );
     const pods = claimed as PodObject[];
     let failure: Error | undefined;
@@ -130,19 +119,22 @@ export class ReplicaSetController {
     const involved = { ...REPLICA_SET, metadata: rs.metadata };
     if (diff < 0) {
       const count = Math.min(-diff, BURST_REPLICAS);
-      return slowStartBatch(count, async () => {
-        try {
-          const pod = await this.opts.registry.create(this.#podType, rs.metadata.namespace, podFromTemplate(rs), {});
-          this.#pods.remember(pod);
-          this.#events.record(involved, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
-        } catch (err) {
-          // A namespace being emptied refuses every pod: nothing to report.
-          if (!(err instanceof ApiError && err.code === 403 && /being terminated/.test(err.message))) {
-            this.#events.record(involved, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
+      try {
+        await slowStartBatch(count, async () => {
+          try {
+            const pod = await this.opts.registry.create(this.#podType, rs.metadata.namespace, podFromTemplate(rs), {});
+            this.#pods.remember(pod);
+            this.#events.record(involved, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
+          } catch (err) {
+            // A namespace being emptied refuses every pod: nothing to report.
+            if (!isNamespaceTerminating(err)) this.#events.record(involved, 'Warning', 'FailedCreate', `Error creating: ${messageOf(err)}`);
+            throw err;
           }
-          throw err;
-        }
-      });
+        });
+      } catch (err) {
+        return asError(err);
+      }
+      return undefined;
     }
     if (diff > 0) {
       const related = this.#relatedPods(rs);
@@ -157,7 +149,7 @@ export class ReplicaSetController {
           } catch (err) {
             if (isGone(err)) return;
             expected.pods.delete(`${pod.metadata.namespace}/${pod.metadata.name}`);
-            this.#events.record(involved, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(err)}`);
+            this.#events.record(involved, 'Warning', 'FailedDelete', `Error deleting: ${messageOf(err)}`);
             throw err;
           }
         }),
@@ -197,8 +189,8 @@ export class ReplicaSetController {
     const status: ReplicaSetStatus = { replicas: pods.length };
     const counts = {
       fullyLabeledReplicas: pods.filter((p) => Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v)).length,
-      readyReplicas: pods.filter(isReady).length,
-      availableReplicas: pods.filter((p) => isAvailable(p, spec.minReadySeconds ?? 0, now)).length,
+      readyReplicas: pods.filter(isPodReady).length,
+      availableReplicas: pods.filter((p) => isPodAvailable(p, spec.minReadySeconds ?? 0, now)).length,
       observedGeneration: rs.metadata.generation ?? 0,
     };
     for (const [field, value] of Object.entries(counts)) if (value !== 0) status[field as keyof typeof counts] = value;
@@ -213,51 +205,18 @@ export class ReplicaSetController {
       conditions = conditions.filter((c) => c.type !== 'ReplicaFailure');
     }
     if (conditions.length > 0) status.conditions = conditions;
-    if (sameStatus(old, status)) return;
-    try {
-      const written = await this.opts.registry.patch(this.#rsType, rs.metadata.namespace, rs.metadata.name!, (current) => {
-        // The spec's generation this status describes, unless the set was replaced meanwhile.
-        if (current.metadata.uid !== rs.metadata.uid) return current;
-        current['status'] = status;
-        return current;
-      }, { subresource: 'status' });
-      this.#replicaSets.remember(written);
-    } catch (err) {
-      if (!isGone(err)) throw err;
-    }
+    await writeStatus({ registry: this.opts.registry, type: this.#rsType, informer: this.#replicaSets }, rs, status, sameStatus);
   }
 }
 
 // --- pods ------------------------------------------------------------------
 
-/** Upstream's IsPodActive: not finished and not being deleted. */
-export function isActive(pod: Pod): boolean {
-  return pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed' && pod.metadata?.deletionTimestamp === undefined;
-}
-
-function readyCondition(pod: Pod): PodCondition | undefined {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
-function isReady(pod: Pod): boolean {
-  return readyCondition(pod)?.status === 'True';
-}
-
-/** Ready for at least minReadySeconds (upstream's IsPodAvailable). */
-export function isAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
-  const ready = readyCondition(pod);
-  if (ready?.status !== 'True') return false;
-  if (minReadySeconds === 0) return true;
-  const since = Date.parse(ready.lastTransitionTime ?? '');
-  return !Number.isNaN(since) && since + minReadySeconds * 1000 < now;
-}
-
 /** When the next ready pod that is not yet available becomes so (ms since the epoch), if any. */
 function nextAvailability(pods: Pod[], minReadySeconds: number, now: number): number | undefined {
   if (minReadySeconds === 0) return undefined;
   const times = pods
-    .filter((p) => isReady(p) && !isAvailable(p, minReadySeconds, now))
-    .map((p) => Date.parse(readyCondition(p)!.lastTransitionTime ?? '') + minReadySeconds * 1000)
+    .filter((p) => isPodReady(p) && !isPodAvailable(p, minReadySeconds, now))
+    .map((p) => Date.parse(podReadyCondition(p)!.lastTransitionTime ?? '') + minReadySeconds * 1000)
     .filter((t) => !Number.isNaN(t));
   return times.length === 0 ? undefined : Math.min(...times);
 }
@@ -282,22 +241,6 @@ function podFromTemplate(rs: RS): KubeObject {
 }
 
 /**
- * Runs `count` calls in batches of 1, 2, 4 …, each batch at once; stops at
- * the first batch with a failure (upstream's slowStartBatch), so a set whose
- * pods are all refused makes one failed call, not hundreds.
- */
-async function slowStartBatch(count: number, call: () => Promise<void>): Promise<Error | undefined> {
-  let remaining = count;
-  for (let batch = Math.min(remaining, 1); batch > 0; batch = Math.min(2 * batch, remaining)) {
-    const results = await Promise.allSettled(Array.from({ length: batch }, call));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed !== undefined) return asError(failed.reason);
-    remaining -= batch;
-  }
-  return undefined;
-}
-
-/**
  * The `count` pods to delete first (upstream's ActivePodsWithRanks with
  * LogarithmicScaleDown): unscheduled before scheduled, Pending before
  * Unknown before Running, not ready before ready, lower deletion cost
@@ -310,7 +253,7 @@ export function podsToDelete(pods: PodObject[], related: PodObject[], count: num
   const onNode = new Map<string, number>();
   for (const pod of related) {
     const node = pod.spec?.nodeName;
-    if (node && isActive(pod)) onNode.set(node, (onNode.get(node) ?? 0) + 1);
+    if (node && isPodActive(pod)) onNode.set(node, (onNode.get(node) ?? 0) + 1);
   }
   const rank = (pod: PodObject) => onNode.get(pod.spec?.nodeName ?? '') ?? 0;
   return [...pods].sort((a, b) => deleteFirst(a, b, rank, now)).slice(0, count);
@@ -324,12 +267,12 @@ function deleteFirst(a: PodObject, b: PodObject, rank: (pod: PodObject) => numbe
   if (nodeA !== nodeB && (nodeA === '' || nodeB === '')) return nodeA === '' ? -1 : 1;
   const phase = (p: PodObject) => PHASE_ORDER[p.status?.phase ?? 'Pending'] ?? 0;
   if (phase(a) !== phase(b)) return phase(a) - phase(b);
-  if (isReady(a) !== isReady(b)) return isReady(a) ? 1 : -1;
+  if (isPodReady(a) !== isPodReady(b)) return isPodReady(a) ? 1 : -1;
   const cost = (p: PodObject) => Number.parseInt(p.metadata.annotations?.[DELETION_COST] ?? '', 10) || 0;
   if (cost(a) !== cost(b)) return cost(a) - cost(b);
   if (rank(a) !== rank(b)) return rank(b) - rank(a);
-  if (isReady(a) && isReady(b)) {
-    const diff = log2Age(readyCondition(a)?.lastTransitionTime, now) - log2Age(readyCondition(b)?.lastTransitionTime, now);
+  if (isPodReady(a) && isPodReady(b)) {
+    const diff = log2Age(podReadyCondition(a)?.lastTransitionTime, now) - log2Age(podReadyCondition(b)?.lastTransitionTime, now);
     if (diff !== 0) return diff;
   }
   const restarts = (p: PodObject) => Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount));
@@ -346,15 +289,12 @@ function log2Age(time: string | undefined, now: number): number {
   return Math.floor(Math.log2((now - at) * 1e6));
 }
 
-function sameStatus(a: ReplicaSetStatus, b: ReplicaSetStatus): boolean {
+/** Whether writing `b` would change nothing: the counts (absent is 0) and the conditions as they are. */
+function sameStatus(a: ReplicaSetStatus | undefined, b: ReplicaSetStatus): boolean {
   const fields = ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'] as const;
-  return fields.every((f) => (a[f] ?? 0) === (b[f] ?? 0)) && JSON.stringify(a.conditions ?? []) === JSON.stringify(b.conditions ?? []);
+  return fields.every((f) => (a?.[f] ?? 0) === (b[f] ?? 0)) && JSON.stringify(a?.conditions ?? []) === JSON.stringify(b.conditions ?? []);
 }
 
 function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

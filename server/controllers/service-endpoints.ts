@@ -1,14 +1,14 @@
 // What the Endpoints and EndpointSlice controllers both read from pods and
 // services (upstream's k8s.io/endpointslice/util): which pods a service
-// selects and which services a pod change concerns, whether a pod is ready
-// or belongs in endpoints at all, the port a service port resolves to on a
-// pod, and the last-change-trigger-time both annotate their objects with.
-import type { ObjectReference, Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
+// selects and which services a pod change concerns, whether a pod belongs
+// in endpoints at all, the port a service port resolves to on a pod, and
+// the last-change-trigger-time both annotate their objects with.
+import type { ObjectReference, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/objects.js';
 import { ApiError } from '../api/status.js';
+import { type PodObject, podReadyCondition } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 
-export type PodObject = KubeObject & Pod;
 export type ServiceObject = KubeObject & Service;
 export type IPFamily = 'IPv4' | 'IPv6';
 
@@ -100,10 +100,6 @@ function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Re
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-export function isPodReady(pod: PodObject): boolean {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-}
-
 /** ShouldPodBeInEndpoints: not finished, has an IP, and not terminating unless those are included. */
 export function shouldPodBeInEndpoints(pod: PodObject, includeTerminating: boolean): boolean {
   const phase = pod.status?.phase;
@@ -179,7 +175,7 @@ export class TriggerTimeTracker {
     const podTimes = new Map<string, number>();
     let earliest: number | undefined;
     for (const pod of pods) {
-      const changed = Date.parse(pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+      const changed = Date.parse(podReadyCondition(pod)?.lastTransitionTime ?? '');
       if (Number.isNaN(changed)) continue;
       podTimes.set(pod.metadata.name!, changed);
       if (changed > (state?.pods.get(pod.metadata.name!) ?? -Infinity)) earliest = Math.min(earliest ?? changed, changed);

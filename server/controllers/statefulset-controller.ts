@@ -19,14 +19,17 @@ import type { KubeObject, OwnerReference } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
+import { isGoneOrReplaced, messageOf } from './api-errors.js';
 import { CONTROLLER_REVISION_HASH, nextRevision, type Revision, Revisions, sameData, templateOf, templatePatch } from './controller-revisions.js';
 import { isGone } from './delete-all.js';
 import { EventRecorder } from './event-recorder.js';
 import { keyOf } from './informer.js';
-import { claim, ControllerIndex, controllerRef, controllerRefOf } from './owned-objects.js';
+import { claim, controllerRef, queueOnChildChange } from './owned-objects.js';
+import { isPodAvailable, isPodReady, type PodObject } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
+import { writeStatus } from './status-writes.js';
 import { WorkQueue } from './work-queue.js';
-import { DeletedPods, isPodAvailable, isPodReady, type PodObject, slowStartBatch } from './workload-pods.js';
+import { DeletedPods, slowStartBatch } from './workload-pods.js';
 
 const KIND = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -94,8 +97,6 @@ export class StatefulSetController {
   readonly #setType: ResourceType;
   readonly #queue: WorkQueue;
   readonly #events: EventRecorder;
-  readonly #podOwners = new ControllerIndex();
-  readonly #revisionOwners = new ControllerIndex();
   readonly #deleted: DeletedPods;
 
   private constructor(private readonly opts: StatefulSetControllerOptions) {
@@ -114,14 +115,9 @@ export class StatefulSetController {
     this.#revisionInformer = opts.informers.of('apps', 'v1', 'controllerrevisions');
     this.#revisions = new Revisions({ registry: opts.registry, informer: this.#revisionInformer, ownerKind: KIND, log: opts.log }, opts.catalogue.get('apps', 'v1', 'controllerrevisions')!);
     this.#sets.subscribe((key) => this.#queue.add(key));
-    this.#pods.subscribe((key) => {
-      const pod = this.#pods.get(key);
-      this.#childChanged(this.#podOwners.changed(key, pod, KIND.kind), pod);
-    });
-    this.#revisionInformer.subscribe((key) => {
-      const revision = this.#revisionInformer.get(key);
-      this.#childChanged(this.#revisionOwners.changed(key, revision, KIND.kind), revision);
-    });
+    for (const children of [this.#pods, this.#revisionInformer]) {
+      queueOnChildChange(children, this.#sets, KIND.kind, (key) => this.#queue.add(key), { skipEmptySelectors: true });
+    }
     // A claim that finishes going lets a pod waiting on it be created.
     this.#claims.subscribe((key) => {
       const namespace = key.slice(0, key.indexOf('/'));
@@ -160,7 +156,7 @@ export class StatefulSetController {
     const status = this.#status(set, pods, current, update, collisionCount);
     // A set being deleted only reports: its pods are the garbage collector's.
     if (set.metadata.deletionTimestamp === undefined) await this.#updatePods(set, pods, current, update);
-    await this.#writeStatus(set, status);
+    await writeStatus({ registry: this.opts.registry, type: this.#setType, informer: this.#sets }, set, status);
     // truncateHistory: revisions no pod uses beyond revisionHistoryLimit go, oldest first.
     const live = new Set([current.metadata.name!, update.metadata.name!, ...pods.map(revisionOf)]);
     await this.#revisions.prune(revisions.filter((r) => !live.has(r.metadata.name!)), () => false, set.spec.revisionHistoryLimit ?? 10);
@@ -331,7 +327,7 @@ export class StatefulSetController {
       this.#record(set, 'Normal', 'SuccessfulCreate', `create ${what} successful`);
       return created;
     } catch (err) {
-      this.#record(set, 'Warning', 'FailedCreate', `create ${what} failed error: ${err instanceof Error ? err.message : String(err)}`);
+      this.#record(set, 'Warning', 'FailedCreate', `create ${what} failed error: ${messageOf(err)}`);
       throw err;
     }
   }
@@ -356,7 +352,7 @@ export class StatefulSetController {
         this.#record(set, 'Normal', 'SuccessfulCreate', `create ${what} success`);
       } catch (err) {
         if (err instanceof ApiError && err.reason === 'AlreadyExists') continue;
-        this.#record(set, 'Warning', 'FailedCreate', `create ${what} failed error: ${err instanceof Error ? err.message : String(err)}`);
+        this.#record(set, 'Warning', 'FailedCreate', `create ${what} failed error: ${messageOf(err)}`);
         throw err;
       }
     }
@@ -424,45 +420,12 @@ export class StatefulSetController {
       await this.opts.registry.delete(this.#podType, pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid! } });
       this.#record(set, 'Normal', 'SuccessfulDelete', `delete ${what} successful`);
     } catch (err) {
-      // Gone already, or a new pod by that name now: this one is deleted either way.
-      if (!isGone(err) && !(err instanceof ApiError && err.code === 409)) {
-        this.#record(set, 'Warning', 'FailedDelete', `delete ${what} failed error: ${err instanceof Error ? err.message : String(err)}`);
+      if (!isGoneOrReplaced(err)) {
+        this.#record(set, 'Warning', 'FailedDelete', `delete ${what} failed error: ${messageOf(err)}`);
         throw err;
       }
     }
     this.#deleted.add(pod);
-  }
-
-  /** Written only when it changed (upstream's inconsistentStatus). */
-  async #writeStatus(set: SetObject, status: StatefulSetStatus): Promise<void> {
-    if (semanticEqual(status, set.status)) return;
-    try {
-      const written = await this.opts.registry.patch(
-        this.#setType,
-        set.metadata.namespace,
-        set.metadata.name!,
-        (obj) => {
-          if (obj.metadata.uid !== set.metadata.uid) throw new ApiError(404, 'NotFound', 'statefulset replaced');
-          obj['status'] = status;
-          return obj;
-        },
-        { subresource: 'status' },
-      );
-      this.#sets.remember(written);
-    } catch (err) {
-      if (!isGone(err)) throw err;
-    }
-  }
-
-  /** Queues the owners of a pod or revision; an orphan queues the sets that could adopt it. */
-  #childChanged(owners: readonly string[], child: KubeObject | undefined): void {
-    for (const owner of owners) this.#queue.add(owner);
-    if (child === undefined || child.metadata.deletionTimestamp !== undefined || controllerRefOf(child) !== undefined) return;
-    for (const obj of this.#sets.values()) {
-      const set = obj as SetObject;
-      if (set.metadata.namespace !== child.metadata.namespace || set.spec?.selector === undefined || isEmptySelector(set.spec.selector)) continue;
-      if (asSelector(set.spec.selector)?.(child.metadata.labels) === true) this.#queue.add(keyOf(set));
-    }
   }
 
   #record(set: SetObject, type: 'Normal' | 'Warning', reason: string, message: string): void {

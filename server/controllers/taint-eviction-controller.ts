@@ -15,8 +15,7 @@ import { toleratesTaint } from '../api/kinds/tolerations.js';
 import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
-import { ApiError } from '../api/status.js';
-import { isGone } from './delete-all.js';
+import { isGoneOrReplaced } from './api-errors.js';
 import { EventRecorder } from './event-recorder.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { WorkQueue } from './work-queue.js';
@@ -98,8 +97,8 @@ export class TaintEvictionController {
       await this.opts.registry.delete(this.#podType, namespace, name, { preconditions: { uid: pod.metadata.uid! } });
       this.opts.log.info('evicted a pod from a tainted node', { pod: `${namespace}/${name}`, node: pod.spec?.nodeName });
     } catch (err) {
-      // Gone already, or a new pod of the same name (the uid precondition): not this one to evict.
-      if (!isGone(err) && !(err instanceof ApiError && err.code === 409)) throw err;
+      // Gone already, or a new pod of the same name: not this one to evict.
+      if (!isGoneOrReplaced(err)) throw err;
     }
   }
 

@@ -1,39 +1,16 @@
-// What the DaemonSet and StatefulSet controllers share about their pods:
-// readiness and availability (podutil), int-or-percent scaling, slow-start
-// batches of writes, and the deletions a controller made that its cache has
-// not seen yet.
-import type { Pod } from 'kubernetes-types/core/v1.js';
+// Writing the pods a workload controller (ReplicaSet, Job, DaemonSet,
+// StatefulSet) manages: creations in slow-start batches, and the deletions
+// it made that its cache has not seen yet.
 import type { KubeObject } from '../api/objects.js';
 import { keyOf } from './informer.js';
 import type { SharedInformer } from './shared-informers.js';
 
-export type PodObject = KubeObject & Pod;
-
-/** podutil.IsPodReady: the Ready condition is True. */
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-}
-
-/** podutil.IsPodAvailable: ready for longer than minReadySeconds. */
-export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
-  if (!isPodReady(pod)) return false;
-  if (minReadySeconds === 0) return true;
-  const since = Date.parse(pod.status!.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime ?? '');
-  return !Number.isNaN(since) && since + minReadySeconds * 1000 < now;
-}
-
-/** GetScaledValueFromIntOrPercent, rounding up. */
-export function scaledValue(value: number | string | undefined, total: number): number {
-  if (value === undefined) return 0;
-  if (typeof value === 'number') return value;
-  const percent = /^(\d+)%$/.exec(value);
-  return percent === null ? Number.parseInt(value, 10) || 0 : Math.ceil((Number(percent[1]) * total) / 100);
-}
-
 /**
  * Runs `count` writes in batches of 1, 2, 4, … (upstream's slowStartBatch),
  * stopping after the first batch with a failure, so a template the API
- * refuses costs one request rather than one per pod. Rethrows the first error.
+ * refuses costs one request rather than one per pod. Rethrows the first
+ * error (in the batch's order); a caller that needs how many writes
+ * succeeded counts them in `write`.
  */
 export async function slowStartBatch(count: number, write: (i: number) => Promise<void>): Promise<void> {
   let done = 0;

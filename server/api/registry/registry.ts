@@ -258,7 +258,24 @@ export class Registry {
     }
   }
 
+  /**
+   * Deletes (or marks for deletion) the object. Like etcd3's conditional
+   * delete upstream, a write that raced this one (a controller updating the
+   * status) does not fail it: the object is read again and the preconditions
+   * checked again.
+   */
   async delete(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deleteOnce(type, namespace, name, opts);
+      } catch (err) {
+        if (!(err instanceof Raced)) throw err;
+        if (attempt >= CONFLICT_RETRIES) throw errors.conflict(type, name);
+      }
+    }
+  }
+
+  private async deleteOnce(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteOutcome> {
     const key = keyOf(type, namespace, name);
     const kv = await this.store.get(key);
     if (kv === undefined) throw errors.notFound(type, name);
@@ -294,8 +311,13 @@ export class Registry {
         rules.defaults?.(marked, current);
       }
       if (opts.dryRun) return { object: marked, pending: true };
-      const written = await this.write(type, key, marked, kv.modRevision);
-      return { object: written, pending: true };
+      try {
+        return { object: await this.write(type, key, marked, kv.modRevision), pending: true };
+      } catch (err) {
+        // The preconditions held a moment ago: the object changed under us.
+        if (err instanceof ApiError && err.code === 409) throw new Raced();
+        throw err;
+      }
     }
     // Nothing holds it (any more: a Background deletion of an object waiting in the foreground lets it go now).
     if (opts.dryRun) return { object: current, pending: false };
@@ -303,7 +325,7 @@ export class Registry {
       const { revision } = await this.store.delete(key, { expectedRevision: kv.modRevision });
       current.metadata.resourceVersion = String(revision);
     } catch (err) {
-      if (isStoreError(err, 'Conflict')) throw errors.conflict(type, name);
+      if (isStoreError(err, 'Conflict')) throw new Raced();
       if (isStoreError(err, 'NotFound')) throw errors.notFound(type, name);
       throw err;
     }
@@ -587,6 +609,9 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
   const { metadata: _m2, status: _s2, ...restB } = b;
   return JSON.stringify(restA) !== JSON.stringify(restB);
 }
+
+/** A delete's compare-and-swap lost to another write: read again and retry. */
+class Raced extends Error {}
 
 function ttlOf(rules: KindRules): { ttlSeconds?: number } {
   return rules.ttlSeconds === undefined ? {} : { ttlSeconds: rules.ttlSeconds };

@@ -1,0 +1,75 @@
+// A real image registry for one test: Debian's docker-registry (distribution
+// 2.8) on 127.0.0.1 and a free port, plain http, storage in a temporary folder.
+// Stopped by PID when the test ends, pass or fail.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './bramble.js';
+import { tempDir } from './temp.js';
+
+const READY_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+/** Starts a registry and returns its `127.0.0.1:PORT`. */
+export async function startRegistry(t: TestContext): Promise<string> {
+  let child: ChildProcess | undefined;
+  // Registered before tempDir's removal: after-hooks run in registration order.
+  t.after(() => stopChild(child));
+  const dir = await tempDir(t, 'bramble-registry-');
+  const host = `127.0.0.1:${await freePort()}`;
+  const configFile = join(dir, 'config.yml');
+  await writeFile(
+    configFile,
+    `version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: ${JSON.stringify(join(dir, 'data'))}
+  delete:
+    enabled: true
+http:
+  addr: ${host}
+`,
+  );
+
+  child = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+  let failure: Error | undefined;
+  child.on('error', (err: NodeJS.ErrnoException) => {
+    failure =
+      err.code === 'ENOENT'
+        ? new Error("docker-registry is not installed: run 'apt-get install docker-registry' (test/run.sh does so as root)")
+        : err;
+  });
+  child.on('exit', (code, signal) => (failure ??= new Error(`docker-registry exited (${signal ?? `code ${code}`})\n${log}`)));
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (failure) throw failure;
+    try {
+      // The API's base: 200 with `{}` once it serves.
+      if ((await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(1_000) })).ok) return host;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`docker-registry did not answer on ${host} within ${READY_TIMEOUT_MS} ms\n${log}`);
+    await sleep(20);
+  }
+}
+
+/** SIGTERM by PID, SIGKILL if it is still there after a while. */
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => process.kill(child.pid!, 'SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
