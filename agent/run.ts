@@ -1,21 +1,27 @@
 // `bramble agent` (also run inside `bramble server`): joins or reuses the
 // node's credentials, then keeps its link to the server, reporting status
-// built from this machine and its container runtime. Later issues add the
-// pods here; this file only wires the parts together.
+// built from this machine and its container runtime, and runs the pods
+// bound to the node on that runtime; this file only wires the parts together.
 import type { Taint } from '../common/agent-protocol.js';
 import type { Logger } from '../common/log.js';
 import { goArch, goOs } from '../common/version.js';
+import { join } from 'node:path';
+import { ImageClient } from './cri/image-client.js';
 import { RuntimeClient } from './cri/runtime-client.js';
 import { DesiredState } from './desired/desired-state.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
+import { PodManager } from './pods/pod-manager.js';
+import { PodWorker } from './pods/pod-worker.js';
+import { nodeAddresses } from './status/addresses.js';
+import { HostFiles } from './status/host-files.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
 
 export interface AgentConfig {
   readonly serverUrl: URL;
   /** Needed only until the node has joined. */
   readonly token: string | undefined;
-  /** The agent's data dir (credentials; later its pod cache). */
+  /** The agent's data dir (credentials, pod logs). */
   readonly dir: string;
   readonly nodeName: string;
   readonly labels: Readonly<Record<string, string>>;
@@ -34,12 +40,15 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   const log = config.log;
   const credentials = await ensureJoined({ serverUrl: config.serverUrl, token: config.token, nodeName: config.nodeName, dir: config.dir, log });
   const runtime = RuntimeClient.connect(config.runtimeEndpoint);
+  const images = ImageClient.connect(config.runtimeEndpoint);
   const collector = new NodeStatusCollector({
     dataDir: config.dir,
     runtime,
     hostname: config.nodeName,
     ...(config.nodeIp !== undefined ? { nodeIp: config.nodeIp } : {}),
   });
+  // Declared before the manager it calls: changes arrive only once the link has started.
+  const desired: DesiredState = new DesiredState({ log, onChange: (refs) => pods.changed(refs) });
   const link = new ServerLink({
     serverUrl: config.serverUrl,
     dir: config.dir,
@@ -48,14 +57,28 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     hello: { labels: { ...wellKnownLabels(config.nodeName), ...config.labels }, taints: [...config.taints] },
     collectStatus: () => collector.collect(),
     statusIntervalMs: config.statusIntervalMs,
-    desired: new DesiredState({ log }),
+    desired,
+    log,
+  });
+  const host = new HostFiles('/');
+  const pods = new PodManager({
+    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), log }),
+    desired,
+    send: (report) => link.sendPodStatus(report),
+    hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
+    // With the node status: exits are noticed within one interval.
+    relistIntervalMs: config.statusIntervalMs,
     log,
   });
   link.start();
+  pods.start();
   log.info('bramble agent running', { node: config.nodeName, server: config.serverUrl.origin, runtime: config.runtimeEndpoint });
   return {
+    // The pods keep running: a restarted agent finds them by their labels and adopts them.
     close: async () => {
+      await pods.close();
       await link.close();
+      images.close();
       runtime.close();
       log.info('bramble agent stopped');
     },

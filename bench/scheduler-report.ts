@@ -6,11 +6,11 @@ import { alignColumns, count, machineInfoJson, mib, round, runInfoLine } from '.
 export function schedulerTable(r: SchedulerBenchReport): string {
   const met = r.podsPerS >= SCHEDULER.targetPodsPerS;
   return [
-    `bramble server scheduling a backlog: ${count(r.nodes)} simulated Nodes, ${count(r.pods)} pending pods (100m CPU, 64 MiB, ${SCHEDULER.podsPerOwner} per owner)`,
+    `bramble server scheduling a backlog: ${count(r.nodes)} simulated Nodes, ${count(r.pods)} pending pods (100m CPU, 64 MiB; ${SCHEDULER.podsPerOwner} per ReplicaSet)`,
     runInfoLine(r),
     '',
     ...alignColumns([
-      ['Nodes and pods created through the API (scheduler off)', `${r.createSeconds.toFixed(1)} s`],
+      ['Nodes and ReplicaSets created, their pods made (scheduler off)', `${r.createSeconds.toFixed(1)} s`],
       ['ready line → last pod bound (watch)', `${r.bindSeconds.toFixed(1)} s`],
       ['pods bound per second', r.podsPerS.toFixed(0)],
       ['server CPU meanwhile, % of one core', `${r.serverCpuPercent.toFixed(1)} %`],

@@ -1,10 +1,10 @@
 // `bench scheduler`: how fast the scheduler binds a backlog, as
 // kube-scheduler's own throughput tests measure it. A real `bramble server`
 // started with --disable-scheduler gets 1,000 simulated Nodes (Ready, 4 CPUs,
-// 8 GiB, 110 pods; no agent needed to decide where a pod goes) and 10,000
-// pending pods (100m CPU and 64 MiB each, 100 pods to each of 100
-// ReplicaSet-like owners, so the spreading score has work to do), all through
-// the API. Then it is restarted with its scheduler (which starts with the API
+// 8 GiB, 110 pods; no agent needed to decide where a pod goes) through the
+// API, and 100 ReplicaSets of 100 pods each (100m CPU and 64 MiB), whose
+// 10,000 pending pods the server's ReplicaSet controller makes (real owners,
+// so the garbage collector keeps them and the spreading score has work). Then it is restarted with its scheduler (which starts with the API
 // ready), and a watch from the revision before the restart sees every pod
 // bound: pods bound per second from the ready line to the last binding.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -30,7 +30,7 @@ export const SCHEDULER = {
 export interface SchedulerBenchReport extends MachineInfo {
   readonly nodes: number;
   readonly pods: number;
-  /** Creating the Nodes and the pods through the API (scheduler off), s. */
+  /** Creating the Nodes and ReplicaSets through the API until the ReplicaSet controller made every pod (scheduler off), s. */
   readonly createSeconds: number;
   /** From the restarted server's ready line until the watch saw the last pod bound, s. */
   readonly bindSeconds: number;
@@ -50,7 +50,7 @@ export async function runSchedulerBench(cpuProfDir: string | undefined, cleanup:
   const dataDir = join(root, 'bramble');
   const { nodes, pods } = SCHEDULER;
 
-  log(`starting bramble server --disable-scheduler (data in ${root}); creating ${nodes} Nodes and ${pods} pending pods`);
+  log(`starting bramble server --disable-scheduler (data in ${root}); creating ${nodes} Nodes and ReplicaSets of ${pods} pending pods`);
   const filling = await startBrambleServer(dataDir, cleanup, [], ['--disable-scheduler', ...SCHEDULER.serverArgs]);
   const createStarted = performance.now();
   let revision: string;
@@ -59,8 +59,8 @@ export async function runSchedulerBench(cpuProfDir: string | undefined, cleanup:
     await inParallel(nodes, (i) => api.expect(201, 'POST', '/api/v1/nodes', { body: node(i) }));
     const sample = JSON.parse((await api.expect(200, 'GET', `/api/v1/nodes/${nodeName(0)}`)).body.toString()) as { status?: { allocatable?: unknown } };
     if (sample.status?.allocatable === undefined) throw new Error('the server dropped the status of a created Node; the bench needs its allocatable');
-    await inParallel(pods, (i) => api.expect(201, 'POST', '/api/v1/namespaces/default/pods', { body: pod(i) }));
-    revision = (JSON.parse((await api.expect(200, 'GET', '/api/v1/namespaces/default/pods?limit=1')).body.toString()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    await inParallel(pods / SCHEDULER.podsPerOwner, (i) => api.expect(201, 'POST', '/apis/apps/v1/namespaces/default/replicasets', { body: replicaSet(i) }));
+    revision = await untilPods(api, pods);
   } finally {
     api.close();
   }
@@ -128,6 +128,17 @@ export async function runSchedulerBench(cpuProfDir: string | undefined, cleanup:
   };
 }
 
+/** Waits until the ReplicaSet controller has made `count` pods; the list's revision then. */
+async function untilPods(api: ApiClient, count: number): Promise<string> {
+  const deadline = Date.now() + SCHEDULER.timeoutMs;
+  for (;;) {
+    const list = JSON.parse((await api.expect(200, 'GET', '/api/v1/namespaces/default/pods')).body.toString()) as { items: unknown[]; metadata: { resourceVersion: string } };
+    if (list.items.length >= count) return list.metadata.resourceVersion;
+    if (Date.now() > deadline) throw new Error(`the ReplicaSet controller made ${list.items.length} of ${count} pods within ${SCHEDULER.timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 async function inParallel(count: number, work: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -151,16 +162,20 @@ function node(i: number): object {
   };
 }
 
-function pod(i: number): object {
-  const owner = Math.floor(i / SCHEDULER.podsPerOwner);
+/** One of the ReplicaSets whose pods make the backlog: created by the server's own ReplicaSet controller. */
+function replicaSet(i: number): object {
+  const labels = { app: `app-${i}` };
   return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: `bench-${i}`,
-      labels: { app: `app-${owner}` },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `app-${owner}`, uid: `00000000-0000-4000-8000-${String(owner).padStart(12, '0')}`, controller: true }],
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: `app-${i}` },
+    spec: {
+      replicas: SCHEDULER.podsPerOwner,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name: 'app', image: 'registry.local/app:1', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
+      },
     },
-    spec: { containers: [{ name: 'app', image: 'registry.local/app:1', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
   };
 }

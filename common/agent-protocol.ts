@@ -67,7 +67,19 @@ export interface NodeStatus {
 export type AgentMessage =
   | { message: 'hello'; hello: Hello }
   | { message: 'status'; status: NodeStatus }
-  | { message: 'renewCsrPem'; renewCsrPem: string };
+  | { message: 'renewCsrPem'; renewCsrPem: string }
+  | { message: 'podStatus'; podStatus: PodStatusReport };
+
+/** The pod condition types the agent reports (kubelet's); the server keeps the others it finds. */
+export const AGENT_POD_CONDITIONS: ReadonlySet<string> = new Set(['PodScheduled', 'PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']);
+
+/** One pod's status (the API's PodStatus as JSON), for the pod with this uid. */
+export interface PodStatusReport {
+  namespace: string;
+  name: string;
+  uid: string;
+  statusJson: Buffer;
+}
 
 /** The resources a node is sent: its pods and what they use. */
 export type NodeResource = 'pods' | 'configmaps' | 'secrets';

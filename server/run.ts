@@ -15,6 +15,7 @@ import { NodeKeeper } from './agents/node-keeper.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { SharedInformers } from './controllers/shared-informers.js';
 import { NodePasswords } from './agents/node-passwords.js';
+import { PodStatusWriter } from './agents/pod-status-writer.js';
 import { createApiServer } from './api/api-server.js';
 import { bootstrapCluster } from './api/bootstrap.js';
 import { BUILTIN_RESOURCES, Catalogue } from './api/catalogue.js';
@@ -99,7 +100,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       nodeExists: (name) => registry.get(nodes, undefined, name).then(() => true, () => false),
       log: log.with({ component: 'join' }),
     });
-    const agents = startAgentService({ join, keeper, feed, pki, log: log.with({ component: 'agents' }) });
+    const podStatus = new PodStatusWriter({ registry, catalogue });
+    const agents = startAgentService({ join, keeper, feed, pki, podStatus, log: log.with({ component: 'agents' }) });
     const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },

@@ -1,12 +1,12 @@
 // The agent's one connection to the server: a Connect stream over mutual TLS
 // with the node's certificate. It says Hello, sends the node's status every
 // interval, hands what the server says the node must hold to the desired
-// state, renews the certificate when a third of its life is left, and when
+// state, carries its pods' statuses, renews the certificate when a third of its life is left, and when
 // the stream breaks (server restart, network gone) dials again with backoff
 // and jitter until it is closed.
 import { type ClientDuplexStream, credentials as grpcCredentials, type ServiceError } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentMessage, Hello, NodeStatus, ServerMessage } from '../../common/agent-protocol.js';
+import type { AgentMessage, Hello, NodeStatus, PodStatusReport, ServerMessage } from '../../common/agent-protocol.js';
 import { versionSkewError } from '../../common/agent-protocol.js';
 import { certificateFacts, newKeyAndRequest } from '../../common/certificate-request.js';
 import type { Logger } from '../../common/log.js';
@@ -42,6 +42,8 @@ export class ServerLink {
   #renewalKey: string | undefined;
   readonly #abort = new AbortController();
   #running: Promise<void> | undefined;
+  /** The stream the server has welcomed, while there is one. */
+  #welcomed: Stream | undefined;
 
   constructor(private readonly opts: ServerLinkOptions) {
     this.#credentials = opts.credentials;
@@ -49,6 +51,14 @@ export class ServerLink {
 
   start(): void {
     this.#running ??= this.#loop();
+  }
+
+  /** Sends a pod's status; false when there is no welcomed stream to send it on (the caller tries again later). */
+  sendPodStatus(podStatus: PodStatusReport): boolean {
+    const stream = this.#welcomed;
+    if (stream === undefined || stream.writableEnded || stream.destroyed) return false;
+    stream.write({ message: 'podStatus', podStatus });
+    return true;
   }
 
   async close(): Promise<void> {
@@ -106,6 +116,7 @@ export class ServerLink {
             const skew = versionSkewError(BRAMBLE_VERSION, 'agent', message.welcome.serverVersion, 'server');
             if (skew !== undefined) return reject(new Error(skew));
             onWelcome();
+            this.#welcomed = stream;
             this.opts.desired.beginSnapshot();
             this.opts.log.info('connected to the server', { server: this.opts.serverUrl.origin, serverVersion: message.welcome.serverVersion });
             const tick = () => {
@@ -138,6 +149,7 @@ export class ServerLink {
         stream.write({ message: 'hello', hello: { agentVersion: BRAMBLE_VERSION, ...this.opts.hello } });
       });
     } finally {
+      this.#welcomed = undefined;
       clearTimeout(timer);
       this.#abort.signal.removeEventListener('abort', stop);
       stream.cancel();

@@ -1,6 +1,7 @@
 // One agent's Connect stream: who it is comes from its client certificate
 // (never from what it says), its first message must be a Hello, and then it
-// reports status and asks for certificate renewals; the server sends it the
+// reports its node's status and its pods' statuses and asks for certificate
+// renewals; the server sends it the
 // objects it must hold (the node feed). One stream per node: a
 // newer one (the agent reconnected before the server noticed the old
 // connection die) replaces the older.
@@ -15,6 +16,7 @@ import type { ClusterPki } from '../pki/index.js';
 import { NODE_CERT_DAYS } from './join-service.js';
 import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
+import type { PodStatusWriter } from './pod-status-writer.js';
 import { refused, RpcError } from './rpc-error.js';
 
 export type AgentStream = ServerDuplexStream<AgentMessage, ServerMessage>;
@@ -23,6 +25,7 @@ export interface SessionDeps {
   readonly keeper: NodeKeeper;
   readonly feed: NodeFeed;
   readonly pki: ClusterPki;
+  readonly podStatus: PodStatusWriter;
   readonly log: Logger;
 }
 
@@ -61,6 +64,10 @@ export class AgentSessions {
           if (!said) throw refused.invalid('the first message on a Connect stream must be a Hello');
           if (message.message === 'status') this.deps.keeper.report(node, message.status);
           else if (message.message === 'renewCsrPem') await this.#renew(call, node, message.renewCsrPem, log);
+          else if (message.message === 'podStatus') {
+            // A status that cannot be written now is sent again by the agent; the stream stays.
+            await this.deps.podStatus.write(node, message.podStatus, log).catch((err: unknown) => log.warn('could not write a pod status', { pod: `${message.podStatus.namespace}/${message.podStatus.name}`, error: err }));
+          }
         })
         .catch((err: unknown) => {
           if (err instanceof RpcError) log.warn('agent stream refused', { reason: err.message });

@@ -15,7 +15,7 @@ import { podReferences } from '../api/auth/pod-references.js';
 import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { SharedInformer, SharedInformers } from '../controllers/shared-informers.js';
-import { WorkQueue } from '../controllers/work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 import { ReferencedObjects } from './referenced-objects.js';
 
 /** A message stays well under what the agent accepts (8 MiB) even with one 1.5 MB object over this. */

@@ -16,7 +16,7 @@ import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
 import type { SharedInformer, SharedInformers } from '../controllers/shared-informers.js';
-import { WorkQueue } from '../controllers/work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 import { lastHeartbeatMs, reportedStatus, statusChanged, unknownStatus, withConditionTaints } from './node-conditions.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -52,7 +52,7 @@ export class NodeKeeper {
   readonly #leaseType: ResourceType;
   readonly #graceMs: number;
   readonly #now: () => number;
-  #startedAt = 0;
+  readonly #startedAt: number;
   #sweeper: NodeJS.Timeout | undefined;
 
   private constructor(private readonly opts: NodeKeeperOptions) {
@@ -60,6 +60,10 @@ export class NodeKeeper {
     this.#leaseType = opts.catalogue.get('coordination.k8s.io', 'v1', 'leases')!;
     this.#graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
     this.#now = opts.now ?? Date.now;
+    // Nodes stored before this start get a full grace period to reconnect. Set
+    // before subscribing: a shared informer that already runs reports its
+    // cached Nodes at once, and their reconciles must not see a start of 0.
+    this.#startedAt = this.#now();
     this.#queue = new WorkQueue(
       (name) => this.reconcile(name),
       (name, err, retryInMs) => opts.log.warn('node reconcile failed', { node: name, error: err, retryInMs }),
@@ -70,8 +74,6 @@ export class NodeKeeper {
 
   static async start(opts: NodeKeeperOptions): Promise<NodeKeeper> {
     const keeper = new NodeKeeper(opts);
-    // Nodes stored before this start get a full grace period to reconnect.
-    keeper.#startedAt = keeper.#now();
     await keeper.#nodes.start();
     keeper.#sweeper = setInterval(() => keeper.#sweep(), Math.max(1000, Math.min(5000, keeper.#graceMs / 4)));
     keeper.#sweeper.unref();

@@ -21,7 +21,7 @@ import { EventRecorder } from './event-recorder.js';
 import { keyOf } from './informer.js';
 import { finishedType, involved, type JobObject } from './job-controller.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 
 type CronJobObject = KubeObject & CronJob & { spec: NonNullable<CronJob['spec']> };
 

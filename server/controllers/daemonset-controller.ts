@@ -25,7 +25,7 @@ import { claim, controllerRef, controllerRefOf, queueOnChildChange } from './own
 import { isPodAvailable, isPodReady, type PodObject } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { writeStatus } from './status-writes.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 import { DeletedPods, slowStartBatch } from './workload-pods.js';
 
 const KIND = { apiVersion: 'apps/v1', kind: 'DaemonSet' } as const;

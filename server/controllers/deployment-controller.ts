@@ -47,7 +47,7 @@ import { claim, ControllerIndex, controllerRef, controllerRefOf, type OwnerKind,
 import { isPodActive, isPodAvailable, type PodObject } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { templateHash } from './template-hash.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 
 const DEPLOYMENT: OwnerKind = { apiVersion: 'apps/v1', kind: 'Deployment' };
 /** progressDeadlineSeconds at MaxInt32 means no deadline, as upstream. */

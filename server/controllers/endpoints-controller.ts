@@ -38,7 +38,7 @@ import {
   TriggerTimeTracker,
 } from './service-endpoints.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 
 /** Addresses an Endpoints object holds at most; beyond, it is truncated and says so. */
 const MAX_CAPACITY = 1000;

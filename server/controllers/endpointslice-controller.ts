@@ -42,7 +42,7 @@ import {
   TriggerTimeTracker,
 } from './service-endpoints.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';

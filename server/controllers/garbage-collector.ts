@@ -16,7 +16,7 @@ import { ApiError } from '../api/status.js';
 import { isGone } from './delete-all.js';
 import { type GraphNode, isDeletingDependents, OwnerGraph } from './owner-graph.js';
 import type { SharedInformers } from './shared-informers.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 
 export interface GarbageCollectorOptions {
   readonly registry: Registry;

@@ -23,7 +23,7 @@ import { EventRecorder, type InvolvedObject } from './event-recorder.js';
 import { keyOf } from './informer.js';
 import { isPodActive, isPodReady, type PodObject } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 import { slowStartBatch } from './workload-pods.js';
 
 export type JobObject = KubeObject & Job & { spec: NonNullable<Job['spec']> };

@@ -10,7 +10,7 @@ import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { deleteAll, isGone } from './delete-all.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 
 /** How often a namespace being emptied looks again for objects that finalizers still hold. */
 const RECHECK_MS = 1000;

@@ -58,13 +58,21 @@ export async function claim(owner: KubeObject, selector: Selector, opts: ClaimOp
     else if (obj.metadata.deletionTimestamp === undefined) await release(obj, uid, opts);
   }
   if (owner.metadata.deletionTimestamp !== undefined) return claimed;
-  for (const obj of opts.informer.values()) {
-    if (obj.metadata.namespace !== namespace || obj.metadata.deletionTimestamp !== undefined || controllerRefOf(obj) !== undefined) continue;
+  for (const obj of orphansIn(opts.informer, namespace)) {
+    if (obj.metadata.deletionTimestamp !== undefined) continue;
     if (!selector(obj.metadata.labels) || !filter(obj)) continue;
     const adopted = await adopt(obj, owner, opts);
     if (adopted !== undefined) claimed.push(adopted);
   }
   return claimed;
+}
+
+const ORPHANS = 'orphans';
+
+/** Cached objects of `namespace` that no controller owns: an index, since a reconcile runs on every change of a child and orphans are few. */
+function orphansIn(informer: SharedInformer, namespace: string | undefined): KubeObject[] {
+  informer.addIndex(ORPHANS, (obj) => (controllerRefOf(obj) === undefined ? [obj.metadata.namespace ?? ''] : []));
+  return informer.byIndex(ORPHANS, namespace ?? '');
 }
 
 async function adopt(obj: KubeObject, owner: KubeObject, opts: ClaimOptions): Promise<KubeObject | undefined> {

@@ -24,7 +24,7 @@ import { claim, controllerRef, controllerRefOf, type OwnerKind, queueOnChildChan
 import { isPodActive, isPodAvailable, isPodReady, type PodObject, podReadyCondition } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { writeStatus } from './status-writes.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 import { slowStartBatch } from './workload-pods.js';
 
 /** Upstream's burstReplicas: at most this many pods created or deleted per reconcile. */

@@ -8,7 +8,7 @@ import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 
 const DEFAULT_SERVICE_ACCOUNT = 'default';
 

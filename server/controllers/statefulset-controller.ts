@@ -28,7 +28,7 @@ import { claim, controllerRef, queueOnChildChange } from './owned-objects.js';
 import { isPodAvailable, isPodReady, type PodObject } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { writeStatus } from './status-writes.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 import { DeletedPods, slowStartBatch } from './workload-pods.js';
 
 const KIND = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;

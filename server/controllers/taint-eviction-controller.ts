@@ -18,7 +18,7 @@ import type { ResourceType } from '../api/resources.js';
 import { isGoneOrReplaced } from './api-errors.js';
 import { EventRecorder } from './event-recorder.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 
 export const AUTONOMY_ANNOTATION = 'bramble.io/autonomy-seconds';
 /** The taints that mean "the server cannot reach the node", which the autonomy window stretches. */

@@ -9,7 +9,7 @@ import type { ResourceType } from '../api/resources.js';
 import { isGone } from './delete-all.js';
 import { isJobFinished, type JobObject } from './job-controller.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../common/work-queue.js';
 
 /** setTimeout's longest delay; a Job expiring later is looked at again then. */
 const MAX_DELAY_MS = 2 ** 31 - 1;

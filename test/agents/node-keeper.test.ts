@@ -205,6 +205,8 @@ test('a node stored before a restart gets a full grace period from the start, th
   const catalogue = new Catalogue(BUILTIN_RESOURCES);
   const informers = new SharedInformers(registry, catalogue, quiet);
   t.after(() => informers.close());
+  // As in the server, another controller has the Node cache running already: the keeper gets every Node at once.
+  await informers.of('', 'v1', 'nodes').start();
   const restarted = await NodeKeeper.start({ registry, catalogue, informers, log: quiet, graceMs: GRACE_MS, now: () => now });
   t.after(() => restarted.close());
   await restarted.resync('pi-1');

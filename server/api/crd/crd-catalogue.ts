@@ -8,7 +8,7 @@
 import type { Logger } from '../../../common/log.js';
 import { deleteAll, isGone } from '../../controllers/delete-all.js';
 import { Informer } from '../../controllers/informer.js';
-import { WorkQueue } from '../../controllers/work-queue.js';
+import { WorkQueue } from '../../../common/work-queue.js';
 import type { Catalogue } from '../catalogue.js';
 import type { Registry } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
