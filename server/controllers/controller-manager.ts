@@ -13,6 +13,7 @@ import { EndpointsController } from './endpoints-controller.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { JobController } from './job-controller.js';
 import { NamespaceController } from './namespace-controller.js';
+import { PodGcController } from './pod-gc-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import { ServiceAccountController } from './serviceaccount-controller.js';
 import type { SharedInformers } from './shared-informers.js';
@@ -46,6 +47,7 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
   try {
     await start('namespaces', (d) => NamespaceController.start(d));
     await start('taint-eviction', (d) => TaintEvictionController.start(d));
+    await start('pod-gc', (d) => PodGcController.start(d));
     await start('garbage-collector', (d) => GarbageCollector.start(d));
     await start('replicasets', (d) => ReplicaSetController.start(d));
     await start('deployments', (d) => DeploymentController.start(d));
