@@ -1,7 +1,11 @@
 // The controllers `bramble server` runs (kube-controller-manager's part of
 // it): each a level-triggered reconcile loop that reads the shared informers'
 // caches and converges one key at a time (namespace-controller.ts shows the
-// shape). Started in this order, closed in the reverse one.
+// shape). Started in this order, closed in the reverse one, once the caches
+// they read are full (upstream's WaitForCacheSync): a controller subscribing
+// to a running cache gets every key at once, and its reconciles must not see
+// one cache listed and another still empty (a ReplicaSet's pods missing would
+// mean new pods, a Job missing would mean orphaned pods).
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
 import type { Registry } from '../api/registry/registry.js';
@@ -36,7 +40,27 @@ export interface ControllerManager {
   close(): Promise<void>;
 }
 
+/** The types the controllers read through the shared informers. */
+const CACHED: readonly (readonly [string, string, string])[] = [
+  ['', 'v1', 'namespaces'],
+  ['', 'v1', 'nodes'],
+  ['', 'v1', 'pods'],
+  ['', 'v1', 'services'],
+  ['', 'v1', 'endpoints'],
+  ['', 'v1', 'serviceaccounts'],
+  ['', 'v1', 'persistentvolumeclaims'],
+  ['apps', 'v1', 'replicasets'],
+  ['apps', 'v1', 'deployments'],
+  ['apps', 'v1', 'daemonsets'],
+  ['apps', 'v1', 'statefulsets'],
+  ['apps', 'v1', 'controllerrevisions'],
+  ['batch', 'v1', 'jobs'],
+  ['batch', 'v1', 'cronjobs'],
+  ['discovery.k8s.io', 'v1', 'endpointslices'],
+];
+
 export async function startControllers(deps: ControllerDeps): Promise<ControllerManager> {
+  await Promise.all(CACHED.map(([group, version, plural]) => deps.informers.of(group, version, plural).start()));
   const running: RunningController[] = [];
   const close = async () => {
     for (const controller of running.reverse()) await controller.close();
