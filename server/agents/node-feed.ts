@@ -14,6 +14,7 @@ import type { Catalogue } from '../api/catalogue.js';
 import { podReferences } from '../api/auth/pod-references.js';
 import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
+import { podsOnNode } from '../controllers/pods-by-node.js';
 import type { SharedInformer, SharedInformers } from '../controllers/shared-informers.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import { ReferencedObjects } from './referenced-objects.js';
@@ -47,7 +48,7 @@ interface Wanted {
 export class NodeFeed {
   readonly #pods: SharedInformer;
   readonly #used: Readonly<Record<'configmaps' | 'secrets', ReferencedObjects>>;
-  readonly #podsOfNode = new Map<string, Set<string>>();
+  /** Pod key → the node it was bound to when last seen: a pod that moves or goes is taken from that node's feed. */
   readonly #nodeOfPod = new Map<string, string>();
   readonly #feeds = new Map<string, Feed>();
   readonly #queue: WorkQueue;
@@ -93,7 +94,7 @@ export class NodeFeed {
   async reconcile(node: string): Promise<void> {
     const feed = this.#feeds.get(node);
     if (feed === undefined) return;
-    const pods = [...(this.#podsOfNode.get(node) ?? [])].flatMap((key) => this.#pods.get(key) ?? []);
+    const pods = podsOnNode(this.#pods, node);
     // Track what the pods use before reading it: a key tracked for the first time is read, then reported.
     const uses = new Map(pods.map((pod) => [pod, usedBy(pod)]));
     const allUses = new Set([...uses.values()].flat());
@@ -150,19 +151,8 @@ export class NodeFeed {
     const pod = this.#pods.get(key) as Pod | undefined;
     const node = pod?.spec?.nodeName || undefined;
     const before = this.#nodeOfPod.get(key);
-    if (before !== node) {
-      if (before !== undefined) {
-        const keys = this.#podsOfNode.get(before)!;
-        keys.delete(key);
-        if (keys.size === 0) this.#podsOfNode.delete(before);
-      }
-      if (node !== undefined) {
-        this.#nodeOfPod.set(key, node);
-        this.#podsOfNode.set(node, (this.#podsOfNode.get(node) ?? new Set()).add(key));
-      } else {
-        this.#nodeOfPod.delete(key);
-      }
-    }
+    if (node !== undefined) this.#nodeOfPod.set(key, node);
+    else this.#nodeOfPod.delete(key);
     if (before !== undefined) this.#queue.add(before);
     if (node !== undefined && node !== before) this.#queue.add(node);
   }

@@ -17,13 +17,13 @@ import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { isGoneOrReplaced } from './api-errors.js';
 import { EventRecorder } from './event-recorder.js';
+import { podsOnNode } from './pods-by-node.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { WorkQueue } from '../../common/work-queue.js';
 
 export const AUTONOMY_ANNOTATION = 'bramble.io/autonomy-seconds';
 /** The taints that mean "the server cannot reach the node", which the autonomy window stretches. */
 const LOST_NODE_TAINTS: ReadonlySet<string> = new Set(['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready']);
-const BY_NODE = 'spec.nodeName';
 
 export interface TaintEvictionOptions {
   readonly registry: Registry;
@@ -51,10 +51,6 @@ export class TaintEvictionController {
     );
     this.#nodes = opts.informers.of('', 'v1', 'nodes');
     this.#pods = opts.informers.of('', 'v1', 'pods');
-    this.#pods.addIndex(BY_NODE, (pod) => {
-      const node = (pod as Pod).spec?.nodeName;
-      return node ? [node] : [];
-    });
     this.#nodes.subscribe((name) => this.#queue.add(name));
     this.#pods.subscribe((key) => {
       const node = (this.#pods.get(key) as Pod | undefined)?.spec?.nodeName;
@@ -81,7 +77,7 @@ export class TaintEvictionController {
     const now = this.#now();
     const autonomyMs = this.#autonomyOf(node) * 1000;
     let next = Infinity;
-    for (const pod of this.#pods.byIndex(BY_NODE, name) as (KubeObject & Pod)[]) {
+    for (const pod of podsOnNode(this.#pods, name)) {
       if (pod.metadata.deletionTimestamp !== undefined) continue;
       const at = evictionTime(pod.spec?.tolerations ?? [], taints, autonomyMs, now);
       if (at <= now) await this.#evict(pod);

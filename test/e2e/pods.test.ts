@@ -10,42 +10,16 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { RuntimeClient } from '../../agent/cri/runtime-client.js';
-import { type BrambleProcess, startAgent } from '../helpers/bramble.js';
-import { agentArgs, cluster, waitReady } from '../helpers/cluster.js';
-import { startContainerd } from '../helpers/containerd.js';
 import type { Kubectl } from '../helpers/kubectl.js';
-import { startRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/store.js';
-import { publicImage, pushTestImages } from '../helpers/test-images.js';
+import { startPodNode } from '../helpers/pod-node.js';
+import { publicImage } from '../helpers/test-images.js';
 
 const NODE = 'pi-1';
 
 test('a pod bound to an agent runs on its containerd, reports Running with its IP, is adopted by a restarted agent and is removed when deleted', async (t) => {
-  let runtime: RuntimeClient | undefined;
-  let agent: BrambleProcess | undefined;
-  // Registered before containerd's teardown, so it runs first: the agent goes
-  // (or it would run the pods again), then every pod, through CRI.
-  t.after(async () => {
-    await agent?.kill();
-    if (runtime === undefined) return;
-    try {
-      for (const c of await runtime.listContainers()) await runtime.removeContainer(c.id);
-      for (const p of await runtime.listPodSandbox()) {
-        await runtime.stopPodSandbox(p.id);
-        await runtime.removePodSandbox(p.id);
-      }
-    } finally {
-      runtime.close();
-    }
-  });
-  const registry = await startRegistry(t);
-  await pushTestImages(registry);
-  const containerd = await startContainerd(t, { registry, podNetwork: true });
-  runtime = RuntimeClient.connect(containerd.endpoint);
-  const c = await cluster(t, undefined, ['--node-monitor-grace-period', '1h']);
-  agent = await startAgent(t, agentArgs(c, NODE, containerd.endpoint));
-  await waitReady(c.k, NODE, 'True');
+  const node = await startPodNode(t, NODE);
+  const { cluster: c, containerd, runtime } = node;
 
   // ---- Running, with its IP ----
   const created = performance.now();
@@ -111,8 +85,7 @@ test('a pod bound to an agent runs on its containerd, reports Running with its I
 
   // A restarted agent adopts the running pod: same sandbox and container.
   const sandboxes = (await runtime.listPodSandbox()).map((p) => p.id);
-  await agent.stop();
-  agent = await startAgent(t, agentArgs(c, NODE, containerd.endpoint, undefined));
+  await node.restartAgent();
   await sleep(2_000);
   assert.deepEqual((await runtime.listPodSandbox()).map((p) => p.id), sandboxes);
   assert.deepEqual((await runtime.listContainers()).map((ct) => [ct.id, ct.state]), [[containerId, 'CONTAINER_RUNNING']]);
@@ -140,7 +113,7 @@ test('a pod bound to an agent runs on its containerd, reports Running with its I
   for (const name of ['web', 'missing']) assert.equal((await c.k.run(['delete', 'pod', name, '--wait=false'])).code, 0);
   await until(async () => (await runtime.listPodSandbox()).length === 0 && (await runtime.listContainers()).length === 0, 'no sandboxes and containers left', 30_000);
   t.diagnostic(`kubectl delete → sandboxes gone: ${Math.round(performance.now() - deleting)} ms`);
-  assert.match(agent.log(), /msg="pod sandbox removed".*pod=default\/web|pod=default\/web.*msg="pod sandbox removed"/);
+  assert.match(node.agent.log(), /msg="pod sandbox removed".*pod=default\/web|pod=default\/web.*msg="pod sandbox removed"/);
 });
 
 async function podJson(k: Kubectl, name: string): Promise<Pod> {

@@ -5,13 +5,9 @@
 // real kubectl. Every status the Deployment goes through is read from a watch.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RuntimeClient } from '../../agent/cri/runtime-client.js';
-import { type BrambleProcess, startAgent } from '../helpers/bramble.js';
-import { agentArgs, cluster, waitReady } from '../helpers/cluster.js';
-import { startContainerd } from '../helpers/containerd.js';
-import { startRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/store.js';
-import { publicImage, pushTestImages } from '../helpers/test-images.js';
+import { startPodNode } from '../helpers/pod-node.js';
+import { publicImage } from '../helpers/test-images.js';
 
 const NODE = 'pi-1';
 const REPLICAS = 2;
@@ -34,29 +30,7 @@ spec:
 `;
 
 test('a Deployment rolls from busybox 1.36 to 1.37 on a real node with zero unavailable replicas', async (t) => {
-  let runtime: RuntimeClient | undefined;
-  let agent: BrambleProcess | undefined;
-  // Before containerd's teardown: the agent goes first (or it would run the pods again), then every pod, through CRI.
-  t.after(async () => {
-    await agent?.kill();
-    if (runtime === undefined) return;
-    try {
-      for (const ct of await runtime.listContainers()) await runtime.removeContainer(ct.id);
-      for (const p of await runtime.listPodSandbox()) {
-        await runtime.stopPodSandbox(p.id);
-        await runtime.removePodSandbox(p.id);
-      }
-    } finally {
-      runtime.close();
-    }
-  });
-  const registry = await startRegistry(t);
-  await pushTestImages(registry);
-  const containerd = await startContainerd(t, { registry, podNetwork: true });
-  runtime = RuntimeClient.connect(containerd.endpoint);
-  const c = await cluster(t, undefined, ['--node-monitor-grace-period', '1h']);
-  agent = await startAgent(t, agentArgs(c, NODE, containerd.endpoint));
-  await waitReady(c.k, NODE, 'True');
+  const { cluster: c, runtime } = await startPodNode(t, NODE);
 
   const applied = await c.k.run(['apply', '-f', '-'], { stdin: deployment(publicImage('busybox:1.36')) });
   assert.equal(applied.code, 0, applied.stderr);
@@ -83,7 +57,7 @@ test('a Deployment rolls from busybox 1.36 to 1.37 on a real node with zero unav
 
   // The node really runs two containers of the new image, and only those.
   await until(
-    async () => (await runtime!.listContainers({ state: 'CONTAINER_RUNNING', labelSelector: { 'io.kubernetes.container.name': 'app' } })).length === REPLICAS,
+    async () => (await runtime.listContainers({ state: 'CONTAINER_RUNNING', labelSelector: { 'io.kubernetes.container.name': 'app' } })).length === REPLICAS,
     'only the new containers running',
     30_000,
   );

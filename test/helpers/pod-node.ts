@@ -1,0 +1,64 @@
+// One node that runs real pods, for end-to-end tests: a real local registry
+// with the test images, a real containerd using it (and a CNI network of the
+// test's own), a `bramble server` and a `bramble agent` on that containerd,
+// Ready. When the test ends, pass or fail, the agent goes first (or it would
+// run the pods again), then every pod through CRI, before containerd's own
+// teardown: shims outlive containerd.
+import type { TestContext } from 'node:test';
+import { RuntimeClient } from '../../agent/cri/runtime-client.js';
+import { type BrambleProcess, startAgent } from './bramble.js';
+import { agentArgs, type Cluster, cluster, waitReady } from './cluster.js';
+import { type Containerd, startContainerd } from './containerd.js';
+import { startRegistry } from './registry.js';
+import { pushTestImages } from './test-images.js';
+
+export interface PodNode {
+  readonly cluster: Cluster & { args: string[] };
+  readonly containerd: Containerd;
+  /** The test's own CRI client on the node's containerd. */
+  readonly runtime: RuntimeClient;
+  readonly agent: BrambleProcess;
+  /** Stops the agent and starts it again (with its certificate, no token); its pods keep running. */
+  restartAgent(): Promise<BrambleProcess>;
+}
+
+export async function startPodNode(t: TestContext, name: string): Promise<PodNode> {
+  let runtime: RuntimeClient | undefined;
+  let agent: BrambleProcess | undefined;
+  // Registered before containerd's teardown, so it runs first.
+  t.after(async () => {
+    await agent?.kill();
+    if (runtime === undefined) return;
+    try {
+      for (const container of await runtime.listContainers()) await runtime.removeContainer(container.id);
+      for (const sandbox of await runtime.listPodSandbox()) {
+        await runtime.stopPodSandbox(sandbox.id);
+        await runtime.removePodSandbox(sandbox.id);
+      }
+    } finally {
+      runtime.close();
+    }
+  });
+  const registry = await startRegistry(t);
+  await pushTestImages(registry);
+  const containerd = await startContainerd(t, { registry, podNetwork: true });
+  runtime = RuntimeClient.connect(containerd.endpoint);
+  // No agent reports for the simulated parts; the real one does, but a slow machine must not make its node Unknown.
+  const c = await cluster(t, undefined, ['--node-monitor-grace-period', '1h']);
+  agent = await startAgent(t, agentArgs(c, name, containerd.endpoint));
+  await waitReady(c.k, name, 'True');
+  const node: PodNode = {
+    cluster: c,
+    containerd,
+    runtime,
+    get agent() {
+      return agent!;
+    },
+    restartAgent: async () => {
+      await agent!.stop();
+      agent = await startAgent(t, agentArgs(c, name, containerd.endpoint, undefined));
+      return agent;
+    },
+  };
+  return node;
+}
