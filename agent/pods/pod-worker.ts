@@ -90,7 +90,7 @@ export class PodWorker {
         let id = found?.id;
         if (id === undefined) {
           const image = await ensureImage(this.opts.images, container, config);
-          id = await this.opts.runtime.createContainer(sandbox.id, containerConfig(pod, container, image, config), config);
+          id = await this.opts.runtime.createContainer(sandbox.id, containerConfig(pod, container, image, config, { restartCount: 0 }), config);
         }
         await this.opts.runtime.startContainer(id);
         this.opts.log.info('container started', { pod: key, container: container.name, id });

@@ -43,8 +43,13 @@ export function sandboxConfig(pod: Pod, logRoot: string, attempt: number): PodSa
   };
 }
 
-export function containerConfig(pod: Pod, container: Container, image: string, sandbox: PodSandboxConfig): ContainerConfig {
-  const restartCount = 0;
+/** What a container's config needs besides its pod and spec; each feature adds what it brings (env sources, mounts, …). */
+export interface ContainerContext {
+  /** How many times this container was restarted: the new one's attempt and log file. */
+  readonly restartCount: number;
+}
+
+export function containerConfig(pod: Pod, container: Container, image: string, sandbox: PodSandboxConfig, { restartCount }: ContainerContext): ContainerConfig {
   return {
     metadata: { name: container.name, attempt: restartCount },
     image: { image },
