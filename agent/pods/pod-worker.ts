@@ -147,14 +147,15 @@ export class PodWorker {
       await this.opts.runtime.removeContainer(c.id);
     }));
     await this.opts.runtime.stopPodSandbox(sandbox.id);
+    await this.#removeCgroups(sandbox, key);
     await this.opts.runtime.removePodSandbox(sandbox.id);
     this.opts.log.info('pod sandbox removed', { pod: key, sandbox: sandbox.id, uid: sandbox.labels[POD_UID_LABEL] });
-    await this.#removeCgroups(sandbox.labels[POD_UID_LABEL], key);
   }
 
-  /** containerd leaves the pod's cgroup folders: they go with its last sandbox. */
-  async #removeCgroups(uid: string | undefined, key: string): Promise<void> {
-    if (uid === undefined || (await this.opts.runtime.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: uid } })).length > 0) return;
+  /** containerd leaves the pod's cgroup folders: they go with its last sandbox, once stopped (so empty). */
+  async #removeCgroups(sandbox: PodSandbox, key: string): Promise<void> {
+    const uid = sandbox.labels[POD_UID_LABEL];
+    if (uid === undefined || (await this.opts.runtime.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: uid } })).some((s) => s.id !== sandbox.id)) return;
     // Nothing retries this once the sandbox is gone: a failure is only reported.
     await removePodCgroups(uid).catch((err: unknown) => this.opts.log.warn('could not remove the pod’s cgroups', { pod: key, uid, error: err }));
   }

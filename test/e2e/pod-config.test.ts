@@ -149,8 +149,7 @@ ${pod('web', `  containers:
   );
   assert.match(limits.out, /^67108864\n50000( 100000)?$/, limits.out);
   const mounts = cgroupMounts(await readFile('/proc/self/mountinfo', 'utf8'));
-  const podCgroups = () => mounts.map((m) => join(m, 'kubepods', 'burstable', `pod${uid}`)).filter((dir) => existsSync(dir));
-  assert.ok(podCgroups().length > 0, `pod${uid} under kubepods/burstable in ${mounts.join(', ')}`);
+  assert.ok(mounts.some((m) => existsSync(join(m, 'kubepods', 'burstable', `pod${uid}`))), `pod${uid} under kubepods/burstable in ${mounts.join(', ')}`);
 
   // ---- Security context ----
   const secureId = (await podJson(c.k, 'secure')).status!.containerStatuses![0]!.containerID!.replace('containerd://', '');
@@ -187,10 +186,14 @@ ${pod('web', `  containers:
   // The Secret's values never reach the agent's log.
   assert.doesNotMatch(node.agent.log(), /s3cr\$t/);
 
-  // ---- Deleted: the pod's cgroup folders go with it ----
-  assert.equal((await c.k.run(['delete', 'pod', 'env', 'late', 'secure', 'nonroot', 'web', '--wait=false'])).code, 0);
+  // ---- Deleted: the pods' cgroup folders go with them, before their sandboxes ----
+  const names = ['env', 'late', 'secure', 'nonroot', 'web'];
+  const uids = await Promise.all(names.map(async (name) => (await podJson(c.k, name)).metadata!.uid!));
+  const cgroupsOf = (podUid: string) => mounts.flatMap((m) => ['kubepods', 'kubepods/burstable', 'kubepods/besteffort'].map((q) => join(m, q, `pod${podUid}`))).filter((dir) => existsSync(dir));
+  assert.ok(cgroupsOf(uids[2]!).some((dir) => dir.includes('/besteffort/')), 'BestEffort pods under kubepods/besteffort');
+  assert.equal((await c.k.run(['delete', 'pod', ...names, '--wait=false'])).code, 0);
   await until(async () => (await runtime.listPodSandbox()).length === 0, 'no sandboxes left', 30_000);
-  await until(() => podCgroups().length === 0, `pod${uid} cgroups removed`, 5_000);
+  assert.deepEqual(uids.flatMap(cgroupsOf), []);
 });
 
 async function podJson(k: Kubectl, name: string): Promise<Pod> {
