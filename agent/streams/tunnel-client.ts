@@ -30,7 +30,8 @@ export async function serveTunnel(open: OpenStream, call: TunnelCallStream, open
     return;
   }
   call.write({ opened: true });
-  const what = { kind: request.kind, pod: `${request.pod.namespace}/${request.pod.name}` };
+  const kind = request.kind;
+  const what = { kind, pod: `${request.pod.namespace}/${request.pod.name}` };
   log.debug('pod stream opened', what);
   await new Promise<void>((resolve) => {
     let done = false;
@@ -61,7 +62,7 @@ export async function serveTunnel(open: OpenStream, call: TunnelCallStream, open
     });
     stream.on('error', (err: Error) => {
       log.debug('pod stream failed', { ...what, error: err.message });
-      writeFrames(call, ERROR, Buffer.from(finalError(request!.kind, err.message)), true, () => undefined);
+      writeFrames(call, ERROR, Buffer.from(finalError(kind, err.message)), true, () => undefined);
       call.end();
       finish();
     });
