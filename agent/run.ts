@@ -15,6 +15,8 @@ import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
 import { nodeAddresses } from './status/addresses.js';
 import { HostFiles } from './status/host-files.js';
+import { NodeStreams } from './streams/node-streams.js';
+import { serveTunnel } from './streams/tunnel-client.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
 
 export interface AgentConfig {
@@ -53,6 +55,9 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     const status = await (lastStatus ??= collector.collect());
     return { hostIps: status.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address), capacity: status.capacity, allocatable: status.allocatable };
   };
+  const logRoot = join(config.dir, 'pod-logs');
+  const streams = new NodeStreams({ runtime, logRoot });
+  const streamLog = log.with({ component: 'streams' });
   // Declared before the manager it calls: changes arrive only once the link has started.
   const desired: DesiredState = new DesiredState({ log, onChange: (refs) => pods.changed(refs) });
   const link = new ServerLink({
@@ -64,11 +69,12 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     collectStatus: () => (lastStatus = collector.collect()),
     statusIntervalMs: config.statusIntervalMs,
     desired,
+    openStream: (open, client) => void serveTunnel(open, client.tunnel(), (request) => streams.open(request), streamLog),
     log,
   });
   const host = new HostFiles('/');
   const pods = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), node: nodeFacts, log }),
+    worker: new PodWorker({ runtime, images, desired, logRoot, node: nodeFacts, log }),
     desired,
     send: (report) => link.sendPodStatus(report),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,

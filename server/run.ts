@@ -8,6 +8,7 @@ import { adminSocketPath, pkiDir, serverDir, storeDir } from '../common/paths.js
 import { startAdminServer } from './admin/admin-server.js';
 import { BootstrapTokens } from './agents/bootstrap-tokens.js';
 import { startAgentService } from './agents/agent-service.js';
+import type { PodStreams } from './streams/pod-streams.js';
 import { JoinService } from './agents/join-service.js';
 import { withLiveNodeLeases } from './agents/live-leases.js';
 import { NodeFeed } from './agents/node-feed.js';
@@ -51,6 +52,8 @@ export interface RunningServer {
   readonly httpsPort: number;
   /** How local clients reach it (the kubeconfig's server, the embedded agent's). */
   readonly url: string;
+  /** Logs, exec, attach and port-forward on the nodes, through their agents. */
+  readonly podStreams: PodStreams;
   close(): Promise<void>;
 }
 
@@ -130,6 +133,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       serverToken,
       httpsPort: door.port,
       url: server,
+      podStreams: agents.podStreams,
       close: async () => {
         await closeAll();
         log.info('bramble server stopped');

@@ -166,6 +166,6 @@ export function splitKey(key: string): [namespace: string, name: string] {
   return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
-function newestFirst<T extends { createdAt: bigint }>(items: readonly T[]): T[] {
+export function newestFirst<T extends { createdAt: bigint }>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => (a.createdAt > b.createdAt ? -1 : a.createdAt < b.createdAt ? 1 : 0));
 }

@@ -10,6 +10,7 @@ import type { JoinService } from './join-service.js';
 import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
+import { PodTunnels, type TunnelCall } from './pod-tunnels.js';
 import type { ClusterPki } from '../pki/index.js';
 import { RpcError } from './rpc-error.js';
 
@@ -29,6 +30,8 @@ export interface AgentService {
   /** Hands over one decrypted connection whose client asked for HTTP/2 only. */
   injectConnection(connection: Duplex): void;
   readonly sessions: AgentSessions;
+  /** Logs, exec, attach and port-forward on the nodes, through their agents' tunnels. */
+  readonly podStreams: PodTunnels;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
   const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, log: opts.log });
+  const podStreams = new PodTunnels({ ask: (node, openStream) => sessions.send(node, { message: 'openStream', openStream }), log: opts.log.with({ component: 'tunnels' }) });
   const implementation: UntypedServiceImplementation = {
     join: (call: ServerUnaryCall<JoinRequest, JoinResponse>, callback: sendUnaryData<JoinResponse>) => {
       const authorization = call.metadata.get('authorization')[0];
@@ -60,13 +64,16 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
       );
     },
     connect: (call: AgentStream) => sessions.serve(call),
+    tunnel: (call: TunnelCall) => podStreams.serve(call),
   };
   server.addService(agentService(), implementation);
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
   return {
     injectConnection: (connection) => injector.injectConnection(connection),
     sessions,
+    podStreams,
     close: async () => {
+      podStreams.close();
       sessions.closeAll();
       injector.destroy();
       server.forceShutdown();

@@ -38,10 +38,16 @@ export class AgentSessions {
     return this.#open.size;
   }
 
+  /** Sends `message` on the node's stream; false when the node is not connected. */
+  send(node: string, message: ServerMessage): boolean {
+    const call = this.#open.get(node);
+    if (call === undefined || call.destroyed || call.writableEnded) return false;
+    call.write(message);
+    return true;
+  }
+
   serve(call: AgentStream): void {
-    const cert = call.getAuthContext()?.sslPeerCertificate;
-    const user = cert === undefined ? undefined : certificateSubjectUser(cert);
-    const node = user === undefined ? undefined : nodeNameOf(user);
+    const node = callerNode(call);
     if (node === undefined) {
       fail(call, refused.unauthenticated('Connect needs a node certificate from the cluster CA (CN system:node:NAME, O system:nodes): join first'));
       return;
@@ -120,6 +126,13 @@ export class AgentSessions {
     call.write({ message: 'renewedCertificatePem', renewedCertificatePem: certificate });
     log.info('node certificate renewed');
   }
+}
+
+/** The node a call's verified client certificate names (CN system:node:NAME, O system:nodes), if any. */
+export function callerNode(call: Pick<AgentStream, 'getAuthContext'>): string | undefined {
+  const cert = call.getAuthContext()?.sslPeerCertificate;
+  const user = cert === undefined ? undefined : certificateSubjectUser(cert);
+  return user === undefined ? undefined : nodeNameOf(user);
 }
 
 function fail(call: AgentStream, err: RpcError): void {
