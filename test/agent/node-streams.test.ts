@@ -8,7 +8,7 @@ import { type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImageClient } from '../../agent/cri/image-client.js';
 import { RuntimeClient } from '../../agent/cri/runtime-client.js';
-import { containerConfig, podLogDirectory, sandboxConfig } from '../../agent/pods/runtime-config.js';
+import { containerConfig, type ContainerContext, podLogDirectory, sandboxConfig } from '../../agent/pods/runtime-config.js';
 import { NodeStreams } from '../../agent/streams/node-streams.js';
 import { StreamRefusal } from '../../agent/streams/stream-request.js';
 import { ERROR, type Frame, type LogOptions, type PodRef, type PodStream, STDERR, STDIN, STDOUT } from '../../server/streams/pod-streams.js';
@@ -49,6 +49,15 @@ async function startNode(t: TestContext): Promise<Node> {
   return { runtime, logRoot, streams: new NodeStreams({ runtime, logRoot, logCheckIntervalMs: 200 }) };
 }
 
+/** A first container with nothing from the node: no env sources, root image user. */
+const PLAIN_CONTEXT: ContainerContext = {
+  restartCount: 0,
+  podIps: [],
+  node: { hostIps: [], capacity: {}, allocatable: {} },
+  sources: { configMap: () => undefined, secret: () => undefined },
+  imageUser: { username: '' },
+};
+
 /** Runs a pod with these containers (name → shell script), as the agent would; returns its reference. */
 async function runPod(node: Node, name: string, scripts: Record<string, string>): Promise<PodRef> {
   const pod: Pod = {
@@ -59,7 +68,7 @@ async function runPod(node: Node, name: string, scripts: Record<string, string>)
   await mkdir(podLogDirectory(node.logRoot, pod), { recursive: true });
   const id = await node.runtime.runPodSandbox(sandbox);
   for (const container of pod.spec!.containers) {
-    const cid = await node.runtime.createContainer(id, containerConfig(pod, container, BUSYBOX, sandbox, { restartCount: 0 }), sandbox);
+    const cid = await node.runtime.createContainer(id, containerConfig(pod, container, BUSYBOX, sandbox, PLAIN_CONTEXT), sandbox);
     await node.runtime.startContainer(cid);
   }
   return { namespace: 'default', name, uid: pod.metadata!.uid!, nodeName: 'here' };
