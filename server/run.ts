@@ -25,6 +25,7 @@ import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
+import { untilTheTunnel } from './streams/no-tunnel.js';
 import { startControllers } from './controllers/controller-manager.js';
 import { openFrontDoor } from './front-door.js';
 import { ensureClusterPki, writeKubeconfig } from './pki/index.js';
@@ -105,7 +106,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     });
     const podStatus = new PodStatusWriter({ registry, catalogue });
     const agents = startAgentService({ join, keeper, feed, pki, podStatus, log: log.with({ component: 'agents' }) });
-    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, logger: log });
+    const podStreams = untilTheTunnel;
+    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
       bindAddress: config.bindAddress,
