@@ -25,7 +25,6 @@ import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
-import { untilTheTunnel } from './streams/no-tunnel.js';
 import { startControllers } from './controllers/controller-manager.js';
 import { openFrontDoor } from './front-door.js';
 import { ensureClusterPki, writeKubeconfig } from './pki/index.js';
@@ -106,8 +105,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     });
     const podStatus = new PodStatusWriter({ registry, catalogue });
     const agents = startAgentService({ join, keeper, feed, pki, podStatus, log: log.with({ component: 'agents' }) });
-    const podStreams = untilTheTunnel;
-    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams, logger: log });
+    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams: agents.podStreams, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
       bindAddress: config.bindAddress,

@@ -5,7 +5,7 @@ import type { RuntimeClient } from '../cri/runtime-client.js';
 import type { PodStream, PodStreamRequest } from '../../server/streams/pod-streams.js';
 import { openLogStream } from './log-stream.js';
 import { podContainer, podSandbox } from './pod-containers.js';
-import { execWebSocket, portForwardWebSocket } from './runtime-websocket.js';
+import { execSpdy, portForwardSpdy } from './runtime-spdy.js';
 import { refuse } from './stream-request.js';
 
 export interface NodeStreamsOptions {
@@ -32,12 +32,12 @@ export class NodeStreams {
         // With a terminal, stderr is part of stdout (the runtime refuses both).
         const streams = { stdin: request.stdin, stdout: request.stdout, stderr: request.stderr && !request.tty, tty: request.tty };
         const url = request.kind === 'exec' ? await runtime.exec(container.id, [...request.command], streams) : await runtime.attach(container.id, streams);
-        return execWebSocket(url);
+        return execSpdy(url, streams);
       }
       case 'portforward': {
         const sandbox = await podSandbox(runtime, request.pod);
         if (sandbox?.state !== 'SANDBOX_READY') throw refuse.failed(`pod not found ("${request.pod.name}_${request.pod.namespace}")`);
-        return portForwardWebSocket(await runtime.portForward(sandbox.id, [request.port]), request.port);
+        return portForwardSpdy(await runtime.portForward(sandbox.id, [request.port]), request.port);
       }
     }
   }

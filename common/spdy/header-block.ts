@@ -76,9 +76,16 @@ export class HeaderCompressor {
       head.writeUInt16LE(~piece.length & 0xffff, 3);
       parts.push(head, piece);
     }
+    // An empty stored block ends each header block, as a zlib sync flush does:
+    // Go's inflater hands out a block's bytes only when the next block starts,
+    // and without one it reads past the frame and fails for good.
+    parts.push(SYNC_FLUSH);
     return Buffer.concat(parts);
   }
 }
+
+/** BFINAL=0, BTYPE=00 (stored), LEN=0, NLEN=0xffff. */
+const SYNC_FLUSH = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
 
 /** Inflates the header blocks of one direction of a session, in order (callers await each before the next). */
 export class HeaderDecompressor {

@@ -444,6 +444,8 @@ export class SpdyStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    // Reset by the peer while its last data is still being read: nothing more goes out.
+    if (this.resetStatus !== undefined) return callback();
     this.reply();
     this.session.sendData(this, chunk, callback);
   }
@@ -490,12 +492,21 @@ export class SpdyStream extends Duplex {
     this.checkDone();
   }
 
-  /** @internal The peer reset it (or the session ended): no RST back. */
+  /**
+   * @internal The peer reset it (or the session ended): no RST back. What it
+   * sent before is still read, as with spdystream (a Kubernetes stream server
+   * resets its streams once it has written everything), then the stream goes.
+   */
   onReset(status: number): void {
+    if (this.destroyed) return;
     this.resetStatus = status;
+    const finished = this.remoteEnded;
     this.localEnded = this.remoteEnded = true;
     this.settleReply.reject(new Error(`the SPDY stream was reset (status ${status})`));
-    this.destroy();
+    if (this.readableLength === 0) return void this.destroy();
+    this.session.forget(this);
+    if (!finished) this.push(null);
+    this.once('end', () => this.destroy());
   }
 
   /** Both directions finished: the session forgets it (the Duplex itself ends as its reader and writer do). */

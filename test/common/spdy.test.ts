@@ -291,3 +291,26 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+test('every header block ends with an empty stored block, as a sync flush does: Go reads a block only once the next one starts', () => {
+  const compressor = new HeaderCompressor();
+  for (const headers of [{ streamtype: 'error' }, { streamtype: 'stdout' }, {}] as Record<string, string>[]) {
+    assert.deepEqual([...compressor.compress(headers).subarray(-5)], [0x00, 0x00, 0x00, 0xff, 0xff]);
+  }
+});
+
+test('what the peer sent before it reset a stream is still read, by a reader that was not reading', async (t) => {
+  const [peer, ours] = await socketPair(t);
+  const opened: SpdyStream[] = [];
+  new SpdySession(ours, { role: 'server', onStream: (s) => (s.reply(), opened.push(s)) });
+  const compressor = new HeaderCompressor();
+  peer.write(encodeSynStream(1, compressor.compress({ streamtype: 'stdout' })));
+  await until(() => opened.length === 1);
+  const stream = opened[0]!;
+  stream.pause();
+  const sent = Buffer.alloc(20_000, 4);
+  peer.write(Buffer.concat([encodeData(1, sent, false), encodeRstStream(1, 5)]));
+  await until(() => stream.resetStatus === 5);
+  assert.deepEqual(await readAll(stream), sent);
+  assert.ok(stream.destroyed);
+});
