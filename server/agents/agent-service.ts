@@ -10,6 +10,7 @@ import type { JoinService } from './join-service.js';
 import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
+import type { MetricsStore } from '../metrics/metrics-store.js';
 import type { ClusterPki } from '../pki/index.js';
 import { RpcError } from './rpc-error.js';
 
@@ -22,6 +23,7 @@ export interface AgentServiceOptions {
   readonly feed: NodeFeed;
   readonly pki: ClusterPki;
   readonly podStatus: PodStatusWriter;
+  readonly metrics?: MetricsStore;
   readonly log: Logger;
 }
 
@@ -42,7 +44,7 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
-  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, log: opts.log });
+  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }), log: opts.log });
   const implementation: UntypedServiceImplementation = {
     join: (call: ServerUnaryCall<JoinRequest, JoinResponse>, callback: sendUnaryData<JoinResponse>) => {
       const authorization = call.metadata.get('authorization')[0];

@@ -9,6 +9,7 @@
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
 import type { Registry } from '../api/registry/registry.js';
+import type { MetricsStore } from '../metrics/metrics-store.js';
 import { CronJobController } from './cronjob-controller.js';
 import { DaemonSetController } from './daemonset-controller.js';
 import { DeploymentController } from './deployment-controller.js';
@@ -29,6 +30,8 @@ export interface ControllerDeps {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
   readonly informers: SharedInformers;
+  /** Resource usage the nodes report (the autoscaler reads it); absent, nothing is autoscaled. */
+  readonly metrics?: MetricsStore;
   readonly log: Logger;
 }
 
