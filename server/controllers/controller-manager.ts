@@ -16,6 +16,7 @@ import { DeploymentController } from './deployment-controller.js';
 import { EndpointSliceController } from './endpointslice-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
 import { GarbageCollector } from './garbage-collector.js';
+import { HorizontalPodAutoscalerController } from './horizontal-pod-autoscaler-controller.js';
 import { JobController } from './job-controller.js';
 import { NamespaceController } from './namespace-controller.js';
 import { PodGcController } from './pod-gc-controller.js';
@@ -86,6 +87,8 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     await start('cronjobs', (d) => CronJobController.start(d));
     await start('daemonsets', (d) => DaemonSetController.start(d));
     await start('statefulsets', (d) => StatefulSetController.start(d));
+    const metrics = deps.metrics;
+    if (metrics !== undefined) await start('horizontal-pod-autoscaler', (d) => HorizontalPodAutoscalerController.start({ ...d, metrics }));
   } catch (err) {
     await close();
     throw err;

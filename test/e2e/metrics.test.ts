@@ -96,3 +96,61 @@ test('kubectl top shows a busy pod near a core, an idle one near nothing, the no
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /pod "nope" not found|podmetrics.metrics.k8s.io "default\/nope" not found/);
 });
+
+test('an HPA scales a CPU-burning Deployment up to its maximum, says why in an event, and kubectl get hpa shows its targets', async (t) => {
+  const node = await startPodNode(t, NODE, { agentFlags: AGENT_FLAGS });
+  const { k } = node.cluster;
+  const manifest = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'burn' },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'burn' } },
+      template: {
+        metadata: { labels: { app: 'burn' } },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'burn', image: publicImage('busybox:1.36'), command: ['sh', '-c', 'while :; do :; done'], resources: { requests: { cpu: '50m' } } }],
+        },
+      },
+    },
+  };
+  const applied = await k.run(['apply', '-f', '-'], { stdin: JSON.stringify(manifest) });
+  assert.equal(applied.code, 0, applied.stderr);
+  // As `kubectl autoscale deployment burn --cpu-percent=50 --min=1 --max=3` would make it (see the report: that command itself is not served yet).
+  const hpaManifest = {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'burn' },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'burn' },
+      minReplicas: 1,
+      maxReplicas: 3,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+    },
+  };
+  const autoscale = await k.run(['apply', '-f', '-'], { stdin: JSON.stringify(hpaManifest) });
+  assert.equal(autoscale.code, 0, autoscale.stderr);
+  const started = Date.now();
+
+  // NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE
+  const hpa = await poll(k, ['get', 'hpa', 'burn', '--no-headers'], (out) => out.trim().split(/\s+/)[6] === '3', 'the HPA at 3 replicas', 60_000);
+  t.diagnostic(`scaled to 3 in ${Math.round((Date.now() - started) / 1000)} s: ${hpa.trim()}`);
+  const cells = hpa.trim().split(/\s+/);
+  // The targets cell has a space in it ("cpu: 1998%/50%"), so MINPODS and MAXPODS come two cells later.
+  assert.deepEqual([cells[0], cells[1], cells[2], cells[4], cells[5]], ['burn', 'Deployment/burn', 'cpu:', '1', '3']);
+  assert.match(cells[3]!, /^\d+%\/50%$/);
+  const deployment = JSON.parse((await k.run(['get', 'deployment', 'burn', '-o', 'json'])).stdout) as { spec: { replicas: number } };
+  assert.equal(deployment.spec.replicas, 3);
+
+  const status = JSON.parse((await k.run(['get', 'hpa', 'burn', '-o', 'json'])).stdout) as { status: Record<string, any> };
+  assert.equal(status.status['desiredReplicas'], 3);
+  const conditions = Object.fromEntries((status.status['conditions'] as { type: string; status: string; reason: string }[]).map((c) => [c.type, `${c.status}/${c.reason}`]));
+  assert.equal(conditions['ScalingActive'], 'True/ValidMetricFound');
+  assert.match(conditions['AbleToScale'] ?? '', /^True\//);
+  assert.match(conditions['ScalingLimited'] ?? '', /^True\/(TooManyReplicas|ScaleUpLimit)$/);
+  const events = JSON.parse((await k.run(['get', 'events', '--field-selector', 'reason=SuccessfulRescale', '-o', 'json'])).stdout) as { items: { message: string; source: { component: string } }[] };
+  assert.ok(events.items.some((e) => e.message === 'New size: 3; reason: cpu resource utilization (percentage of request) above target'), JSON.stringify(events.items.map((e) => e.message)));
+  assert.equal(events.items[0]?.source.component, 'horizontal-pod-autoscaler');
+});
