@@ -2,7 +2,7 @@
 // node's credentials, then keeps its link to the server, reporting status
 // built from this machine and its container runtime, and runs the pods
 // bound to the node on that runtime; this file only wires the parts together.
-import type { Taint } from '../common/agent-protocol.js';
+import type { NodeStatus, Taint } from '../common/agent-protocol.js';
 import type { Logger } from '../common/log.js';
 import { goArch, goOs } from '../common/version.js';
 import { join } from 'node:path';
@@ -51,6 +51,12 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     hostname: config.nodeName,
     ...(config.nodeIp !== undefined ? { nodeIp: config.nodeIp } : {}),
   });
+  // The pods' containers read the node's addresses and resources from its latest status, as kubelet reads its Node.
+  let lastStatus: Promise<NodeStatus> | undefined;
+  const nodeFacts = async () => {
+    const status = await (lastStatus ??= collector.collect());
+    return { hostIps: status.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address), capacity: status.capacity, allocatable: status.allocatable };
+  };
   // Declared before the manager it calls: changes arrive only once the link has started.
   const desired: DesiredState = new DesiredState({ log, onChange: (refs) => pods.changed(refs) });
   const link = new ServerLink({
@@ -59,14 +65,14 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     nodeName: config.nodeName,
     credentials,
     hello: { labels: { ...wellKnownLabels(config.nodeName), ...config.labels }, taints: [...config.taints] },
-    collectStatus: () => collector.collect(),
+    collectStatus: () => (lastStatus = collector.collect()),
     statusIntervalMs: config.statusIntervalMs,
     desired,
     log,
   });
   const host = new HostFiles('/');
   const pods = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), log }),
+    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), node: nodeFacts, log }),
     desired,
     send: (report) => link.sendPodStatus(report),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
