@@ -26,6 +26,8 @@ import { rulesFor, withServiceRanges } from './api/kinds/index.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
 import { startControllers } from './controllers/controller-manager.js';
+import { METRICS_RESOURCES, MetricsApi } from './metrics/metrics-api.js';
+import { MetricsStore } from './metrics/metrics-store.js';
 import { openFrontDoor } from './front-door.js';
 import { ensureClusterPki, writeKubeconfig } from './pki/index.js';
 import { type LevelStore, openLevelStore } from './store/level-store.js';
@@ -73,7 +75,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const tokens = new BootstrapTokens(store, pki.caCertPem);
     const serverToken = await tokens.ensureServerToken(config.dataDir);
     stack.push(await startAdminServer(adminSocketPath(config.dataDir), store, pkiDir(config.dataDir), tokens, log.with({ component: 'admin' })));
-    const catalogue = new Catalogue(BUILTIN_RESOURCES);
+    // metrics.k8s.io is served from memory (kubectl top), as metrics-server serves it through aggregation.
+    const catalogue = new Catalogue([...BUILTIN_RESOURCES, ...METRICS_RESOURCES]);
     // The keeper needs the registry and the registry shows the keeper's heartbeats: bound once both exist.
     let keeper: NodeKeeper | undefined;
     const rules = withLiveNodeLeases(withCustomResourceRules(withServiceRanges(rulesFor, new ServiceRanges(store))), (node) => keeper?.lastSeen(node));
@@ -84,7 +87,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     // One cache per resource type for everything below; closed after all of them (pushed first, closed last).
     const informers = new SharedInformers(registry, catalogue, log.with({ component: 'informers' }));
     stack.push(informers);
-    stack.push(await startControllers({ registry, catalogue, informers, log }));
+    const metrics = new MetricsStore({ pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes'), log: log.with({ component: 'metrics' }) });
+    stack.push(await startControllers({ registry, catalogue, informers, metrics, log }));
     keeper = await NodeKeeper.start({
       registry,
       catalogue,
@@ -104,8 +108,9 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       log: log.with({ component: 'join' }),
     });
     const podStatus = new PodStatusWriter({ registry, catalogue });
-    const agents = startAgentService({ join, keeper, feed, pki, podStatus, log: log.with({ component: 'agents' }) });
-    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, logger: log });
+    const agents = startAgentService({ join, keeper, feed, pki, podStatus, metrics, log: log.with({ component: 'agents' }) });
+    const metricsApi = new MetricsApi({ store: metrics, pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes') });
+    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, metrics: metricsApi, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
       bindAddress: config.bindAddress,
