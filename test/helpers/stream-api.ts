@@ -181,6 +181,13 @@ function serve(node: FakeNode, request: PodStreamRequest): Duplex {
         finish(0);
       });
     }
+    if (!request.stdin && command[0] !== 'tar') {
+      // Nothing will come on stdin: the command ends at once (`test -d`, which kubectl cp asks first, is false).
+      setImmediate(() => {
+        if (command[0] === 'echo-exit' && command[2] !== undefined) stream.push(frame(STDERR, `${command[2]}\n`));
+        finish(command[0] === 'test' ? 1 : Number(command[0] === 'echo-exit' ? (command[1] ?? 0) : 0));
+      });
+    }
     onFrame = (f) => {
       if (f.channel === RESIZE) {
         node.resizes.push(f.data.toString());
