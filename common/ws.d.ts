@@ -1,23 +1,22 @@
-// The part of npm `ws` (8.x) that the stream handlers use. @types/ws is not
-// installed; this local declaration stands in for it.
+// The part of npm `ws` (8.x) that Bramble uses: the agent's client to the
+// runtime's stream server, and the API server's WebSocket upgrades. The
+// package ships no types and @types/ws is not installed; this one
+// declaration stands in for it.
 declare module 'ws' {
   import type { EventEmitter } from 'node:events';
   import type { IncomingMessage } from 'node:http';
   import type { Duplex, DuplexOptions } from 'node:stream';
 
   export class WebSocket extends EventEmitter {
-    static readonly OPEN: number;
+    constructor(url: string, protocols?: string | string[]);
     readonly readyState: number;
     readonly bufferedAmount: number;
+    send(data: Buffer, cb?: (err?: Error) => void): void;
     send(data: Buffer, options: { binary: boolean }, cb?: (err?: Error) => void): void;
     close(code?: number, reason?: string): void;
     terminate(): void;
     pause(): void;
     resume(): void;
-    on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
-    on(event: 'close', listener: (code: number, reason: Buffer) => void): this;
-    on(event: 'error', listener: (err: Error) => void): this;
-    on(event: string, listener: (...args: never[]) => void): this;
   }
 
   export interface ServerOptions {
