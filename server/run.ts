@@ -25,7 +25,6 @@ import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
-import { untilTheTunnel } from './streams/no-tunnel.js';
 import { startControllers } from './controllers/controller-manager.js';
 import { METRICS_RESOURCES, MetricsApi } from './metrics/metrics-api.js';
 import { MetricsStore } from './metrics/metrics-store.js';
@@ -111,7 +110,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const podStatus = new PodStatusWriter({ registry, catalogue });
     const agents = startAgentService({ join, keeper, feed, pki, podStatus, metrics, log: log.with({ component: 'agents' }) });
     const metricsApi = new MetricsApi({ store: metrics, pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes') });
-    const podStreams = untilTheTunnel;
+    const podStreams = agents.podStreams;
     const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams, metrics: metricsApi, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
@@ -140,7 +139,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       serverToken,
       httpsPort: door.port,
       url: server,
-      podStreams: agents.podStreams,
+      podStreams,
       close: async () => {
         await closeAll();
         log.info('bramble server stopped');
