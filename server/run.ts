@@ -119,7 +119,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const podStatus = new PodStatusWriter({ registry, catalogue });
     const agents = startAgentService({ join, keeper, feed, pki, podStatus, metrics, log: log.with({ component: 'agents' }) });
     const metricsApi = new MetricsApi({ store: metrics, pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes') });
-    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, metrics: metricsApi, logger: log });
+    const podStreams = agents.podStreams;
+    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams, metrics: metricsApi, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
       bindAddress: config.bindAddress,
@@ -147,7 +148,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       serverToken,
       httpsPort: door.port,
       url: server,
-      podStreams: agents.podStreams,
+      podStreams,
       close: async () => {
         await closeAll();
         log.info('bramble server stopped');
