@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { ImageClient } from './cri/image-client.js';
 import { RuntimeClient } from './cri/runtime-client.js';
 import { DesiredState } from './desired/desired-state.js';
+import { MetricsReporter } from './metrics/metrics-reporter.js';
+import { UsageSampler } from './metrics/usage-sampler.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
 import { PodManager } from './pods/pod-manager.js';
@@ -30,6 +32,8 @@ export interface AgentConfig {
   readonly taints: readonly Taint[];
   readonly runtimeEndpoint: string;
   readonly statusIntervalMs: number;
+  /** How often resource usage is sampled and sent (metrics-server's --metric-resolution). */
+  readonly metricResolutionMs: number;
   readonly nodeIp?: string;
   readonly log: Logger;
 }
@@ -82,12 +86,20 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     relistIntervalMs: config.statusIntervalMs,
     log,
   });
+  const metrics = new MetricsReporter({
+    sampler: new UsageSampler({ runtime, host }),
+    send: (report) => link.sendMetrics(report),
+    resolutionMs: config.metricResolutionMs,
+    log,
+  });
   link.start();
   pods.start();
+  metrics.start();
   log.info('bramble agent running', { node: config.nodeName, server: config.serverUrl.origin, runtime: config.runtimeEndpoint });
   return {
     // The pods keep running: a restarted agent finds them by their labels and adopts them.
     close: async () => {
+      await metrics.close();
       await pods.close();
       await link.close();
       images.close();

@@ -68,7 +68,8 @@ export type AgentMessage =
   | { message: 'hello'; hello: Hello }
   | { message: 'status'; status: NodeStatus }
   | { message: 'renewCsrPem'; renewCsrPem: string }
-  | { message: 'podStatus'; podStatus: PodStatusReport };
+  | { message: 'podStatus'; podStatus: PodStatusReport }
+  | { message: 'metrics'; metrics: MetricsReport };
 
 /** The pod condition types the agent reports (kubelet's); the server keeps the others it finds. */
 export const AGENT_POD_CONDITIONS: ReadonlySet<string> = new Set(['PodScheduled', 'PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']);
@@ -79,6 +80,41 @@ export interface PodStatusReport {
   name: string;
   uid: string;
   statusJson: Buffer;
+}
+
+/** CPU as a rate (nanocores over a window), memory as a working set. */
+export interface ResourceUsage {
+  cpuNanoCores: number;
+  memoryWorkingSetBytes: number;
+}
+
+export interface ContainerUsage {
+  name: string;
+  usage: ResourceUsage;
+}
+
+/** A sample's time: the later of two (Unix ms) and the window since the earlier (ns). */
+export interface SampleTime {
+  timestampMs: number;
+  windowNs: number;
+}
+
+export interface PodUsage extends SampleTime {
+  namespace: string;
+  name: string;
+  uid: string;
+  containers: ContainerUsage[];
+}
+
+export interface NodeUsage extends SampleTime {
+  usage: ResourceUsage;
+}
+
+/** Everything a node uses now; it replaces what the server held for the node. */
+export interface MetricsReport {
+  /** Absent until the node was sampled twice. */
+  node?: NodeUsage;
+  pods: PodUsage[];
 }
 
 /** The resources a node is sent: its pods and what they use. */

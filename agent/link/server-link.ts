@@ -7,7 +7,7 @@
 // opened on the same connection (Tunnel calls).
 import { type ClientDuplexStream, credentials as grpcCredentials, type ServiceError } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentMessage, Hello, NodeStatus, OpenStream, PodStatusReport, ServerMessage } from '../../common/agent-protocol.js';
+import type { AgentMessage, Hello, MetricsReport, NodeStatus, OpenStream, PodStatusReport, ServerMessage } from '../../common/agent-protocol.js';
 import { versionSkewError } from '../../common/agent-protocol.js';
 import { certificateFacts, newKeyAndRequest } from '../../common/certificate-request.js';
 import type { Logger } from '../../common/log.js';
@@ -61,6 +61,14 @@ export class ServerLink {
     const stream = this.#welcomed;
     if (stream === undefined || stream.writableEnded || stream.destroyed) return false;
     stream.write({ message: 'podStatus', podStatus });
+    return true;
+  }
+
+  /** Sends the node's resource usage; false when there is no welcomed stream (the report is dropped). */
+  sendMetrics(metrics: MetricsReport): boolean {
+    const stream = this.#welcomed;
+    if (stream === undefined || stream.writableEnded || stream.destroyed) return false;
+    stream.write({ message: 'metrics', metrics });
     return true;
   }
 

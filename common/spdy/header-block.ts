@@ -2,7 +2,7 @@
 // several values of one name joined by NUL), compressed with one zlib
 // context per direction for the whole session, primed with the SPDY/3
 // dictionary and flushed after every block.
-import { constants, createInflate, type Inflate } from 'node:zlib';
+import { constants, createInflate, deflateRawSync, type Inflate } from 'node:zlib';
 import { HEADER_DICTIONARY } from './header-dictionary.js';
 import { SpdyProtocolError } from './frames.js';
 
@@ -51,41 +51,22 @@ export function decodeHeaderBlock(block: Buffer): SpdyHeaders {
 }
 
 /**
- * Compresses header blocks for one direction of a session. It writes zlib
- * "stored" (uncompressed) deflate blocks: every inflater reads them in the
- * shared context like any other block, writing them needs no asynchronous
- * zlib stream (so frames go out in order, synchronously), and header blocks
- * of a few dozen bytes gain nothing from compression.
+ * Compresses header blocks for one direction of a session. Each block is
+ * deflated on its own (no back-references into earlier blocks or the
+ * dictionary) and sync-flushed, as one continuous zlib stream: every
+ * inflater reads it in the shared context like any other, and it can be
+ * written synchronously, so frames go out in order.
  */
 export class HeaderCompressor {
   private started = false;
 
   compress(headers: SpdyHeaders): Buffer {
-    const raw = encodeHeaderBlock(headers);
-    const parts: Buffer[] = [];
-    if (!this.started) {
-      parts.push(zlibHeaderWithDictionary());
-      this.started = true;
-    }
-    // Stored blocks hold at most 65,535 bytes; header blocks are never near that, but a long value must not break the stream.
-    for (let at = 0; at < raw.length; at += 0xffff) {
-      const piece = raw.subarray(at, at + 0xffff);
-      const head = Buffer.alloc(5);
-      // BFINAL=0, BTYPE=00 (stored), byte-aligned since every block before it was stored too; LEN, NLEN.
-      head.writeUInt16LE(piece.length, 1);
-      head.writeUInt16LE(~piece.length & 0xffff, 3);
-      parts.push(head, piece);
-    }
-    // An empty stored block ends each header block, as a zlib sync flush does:
-    // Go's inflater hands out a block's bytes only when the next block starts,
-    // and without one it reads past the frame and fails for good.
-    parts.push(SYNC_FLUSH);
-    return Buffer.concat(parts);
+    const block = deflateRawSync(encodeHeaderBlock(headers), { finishFlush: constants.Z_SYNC_FLUSH });
+    if (this.started) return block;
+    this.started = true;
+    return Buffer.concat([zlibHeaderWithDictionary(), block]);
   }
 }
-
-/** BFINAL=0, BTYPE=00 (stored), LEN=0, NLEN=0xffff. */
-const SYNC_FLUSH = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
 
 /** Inflates the header blocks of one direction of a session, in order (callers await each before the next). */
 export class HeaderDecompressor {

@@ -90,6 +90,8 @@ export class SpdySession {
       this.endIfIdle();
     });
     socket.on('close', () => this.teardown());
+    // A socket handed over by an HTTP upgrade may have been left paused.
+    socket.resume();
   }
 
   /** Opens a stream; resolves once the peer replies (SYN_REPLY), rejects if it resets it or the session ends. */

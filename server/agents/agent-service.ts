@@ -11,6 +11,7 @@ import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
 import { PodTunnels, type TunnelCall } from './pod-tunnels.js';
+import type { MetricsStore } from '../metrics/metrics-store.js';
 import type { ClusterPki } from '../pki/index.js';
 import { RpcError } from './rpc-error.js';
 
@@ -23,6 +24,7 @@ export interface AgentServiceOptions {
   readonly feed: NodeFeed;
   readonly pki: ClusterPki;
   readonly podStatus: PodStatusWriter;
+  readonly metrics?: MetricsStore;
   readonly log: Logger;
 }
 
@@ -45,7 +47,7 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
-  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, log: opts.log });
+  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }), log: opts.log });
   const podStreams = new PodTunnels({ ask: (node, openStream) => sessions.send(node, { message: 'openStream', openStream }), log: opts.log.with({ component: 'tunnels' }) });
   const implementation: UntypedServiceImplementation = {
     join: (call: ServerUnaryCall<JoinRequest, JoinResponse>, callback: sendUnaryData<JoinResponse>) => {

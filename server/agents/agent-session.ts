@@ -17,6 +17,7 @@ import { NODE_CERT_DAYS } from './join-service.js';
 import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
+import type { MetricsStore } from '../metrics/metrics-store.js';
 import { refused, RpcError } from './rpc-error.js';
 
 export type AgentStream = ServerDuplexStream<AgentMessage, ServerMessage>;
@@ -26,6 +27,8 @@ export interface SessionDeps {
   readonly feed: NodeFeed;
   readonly pki: ClusterPki;
   readonly podStatus: PodStatusWriter;
+  /** Where the node's resource usage goes (kubectl top, autoscaling). */
+  readonly metrics?: MetricsStore;
   readonly log: Logger;
 }
 
@@ -73,7 +76,7 @@ export class AgentSessions {
           else if (message.message === 'podStatus') {
             // A status that cannot be written now is sent again by the agent; the stream stays.
             await this.deps.podStatus.write(node, message.podStatus, log).catch((err: unknown) => log.warn('could not write a pod status', { pod: `${message.podStatus.namespace}/${message.podStatus.name}`, error: err }));
-          }
+          } else if (message.message === 'metrics') this.deps.metrics?.report(node, message.metrics);
         })
         .catch((err: unknown) => {
           if (err instanceof RpcError) log.warn('agent stream refused', { reason: err.message });
@@ -86,6 +89,7 @@ export class AgentSessions {
       if (this.#open.get(node) === call) {
         this.#open.delete(node);
         this.deps.keeper.disconnected(node);
+        this.deps.metrics?.forgetNode(node);
         log.info('agent disconnected');
       }
     };

@@ -19,6 +19,8 @@ import {
   requireAccess,
   ServiceAccountTokens,
 } from './auth/index.js';
+import type { MetricsApi } from '../metrics/metrics-api.js';
+import { METRICS_GROUP } from '../metrics/metrics-objects.js';
 import type { Catalogue } from './catalogue.js';
 import { discover, versionInfo } from './discovery.js';
 import { handleResource } from './http/resource-handler.js';
@@ -37,6 +39,8 @@ export interface ApiServerOptions {
   readonly serviceAccountKeyPem: string;
   /** Where log, exec, attach and port-forward streams to a pod's node are opened. */
   readonly podStreams: PodStreams;
+  /** Serves metrics.k8s.io (kubectl top), from memory rather than the store. */
+  readonly metrics?: MetricsApi;
   readonly logger: Logger;
 }
 
@@ -141,6 +145,7 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
   const created = new CreatedName(req);
   await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read() });
   if (streams.handles(info)) return streams.serveRequest(info, url.searchParams, res);
+  if (info.group === METRICS_GROUP && opts.metrics !== undefined) return sendAnswer(res, opts.metrics.answer(info, url.searchParams, req.headers.accept));
   const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens };
   return handleResource(context, info, url.searchParams, await created.request(), res);
 }

@@ -1,12 +1,12 @@
-// The part of npm `ws` (8.x) that the stream handlers use. @types/ws is not
-// installed; this local declaration stands in for it.
+// The part of npm `ws` (8.x) that Bramble uses: the API server's WebSocket
+// upgrades. The package ships no types and @types/ws is not installed; this
+// one declaration stands in for it.
 declare module 'ws' {
   import type { EventEmitter } from 'node:events';
   import type { IncomingMessage } from 'node:http';
   import type { Duplex, DuplexOptions } from 'node:stream';
 
   export class WebSocket extends EventEmitter {
-    static readonly OPEN: number;
     readonly readyState: number;
     readonly bufferedAmount: number;
     send(data: Buffer, options: { binary: boolean }, cb?: (err?: Error) => void): void;
@@ -14,10 +14,6 @@ declare module 'ws' {
     terminate(): void;
     pause(): void;
     resume(): void;
-    on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
-    on(event: 'close', listener: (code: number, reason: Buffer) => void): this;
-    on(event: 'error', listener: (err: Error) => void): this;
-    on(event: string, listener: (...args: never[]) => void): this;
   }
 
   export interface ServerOptions {
