@@ -140,13 +140,21 @@ class TunnelStream extends Duplex {
       const out: Frame = frame.end ? { channel: frame.channel, data: frame.data, end: true } : { channel: frame.channel, data: frame.data };
       if (!this.push(out)) call.pause();
     });
+    let nodeDone = false;
     call.on('end', () => {
+      nodeDone = true;
       this.push(null);
       // The node is done: nothing written from now on would be read.
       call.end();
     });
-    call.on('error', (err: Error) => this.destroy(new Error(`the node's stream broke: ${err.message}`)));
-    call.on('cancelled', () => this.destroy(new Error("the node's stream was cancelled")));
+    // grpc-js reports every call as cancelled once it is over, also after its status went out:
+    // after the node's end, frames not yet read stay readable.
+    call.on('error', (err: Error) => {
+      if (!nodeDone) this.destroy(new Error(`the node's stream broke: ${err.message}`));
+    });
+    call.on('cancelled', () => {
+      if (!nodeDone) this.destroy(new Error("the node's stream was cancelled"));
+    });
   }
 
   override _read(): void {

@@ -45,6 +45,8 @@ export function serveSpdyExec(socket: Duplex, version: ChannelVersion, opts: Pro
   function start(): void {
     started = true;
     clearTimeout(timer);
+    // It broke while the client was still opening its streams: its events are past, say so now.
+    if (node.destroyed) return void finish(streamLostStatus('the stream to the node closed before the client was ready'));
     const stdin = streams.get('stdin');
     if (stdin !== undefined) pumpToNode(stdin, STDIN, node, true);
     const resize = streams.get('resize');

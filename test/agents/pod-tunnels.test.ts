@@ -131,6 +131,22 @@ test('a pod stream goes through the tunnel of the pod\'s node: frames both ways,
   assert.deepEqual(frames.filter((f) => f.channel === ERROR).map((f) => f.data.toString()), ['{"metadata":{},"status":"Success"}']);
 });
 
+test('a node stream that ends before the server reads it is still read whole (the call is over by then)', async (t) => {
+  const { server, a } = await twoNodes(t);
+  // As `exec -- true` does: the node's whole answer comes and ends while kubectl is still opening its streams.
+  a.opener = () => {
+    const done = new Duplex({ objectMode: true, read() {}, write: (_f, _e, cb) => cb() });
+    done.push({ channel: STDOUT, data: Buffer.from('out') });
+    done.push({ channel: ERROR, data: Buffer.from('{"metadata":{},"status":"Success"}') });
+    done.push(null);
+    return Promise.resolve(done);
+  };
+  const stream = await server.podStreams.open(execOn('node-a'));
+  await sleep(300);
+  const frames = await readAll(stream);
+  assert.deepEqual(frames.map((f) => [f.channel, f.data.toString()]), [[STDOUT, 'out'], [ERROR, '{"metadata":{},"status":"Success"}']]);
+});
+
 test('a node that refuses the stream is an API error with its code, reason and message', async (t) => {
   const { server, a } = await twoNodes(t);
   a.opener = () => Promise.reject(new StreamRefusal(400, 'BadRequest', 'previous terminated container "c" in pod "web" not found'));
