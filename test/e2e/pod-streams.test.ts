@@ -68,7 +68,7 @@ test('kubectl logs, exec, cp, attach and port-forward, and client-node exec, rea
   );
   const work = await tempDir(t, 'bramble-pod-streams-');
 
-  await t.test('logs: plain, -c, --tail, --timestamps; -f ends when the container exits', async () => {
+  await t.test('logs: plain, -c, --tail, --timestamps, --previous refused; -f ends when the container exits', async () => {
     // The ticker is still in its first sleep: both follow it to its end.
     const followed = await Promise.all(VERSIONS.map((v) => timed(() => k[v]!.run(['logs', '-f', 'ticker']))));
     for (const [r, ms] of followed) {
@@ -84,6 +84,10 @@ test('kubectl logs, exec, cp, attach and port-forward, and client-node exec, rea
       // No -c on a pod of two: the first, as kubectl says.
       const first = await run(['web']);
       assert.deepEqual([first.code, first.stdout], [0, 'one\ntwo\nthree\n']);
+      // No restart yet: kubelet's words for a previous container that is not there.
+      const previous = await run(['web', '-c', 'app', '--previous']);
+      assert.equal(previous.code, 1);
+      assert.match(previous.stderr, /previous terminated container "app" in pod "web" not found/);
       const missing = await run(['web', '-c', 'nope']);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /container nope is not valid for pod web/);
