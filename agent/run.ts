@@ -11,6 +11,7 @@ import { RuntimeClient } from './cri/runtime-client.js';
 import { DesiredState } from './desired/desired-state.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
+import { PodEventSender } from './pods/pod-event-sender.js';
 import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
 import { nodeAddresses } from './status/addresses.js';
@@ -61,10 +62,13 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     log,
   });
   const host = new HostFiles('/');
-  const pods = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), log }),
+  // What kubelet records about pods (Created, Started, Pulling, Unhealthy, …), for every part that runs them.
+  const events = new PodEventSender((event) => link.sendPodEvent(event), log);
+  const pods: PodManager = new PodManager({
+    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), events, requeue: (key, ms) => pods.requeue(key, ms), log }),
     desired,
     send: (report) => link.sendPodStatus(report),
+    sendDeletion: (deletion) => link.sendPodDeletion(deletion),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
     // With the node status: exits are noticed within one interval.
     relistIntervalMs: config.statusIntervalMs,
