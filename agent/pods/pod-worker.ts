@@ -65,8 +65,8 @@ const DEFAULT_GRACE_SECONDS = 30;
 const MINIMUM_GRACE_SECONDS = 2;
 
 export class PodWorker {
-  /** Pod uid → container name → why it waits. */
-  readonly #waiting = new Map<string, Map<string, Waiting>>();
+  /** Pod uid → its key and, by container name, why it waits. */
+  readonly #waiting = new Map<string, { key: string; reasons: Map<string, Waiting> }>();
   /** Pod uid (or sandbox id of a pod that is gone) → its containers being stopped. */
   readonly #stopping = new Map<string, Promise<void>>();
   readonly #backOff: BackOff;
@@ -86,8 +86,9 @@ export class PodWorker {
     for (const sandbox of sandboxes) {
       if (sandbox.labels[POD_UID_LABEL] !== uid) this.#inBackground(sandbox.id, key, () => this.#remove(sandbox, key));
     }
-    for (const old of this.#waiting.keys()) {
-      if (old !== uid && !sandboxes.some((s) => s.labels[POD_UID_LABEL] === old)) {
+    // What was kept for an earlier pod of this name that is gone.
+    for (const [old, { key: oldKey }] of this.#waiting) {
+      if (oldKey === key && old !== uid && !sandboxes.some((s) => s.labels[POD_UID_LABEL] === old)) {
         this.#waiting.delete(old);
         this.#backOff.forget(`${old}/`);
       }
@@ -131,7 +132,7 @@ export class PodWorker {
   /** What the runtime holds for `pod`, for its status. */
   async observe(pod: Pod): Promise<ObservedPod> {
     const uid = pod.metadata!.uid!;
-    const waiting = this.#waiting.get(uid) ?? new Map<string, Waiting>();
+    const waiting = this.#waiting.get(uid)?.reasons ?? new Map<string, Waiting>();
     const sandboxes = newestFirst(await this.opts.runtime.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: uid } }));
     const { containers, listed } = await this.#containersOf(uid);
     const terminal =
@@ -167,7 +168,7 @@ export class PodWorker {
    */
   async #start(pod: Pod, key: string, sandboxId: string, config: PodSandboxConfig, container: ApiContainer, containers: RuntimeContainers, field: 'containers' | 'initContainers'): Promise<void> {
     const uid = pod.metadata!.uid!;
-    const reasons = this.#reasonsOf(uid);
+    const reasons = this.#reasonsOf(uid, key);
     const list = containers.get(container.name) ?? [];
     const fieldPath = `spec.${field}{${container.name}}`;
     const exited = list.find((c) => c.state === 'CONTAINER_EXITED');
@@ -292,10 +293,10 @@ export class PodWorker {
     return { containers, listed };
   }
 
-  #reasonsOf(uid: string): Map<string, Waiting> {
-    let reasons = this.#waiting.get(uid);
-    if (reasons === undefined) this.#waiting.set(uid, (reasons = new Map()));
-    return reasons;
+  #reasonsOf(uid: string, key: string): Map<string, Waiting> {
+    let kept = this.#waiting.get(uid);
+    if (kept === undefined) this.#waiting.set(uid, (kept = { key, reasons: new Map() }));
+    return kept.reasons;
   }
 
   /** Runs `work` for `id` beside the queue, once at a time; the pod is queued again when it ends. */
