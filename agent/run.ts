@@ -2,13 +2,15 @@
 // node's credentials, then keeps its link to the server, reporting status
 // built from this machine and its container runtime, and runs the pods
 // bound to the node on that runtime; this file only wires the parts together.
-import type { Taint } from '../common/agent-protocol.js';
+import type { NodeStatus, Taint } from '../common/agent-protocol.js';
 import type { Logger } from '../common/log.js';
 import { goArch, goOs } from '../common/version.js';
 import { join } from 'node:path';
 import { ImageClient } from './cri/image-client.js';
 import { RuntimeClient } from './cri/runtime-client.js';
 import { DesiredState } from './desired/desired-state.js';
+import { MetricsReporter } from './metrics/metrics-reporter.js';
+import { UsageSampler } from './metrics/usage-sampler.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
 import { PodEventSender } from './pods/pod-event-sender.js';
@@ -16,6 +18,8 @@ import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
 import { nodeAddresses } from './status/addresses.js';
 import { HostFiles } from './status/host-files.js';
+import { NodeStreams } from './streams/node-streams.js';
+import { serveTunnel } from './streams/tunnel-client.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
 
 export interface AgentConfig {
@@ -29,6 +33,8 @@ export interface AgentConfig {
   readonly taints: readonly Taint[];
   readonly runtimeEndpoint: string;
   readonly statusIntervalMs: number;
+  /** How often resource usage is sampled and sent (metrics-server's --metric-resolution). */
+  readonly metricResolutionMs: number;
   readonly nodeIp?: string;
   readonly log: Logger;
 }
@@ -48,6 +54,15 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     hostname: config.nodeName,
     ...(config.nodeIp !== undefined ? { nodeIp: config.nodeIp } : {}),
   });
+  // The pods' containers read the node's addresses and resources from its latest status, as kubelet reads its Node.
+  let lastStatus: Promise<NodeStatus> | undefined;
+  const nodeFacts = async () => {
+    const status = await (lastStatus ??= collector.collect());
+    return { hostIps: status.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address), capacity: status.capacity, allocatable: status.allocatable };
+  };
+  const logRoot = join(config.dir, 'pod-logs');
+  const streams = new NodeStreams({ runtime, logRoot });
+  const streamLog = log.with({ component: 'streams' });
   // Declared before the manager it calls: changes arrive only once the link has started.
   const desired: DesiredState = new DesiredState({ log, onChange: (refs) => pods.changed(refs) });
   const link = new ServerLink({
@@ -56,16 +71,17 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     nodeName: config.nodeName,
     credentials,
     hello: { labels: { ...wellKnownLabels(config.nodeName), ...config.labels }, taints: [...config.taints] },
-    collectStatus: () => collector.collect(),
+    collectStatus: () => (lastStatus = collector.collect()),
     statusIntervalMs: config.statusIntervalMs,
     desired,
+    openStream: (open, client) => void serveTunnel(open, client.tunnel(), (request) => streams.open(request), streamLog),
     log,
   });
   const host = new HostFiles('/');
   // What kubelet records about pods (Created, Started, Pulling, Unhealthy, …), for every part that runs them.
   const events = new PodEventSender((event) => link.sendPodEvent(event), log);
   const pods: PodManager = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), events, requeue: (key, ms) => pods.requeue(key, ms), log }),
+    worker: new PodWorker({ runtime, images, desired, logRoot, node: nodeFacts, events, requeue: (key, ms) => pods.requeue(key, ms), log }),
     desired,
     send: (report) => link.sendPodStatus(report),
     sendDeletion: (deletion) => link.sendPodDeletion(deletion),
@@ -74,12 +90,20 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     relistIntervalMs: config.statusIntervalMs,
     log,
   });
+  const metrics = new MetricsReporter({
+    sampler: new UsageSampler({ runtime, host }),
+    send: (report) => link.sendMetrics(report),
+    resolutionMs: config.metricResolutionMs,
+    log,
+  });
   link.start();
   pods.start();
+  metrics.start();
   log.info('bramble agent running', { node: config.nodeName, server: config.serverUrl.origin, runtime: config.runtimeEndpoint });
   return {
     // The pods keep running: a restarted agent finds them by their labels and adopts them.
     close: async () => {
+      await metrics.close();
       await pods.close();
       await link.close();
       images.close();

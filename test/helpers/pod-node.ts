@@ -22,7 +22,12 @@ export interface PodNode {
   restartAgent(): Promise<BrambleProcess>;
 }
 
-export async function startPodNode(t: TestContext, name: string): Promise<PodNode> {
+export interface PodNodeOptions {
+  /** More `bramble agent` flags (e.g. a shorter --metric-resolution). */
+  readonly agentFlags?: readonly string[];
+}
+
+export async function startPodNode(t: TestContext, name: string, opts: PodNodeOptions = {}): Promise<PodNode> {
   let runtime: RuntimeClient | undefined;
   let agent: BrambleProcess | undefined;
   // Registered before containerd's teardown, so it runs first.
@@ -45,7 +50,7 @@ export async function startPodNode(t: TestContext, name: string): Promise<PodNod
   runtime = RuntimeClient.connect(containerd.endpoint);
   // No agent reports for the simulated parts; the real one does, but a slow machine must not make its node Unknown.
   const c = await cluster(t, undefined, ['--node-monitor-grace-period', '1h']);
-  agent = await startAgent(t, agentArgs(c, name, containerd.endpoint));
+  agent = await startAgent(t, [...agentArgs(c, name, containerd.endpoint), ...(opts.agentFlags ?? [])]);
   await waitReady(c.k, name, 'True');
   const node: PodNode = {
     cluster: c,
@@ -56,7 +61,7 @@ export async function startPodNode(t: TestContext, name: string): Promise<PodNod
     },
     restartAgent: async () => {
       await agent!.stop();
-      agent = await startAgent(t, agentArgs(c, name, containerd.endpoint, undefined));
+      agent = await startAgent(t, [...agentArgs(c, name, containerd.endpoint, undefined), ...(opts.agentFlags ?? [])]);
       return agent;
     },
   };
