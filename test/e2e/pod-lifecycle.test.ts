@@ -157,7 +157,10 @@ test('restart policies, crash-loop back-off, init containers, graceful deletion 
 
   // --grace-period shortens the spec's 60 s: a container that ignores SIGTERM is killed after it.
   const stubbornStart = performance.now();
-  const stubborn = await c.k.run(['delete', 'pod', 'stubborn', '--grace-period=3']);
+  const deleting = c.k.run(['delete', 'pod', 'stubborn', '--grace-period=3']);
+  // Meanwhile kubectl shows it Terminating.
+  await until(async () => columns(await c.k.run(['get', 'pod', 'stubborn', '--no-headers']))[2] === 'Terminating', 'stubborn Terminating', 3_000);
+  const stubborn = await deleting;
   const took = performance.now() - stubbornStart;
   assert.equal(stubborn.code, 0, stubborn.stderr);
   t.diagnostic(`kubectl delete --grace-period=3 of a container ignoring SIGTERM: ${Math.round(took)} ms`);
