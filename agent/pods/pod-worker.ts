@@ -178,15 +178,21 @@ export class PodWorker {
     const fieldPath = `spec.${field}{${container.name}}`;
     const exited = list.find((c) => c.state === 'CONTAINER_EXITED');
     const backOffKey = `${uid}/${container.name}`;
+    // kubelet records the event at every sync and client-go's spam filter thins it out; here it is
+    // recorded when the reason or message changes (each back-off step), sparing the store a write per relist.
+    const hold = (why: Waiting, event?: { reason: string; message: string }) => {
+      const before = reasons.get(container.name);
+      if (event !== undefined && (before?.reason !== why.reason || before.message !== why.message)) this.opts.events.record(pod, 'Warning', event.reason, event.message, fieldPath);
+      reasons.set(container.name, why);
+    };
     if (exited !== undefined) {
       const finishedMs = Number(exited.finishedAt / 1_000_000n);
       const waitMs = this.#backOff.remainingMs(backOffKey, finishedMs);
       if (waitMs > 0) {
-        this.opts.events.record(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${container.name} in pod ${podDescription(pod)}`, fieldPath);
-        reasons.set(container.name, {
-          reason: 'CrashLoopBackOff',
-          message: `back-off ${goDuration(this.#backOff.delayMs(backOffKey))} restarting failed container=${container.name} pod=${podDescription(pod)}`,
-        });
+        hold(
+          { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(this.#backOff.delayMs(backOffKey))} restarting failed container=${container.name} pod=${podDescription(pod)}` },
+          { reason: 'BackOff', message: `Back-off restarting failed container ${container.name} in pod ${podDescription(pod)}` },
+        );
         this.opts.requeue(key, waitMs);
         return;
       }
@@ -210,16 +216,12 @@ export class PodWorker {
       this.opts.log.info('container started', { pod: key, container: container.name, id, restartCount: nextRestartCount(list) });
     } catch (err) {
       // One container's trouble does not hold the others; the next relist tries again.
-      let why: Waiting;
-      if (err instanceof ImageError) why = { reason: err.reason, message: err.message };
-      else if (err instanceof ContainerConfigError) {
-        why = { reason: err.reason, message: err.message };
-        this.opts.events.record(pod, 'Warning', 'Failed', `Error: ${why.message}`, fieldPath);
-      } else {
-        why = { reason: step === 'create' ? 'CreateContainerError' : 'RunContainerError', message: (err as Error).message };
-        this.opts.events.record(pod, 'Warning', 'Failed', `Error: ${why.message}`, fieldPath);
-      }
-      reasons.set(container.name, why);
+      const why: Waiting =
+        err instanceof ImageError || err instanceof ContainerConfigError
+          ? { reason: err.reason, message: err.message }
+          : { reason: step === 'create' ? 'CreateContainerError' : 'RunContainerError', message: (err as Error).message };
+      // Image pulls record their own events (the image puller's).
+      hold(why, err instanceof ImageError ? undefined : { reason: 'Failed', message: `Error: ${why.message}` });
       this.opts.log.warn('container not started', { pod: key, container: container.name, reason: why.reason, error: why.message });
     }
   }
