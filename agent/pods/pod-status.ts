@@ -7,7 +7,7 @@
 import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import { AGENT_POD_CONDITIONS } from '../../common/agent-protocol.js';
 import type { ContainerStatus } from '../cri/types.js';
-import { restartCountOf, shouldContainerBeRestarted } from './pod-actions.js';
+import { isSidecar, restartCountOf, shouldContainerBeRestarted } from './pod-actions.js';
 import type { ObservedPod } from './pod-worker.js';
 
 export interface PodStatusInput {
@@ -111,8 +111,8 @@ function apiContainerStatus(pod: Pod, container: Container, observed: ObservedPo
       name: container.name,
       state,
       lastState: before === undefined ? {} : containerState(before),
-      // No readiness probes yet: a running app container is ready; an init container is once it completed.
-      ready: isInit ? state.terminated?.exitCode === 0 : running,
+      // No readiness probes yet: a running app container (or sidecar) is ready; an init container is once it completed.
+      ready: isInit && !isSidecar(container) ? state.terminated?.exitCode === 0 : running,
       restartCount: restartCountOf(newest),
       image: newest.image?.image || image,
       imageID: newest.imageRef,
@@ -155,7 +155,13 @@ function podPhase(pod: Pod, initStatuses: readonly ApiContainerStatus[], statuse
   const policy = pod.spec?.restartPolicy ?? 'Always';
   let pendingInit = 0;
   let failedInit = 0;
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name));
   for (const s of initStatuses) {
+    // A sidecar that runs is initialized; one that does not holds initialization only until an app container started.
+    if (sidecars.has(s.name)) {
+      if (s.state?.running === undefined && !anyStarted(statuses)) pendingInit++;
+      continue;
+    }
     if (s.state?.running !== undefined) pendingInit++;
     else if (s.state?.terminated !== undefined) {
       if (s.state.terminated.exitCode !== 0) failedInit++;
@@ -195,13 +201,18 @@ function containersNotReady(containers: readonly Container[], statuses: readonly
   return unready.length > 0 ? ['ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`] : undefined;
 }
 
+/** kubelet's HasAnyRegularContainerStarted. */
+function anyStarted(statuses: readonly ApiContainerStatus[]): boolean {
+  return statuses.some((s) => s.state?.running !== undefined || s.state?.terminated !== undefined || s.lastState?.terminated !== undefined);
+}
+
 /** Initialized's message when it is False, 'PodCompleted' for a pod that succeeded, undefined when True (GeneratePodInitializedCondition). */
 function notInitialized(pod: Pod, initStatuses: readonly ApiContainerStatus[], statuses: readonly ApiContainerStatus[], phase: string): string | undefined {
   const init = pod.spec?.initContainers ?? [];
   if (init.length === 0) return undefined;
   if (phase === 'Succeeded') return 'PodCompleted';
   // An app container that started means initialization was done before.
-  if (statuses.some((s) => s.state?.running !== undefined || s.state?.terminated !== undefined || s.lastState?.terminated !== undefined)) return undefined;
+  if (anyStarted(statuses)) return undefined;
   const incomplete = init.filter((c) => initStatuses.find((s) => s.name === c.name)?.ready !== true).map((c) => c.name);
   return incomplete.length > 0 ? `containers with incomplete status: [${incomplete.join(' ')}]` : undefined;
 }

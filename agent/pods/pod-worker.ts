@@ -13,7 +13,7 @@
 // reason cache); what takes long (stopping containers) runs beside the
 // queue and queues the pod again when done.
 //
-// Not yet: sidecar init containers, volumes, probes, image pull secrets.
+// Not yet: volumes, probes (a sidecar counts as started once it runs), image pull secrets.
 import type { Container as ApiContainer, Pod } from 'kubernetes-types/core/v1.js';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../../common/log.js';
@@ -128,7 +128,7 @@ export class PodWorker {
       sandbox = { id, state: 'SANDBOX_READY', createdAt: 0n, labels: config.labels ?? {}, annotations: {}, runtimeHandler: '' };
     }
     if (sandbox !== undefined) {
-      if (actions.initToStart !== undefined) await this.#start(pod, key, sandbox.id, config, actions.initToStart, containers, 'initContainers');
+      for (const container of actions.initToStart) await this.#start(pod, key, sandbox.id, config, container, containers, 'initContainers');
       for (const container of actions.containersToStart) await this.#start(pod, key, sandbox.id, config, container, containers, 'containers');
     }
     await this.#collectGarbage(key, containers, listed, ours, sandbox?.id);

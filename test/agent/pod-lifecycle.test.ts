@@ -84,18 +84,43 @@ test('restart policies: Always restarts any exit, OnFailure only failures, Never
 
 test('init containers run one at a time in order before the app containers; a failed one is retried unless the policy is Never', () => {
   const p = pod('Always', ['one', 'two']);
-  assert.equal(computePodActions(p, held([]), false, false).initToStart?.name, 'one');
-  assert.equal(computePodActions(p, held([['one', [ctr('one', 'CONTAINER_RUNNING', 0)]]]), true, true).initToStart, undefined, 'the first still runs');
+  const names = (list: readonly { name: string }[]) => list.map((c) => c.name);
+  assert.deepEqual(names(computePodActions(p, held([]), false, false).initToStart), ['one']);
+  assert.deepEqual(computePodActions(p, held([['one', [ctr('one', 'CONTAINER_RUNNING', 0)]]]), true, true).initToStart, [], 'the first still runs');
   const firstDone = held([['one', [ctr('one', 'CONTAINER_EXITED', 0)]]]);
-  assert.equal(computePodActions(p, firstDone, true, true).initToStart?.name, 'two');
+  assert.deepEqual(names(computePodActions(p, firstDone, true, true).initToStart), ['two']);
   assert.deepEqual(computePodActions(p, firstDone, true, true).containersToStart, []);
   const bothDone = held([['one', [ctr('one', 'CONTAINER_EXITED', 0)]], ['two', [ctr('two', 'CONTAINER_EXITED', 0)]]]);
   assert.deepEqual(computePodActions(p, bothDone, true, true).containersToStart.map((c) => c.name), ['app']);
   const failed = held([['one', [ctr('one', 'CONTAINER_EXITED', 0)]], ['two', [ctr('two', 'CONTAINER_EXITED', 2, 1)]]]);
-  assert.equal(computePodActions(p, failed, true, true).initToStart?.name, 'two', 'retried');
+  assert.deepEqual(names(computePodActions(p, failed, true, true).initToStart), ['two'], 'retried');
   const never = computePodActions(pod('Never', ['one', 'two']), failed, true, true);
   assert.equal(never.killPod, true);
-  assert.equal(never.initToStart, undefined);
+  assert.deepEqual(never.initToStart, []);
+});
+
+test('a sidecar starts in the init sequence, the next init container once it runs; it is restarted on exit, and stops with a finished pod', () => {
+  const p: Pod = {
+    ...pod('OnFailure'),
+    spec: { restartPolicy: 'OnFailure', initContainers: [{ name: 'proxy', image: 'busybox', restartPolicy: 'Always' }, { name: 'setup', image: 'busybox' }], containers: [{ name: 'app', image: 'busybox' }] },
+  };
+  const names = (list: readonly { name: string }[]) => list.map((c) => c.name);
+  assert.deepEqual(names(computePodActions(p, held([]), true, true).initToStart), ['proxy']);
+  const proxyRuns = held([['proxy', [ctr('proxy', 'CONTAINER_RUNNING', 0)]]]);
+  assert.deepEqual(names(computePodActions(p, proxyRuns, true, true).initToStart), ['setup']);
+  const initialized = held([['proxy', [ctr('proxy', 'CONTAINER_RUNNING', 0)]], ['setup', [ctr('setup', 'CONTAINER_EXITED', 0)]]]);
+  assert.deepEqual(names(computePodActions(p, initialized, true, true).containersToStart), ['app']);
+  // Exited with 0 under a pod's OnFailure: a sidecar restarts all the same, beside the running app.
+  const proxyExited = held([['proxy', [ctr('proxy', 'CONTAINER_EXITED', 0, 0)]], ['setup', [ctr('setup', 'CONTAINER_EXITED', 0)]], ['app', [ctr('app', 'CONTAINER_RUNNING', 0)]]]);
+  const restart = computePodActions(p, proxyExited, true, true);
+  assert.deepEqual([names(restart.initToStart), names(restart.containersToStart), restart.killPod], [['proxy'], [], false]);
+  // The app completed: the pod is done and the sidecar stops with it.
+  const appDone = held([['proxy', [ctr('proxy', 'CONTAINER_RUNNING', 0)]], ['setup', [ctr('setup', 'CONTAINER_EXITED', 0)]], ['app', [ctr('app', 'CONTAINER_EXITED', 0, 0)]]]);
+  assert.equal(computePodActions(p, appDone, true, true).killPod, true);
+  const status = buildPodStatus({ pod: p, observed: observed(held([['proxy', [ctr('proxy', 'CONTAINER_RUNNING', 0)]], ['setup', [ctr('setup', 'CONTAINER_RUNNING', 0)]]])), hostIp: undefined, now });
+  assert.deepEqual(status.initContainerStatuses?.map((s) => [s.name, s.ready, s.started]), [['proxy', true, true], ['setup', false, true]]);
+  assert.equal(status.conditions?.find((c) => c.type === 'Initialized')?.message, 'containers with incomplete status: [setup]');
+  assert.equal(status.phase, 'Pending');
 });
 
 test('a crash-looping container: waiting CrashLoopBackOff with its last exit, its restart count, phase Running, kubectl’s reason', () => {

@@ -39,6 +39,14 @@ test('restart policies, crash-loop back-off, init containers, graceful deletion 
       terminationGracePeriodSeconds: 2,
     }),
     pod('bad-init', { initContainers: [{ name: 'setup', image: BUSYBOX, command: ['sh', '-c', 'exit 3'] }], containers: [app('sleep 3600')] }),
+    pod('sidecar', {
+      terminationGracePeriodSeconds: 2,
+      initContainers: [
+        { name: 'proxy', image: BUSYBOX, restartPolicy: 'Always', command: ['sh', '-c', 'sleep 3600'] },
+        { name: 'setup', image: BUSYBOX, command: ['sh', '-c', 'echo set up'] },
+      ],
+      containers: [app('sleep 3600')],
+    }),
   );
 
   // ---- Always: restarted with a growing count, CrashLoopBackOff between restarts ----
@@ -90,6 +98,12 @@ test('restart policies, crash-loop back-off, init containers, graceful deletion 
   assert.ok(at(first?.state?.terminated?.finishedAt) <= at(second?.state?.terminated?.startedAt), 'second started after first finished');
   assert.ok(at(second?.state?.terminated?.finishedAt) <= at(inits.containerStatuses![0]!.state?.running?.startedAt), 'the app started after second finished');
   assert.equal(inits.conditions?.find((cond) => cond.type === 'Initialized')?.status, 'True');
+
+  // ---- A sidecar: started in the init sequence, running beside the app; kubectl counts it ----
+  await until(async () => (await podJson(c.k, 'sidecar')).status?.phase === 'Running', 'sidecar Running', 30_000);
+  await until(async () => /^sidecar\s+2\/2\s+Running\s/.test((await c.k.run(['get', 'pod', 'sidecar', '--no-headers'])).stdout), 'sidecar 2/2 Running', 10_000);
+  const sidecar = (await podJson(c.k, 'sidecar')).status!;
+  assert.deepEqual(sidecar.initContainerStatuses?.map((s) => [s.name, Object.keys(s.state ?? {})[0], s.started]), [['proxy', 'running', true], ['setup', 'terminated', false]]);
 
   // ---- A failing init container: the pod waits in Init:Error / Init:CrashLoopBackOff ----
   const initStates = new Set<string>();
