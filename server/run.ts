@@ -14,6 +14,7 @@ import { withLiveNodeLeases } from './agents/live-leases.js';
 import { NodeFeed } from './agents/node-feed.js';
 import { NodeKeeper } from './agents/node-keeper.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { LeaderElection, type LeaderWork } from './leader/leader-election.js';
 import { SharedInformers } from './controllers/shared-informers.js';
 import { NodePasswords } from './agents/node-passwords.js';
 import { PodDeleter } from './agents/pod-deleter.js';
@@ -47,6 +48,8 @@ export interface ServerConfig {
   readonly nodeMonitorGracePeriodMs?: number;
   /** Runs the scheduler (default); k3s's --disable-scheduler turns it off. */
   readonly scheduler?: boolean;
+  /** Runs the controllers and the scheduler only while holding their Leases (upstream's --leader-elect). */
+  readonly leaderElect?: boolean;
 }
 
 export interface RunningServer {
@@ -90,7 +93,13 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const informers = new SharedInformers(registry, catalogue, log.with({ component: 'informers' }));
     stack.push(informers);
     const metrics = new MetricsStore({ pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes'), log: log.with({ component: 'metrics' }) });
-    stack.push(await startControllers({ registry, catalogue, informers, metrics, log }));
+    const leases = catalogue.get('coordination.k8s.io', 'v1', 'leases')!;
+    // With --leader-elect, a component runs only while its Lease is held (as kube-controller-manager and kube-scheduler do).
+    const component = async (name: string, start: () => Promise<LeaderWork>): Promise<LeaderWork> =>
+      config.leaderElect === true
+        ? LeaderElection.start({ registry, leases, name, lead: start, log: log.with({ component: 'leader' }) })
+        : start();
+    stack.push(await component('kube-controller-manager', () => startControllers({ registry, catalogue, informers, metrics, log })));
     keeper = await NodeKeeper.start({
       registry,
       catalogue,
@@ -114,7 +123,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const podDeleter = new PodDeleter({ registry, catalogue });
     const agents = startAgentService({ join, keeper, feed, pki, podStatus, podEvents, podDeleter, metrics, log: log.with({ component: 'agents' }) });
     const metricsApi = new MetricsApi({ store: metrics, pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes') });
-    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, metrics: metricsApi, logger: log });
+    const podStreams = agents.podStreams;
+    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams, metrics: metricsApi, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
       bindAddress: config.bindAddress,
@@ -126,7 +136,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     // Closed in reverse: connections first (the door waits for them), then the door.
     stack.push(door, agents, api);
     // Last, as kube-scheduler is a client of a running API: pods bind from the moment the server says it is ready.
-    if (config.scheduler !== false) stack.push(await Scheduler.start({ registry, catalogue, informers, log: log.with({ component: 'scheduler' }) }));
+    if (config.scheduler !== false) stack.push(await component('kube-scheduler', () => Scheduler.start({ registry, catalogue, informers, log: log.with({ component: 'scheduler' }) })));
     const host = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? '127.0.0.1' : config.bindAddress;
     const server = `https://${host.includes(':') ? `[${host}]` : host}:${door.port}`;
     await writeKubeconfig(config.kubeconfigPath, {
@@ -142,7 +152,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       serverToken,
       httpsPort: door.port,
       url: server,
-      podStreams: agents.podStreams,
+      podStreams,
       close: async () => {
         await closeAll();
         log.info('bramble server stopped');
