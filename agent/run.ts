@@ -2,6 +2,7 @@
 // node's credentials, then keeps its link to the server, reporting status
 // built from this machine and its container runtime, and runs the pods
 // bound to the node on that runtime; this file only wires the parts together.
+import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { Taint } from '../common/agent-protocol.js';
 import type { Logger } from '../common/log.js';
 import { goArch, goOs } from '../common/version.js';
@@ -11,6 +12,8 @@ import { RuntimeClient } from './cri/runtime-client.js';
 import { DesiredState } from './desired/desired-state.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
+import { ImagePuller } from './pods/image-puller.js';
+import type { PodEvents } from './pods/pod-events.js';
 import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
 import { nodeAddresses } from './status/addresses.js';
@@ -61,8 +64,11 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     log,
   });
   const host = new HostFiles('/');
+  // Until the server records them: the agent's log at debug level.
+  const events: PodEvents = { record: (pod, type, reason, message) => log.debug('pod event', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, type, reason, message }) };
+  const puller = new ImagePuller({ images, events, secret: (namespace, name) => desired.get('secrets', namespace, name)?.object as Secret | undefined, log });
   const pods = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), log }),
+    worker: new PodWorker({ runtime, images: puller, desired, logRoot: join(config.dir, 'pod-logs'), log }),
     desired,
     send: (report) => link.sendPodStatus(report),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,

@@ -8,15 +8,14 @@
 // be made (its image, CreateContainer) is kept for the pod's status.
 //
 // Not yet: init containers (such a pod waits), restarts and their back-off,
-// volumes, probes, resources (so no per-pod cgroup), image pull secrets.
+// volumes, probes, resources (so no per-pod cgroup).
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../../common/log.js';
-import type { ImageClient } from '../cri/image-client.js';
 import type { RuntimeClient } from '../cri/runtime-client.js';
 import type { Container, ContainerStatus, PodSandbox, PodSandboxStatus } from '../cri/types.js';
 import type { DesiredState } from '../desired/desired-state.js';
-import { ensureImage, ImageError } from './image-puller.js';
+import { ImageError, type ImagePuller } from './image-puller.js';
 import { CONTAINER_NAME_LABEL, containerConfig, GRACE_ANNOTATION, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, podLabels, podLogDirectory, sandboxConfig } from './runtime-config.js';
 
 /** Why a container is not there yet: a waiting reason and message for its status. */
@@ -37,7 +36,7 @@ export interface ObservedPod {
 
 export interface PodWorkerOptions {
   readonly runtime: RuntimeClient;
-  readonly images: ImageClient;
+  readonly images: ImagePuller;
   readonly desired: DesiredState;
   /** Where the pods' log directories go (kubelet's /var/log/pods). */
   readonly logRoot: string;
@@ -89,7 +88,7 @@ export class PodWorker {
       try {
         let id = found?.id;
         if (id === undefined) {
-          const image = await ensureImage(this.opts.images, container, config);
+          const image = await this.opts.images.ensureImage(pod, container, config);
           id = await this.opts.runtime.createContainer(sandbox.id, containerConfig(pod, container, image, config, { restartCount: 0 }), config);
         }
         await this.opts.runtime.startContainer(id);
