@@ -79,17 +79,18 @@ export async function pushTestImages(registry: string): Promise<void> {
 
 /**
  * Writes one image as an archive in a fresh file (skopeo refuses to overwrite
- * one), named by its public name, for `ctr images import` or an air-gapped
- * agent's import. Removed when the test ends.
+ * one), named by its public name or `name`, for `ctr images import` or an
+ * air-gapped agent's import. Removed when the test ends.
  */
 export async function writeImageArchive(
   t: TestContext,
   image: TestImage,
   format: 'docker-archive' | 'oci-archive' = 'docker-archive',
+  name: string = IMAGES[image].publicName,
 ): Promise<string> {
   const { dir } = await testImageLayout();
   const file = join(await tempDir(t, 'bramble-image-archive-'), `${IMAGES[image].layoutTag}.tar`);
-  await skopeo(['copy', `oci:${dir}:${IMAGES[image].layoutTag}`, `${format}:${file}:${IMAGES[image].publicName}`]);
+  await skopeo(['copy', `oci:${dir}:${IMAGES[image].layoutTag}`, `${format}:${file}:${name}`]);
   return file;
 }
 
