@@ -67,12 +67,13 @@ export function testImageLayout(): Promise<TestImageLayout> {
   return layout;
 }
 
-/** Pushes every test image to the registry at `host:port` (plain http). */
-export async function pushTestImages(registry: string): Promise<void> {
+/** Pushes every test image to the registry at `host:port` (plain http), with `login` ("user:password") when it wants one. */
+export async function pushTestImages(registry: string, login?: string): Promise<void> {
   const { dir } = await testImageLayout();
+  const creds = login === undefined ? [] : ['--dest-creds', login];
   await Promise.all(
     ALL.map((image) =>
-      skopeo(['copy', '--dest-tls-verify=false', `oci:${dir}:${IMAGES[image].layoutTag}`, `docker://${localImage(registry, image)}`]),
+      skopeo(['copy', '--dest-tls-verify=false', ...creds, `oci:${dir}:${IMAGES[image].layoutTag}`, `docker://${localImage(registry, image)}`]),
     ),
   );
 }
