@@ -1,8 +1,9 @@
 // Image pull secrets on a real containerd: a registry that wants a login
 // (distribution with htpasswd) serves a pod whose imagePullSecrets hold that
 // login; without it, or with a wrong one, the pod waits in ErrImagePull and
-// then ImagePullBackOff with the registry's answer. The password never
-// reaches the agent's log.
+// then ImagePullBackOff with the registry's answer. A service account's pull
+// secrets serve the pods that run as it. The password never reaches the
+// agent's log.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -28,10 +29,14 @@ test('a pod pulls from a registry that wants a login with its imagePullSecrets, 
     const r = await c.k.run(['create', 'secret', 'docker-registry', name, `--docker-server=${registry}`, '--docker-username=pi', `--docker-password=${password}`]);
     assert.equal(r.code, 0, r.stderr);
   }
+  // A service account's pull secrets go to the pods that run as it (the ServiceAccount admission).
+  assert.equal((await c.k.run(['create', 'serviceaccount', 'puller'])).code, 0);
+  assert.equal((await c.k.run(['patch', 'serviceaccount', 'puller', '-p', '{"imagePullSecrets":[{"name":"regcred"}]}'])).code, 0);
   const withSecret = (secret: string) => `--overrides={"apiVersion":"v1","spec":{"imagePullSecrets":[{"name":"${secret}"}],"terminationGracePeriodSeconds":1}}`;
   // Always: the image is on the node once one pod pulled it, and IfNotPresent would not ask the registry again (as kubelet).
   const pods: [name: string, extra: string[]][] = [
     ['private', [withSecret('regcred'), '--image-pull-policy=Always']],
+    ['viaaccount', ['--overrides={"apiVersion":"v1","spec":{"serviceAccountName":"puller","terminationGracePeriodSeconds":1}}', '--image-pull-policy=Always']],
     ['nologin', ['--image-pull-policy=Always']],
     ['wronglogin', [withSecret('wrongcred'), '--image-pull-policy=Always']],
   ];
@@ -40,7 +45,8 @@ test('a pod pulls from a registry that wants a login with its imagePullSecrets, 
     assert.equal(r.code, 0, r.stderr);
   }
 
-  await until(async () => (await podJson(c.k, 'private')).status?.phase === 'Running', 'pod private Running', 30_000);
+  for (const name of ['private', 'viaaccount']) await until(async () => (await podJson(c.k, name)).status?.phase === 'Running', `pod ${name} Running`, 30_000);
+  assert.deepEqual((await podJson(c.k, 'viaaccount')).spec?.imagePullSecrets, [{ name: 'regcred' }]);
   for (const name of ['nologin', 'wronglogin']) {
     let waiting: { reason?: string; message?: string } | undefined;
     await until(
