@@ -20,7 +20,7 @@ import { importImageArchives } from './images/image-archives.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
 import { ImagePuller } from './pods/image-puller.js';
-import type { PodEvents } from './pods/pod-events.js';
+import { PodEventSender } from './pods/pod-event-sender.js';
 import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
 import { nodeAddresses } from './status/addresses.js';
@@ -96,13 +96,14 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     log,
   });
   const host = new HostFiles('/');
-  // Until the server records them: the agent's log at debug level.
-  const events: PodEvents = { record: (pod, type, reason, message) => log.debug('pod event', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, type, reason, message }) };
+  // What kubelet records about pods (Created, Started, Pulling, Unhealthy, …), for every part that runs them.
+  const events = new PodEventSender((event) => link.sendPodEvent(event), log);
   const puller = new ImagePuller({ images, events, secret: (namespace, name) => desired.get('secrets', namespace, name)?.object as Secret | undefined, log });
-  const pods = new PodManager({
-    worker: new PodWorker({ runtime, images: puller, desired, logRoot: join(config.dir, 'pod-logs'), log }),
+  const pods: PodManager = new PodManager({
+    worker: new PodWorker({ runtime, images: puller, desired, logRoot: join(config.dir, 'pod-logs'), events, requeue: (key, ms) => pods.requeue(key, ms), log }),
     desired,
     send: (report) => link.sendPodStatus(report),
+    sendDeletion: (deletion) => link.sendPodDeletion(deletion),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
     // With the node status: exits are noticed within one interval.
     relistIntervalMs: config.statusIntervalMs,

@@ -14,7 +14,7 @@ import type { Logger } from '../../common/log.js';
 import { CriError } from '../cri/connection.js';
 import type { ImageClient } from '../cri/image-client.js';
 import type { AuthConfig, PodSandboxConfig } from '../cri/types.js';
-import { Backoff } from './backoff.js';
+import { BackOff, goDuration } from './back-off.js';
 import type { PodEvents } from './pod-events.js';
 import { Keyring, type RegistryCredential, secretCredentials } from './registry-credentials.js';
 
@@ -37,19 +37,19 @@ export interface ImagePullerOptions {
   readonly now?: () => number;
 }
 
-/** kubelet's image back-off: --image-pull-backoff is not a flag; these are its constants. */
-const BACKOFF_INITIAL_MS = 10_000;
-const BACKOFF_MAX_MS = 300_000;
+/** A failed pull is forgotten this long after it (kubelet's back-off GC: twice the 5 min maximum). */
+const FORGET_FAILURE_MS = 600_000;
 
 export class ImagePuller {
-  readonly #backoff: Backoff;
-  /** Back-off key → "ErrImagePull: <message>" of the pull that put it there, for the waiting message. */
-  readonly #lastError = new Map<string, string>();
+  /** kubelet's image back-off has the crash-loop back-off's constants: 10 s doubling to 5 min. */
+  readonly #backOff: BackOff;
+  /** Back-off key → when the last pull failed and "ErrImagePull: <message>", for the waiting message. */
+  readonly #failures = new Map<string, { at: number; message: string }>();
   readonly #now: () => number;
 
   constructor(private readonly opts: ImagePullerOptions) {
     this.#now = opts.now ?? Date.now;
-    this.#backoff = new Backoff({ initialMs: BACKOFF_INITIAL_MS, maxMs: BACKOFF_MAX_MS, now: this.#now });
+    this.#backOff = new BackOff(this.#now);
   }
 
   /** Returns the image's reference on the node; throws ImageError (after recording kubelet's events). */
@@ -81,14 +81,14 @@ export class ImagePuller {
         throw new ImageError('ErrImageNeverPull', message);
       }
     }
-    const key = `${pod.metadata?.uid}_${image}`;
-    if (this.#backoff.inBackoff(key)) {
+    // Per pod and image; the trailing space (never in an image name) keeps one key from being another's prefix.
+    const key = `${pod.metadata?.uid} ${image} `;
+    const failure = this.#failures.get(key);
+    if (failure !== undefined && this.#backOff.remainingMs(key, failure.at) > 0) {
       const message = `Back-off pulling image "${image}"`;
       this.#event(pod, container, 'Normal', 'BackOff', message);
-      const last = this.#lastError.get(key);
-      throw new ImageError('ImagePullBackOff', last === undefined ? message : `${message}: ${last}`);
+      throw new ImageError('ImagePullBackOff', `${message}: ${failure.message}`);
     }
-    this.#lastError.delete(key);
     const credentials = this.#keyring(pod).lookup(image);
     this.#event(pod, container, 'Normal', 'Pulling', `Pulling image "${image}"`);
     const started = this.#now();
@@ -98,18 +98,22 @@ export class ImagePuller {
     } catch (err) {
       const message = pullErrorMessage(err);
       this.#event(pod, container, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
-      this.#backoff.failed(key);
-      this.#lastError.set(key, `ErrImagePull: ${message}`);
+      const at = this.#now();
+      this.#backOff.next(key, at);
+      this.#failures.set(key, { at, message: `ErrImagePull: ${message}` });
       throw new ImageError('ErrImagePull', message);
     }
-    const took = goDuration(this.#now() - started);
+    const took = goDuration(Math.trunc(this.#now() - started));
     const size = await this.opts.images.imageStatus(ref).then((i) => i?.size ?? 0n, () => 0n);
     // Pulls are not queued behind each other here: the time waiting is the time pulling.
     this.#event(pod, container, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${size} bytes.`);
-    this.#backoff.reset(key);
-    // As kubelet does after each pull: keys quiet for long go (pods deleted while in back-off included).
-    this.#backoff.gc();
-    for (const old of this.#lastError.keys()) if (!this.#backoff.has(old)) this.#lastError.delete(old);
+    // As kubelet does after each pull: failures long past go (pods deleted while in back-off included).
+    const now = this.#now();
+    for (const [old, { at }] of this.#failures) {
+      if (now - at <= FORGET_FAILURE_MS) continue;
+      this.#failures.delete(old);
+      this.#backOff.forget(old);
+    }
     return ref;
   }
 
@@ -179,15 +183,4 @@ function goCodeName(code: number): string {
   if (name === undefined) return `Code(${code})`;
   if (name === 'OK') return 'OK';
   return name.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase());
-}
-
-/** Go's time.Duration String() of a duration truncated to milliseconds: 796ms, 1.594s, 1m5.2s. */
-export function goDuration(ms: number): string {
-  const whole = Math.max(0, Math.trunc(ms));
-  if (whole === 0) return '0s';
-  if (whole < 1000) return `${whole}ms`;
-  const minutes = Math.floor(whole / 60_000);
-  const hours = Math.floor(minutes / 60);
-  const seconds = ((whole % 60_000) / 1000).toFixed(3).replace(/\.?0+$/, '');
-  return `${hours > 0 ? `${hours}h` : ''}${minutes > 0 ? `${minutes % 60}m` : ''}${seconds}s`;
 }

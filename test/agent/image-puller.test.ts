@@ -11,7 +11,8 @@ import { createLogger } from '../../common/log.js';
 import { CriError } from '../../agent/cri/connection.js';
 import type { AuthConfig, Image } from '../../agent/cri/types.js';
 import type { PullOptions } from '../../agent/cri/image-client.js';
-import { goDuration, ImageError, ImagePuller } from '../../agent/pods/image-puller.js';
+import { goDuration } from '../../agent/pods/back-off.js';
+import { ImageError, ImagePuller } from '../../agent/pods/image-puller.js';
 
 interface Recorded {
   type: string;
@@ -184,5 +185,5 @@ test('pull secrets give the runtime an AuthConfig for the image’s registry onl
 });
 
 test('durations read as Go prints them', () => {
-  assert.deepEqual([0, 313, 1000, 1594, 7264.9, 65_200, 3_600_000].map(goDuration), ['0s', '313ms', '1s', '1.594s', '7.264s', '1m5.2s', '1h0m0s']);
+  assert.deepEqual([0, 313, 1000, 1594, 7264, 65_200, 3_600_000].map(goDuration), ['0s', '313ms', '1s', '1.594s', '7.264s', '1m5.2s', '1h0m0s']);
 });
