@@ -6,7 +6,7 @@
 // agent's log.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Event as CoreEvent, Pod } from 'kubernetes-types/core/v1.js';
 import { addRegistry } from '../helpers/containerd.js';
 import type { Kubectl } from '../helpers/kubectl.js';
 import { startPodNode } from '../helpers/pod-node.js';
@@ -61,12 +61,32 @@ test('a pod pulls from a registry that wants a login with its imagePullSecrets, 
     assert.match(waiting!.message ?? '', new RegExp(`^Back-off pulling image "${image.replace(/[.]/g, '\\.')}": ErrImagePull: rpc error: code = Unknown desc = .*401 Unauthorized`));
     t.diagnostic(`${name}: ${waiting!.message}`);
   }
+  // kubelet's events, recorded by the server from the node's reports.
+  const events = await eventsOf(c.k);
+  const said = (pod: string) => events.filter((e) => e.involvedObject.name === pod).map((e) => `${e.type} ${e.reason} ${e.message}`);
+  const escaped = image.replace(/[.]/g, '\\.');
+  assert.ok(said('private').some((e) => e === `Normal Pulling Pulling image "${image}"`), said('private').join('\n'));
+  assert.ok(said('private').some((e) => new RegExp(`^Normal Pulled Successfully pulled image "${escaped}" in [\\d.]+m?s \\([\\d.]+m?s including waiting\\)\\. Image size: \\d+ bytes\\.$`).test(e)), said('private').join('\n'));
+  for (const expected of [
+    new RegExp(`^Warning Failed Failed to pull image "${escaped}": rpc error: code = Unknown desc = .*401 Unauthorized`),
+    /^Warning Failed Error: ErrImagePull$/,
+    new RegExp(`^Normal BackOff Back-off pulling image "${escaped}"$`),
+    /^Warning Failed Error: ImagePullBackOff$/,
+  ]) {
+    assert.ok(said('nologin').some((e) => expected.test(e)), `${expected} in\n${said('nologin').join('\n')}`);
+  }
   const log = node.agent.log();
   assert.doesNotMatch(log, new RegExp(PASSWORD));
   assert.doesNotMatch(log, new RegExp(Buffer.from(`pi:${PASSWORD}`).toString('base64')));
 
   for (const [name] of pods) assert.equal((await c.k.run(['delete', 'pod', name, '--wait=false'])).code, 0);
 });
+
+async function eventsOf(k: Kubectl): Promise<CoreEvent[]> {
+  const r = await k.run(['get', 'events', '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { items: CoreEvent[] }).items;
+}
 
 async function podJson(k: Kubectl, name: string): Promise<Pod> {
   const r = await k.run(['get', 'pod', name, '-o', 'json']);
