@@ -74,6 +74,8 @@ test('a node rebooted while the server is down runs its cached pods, and the ser
   const [container] = await runtime.listContainers({ labelSelector: { 'io.kubernetes.pod.name': 'keep' } });
   assert.equal(keep!.status!.containerStatuses![0]!.containerID, `containerd://${container!.id}`);
   assert.equal(container!.state, 'CONTAINER_RUNNING');
+  // The completed pod stays completed in the API too.
+  assert.equal(await phase(c.k, 'done'), 'Succeeded');
 });
 
 /** Names of the pods with a running container, sorted. */
