@@ -4,7 +4,7 @@
 // KubeEdge and OpenYurt have it (k3s and k0s do not).
 //
 // Kind to SD cards: a write happens only when an object changes in what the
-// node acts on (desired-state.ts nodeView: spec, metadata, a pod's phase),
+// node acts on (desired-state.ts nodeView: spec, metadata, whether a pod ended),
 // never for a pod's status reports coming back; each change of the view is
 // one batch; nothing is written periodically.
 //
@@ -12,7 +12,7 @@
 // opening and after each write, since LevelDB creates its files with the
 // process's umask; the folder already keeps others out in between).
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import type { NodeResource } from '../../common/agent-protocol.js';
@@ -107,10 +107,14 @@ export class DesiredCache {
     await this.db.close();
   }
 
-  /** Every file in the cache's folder readable by the agent alone. */
+  /** Every file in the cache's folder readable by the agent alone; only new files are changed (a chmod is a write too). */
   async #restrictFiles(): Promise<void> {
     for (const entry of await readdir(this.opts.dir, { withFileTypes: true })) {
-      if (entry.isFile()) await chmod(join(this.opts.dir, entry.name), 0o600).catch(() => undefined);
+      if (!entry.isFile()) continue;
+      const file = join(this.opts.dir, entry.name);
+      // A file LevelDB removed meanwhile (a compaction) needs nothing.
+      const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o600);
+      if (mode !== 0o600) await chmod(file, 0o600).catch(() => undefined);
     }
   }
 }

@@ -11,8 +11,9 @@
 //
 // A pod whose change is only in its status (the agent's own reports coming
 // back) is not announced: as kubelet, the node acts on what the pod asks
-// for, and its status is read when it is next synced. A change of phase is
-// announced (a pod that ended is not run again, and the cache keeps that).
+// for, and its status is read when it is next synced. A pod that ends
+// (Succeeded or Failed) is announced: it is not run again, and the cache
+// keeps that.
 import type { NodeObjects, NodeResource, ObjectKey } from '../../common/agent-protocol.js';
 import type { Logger } from '../../common/log.js';
 
@@ -127,13 +128,14 @@ export class DesiredState {
 
 /**
  * What of an object the node acts on: all but a pod's status (and the
- * metadata a status write changes), with the pod's phase. Equal views mean
+ * metadata a status write changes), with whether the pod ended. Equal views mean
  * nothing to do and nothing to cache.
  */
 export function nodeView(held: HeldObject): string {
   const { status, metadata, ...rest } = held.object as HeldObject['object'] & { status?: { phase?: string }; metadata: Record<string, unknown> };
   const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata;
-  return JSON.stringify({ ...rest, metadata: meta, phase: status?.phase });
+  const ended = status?.phase === 'Succeeded' || status?.phase === 'Failed';
+  return JSON.stringify({ ...rest, metadata: meta, ended });
 }
 
 export function refOf(key: ObjectKey): string {

@@ -65,8 +65,9 @@ export class ImagePuller {
   async #ensure(pod: Pod, container: Container, sandbox: PodSandboxConfig): Promise<string> {
     const image = container.image ?? '';
     if (image === '') {
-      this.#event(pod, container, 'Warning', 'InspectFailed', `Failed to apply default image tag "": couldn't parse image name "": invalid reference format`);
-      throw new ImageError('InvalidImageName', `Failed to apply default image tag "": couldn't parse image name "": invalid reference format`);
+      const message = `Failed to apply default image tag "": couldn't parse image name "": invalid reference format`;
+      this.#event(pod, container, 'Warning', 'InspectFailed', message);
+      throw new ImageError('InvalidImageName', message);
     }
     const policy = container.imagePullPolicy ?? defaultPolicy(image);
     if (policy !== 'Always') {

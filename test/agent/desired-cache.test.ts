@@ -58,7 +58,10 @@ test('the cache is written when what the node acts on changes, never for a podâ€
   assert.equal(a.writes(), 1);
   assert.deepEqual(a.changes, [['pods/default/web', 'secrets/default/token']]);
 
-  // A new phase is kept (a pod that ended is not run again), a spec change too, a deletion removes.
+  // Even a new phase alone is no change, until the pod ends: that is kept (it is not run again); a deletion removes.
+  a.desired.apply(message([pod('web', '4b', 'Pending')]));
+  await a.settled();
+  assert.equal(a.writes(), 1);
   a.desired.apply(message([pod('web', '5', 'Succeeded')]));
   await a.settled();
   a.desired.apply(message([pod('other', '6')], [{ resource: 'secrets', namespace: 'default', name: 'token' }]));
