@@ -8,7 +8,7 @@
 // cannot be reached (the link fails, or says nothing for a while) the node
 // runs what it held before, until the server's first snapshot replaces that.
 import type { Secret } from 'kubernetes-types/core/v1.js';
-import type { Taint } from '../common/agent-protocol.js';
+import type { NodeStatus, Taint } from '../common/agent-protocol.js';
 import type { Logger } from '../common/log.js';
 import { goArch, goOs } from '../common/version.js';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ import { RuntimeClient } from './cri/runtime-client.js';
 import { DesiredCache } from './desired/desired-cache.js';
 import { DesiredState } from './desired/desired-state.js';
 import { importImageArchives } from './images/image-archives.js';
+import { MetricsReporter } from './metrics/metrics-reporter.js';
+import { UsageSampler } from './metrics/usage-sampler.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
 import { ImagePuller } from './pods/image-puller.js';
@@ -25,6 +27,8 @@ import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
 import { nodeAddresses } from './status/addresses.js';
 import { HostFiles } from './status/host-files.js';
+import { NodeStreams } from './streams/node-streams.js';
+import { serveTunnel } from './streams/tunnel-client.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
 
 /** With no word from the server this long after start, the node runs from its cache. */
@@ -41,6 +45,8 @@ export interface AgentConfig {
   readonly taints: readonly Taint[];
   readonly runtimeEndpoint: string;
   readonly statusIntervalMs: number;
+  /** How often resource usage is sampled and sent (metrics-server's --metric-resolution). */
+  readonly metricResolutionMs: number;
   readonly nodeIp?: string;
   readonly log: Logger;
 }
@@ -69,6 +75,15 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     hostname: config.nodeName,
     ...(config.nodeIp !== undefined ? { nodeIp: config.nodeIp } : {}),
   });
+  // The pods' containers read the node's addresses and resources from its latest status, as kubelet reads its Node.
+  let lastStatus: Promise<NodeStatus> | undefined;
+  const nodeFacts = async () => {
+    const status = await (lastStatus ??= collector.collect());
+    return { hostIps: status.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address), capacity: status.capacity, allocatable: status.allocatable };
+  };
+  const logRoot = join(config.dir, 'pod-logs');
+  const streams = new NodeStreams({ runtime, logRoot });
+  const streamLog = log.with({ component: 'streams' });
   // Declared before the manager it calls: changes arrive only once the link has started.
   const desired: DesiredState = new DesiredState({
     log,
@@ -89,10 +104,11 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     nodeName: config.nodeName,
     credentials,
     hello: { labels: { ...wellKnownLabels(config.nodeName), ...config.labels }, taints: [...config.taints] },
-    collectStatus: () => collector.collect(),
+    collectStatus: () => (lastStatus = collector.collect()),
     statusIntervalMs: config.statusIntervalMs,
     desired,
     onUnreachable: runFromCache,
+    openStream: (open, client) => void serveTunnel(open, client.tunnel(), (request) => streams.open(request), streamLog),
     log,
   });
   const host = new HostFiles('/');
@@ -100,7 +116,7 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   const events = new PodEventSender((event) => link.sendPodEvent(event), log);
   const puller = new ImagePuller({ images, events, secret: (namespace, name) => desired.get('secrets', namespace, name)?.object as Secret | undefined, log });
   const pods: PodManager = new PodManager({
-    worker: new PodWorker({ runtime, images: puller, desired, logRoot: join(config.dir, 'pod-logs'), events, requeue: (key, ms) => pods.requeue(key, ms), log }),
+    worker: new PodWorker({ runtime, images, puller, desired, logRoot, node: nodeFacts, events, requeue: (key, ms) => pods.requeue(key, ms), log }),
     desired,
     send: (report) => link.sendPodStatus(report),
     sendDeletion: (deletion) => link.sendPodDeletion(deletion),
@@ -109,13 +125,21 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     relistIntervalMs: config.statusIntervalMs,
     log,
   });
+  const metrics = new MetricsReporter({
+    sampler: new UsageSampler({ runtime, host }),
+    send: (report) => link.sendMetrics(report),
+    resolutionMs: config.metricResolutionMs,
+    log,
+  });
   link.start();
   pods.start();
+  metrics.start();
   log.info('bramble agent running', { node: config.nodeName, server: config.serverUrl.origin, runtime: config.runtimeEndpoint });
   return {
     // The pods keep running: a restarted agent finds them by their labels and adopts them.
     close: async () => {
       clearTimeout(offline);
+      await metrics.close();
       await pods.close();
       await link.close();
       await cache.close();

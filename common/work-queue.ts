@@ -19,6 +19,8 @@ export class WorkQueue {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #workers = new Set<Promise<void>>();
   readonly #maxWorkers: number;
+  /** Workers in their loop, counted down in the same tick as a worker's last look for a key (not when its promise settles, a few microtasks later): a key added in between would wait unseen. */
+  #active = 0;
   #closed = false;
 
   constructor(
@@ -34,7 +36,8 @@ export class WorkQueue {
     if (this.#closed) return;
     this.#pending.add(key);
     // A key in hand comes round again when its worker is done with it.
-    if (!this.#processing.has(key) && this.#workers.size < this.#maxWorkers) {
+    if (!this.#processing.has(key) && this.#active < this.#maxWorkers) {
+      this.#active++;
       const worker: Promise<void> = this.#work().finally(() => this.#workers.delete(worker));
       this.#workers.add(worker);
     }
@@ -65,22 +68,27 @@ export class WorkQueue {
   }
 
   async #work(): Promise<void> {
-    // Keys added meanwhile join the running workers' loops.
-    for (let key = this.#next(); key !== undefined; key = this.#next()) {
-      this.#pending.delete(key);
-      this.#processing.add(key);
-      try {
-        await this.process(key);
-        this.#failures.delete(key);
-      } catch (err) {
-        const failures = (this.#failures.get(key) ?? 0) + 1;
-        this.#failures.set(key, failures);
-        const delay = Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), LAST_RETRY_MS);
-        this.onError(key, err, delay);
-        this.addAfter(key, delay);
-      } finally {
-        this.#processing.delete(key);
+    try {
+      // Keys added meanwhile join the running workers' loops.
+      for (let key = this.#next(); key !== undefined; key = this.#next()) {
+        this.#pending.delete(key);
+        this.#processing.add(key);
+        try {
+          await this.process(key);
+          this.#failures.delete(key);
+        } catch (err) {
+          const failures = (this.#failures.get(key) ?? 0) + 1;
+          this.#failures.set(key, failures);
+          const delay = Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), LAST_RETRY_MS);
+          this.onError(key, err, delay);
+          this.addAfter(key, delay);
+        } finally {
+          this.#processing.delete(key);
+        }
       }
+    } finally {
+      // Synchronously after the last look for a key: a key added from here on starts a worker.
+      this.#active--;
     }
   }
 

@@ -8,6 +8,7 @@ import { adminSocketPath, pkiDir, serverDir, storeDir } from '../common/paths.js
 import { startAdminServer } from './admin/admin-server.js';
 import { BootstrapTokens } from './agents/bootstrap-tokens.js';
 import { startAgentService } from './agents/agent-service.js';
+import type { PodStreams } from './streams/pod-streams.js';
 import { JoinService } from './agents/join-service.js';
 import { withLiveNodeLeases } from './agents/live-leases.js';
 import { NodeFeed } from './agents/node-feed.js';
@@ -28,6 +29,8 @@ import { withServiceAccountAdmission } from './api/kinds/service-account-admissi
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
 import { startControllers } from './controllers/controller-manager.js';
+import { METRICS_RESOURCES, MetricsApi } from './metrics/metrics-api.js';
+import { MetricsStore } from './metrics/metrics-store.js';
 import { openFrontDoor } from './front-door.js';
 import { ensureClusterPki, writeKubeconfig } from './pki/index.js';
 import { type LevelStore, openLevelStore } from './store/level-store.js';
@@ -54,6 +57,8 @@ export interface RunningServer {
   readonly httpsPort: number;
   /** How local clients reach it (the kubeconfig's server, the embedded agent's). */
   readonly url: string;
+  /** Logs, exec, attach and port-forward on the nodes, through their agents. */
+  readonly podStreams: PodStreams;
   close(): Promise<void>;
 }
 
@@ -73,7 +78,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const tokens = new BootstrapTokens(store, pki.caCertPem);
     const serverToken = await tokens.ensureServerToken(config.dataDir);
     stack.push(await startAdminServer(adminSocketPath(config.dataDir), store, pkiDir(config.dataDir), tokens, log.with({ component: 'admin' })));
-    const catalogue = new Catalogue(BUILTIN_RESOURCES);
+    // metrics.k8s.io is served from memory (kubectl top), as metrics-server serves it through aggregation.
+    const catalogue = new Catalogue([...BUILTIN_RESOURCES, ...METRICS_RESOURCES]);
     // The keeper needs the registry and the registry shows the keeper's heartbeats: bound once both exist.
     let keeper: NodeKeeper | undefined;
     const serviceAccounts = catalogue.get('', 'v1', 'serviceaccounts')!;
@@ -88,7 +94,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     // One cache per resource type for everything below; closed after all of them (pushed first, closed last).
     const informers = new SharedInformers(registry, catalogue, log.with({ component: 'informers' }));
     stack.push(informers);
-    stack.push(await startControllers({ registry, catalogue, informers, log }));
+    const metrics = new MetricsStore({ pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes'), log: log.with({ component: 'metrics' }) });
+    stack.push(await startControllers({ registry, catalogue, informers, metrics, log }));
     keeper = await NodeKeeper.start({
       registry,
       catalogue,
@@ -110,8 +117,9 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const podStatus = new PodStatusWriter({ registry, catalogue });
     const podEvents = new PodEventWriter({ registry, catalogue, log: log.with({ component: 'kubelet-events' }) });
     const podDeleter = new PodDeleter({ registry, catalogue });
-    const agents = startAgentService({ join, keeper, feed, pki, podStatus, podEvents, podDeleter, log: log.with({ component: 'agents' }) });
-    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, logger: log });
+    const agents = startAgentService({ join, keeper, feed, pki, podStatus, podEvents, podDeleter, metrics, log: log.with({ component: 'agents' }) });
+    const metricsApi = new MetricsApi({ store: metrics, pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes') });
+    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, metrics: metricsApi, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
       bindAddress: config.bindAddress,
@@ -139,6 +147,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       serverToken,
       httpsPort: door.port,
       url: server,
+      podStreams: agents.podStreams,
       close: async () => {
         await closeAll();
         log.info('bramble server stopped');

@@ -13,19 +13,23 @@
 // reason cache); what takes long (stopping containers) runs beside the
 // queue and queues the pod again when done.
 //
-// Not yet: sidecar init containers, volumes, probes, resources.
+// Not yet: sidecar init containers, volumes, probes.
 import type { Container as ApiContainer, Pod } from 'kubernetes-types/core/v1.js';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../../common/log.js';
+import type { ImageClient } from '../cri/image-client.js';
 import type { RuntimeClient } from '../cri/runtime-client.js';
 import type { Container, ContainerStatus, PodSandbox, PodSandboxConfig, PodSandboxStatus } from '../cri/types.js';
 import type { DesiredState } from '../desired/desired-state.js';
 import { BackOff, goDuration } from './back-off.js';
+import { ContainerConfigError } from './container-config-error.js';
+import { containerContext } from './container-context.js';
 import { ImageError, type ImagePuller } from './image-puller.js';
 import { podDescription, runHook } from './lifecycle-hooks.js';
 import { computePodActions, nextRestartCount, type RuntimeContainers } from './pod-actions.js';
+import { removePodCgroups } from './pod-cgroups.js';
 import type { PodEvents } from './pod-events.js';
-import { CONTAINER_NAME_LABEL, containerConfig, GRACE_ANNOTATION, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, podLogDirectory, sandboxConfig } from './runtime-config.js';
+import { CONTAINER_NAME_LABEL, containerConfig, GRACE_ANNOTATION, type NodeFacts, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, podLogDirectory, sandboxConfig } from './runtime-config.js';
 
 /** Why a container is not there yet: a waiting reason and message for its status. */
 export interface Waiting {
@@ -47,10 +51,14 @@ export interface ObservedPod {
 
 export interface PodWorkerOptions {
   readonly runtime: RuntimeClient;
-  readonly images: ImagePuller;
+  readonly images: ImageClient;
+  /** Makes images present as the pod's pull policy and pull secrets say. */
+  readonly puller: ImagePuller;
   readonly desired: DesiredState;
   /** Where the pods' log directories go (kubelet's /var/log/pods). */
   readonly logRoot: string;
+  /** The node's addresses and resources, for the containers' env and cgroups. */
+  readonly node: () => Promise<NodeFacts>;
   readonly events: PodEvents;
   /** Queues the pod key again after `ms` (a back-off that ends, a stop that finished). */
   readonly requeue: (key: string, ms: number) => void;
@@ -192,8 +200,9 @@ export class PodWorker {
       let id: string;
       if (newest?.state === 'CONTAINER_CREATED') id = newest.id;
       else {
-        const image = await this.opts.images.ensureImage(pod, container, config);
-        id = await this.opts.runtime.createContainer(sandboxId, containerConfig(pod, container, image, config, { restartCount: nextRestartCount(list) }), config);
+        const image = await this.opts.puller.ensureImage(pod, container, config);
+        const context = await containerContext(this.opts, pod, sandboxId, image, nextRestartCount(list));
+        id = await this.opts.runtime.createContainer(sandboxId, containerConfig(pod, container, image, config, context), config);
         this.opts.events.record(pod, 'Normal', 'Created', `Created container: ${container.name}`, fieldPath);
       }
       step = 'start';
@@ -205,7 +214,10 @@ export class PodWorker {
       // One container's trouble does not hold the others; the next relist tries again.
       let why: Waiting;
       if (err instanceof ImageError) why = { reason: err.reason, message: err.message };
-      else {
+      else if (err instanceof ContainerConfigError) {
+        why = { reason: err.reason, message: err.message };
+        this.opts.events.record(pod, 'Warning', 'Failed', `Error: ${why.message}`, fieldPath);
+      } else {
         why = { reason: step === 'create' ? 'CreateContainerError' : 'RunContainerError', message: (err as Error).message };
         this.opts.events.record(pod, 'Warning', 'Failed', `Error: ${why.message}`, fieldPath);
       }
@@ -256,6 +268,7 @@ export class PodWorker {
       await this.opts.runtime.removeContainer(c.id);
     }));
     await this.opts.runtime.stopPodSandbox(sandbox.id);
+    await this.#removeCgroups(sandbox, key);
     await this.opts.runtime.removePodSandbox(sandbox.id);
     this.opts.log.info('pod sandbox removed', { pod: key, sandbox: sandbox.id, uid: sandbox.labels[POD_UID_LABEL] });
   }
@@ -309,6 +322,14 @@ export class PodWorker {
       });
     this.#stopping.set(id, running);
   }
+
+  /** containerd leaves the pod's cgroup folders: they go with its last sandbox, once stopped (so empty). */
+  async #removeCgroups(sandbox: PodSandbox, key: string): Promise<void> {
+    const uid = sandbox.labels[POD_UID_LABEL];
+    if (uid === undefined || (await this.opts.runtime.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: uid } })).some((s) => s.id !== sandbox.id)) return;
+    // Nothing retries this once the sandbox is gone: a failure is only reported.
+    await removePodCgroups(uid).catch((err: unknown) => this.opts.log.warn('could not remove the pod’s cgroups', { pod: key, uid, error: err }));
+  }
 }
 
 export function splitKey(key: string): [namespace: string, name: string] {
@@ -316,6 +337,6 @@ export function splitKey(key: string): [namespace: string, name: string] {
   return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
-function newestFirst<T extends { createdAt: bigint }>(items: readonly T[]): T[] {
+export function newestFirst<T extends { createdAt: bigint }>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => (a.createdAt > b.createdAt ? -1 : a.createdAt < b.createdAt ? 1 : 0));
 }

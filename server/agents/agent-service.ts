@@ -12,6 +12,8 @@ import type { NodeKeeper } from './node-keeper.js';
 import type { PodDeleter } from './pod-deleter.js';
 import type { PodEventWriter } from './pod-event-writer.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
+import { PodTunnels, type TunnelCall } from './pod-tunnels.js';
+import type { MetricsStore } from '../metrics/metrics-store.js';
 import type { ClusterPki } from '../pki/index.js';
 import { RpcError } from './rpc-error.js';
 
@@ -26,6 +28,7 @@ export interface AgentServiceOptions {
   readonly podStatus: PodStatusWriter;
   readonly podEvents: PodEventWriter;
   readonly podDeleter: PodDeleter;
+  readonly metrics?: MetricsStore;
   readonly log: Logger;
 }
 
@@ -33,6 +36,8 @@ export interface AgentService {
   /** Hands over one decrypted connection whose client asked for HTTP/2 only. */
   injectConnection(connection: Duplex): void;
   readonly sessions: AgentSessions;
+  /** Logs, exec, attach and port-forward on the nodes, through their agents' tunnels. */
+  readonly podStreams: PodTunnels;
   close(): Promise<void>;
 }
 
@@ -46,7 +51,8 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
-  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, podEvents: opts.podEvents, podDeleter: opts.podDeleter, log: opts.log });
+  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, podEvents: opts.podEvents, podDeleter: opts.podDeleter, ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }), log: opts.log });
+  const podStreams = new PodTunnels({ ask: (node, openStream) => sessions.send(node, { message: 'openStream', openStream }), log: opts.log.with({ component: 'tunnels' }) });
   const implementation: UntypedServiceImplementation = {
     join: (call: ServerUnaryCall<JoinRequest, JoinResponse>, callback: sendUnaryData<JoinResponse>) => {
       const authorization = call.metadata.get('authorization')[0];
@@ -64,13 +70,16 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
       );
     },
     connect: (call: AgentStream) => sessions.serve(call),
+    tunnel: (call: TunnelCall) => podStreams.serve(call),
   };
   server.addService(agentService(), implementation);
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
   return {
     injectConnection: (connection) => injector.injectConnection(connection),
     sessions,
+    podStreams,
     close: async () => {
+      podStreams.close();
       sessions.closeAll();
       injector.destroy();
       server.forceShutdown();

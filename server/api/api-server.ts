@@ -15,6 +15,8 @@ import {
   requireAccess,
   ServiceAccountTokens,
 } from './auth/index.js';
+import type { MetricsApi } from '../metrics/metrics-api.js';
+import { METRICS_GROUP } from '../metrics/metrics-objects.js';
 import type { Catalogue } from './catalogue.js';
 import { discover, versionInfo } from './discovery.js';
 import { handleResource } from './http/resource-handler.js';
@@ -31,6 +33,8 @@ export interface ApiServerOptions {
   readonly caPem: string;
   /** PKCS#8 PEM of the key that signs and verifies service-account tokens. */
   readonly serviceAccountKeyPem: string;
+  /** Serves metrics.k8s.io (kubectl top), from memory rather than the store. */
+  readonly metrics?: MetricsApi;
   readonly logger: Logger;
 }
 
@@ -113,6 +117,7 @@ async function handle(opts: ApiServerOptions, auth: Auth, req: IncomingMessage, 
   }
   const created = new CreatedName(req);
   await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read() });
+  if (info.group === METRICS_GROUP && opts.metrics !== undefined) return sendAnswer(res, opts.metrics.answer(info, url.searchParams, req.headers.accept));
   const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens };
   return handleResource(context, info, url.searchParams, await created.request(), res);
 }

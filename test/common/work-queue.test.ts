@@ -53,3 +53,21 @@ test('a failed key is retried after a back-off, and reported each time', async (
 test('a queue needs at least one worker', () => {
   assert.throws(() => new WorkQueue(async () => undefined, () => undefined, { workers: 0 }), /at least one worker/);
 });
+
+test('a key added just as the last worker finds nothing left is still processed, whatever the microtask it lands in', async () => {
+  // The gap between a worker's last look for a key and its promise settling is a few microtasks wide; try each.
+  for (let depth = 0; depth < 12; depth++) {
+    const seen: string[] = [];
+    const queue: WorkQueue = new WorkQueue(async (key) => {
+      seen.push(key);
+      if (key !== 'first') return;
+      let later = Promise.resolve();
+      for (let i = 0; i < depth; i++) later = later.then(() => undefined);
+      void later.then(() => queue.add('second'));
+    }, () => assert.fail('no key fails'));
+    queue.add('first');
+    await sleep(5);
+    await queue.drained();
+    assert.deepEqual(seen, ['first', 'second'], `added after ${depth} microtasks`);
+  }
+});

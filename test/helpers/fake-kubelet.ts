@@ -48,9 +48,9 @@ export async function startFakeKubelet(t: TestContext, kubeconfigPath: string, n
     if (pod.metadata?.deletionTimestamp != null) {
       // Its containers "stop" at once; then, as kubelet does, it goes with grace 0 (finalizers may hold it still).
       if (!pod.metadata.deletionGracePeriodSeconds) return;
-      const r = await api(creds, 'DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, {
-        body: JSON.stringify({ gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }),
-      });
+      const body = JSON.stringify({ gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+      // Node sends a DELETE's body unframed unless told its length.
+      const r = await api(creds, 'DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, { body, headers: { 'content-length': String(Buffer.byteLength(body)) } });
       if (r.status !== 200 && r.status !== 404 && r.status !== 409) throw new Error(`fake kubelet: deleting ${namespace}/${name}: ${r.status} ${r.text}`);
       return;
     }

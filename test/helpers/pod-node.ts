@@ -29,7 +29,12 @@ export interface PodNode {
   startAgent(opts?: { serverDown?: boolean }): Promise<BrambleProcess>;
 }
 
-export async function startPodNode(t: TestContext, name: string): Promise<PodNode> {
+export interface PodNodeOptions {
+  /** More `bramble agent` flags (e.g. a shorter --metric-resolution). */
+  readonly agentFlags?: readonly string[];
+}
+
+export async function startPodNode(t: TestContext, name: string, opts: PodNodeOptions = {}): Promise<PodNode> {
   let runtime: RuntimeClient | undefined;
   let agent: BrambleProcess | undefined;
   // Registered before containerd's teardown, so it runs first.
@@ -52,7 +57,7 @@ export async function startPodNode(t: TestContext, name: string): Promise<PodNod
   runtime = RuntimeClient.connect(containerd.endpoint);
   // No agent reports for the simulated parts; the real one does, but a slow machine must not make its node Unknown.
   const c = await cluster(t, undefined, ['--node-monitor-grace-period', '1h']);
-  agent = await startAgent(t, agentArgs(c, name, containerd.endpoint));
+  agent = await startAgent(t, [...agentArgs(c, name, containerd.endpoint), ...(opts.agentFlags ?? [])]);
   await waitReady(c.k, name, 'True');
   const node: PodNode = {
     cluster: c,
@@ -69,7 +74,7 @@ export async function startPodNode(t: TestContext, name: string): Promise<PodNod
       await agent!.stop();
     },
     startAgent: async ({ serverDown = false } = {}) => {
-      const args = agentArgs(c, name, containerd.endpoint, undefined);
+      const args = [...agentArgs(c, name, containerd.endpoint, undefined), ...(opts.agentFlags ?? [])];
       agent = serverDown ? await startBramble(t, ['agent', ...args], /msg="bramble agent running"/) : await startAgent(t, args);
       return agent;
     },
