@@ -11,8 +11,10 @@ import { RuntimeClient } from './cri/runtime-client.js';
 import { DesiredState } from './desired/desired-state.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
+import type { PodEvents } from './pods/pod-events.js';
 import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
+import { ProbeManager } from './probes/probe-manager.js';
 import { nodeAddresses } from './status/addresses.js';
 import { HostFiles } from './status/host-files.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
@@ -61,13 +63,21 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     log,
   });
   const host = new HostFiles('/');
-  const pods = new PodManager({
+  // Until the agent sends its events to the server, they go to its log.
+  const events: PodEvents = {
+    record: (pod, type, reason, message, fieldPath) =>
+      log.debug('pod event', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, type, reason, message, ...(fieldPath !== undefined ? { fieldPath } : {}) }),
+  };
+  // A probe result that changes makes its pod's status due at once.
+  const probes = new ProbeManager({ runtime, events, onChange: (key) => pods.changed([`pods/${key}`]), log });
+  const pods: PodManager = new PodManager({
     worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), log }),
     desired,
     send: (report) => link.sendPodStatus(report),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
     // With the node status: exits are noticed within one interval.
     relistIntervalMs: config.statusIntervalMs,
+    probes,
     log,
   });
   link.start();
@@ -77,6 +87,7 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     // The pods keep running: a restarted agent finds them by their labels and adopts them.
     close: async () => {
       await pods.close();
+      probes.close();
       await link.close();
       images.close();
       runtime.close();

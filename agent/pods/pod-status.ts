@@ -2,7 +2,7 @@
 // generateAPIPodStatus, getPhase; pkg/kubelet/status/generate.go), built
 // from what the runtime holds and the pod's current status in the API
 // (whose transition times and startTime are kept while nothing changes).
-// No probes yet: a running container is ready and started.
+// A running container is started and ready unless its probes say otherwise.
 import type { ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import { AGENT_POD_CONDITIONS } from '../../common/agent-protocol.js';
 import type { ContainerStatus } from '../cri/types.js';
@@ -23,7 +23,7 @@ export function buildPodStatus({ pod, previous = pod.status ?? {}, observed, hos
   const containerStatuses = [...spec.containers]
     .map((container) => {
       const cri = observed.containers.get(container.name);
-      return cri === undefined ? waitingStatus(container.name, container.image ?? '', observed.waiting.get(container.name)) : fromRuntime(container.name, container.image ?? '', cri);
+      return cri === undefined ? waitingStatus(container.name, container.image ?? '', observed.waiting.get(container.name)) : fromRuntime(container.name, container.image ?? '', cri, observed.probes?.get(container.name));
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const phase = podPhase(pod, containerStatuses);
@@ -106,19 +106,18 @@ function waitingStatus(name: string, image: string, waiting: { reason: string; m
   };
 }
 
-function fromRuntime(name: string, specImage: string, cri: ContainerStatus): ApiContainerStatus {
+function fromRuntime(name: string, specImage: string, cri: ContainerStatus, probed: { started: boolean; ready: boolean } | undefined): ApiContainerStatus {
   const running = cri.state === 'CONTAINER_RUNNING';
   return {
     name,
     state: containerState(cri),
     lastState: {},
-    // No readiness or startup probes yet: running is ready and started.
-    ready: running,
+    ready: running && (probed?.ready ?? true),
     restartCount: 0,
     image: cri.image?.image || specImage,
     imageID: cri.imageRef,
     containerID: `containerd://${cri.id}`,
-    started: running,
+    started: running && (probed?.started ?? true),
   };
 }
 

@@ -33,6 +33,8 @@ export interface ObservedPod {
   readonly containers: ReadonlyMap<string, ContainerStatus>;
   /** Container name → why it is not there. */
   readonly waiting: ReadonlyMap<string, Waiting>;
+  /** Container name → what its probes say (agent/probes); without an entry a running container is started and ready. */
+  readonly probes?: ReadonlyMap<string, { readonly started: boolean; readonly ready: boolean }>;
 }
 
 export interface PodWorkerOptions {
