@@ -77,13 +77,7 @@ export class ProbeManager {
         }
       }
       const started = running && this.#started(entry, container.name, cri.id);
-      let ready = false;
-      if (started) {
-        const worker = entry.workers.get(workerKey(container.name, 'readiness'));
-        ready = this.#results.readiness.get(cri.id) === 'success' || worker === undefined;
-        // Not ready yet: probe now rather than at the next period.
-        if (!ready) worker?.trigger();
-      }
+      const ready = started && (this.#results.readiness.get(cri.id) === 'success' || !entry.workers.has(workerKey(container.name, 'readiness')));
       states.set(container.name, { started, ready });
     }
     return states;
@@ -95,6 +89,10 @@ export class ProbeManager {
     if (entry?.uid !== pod.metadata?.uid) return;
     entry!.pod = pod;
     entry!.status = status;
+    // A started container that is not ready yet is probed now rather than at its next period.
+    for (const c of status.containerStatuses ?? []) {
+      if (c.started === true && !c.ready) entry!.workers.get(workerKey(c.name, 'readiness'))?.trigger();
+    }
   }
 
   /** The pod `key` is gone from the node: its workers end. */
