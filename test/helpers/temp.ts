@@ -2,9 +2,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import type { Teardown } from './teardown.js';
 
-export async function tempDir(t: TestContext, name = 'bramble-test-'): Promise<string> {
+export async function tempDir(t: Teardown, name = 'bramble-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), name));
   t.after(() => rm(dir, { recursive: true, force: true }));
   return dir;
