@@ -11,7 +11,7 @@ import { RuntimeClient } from './cri/runtime-client.js';
 import { DesiredState } from './desired/desired-state.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
-import type { PodEvents } from './pods/pod-events.js';
+import { PodEventSender } from './pods/pod-event-sender.js';
 import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
 import { ProbeManager } from './probes/probe-manager.js';
@@ -63,17 +63,15 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     log,
   });
   const host = new HostFiles('/');
-  // Until the agent sends its events to the server, they go to its log.
-  const events: PodEvents = {
-    record: (pod, type, reason, message, fieldPath) =>
-      log.debug('pod event', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, type, reason, message, ...(fieldPath !== undefined ? { fieldPath } : {}) }),
-  };
+  // What kubelet records about pods (Created, Started, Pulling, Unhealthy, …), for every part that runs them.
+  const events = new PodEventSender((event) => link.sendPodEvent(event), log);
   // A probe result that changes makes its pod's status due at once.
-  const probes = new ProbeManager({ runtime, events, onChange: (key) => pods.changed([`pods/${key}`]), log });
+  const probes = new ProbeManager({ runtime, events, onChange: (key) => pods.requeue(key, 0), log });
   const pods: PodManager = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), log }),
+    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), events, requeue: (key, ms) => pods.requeue(key, ms), log }),
     desired,
     send: (report) => link.sendPodStatus(report),
+    sendDeletion: (deletion) => link.sendPodDeletion(deletion),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
     // With the node status: exits are noticed within one interval.
     relistIntervalMs: config.statusIntervalMs,

@@ -68,7 +68,9 @@ export type AgentMessage =
   | { message: 'hello'; hello: Hello }
   | { message: 'status'; status: NodeStatus }
   | { message: 'renewCsrPem'; renewCsrPem: string }
-  | { message: 'podStatus'; podStatus: PodStatusReport };
+  | { message: 'podStatus'; podStatus: PodStatusReport }
+  | { message: 'podEvent'; podEvent: PodEventReport }
+  | { message: 'podDeletion'; podDeletion: PodDeletion };
 
 /** The pod condition types the agent reports (kubelet's); the server keeps the others it finds. */
 export const AGENT_POD_CONDITIONS: ReadonlySet<string> = new Set(['PodScheduled', 'PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']);
@@ -79,6 +81,25 @@ export interface PodStatusReport {
   name: string;
   uid: string;
   statusJson: Buffer;
+}
+
+/** An event about the pod with this uid, as kubelet records it. */
+export interface PodEventReport {
+  namespace: string;
+  name: string;
+  uid: string;
+  type: string;
+  reason: string;
+  message: string;
+  /** "spec.containers{NAME}", "spec.initContainers{NAME}", or "" for the pod itself. */
+  fieldPath: string;
+}
+
+/** The pod with this uid, being deleted, has stopped on the node: it may go. */
+export interface PodDeletion {
+  namespace: string;
+  name: string;
+  uid: string;
 }
 
 /** The resources a node is sent: its pods and what they use. */

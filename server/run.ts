@@ -15,6 +15,8 @@ import { NodeKeeper } from './agents/node-keeper.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { SharedInformers } from './controllers/shared-informers.js';
 import { NodePasswords } from './agents/node-passwords.js';
+import { PodDeleter } from './agents/pod-deleter.js';
+import { PodEventWriter } from './agents/pod-event-writer.js';
 import { PodStatusWriter } from './agents/pod-status-writer.js';
 import { createApiServer } from './api/api-server.js';
 import { bootstrapCluster } from './api/bootstrap.js';
@@ -101,7 +103,9 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       log: log.with({ component: 'join' }),
     });
     const podStatus = new PodStatusWriter({ registry, catalogue });
-    const agents = startAgentService({ join, keeper, feed, pki, podStatus, log: log.with({ component: 'agents' }) });
+    const podEvents = new PodEventWriter({ registry, catalogue, log: log.with({ component: 'kubelet-events' }) });
+    const podDeleter = new PodDeleter({ registry, catalogue });
+    const agents = startAgentService({ join, keeper, feed, pki, podStatus, podEvents, podDeleter, log: log.with({ component: 'agents' }) });
     const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },

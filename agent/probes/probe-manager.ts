@@ -68,7 +68,8 @@ export class ProbeManager {
     const entry = this.#entry(pod);
     const states = new Map<string, ContainerProbeState>();
     for (const container of pod.spec?.containers ?? []) {
-      const cri = observed.containers.get(container.name);
+      // The newest of its containers is the one that runs.
+      const cri = observed.containers.get(container.name)?.[0];
       if (cri === undefined) continue;
       const running = cri.state === 'CONTAINER_RUNNING';
       if (running) {

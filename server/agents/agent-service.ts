@@ -9,6 +9,8 @@ import { type AgentStream, AgentSessions } from './agent-session.js';
 import type { JoinService } from './join-service.js';
 import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
+import type { PodDeleter } from './pod-deleter.js';
+import type { PodEventWriter } from './pod-event-writer.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
 import type { ClusterPki } from '../pki/index.js';
 import { RpcError } from './rpc-error.js';
@@ -22,6 +24,8 @@ export interface AgentServiceOptions {
   readonly feed: NodeFeed;
   readonly pki: ClusterPki;
   readonly podStatus: PodStatusWriter;
+  readonly podEvents: PodEventWriter;
+  readonly podDeleter: PodDeleter;
   readonly log: Logger;
 }
 
@@ -42,7 +46,7 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
-  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, log: opts.log });
+  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, podEvents: opts.podEvents, podDeleter: opts.podDeleter, log: opts.log });
   const implementation: UntypedServiceImplementation = {
     join: (call: ServerUnaryCall<JoinRequest, JoinResponse>, callback: sendUnaryData<JoinResponse>) => {
       const authorization = call.metadata.get('authorization')[0];

@@ -53,7 +53,7 @@ function setup(t: TestContext, containers: Container[], opts: { restartPolicy?: 
   };
   /** One sync of the pod, as the pod manager makes it: observe, build the status (ready/started from the probes), hand it back. */
   const sync = (id = 'c1', state: CriContainerStatus['state'] = 'CONTAINER_RUNNING') => {
-    const observed: ObservedPod = { containers: new Map(containers.map((c) => [c.name, criStatus(`${id}-${c.name}`, state)])), waiting: new Map() };
+    const observed: ObservedPod = { containers: new Map(containers.map((c) => [c.name, [criStatus(`${id}-${c.name}`, state)]])), waiting: new Map(), terminal: false };
     const states = manager.observe(pod, observed);
     const status: PodStatus = {
       phase: 'Running',
@@ -220,7 +220,7 @@ test('a pod replaced by another of the same name gets new workers', async (t) =>
   await advance(0);
   assert.equal(sync().get('app')?.ready, true);
   const other: Pod = { ...pod, metadata: { ...pod.metadata, uid: 'u2' } };
-  const states = manager.observe(other, { containers: new Map([['app', criStatus('d1-app', 'CONTAINER_RUNNING')]]), waiting: new Map() });
+  const states = manager.observe(other, { containers: new Map([['app', [criStatus('d1-app', 'CONTAINER_RUNNING')]]]), waiting: new Map(), terminal: false });
   assert.deepEqual(states.get('app'), { started: true, ready: false });
   assert.ok(world.execs.length >= 1);
 });

@@ -4,10 +4,10 @@
 // removes (through CRI ExecSync on the test's own client), an httpGet probe
 // against busybox httpd on a named port and a tcpSocket probe; a startup
 // probe holds started and ready; a failing liveness probe gets the
-// container killed.
+// container killed and restarted. kubelet's events show each.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Pod, Probe } from 'kubernetes-types/core/v1.js';
+import type { Event as CoreEvent, Pod, Probe } from 'kubernetes-types/core/v1.js';
 import type { Kubectl } from '../helpers/kubectl.js';
 import { startPodNode } from '../helpers/pod-node.js';
 import { until } from '../helpers/store.js';
@@ -16,7 +16,7 @@ import { publicImage } from '../helpers/test-images.js';
 const NODE = 'pi-probes';
 const BUSYBOX = publicImage('busybox:1.36');
 
-test('probes decide readiness and startup through the API, and a failing liveness probe kills the container', async (t) => {
+test('probes decide readiness and startup through the API, a failing liveness probe kills and restarts the container, with kubelet’s events', async (t) => {
   const node = await startPodNode(t, NODE);
   const { cluster: c, runtime } = node;
   const k = c.k;
@@ -90,12 +90,42 @@ test('probes decide readiness and startup through the API, and a failing livenes
   // sh as pid 1 ignores SIGTERM: it dies by SIGKILL when the 2 s grace ends.
   assert.equal(exited.exitCode, 137);
   assert.match(node.agent.log(), /msg="killing unhealthy container".*container=live.*probe=liveness/);
+  // The pod worker starts it again: a restart counted, the kill as its last state, a healthy container.
   await until(async () => {
     const s = (await pods(k, 'live'))[0]?.status?.containerStatuses?.[0];
-    return s?.containerID !== `containerd://${liveContainer}` || s.state?.terminated?.exitCode === 137 || s.lastState?.terminated?.exitCode === 137;
-  }, 'the kill shown in the status', 10_000);
+    return s?.restartCount === 1 && s.state?.running !== undefined && s.ready === true;
+  }, 'the live container restarted', 30_000);
+  const restarted = (await pods(k, 'live'))[0]!.status!.containerStatuses![0]!;
+  assert.equal(restarted.lastState?.terminated?.exitCode, 137);
+  assert.equal(restarted.lastState?.terminated?.containerID, `containerd://${liveContainer}`);
+  assert.notEqual(restarted.containerID, `containerd://${liveContainer}`);
   watch.stop();
+
+  // ---- kubelet's events ----
+  const events = await podEvents(k);
+  const seen = (pod: string, type: string, reason: string, message: string) =>
+    events.some((e) => e.involvedObject.name === pod && e.type === type && e.reason === reason && e.message === message && e.involvedObject.fieldPath === `spec.containers{${pod}}` && e.source?.component === 'kubelet');
+  const expected: [string, string, string, string][] = [
+    ['ready-file', 'Warning', 'Unhealthy', "Readiness probe failed: cat: can't open '/tmp/ready': No such file or directory\n"],
+    ['ready-http', 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 404'],
+    ['ready-tcp', 'Warning', 'Unhealthy', `Readiness probe failed: dial tcp ${(await pods(k, 'ready-tcp'))[0]!.status!.podIP}:9000: connect: connection refused`],
+    ['startup', 'Warning', 'Unhealthy', "Startup probe failed: cat: can't open '/tmp/started': No such file or directory\n"],
+    ['live', 'Warning', 'Unhealthy', "Liveness probe failed: cat: can't open '/tmp/alive': No such file or directory\n"],
+    ['live', 'Normal', 'Killing', 'Container live failed liveness probe, will be restarted'],
+  ];
+  for (const [name, type, reason, message] of expected) {
+    assert.ok(seen(name, type, reason, message), `event ${type} ${reason} "${message}" on ${name}; events: ${JSON.stringify(events.map((e) => [e.involvedObject.name, e.reason, e.message]))}`);
+  }
+  const printed = await k.run(['get', 'events', '--field-selector', 'involvedObject.name=live']);
+  assert.match(printed.stdout, /Warning\s+Unhealthy\s+pod\/live\s+Liveness probe failed: cat: can't open '\/tmp\/alive': No such file or directory/);
+  assert.match(printed.stdout, /Normal\s+Killing\s+pod\/live\s+Container live failed liveness probe, will be restarted/);
 });
+
+async function podEvents(k: Kubectl): Promise<CoreEvent[]> {
+  const r = await k.run(['get', 'events', '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { items: CoreEvent[] }).items;
+}
 
 function pod(name: string, command: string[], extra: Record<string, unknown>): Pod {
   return {
