@@ -13,7 +13,7 @@
 // reason cache); what takes long (stopping containers) runs beside the
 // queue and queues the pod again when done.
 //
-// Not yet: sidecar init containers, volumes, probes, resources, image pull secrets.
+// Not yet: sidecar init containers, volumes, resources, image pull secrets.
 import type { Container as ApiContainer, Pod } from 'kubernetes-types/core/v1.js';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../../common/log.js';
