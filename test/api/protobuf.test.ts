@@ -12,6 +12,9 @@ import { decodeProtobufObject, ProtobufDecodeError } from '../../server/api/prot
  * printed for the same command, or, for `create token` and `auth can-i` (no
  * dry-run), the JSON body kubectl 1.31 sent for it. job-from-cronjob copied
  * the template of a CronJob the recording server served with many pod fields set.
+ * The autoscale bodies are kubectl 1.33.1's, read from its -v=8 hex dump: the
+ * autoscaling/v2 attempt and the autoscaling/v1 one it falls back to; their
+ * v1 JSON is the body kubectl 1.30 sent for the same command.
  */
 const FIXTURES = fileURLToPath(new URL('../../../test/api/fixtures/protobuf/', import.meta.url));
 
@@ -53,6 +56,10 @@ const CASES: Readonly<Record<string, string>> = {
   'can-i-sub': 'auth can-i create deployments.apps --subresource scale -n prod',
   'can-i-name': 'auth can-i delete pods/foo --namespace default',
   'can-i-url': 'auth can-i get /logs',
+  'autoscale-v2': 'autoscale deployment web --cpu-percent=50 --min=1 --max=3',
+  'autoscale-v2-defaults': 'autoscale deployment web --max=3',
+  'autoscale-v1': 'autoscale deployment web --cpu-percent=50 --min=1 --max=3 (the autoscaling/v1 fallback)',
+  'autoscale-v1-defaults': 'autoscale deployment web --max=3 (the autoscaling/v1 fallback)',
 };
 
 /** Non-pointer structs Go writes even when empty; the decoder leaves empty ones out. */
