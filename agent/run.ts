@@ -2,24 +2,38 @@
 // node's credentials, then keeps its link to the server, reporting status
 // built from this machine and its container runtime, and runs the pods
 // bound to the node on that runtime; this file only wires the parts together.
+//
+// At start it imports the image archives in DATA/agent/images (air-gap
+// images), and opens its cache of what the node holds: when the server
+// cannot be reached (the link fails, or says nothing for a while) the node
+// runs what it held before, until the server's first snapshot replaces that.
+import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { NodeStatus, Taint } from '../common/agent-protocol.js';
 import type { Logger } from '../common/log.js';
 import { goArch, goOs } from '../common/version.js';
 import { join } from 'node:path';
 import { ImageClient } from './cri/image-client.js';
 import { RuntimeClient } from './cri/runtime-client.js';
+import { DesiredCache } from './desired/desired-cache.js';
 import { DesiredState } from './desired/desired-state.js';
+import { importImageArchives } from './images/image-archives.js';
 import { MetricsReporter } from './metrics/metrics-reporter.js';
 import { UsageSampler } from './metrics/usage-sampler.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
+import { ImagePuller } from './pods/image-puller.js';
+import { PodEventSender } from './pods/pod-event-sender.js';
 import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
+import { ProbeManager } from './probes/probe-manager.js';
 import { nodeAddresses } from './status/addresses.js';
 import { HostFiles } from './status/host-files.js';
 import { NodeStreams } from './streams/node-streams.js';
 import { serveTunnel } from './streams/tunnel-client.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
+
+/** With no word from the server this long after start, the node runs from its cache. */
+const OFFLINE_AFTER_MS = 10_000;
 
 export interface AgentConfig {
   readonly serverUrl: URL;
@@ -47,6 +61,15 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   const credentials = await ensureJoined({ serverUrl: config.serverUrl, token: config.token, nodeName: config.nodeName, dir: config.dir, log });
   const runtime = RuntimeClient.connect(config.runtimeEndpoint);
   const images = ImageClient.connect(config.runtimeEndpoint);
+  // Before any pod runs, as k3s does, so pods that name these images find them.
+  await importImageArchives({
+    dir: join(config.dir, 'images'),
+    stateFile: join(config.dir, 'images-imported.json'),
+    containerdSocket: socketPath(config.runtimeEndpoint),
+    log,
+  }).catch((err: unknown) => log.warn('could not import the image archives', { error: err }));
+  const cache = await DesiredCache.open({ dir: join(config.dir, 'cache'), log });
+  const cached = await cache.load();
   const collector = new NodeStatusCollector({
     dataDir: config.dir,
     runtime,
@@ -63,7 +86,19 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   const streams = new NodeStreams({ runtime, logRoot });
   const streamLog = log.with({ component: 'streams' });
   // Declared before the manager it calls: changes arrive only once the link has started.
-  const desired: DesiredState = new DesiredState({ log, onChange: (refs) => pods.changed(refs) });
+  const desired: DesiredState = new DesiredState({
+    log,
+    onChange: (refs) => {
+      pods.changed(refs);
+      void cache.update(desired, refs);
+    },
+  });
+  // An empty cache (a node that never held anything, or lost it) is no reason to stop the pods the runtime has.
+  const runFromCache = () => {
+    clearTimeout(offline);
+    if (cached.length > 0) desired.loadCached(cached);
+  };
+  const offline = setTimeout(runFromCache, OFFLINE_AFTER_MS);
   const link = new ServerLink({
     serverUrl: config.serverUrl,
     dir: config.dir,
@@ -73,17 +108,25 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     collectStatus: () => (lastStatus = collector.collect()),
     statusIntervalMs: config.statusIntervalMs,
     desired,
+    onUnreachable: runFromCache,
     openStream: (open, client) => void serveTunnel(open, client.tunnel(), (request) => streams.open(request), streamLog),
     log,
   });
   const host = new HostFiles('/');
-  const pods = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot, node: nodeFacts, log }),
+  // What kubelet records about pods (Created, Started, Pulling, Unhealthy, …), for every part that runs them.
+  const events = new PodEventSender((event) => link.sendPodEvent(event), log);
+  const puller = new ImagePuller({ images, events, secret: (namespace, name) => desired.get('secrets', namespace, name)?.object as Secret | undefined, log });
+  // A probe result that changes makes its pod's status due at once.
+  const probes = new ProbeManager({ runtime, events, onChange: (key) => pods.requeue(key, 0), log });
+  const pods: PodManager = new PodManager({
+    worker: new PodWorker({ runtime, images, puller, desired, logRoot, node: nodeFacts, events, requeue: (key, ms) => pods.requeue(key, ms), log }),
     desired,
     send: (report) => link.sendPodStatus(report),
+    sendDeletion: (deletion) => link.sendPodDeletion(deletion),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
     // With the node status: exits are noticed within one interval.
     relistIntervalMs: config.statusIntervalMs,
+    probes,
     log,
   });
   const metrics = new MetricsReporter({
@@ -99,14 +142,22 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   return {
     // The pods keep running: a restarted agent finds them by their labels and adopts them.
     close: async () => {
+      clearTimeout(offline);
       await metrics.close();
       await pods.close();
+      probes.close();
       await link.close();
+      await cache.close();
       images.close();
       runtime.close();
       log.info('bramble agent stopped');
     },
   };
+}
+
+/** The socket's path of a CRI endpoint (unix:///path or /path), for containerd's own API. */
+function socketPath(endpoint: string): string {
+  return endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) : endpoint;
 }
 
 /** What kubelet labels every node with. */

@@ -17,6 +17,8 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { LeaderElection, type LeaderWork } from './leader/leader-election.js';
 import { SharedInformers } from './controllers/shared-informers.js';
 import { NodePasswords } from './agents/node-passwords.js';
+import { PodDeleter } from './agents/pod-deleter.js';
+import { PodEventWriter } from './agents/pod-event-writer.js';
 import { PodStatusWriter } from './agents/pod-status-writer.js';
 import { createApiServer } from './api/api-server.js';
 import { bootstrapCluster } from './api/bootstrap.js';
@@ -24,6 +26,7 @@ import { BUILTIN_RESOURCES, Catalogue } from './api/catalogue.js';
 import { CrdCatalogue } from './api/crd/crd-catalogue.js';
 import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
+import { withServiceAccountAdmission } from './api/kinds/service-account-admission.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
 import { startControllers } from './controllers/controller-manager.js';
@@ -82,7 +85,11 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const catalogue = new Catalogue([...BUILTIN_RESOURCES, ...METRICS_RESOURCES]);
     // The keeper needs the registry and the registry shows the keeper's heartbeats: bound once both exist.
     let keeper: NodeKeeper | undefined;
-    const rules = withLiveNodeLeases(withCustomResourceRules(withServiceRanges(rulesFor, new ServiceRanges(store))), (node) => keeper?.lastSeen(node));
+    const serviceAccounts = catalogue.get('', 'v1', 'serviceaccounts')!;
+    const rules = withLiveNodeLeases(
+      withCustomResourceRules(withServiceAccountAdmission(withServiceRanges(rulesFor, new ServiceRanges(store)), store, serviceAccounts)),
+      (node) => keeper?.lastSeen(node),
+    );
     const registry = new Registry(store, rules, log.with({ component: 'registry' }));
     await bootstrapCluster(registry, catalogue);
     // Before the API serves: the custom resources of stored CRDs are there from the first request.
@@ -117,7 +124,9 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       log: log.with({ component: 'join' }),
     });
     const podStatus = new PodStatusWriter({ registry, catalogue });
-    const agents = startAgentService({ join, keeper, feed, pki, podStatus, metrics, log: log.with({ component: 'agents' }) });
+    const podEvents = new PodEventWriter({ registry, catalogue, log: log.with({ component: 'kubelet-events' }) });
+    const podDeleter = new PodDeleter({ registry, catalogue });
+    const agents = startAgentService({ join, keeper, feed, pki, podStatus, podEvents, podDeleter, metrics, log: log.with({ component: 'agents' }) });
     const metricsApi = new MetricsApi({ store: metrics, pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes') });
     const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams: agents.podStreams, metrics: metricsApi, logger: log });
     const door = await openFrontDoor({

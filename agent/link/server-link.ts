@@ -1,13 +1,13 @@
 // The agent's one connection to the server: a Connect stream over mutual TLS
 // with the node's certificate. It says Hello, sends the node's status every
 // interval, hands what the server says the node must hold to the desired
-// state, carries its pods' statuses, renews the certificate when a third of its life is left, and when
+// state, carries its pods' statuses, events and final deletions, renews the certificate when a third of its life is left, and when
 // the stream breaks (server restart, network gone) dials again with backoff
 // and jitter until it is closed. Pod streams the server asks for are
 // opened on the same connection (Tunnel calls).
 import { type ClientDuplexStream, credentials as grpcCredentials, type ServiceError } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentMessage, Hello, MetricsReport, NodeStatus, OpenStream, PodStatusReport, ServerMessage } from '../../common/agent-protocol.js';
+import type { AgentMessage, Hello, MetricsReport, NodeStatus, OpenStream, PodDeletion, PodEventReport, PodStatusReport, ServerMessage } from '../../common/agent-protocol.js';
 import { versionSkewError } from '../../common/agent-protocol.js';
 import { certificateFacts, newKeyAndRequest } from '../../common/certificate-request.js';
 import type { Logger } from '../../common/log.js';
@@ -32,6 +32,8 @@ export interface ServerLinkOptions {
   readonly collectStatus: () => Promise<NodeStatus>;
   readonly statusIntervalMs: number;
   readonly desired: DesiredState;
+  /** Called each time a stream fails or cannot be opened (the node may then run from its cache). */
+  readonly onUnreachable?: () => void;
   /** The server asks for a pod stream: answer with a Tunnel call on `client` (the stream's own connection). */
   readonly openStream?: (open: OpenStream, client: AgentServiceClient) => void;
   readonly log: Logger;
@@ -58,9 +60,25 @@ export class ServerLink {
 
   /** Sends a pod's status; false when there is no welcomed stream to send it on (the caller tries again later). */
   sendPodStatus(podStatus: PodStatusReport): boolean {
+    return this.#send({ message: 'podStatus', podStatus });
+  }
+
+  /** Sends a pod event; false (and dropped) when there is no welcomed stream or it is backed up: events are worth no memory. */
+  sendPodEvent(podEvent: PodEventReport): boolean {
+    const stream = this.#welcomed;
+    if (stream?.writableNeedDrain === true) return false;
+    return this.#send({ message: 'podEvent', podEvent });
+  }
+
+  /** Asks the server to delete a pod that stopped after its deletion; false when there is no welcomed stream. */
+  sendPodDeletion(podDeletion: PodDeletion): boolean {
+    return this.#send({ message: 'podDeletion', podDeletion });
+  }
+
+  #send(message: AgentMessage): boolean {
     const stream = this.#welcomed;
     if (stream === undefined || stream.writableEnded || stream.destroyed) return false;
-    stream.write({ message: 'podStatus', podStatus });
+    stream.write(message);
     return true;
   }
 
@@ -89,6 +107,7 @@ export class ServerLink {
         });
       } catch (err) {
         if (this.#abort.signal.aborted) break;
+        this.opts.onUnreachable?.();
         // The first failure in a row is worth a warning; the retries that follow are not.
         if (!failing) this.opts.log.warn('lost the server; reconnecting', { server: this.opts.serverUrl.origin, error: (err as Error).message });
         else this.opts.log.debug('server still unreachable', { error: (err as Error).message });

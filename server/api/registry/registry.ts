@@ -20,6 +20,8 @@ export interface KindRules {
   readonly defaults?: (obj: KubeObject, old: KubeObject | undefined) => void;
   /** Causes for a 422 Invalid; empty when valid. */
   readonly validate?: (obj: KubeObject, old: KubeObject | undefined) => StatusCause[];
+  /** Admission that reads other objects (the ServiceAccount plugin), on create after defaults and before validation. */
+  readonly admit?: (obj: KubeObject) => Promise<void>;
   /** Claims what the object needs from shared ranges (cluster IPs, node ports) that `old` did not hold. */
   readonly claim?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
   /** Gives back what `obj` holds and `keep` does not. */
@@ -32,6 +34,28 @@ export interface KindRules {
   readonly present?: (obj: KubeObject) => void;
   /** Objects of this kind delete themselves this long after their last write (events, as upstream's --event-ttl). */
   readonly ttlSeconds?: number;
+  /**
+   * Kinds deleted gracefully (pods, as upstream's CheckGracefulDelete): the
+   * grace period in seconds a deletion of `obj` gets, given what the request
+   * asked for. More than 0: the object is only marked (deletionTimestamp,
+   * deletionGracePeriodSeconds) and whoever runs it deletes it with grace 0.
+   */
+  readonly gracePeriod?: (obj: KubeObject, requested: number | undefined) => number;
+  /** Served versions other than the stored one, by version: how their objects become stored ones and back. */
+  readonly conversions?: Readonly<Record<string, VersionConversion>>;
+}
+
+/**
+ * One more served version of a stored resource (autoscaling/v1 HPAs over the
+ * stored autoscaling/v2). Requests in that version are converted to the
+ * stored version before the kind's defaults and validation, and every object
+ * read, written, deleted or watched is converted back.
+ */
+export interface VersionConversion {
+  /** The object as the stored version holds it; a malformed input is a 400 (ApiError). Leaves `obj` as it is. */
+  readonly toStored: (obj: KubeObject) => KubeObject;
+  /** The stored object as this version shows it. Leaves `obj` as it is. */
+  readonly fromStored: (obj: KubeObject) => KubeObject;
 }
 
 export interface Selectors {
@@ -140,7 +164,7 @@ export class Registry {
 
   /** The JSON of `list` without selectors, made from the stored bytes (no parse and serialize per item). */
   async listJson(type: ResourceType, namespace: string | undefined, opts: Omit<ListOptions, keyof Selectors>): Promise<Buffer> {
-    if (this.rules(type).present !== undefined) return Buffer.from(JSON.stringify(await this.list(type, namespace, opts)));
+    if (this.rewritesReads(type)) return Buffer.from(JSON.stringify(await this.list(type, namespace, opts)));
     const { page, metadata } = await this.page(type, namespace, opts);
     const custom = isCustomResourceType(type);
     const items = page.items.map((kv) => objectJson(type, kv, custom));
@@ -153,7 +177,7 @@ export class Registry {
 
   /** The JSON of `get`, made from the stored bytes. */
   async getJson(type: ResourceType, namespace: string | undefined, name: string): Promise<Buffer> {
-    if (this.rules(type).present !== undefined) return Buffer.from(JSON.stringify(await this.get(type, namespace, name)));
+    if (this.rewritesReads(type)) return Buffer.from(JSON.stringify(await this.get(type, namespace, name)));
     const kv = await this.store.get(keyOf(type, namespace, name));
     if (kv === undefined) throw errors.notFound(type, name);
     return objectJson(type, kv, true);
@@ -183,6 +207,10 @@ export class Registry {
   // --- writes -------------------------------------------------------------
 
   async create(type: ResourceType, namespace: string | undefined, input: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    return this.served(type, await this.createStored(type, namespace, this.stored(type, input), opts));
+  }
+
+  private async createStored(type: ResourceType, namespace: string | undefined, input: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     const obj = structuredClone(input);
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) meta.name = generatedName(meta.generateName);
@@ -198,6 +226,7 @@ export class Registry {
     if (rules.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     rules.defaults?.(obj, undefined);
+    await rules.admit?.(obj);
     this.validate(type, obj, undefined, rules);
     const key = keyOf(type, namespace, meta.name);
     if ((await this.store.get(key)) !== undefined) throw errors.alreadyExists(type, meta.name);
@@ -228,7 +257,7 @@ export class Registry {
       throw errors.badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
     }
     this.checkNamespace(type, namespace, input);
-    return this.replace(type, current, kv.modRevision, structuredClone(input), opts);
+    return this.served(type, await this.replace(type, current, kv.modRevision, this.stored(type, structuredClone(input)), opts));
   }
 
   /**
@@ -246,12 +275,12 @@ export class Registry {
       const kv = await this.store.get(keyOf(type, namespace, name));
       if (kv === undefined) throw errors.notFound(type, name);
       const current = decodeObject(type, kv);
-      const next = mutate(structuredClone(current));
+      const next = this.stored(type, mutate(this.served(type, structuredClone(current))));
       if (next.metadata.name !== undefined && next.metadata.name !== name) {
         throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
       }
       try {
-        return await this.replace(type, current, kv.modRevision, next, opts);
+        return this.served(type, await this.replace(type, current, kv.modRevision, next, opts));
       } catch (err) {
         if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= CONFLICT_RETRIES) throw err;
       }
@@ -267,7 +296,8 @@ export class Registry {
   async delete(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteOutcome> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.deleteOnce(type, namespace, name, opts);
+        const { object, pending } = await this.deleteOnce(type, namespace, name, opts);
+        return { object: this.served(type, object), pending };
       } catch (err) {
         if (!(err instanceof Raced)) throw err;
         if (attempt >= CONFLICT_RETRIES) throw errors.conflict(type, name);
@@ -293,19 +323,30 @@ export class Registry {
       );
     }
     const rules = this.rules(type);
+    const graceful = gracefulDeletion(rules, current, opts);
+    // A graceful deletion under way that this one does not shorten: nothing changes (upstream's pendingGraceful).
+    if (graceful === 'pending') return { object: current, pending: true };
     const finalizers = deletionFinalizers(type, current.metadata.finalizers ?? [], opts);
     const marked = structuredClone(current);
     if (finalizers !== undefined) {
       if (finalizers.length > 0) marked.metadata.finalizers = finalizers;
       else delete marked.metadata.finalizers;
     }
-    if (isHeld(marked, rules)) {
-      // Finalizers hold the object: mark it; whoever owns a finalizer removes it.
-      // Asked again, only a change of what becomes of the dependents is written.
-      if (current.metadata.deletionTimestamp !== undefined && finalizers === undefined) return { object: current, pending: true };
-      if (marked.metadata.deletionTimestamp === undefined) {
+    const waits = graceful !== 'immediate' && graceful.seconds > 0;
+    if (isHeld(marked, rules) || waits) {
+      // Finalizers or a grace period hold the object: mark it; whoever owns a finalizer removes it,
+      // whoever runs it deletes it once it stopped. Asked again, only a change of what becomes of
+      // the dependents, or a shorter grace period, is written.
+      if (current.metadata.deletionTimestamp !== undefined && finalizers === undefined && graceful === 'immediate') return { object: current, pending: true };
+      const fresh = marked.metadata.deletionTimestamp === undefined;
+      if (graceful !== 'immediate') {
+        marked.metadata.deletionTimestamp = graceful.deletionTimestamp;
+        marked.metadata.deletionGracePeriodSeconds = graceful.seconds;
+      } else if (fresh) {
         marked.metadata.deletionTimestamp = metaTime();
         marked.metadata.deletionGracePeriodSeconds = 0;
+      }
+      if (fresh) {
         if (marked.metadata.generation !== undefined) marked.metadata.generation++;
         // What depends on being deleted (a namespace's Terminating phase) follows.
         rules.defaults?.(marked, current);
@@ -390,7 +431,7 @@ export class Registry {
         }
         const { event } = message;
         const current = event.type === 'PUT' ? this.decode(type, event.kv) : undefined;
-        const previous = event.prev === undefined ? undefined : decodeObject(type, event.prev);
+        const previous = event.prev === undefined ? undefined : this.served(type, decodeObject(type, event.prev));
         const isNow = current !== undefined && matches(type, current, opts);
         const wasBefore = previous !== undefined && matches(type, previous, opts);
         if (isNow) yield { type: wasBefore ? 'MODIFIED' : 'ADDED', object: current };
@@ -419,7 +460,25 @@ export class Registry {
   private decode(type: ResourceType, kv: KeyValue): KubeObject {
     const obj = decodeObject(type, kv);
     this.rules(type).present?.(obj);
-    return obj;
+    return this.served(type, obj);
+  }
+
+  /** Reads that cannot send the stored bytes as they are. */
+  private rewritesReads(type: ResourceType): boolean {
+    const rules = this.rules(type);
+    return rules.present !== undefined || rules.conversions?.[type.version] !== undefined;
+  }
+
+  /** A stored object in the type's version. */
+  private served(type: ResourceType, obj: KubeObject): KubeObject {
+    const conversion = this.rules(type).conversions?.[type.version];
+    return conversion === undefined ? obj : withTypeMeta(type, conversion.fromStored(obj));
+  }
+
+  /** An object of the type's version in the stored version. */
+  private stored(type: ResourceType, obj: KubeObject): KubeObject {
+    const conversion = this.rules(type).conversions?.[type.version];
+    return conversion === undefined ? obj : conversion.toStored(obj);
   }
 
   private async replace(type: ResourceType, current: KubeObject, modRevision: number, next: KubeObject, opts: UpdateOptions): Promise<KubeObject> {
@@ -568,6 +627,26 @@ function checkDeleteOptions(opts: DeleteOptions): void {
     kind: 'DeleteOptions',
     causes,
   });
+}
+
+/**
+ * Upstream's BeforeDelete for kinds deleted gracefully: 'immediate' (no grace
+ * period, or a deletion already marked with none), 'pending' (a graceful
+ * deletion under way that this request does not shorten), or the deletion
+ * time and grace period to write (a shorter one moves the time earlier).
+ */
+function gracefulDeletion(rules: KindRules, current: KubeObject, opts: DeleteOptions): 'immediate' | 'pending' | { deletionTimestamp: string; seconds: number } {
+  if (rules.gracePeriod === undefined) return 'immediate';
+  const meta = current.metadata;
+  if (meta.deletionTimestamp !== undefined) {
+    const existing = meta.deletionGracePeriodSeconds;
+    if (existing === undefined || existing === 0) return 'immediate';
+    const asked = opts.gracePeriodSeconds;
+    if (asked === undefined || asked >= existing) return 'pending';
+    return { deletionTimestamp: metaTime(new Date(Date.parse(meta.deletionTimestamp) + (asked - existing) * 1000)), seconds: asked };
+  }
+  const seconds = rules.gracePeriod(current, opts.gracePeriodSeconds);
+  return { deletionTimestamp: metaTime(new Date(Date.now() + seconds * 1000)), seconds };
 }
 
 /** Events are never garbage-collected: upstream's policy for them is Unsupported, and its collector ignores them. */
