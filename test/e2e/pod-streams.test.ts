@@ -68,7 +68,11 @@ test('kubectl logs, exec, cp, attach and port-forward, and client-node exec, rea
   );
   const work = await tempDir(t, 'bramble-pod-streams-');
 
-  await t.test('logs: plain, -c, --tail, --timestamps, --previous refused; -f ends when the container exits', async () => {
+  await t.test('logs: plain, -c, --tail, --timestamps, --previous; -f ends when the container exits', async () => {
+    // Exits at once and is restarted: each run writes a line of its own.
+    const crasher = pod('crasher', [container('crash', 'echo "run $(cat /proc/sys/kernel/random/uuid)"; exit 1')]);
+    const created = await c.k.run(['apply', '-f', '-'], { stdin: JSON.stringify(crasher) });
+    assert.equal(created.code, 0, created.stderr);
     // The ticker is still in its first sleep: both follow it to its end.
     const followed = await Promise.all(VERSIONS.map((v) => timed(() => k[v]!.run(['logs', '-f', 'ticker']))));
     for (const [r, ms] of followed) {
@@ -84,7 +88,7 @@ test('kubectl logs, exec, cp, attach and port-forward, and client-node exec, rea
       // No -c on a pod of two: the first, as kubectl says.
       const first = await run(['web']);
       assert.deepEqual([first.code, first.stdout], [0, 'one\ntwo\nthree\n']);
-      // No restart yet: kubelet's words for a previous container that is not there.
+      // Never restarted: kubelet's words for a previous container that is not there.
       const previous = await run(['web', '-c', 'app', '--previous']);
       assert.equal(previous.code, 1);
       assert.match(previous.stderr, /previous terminated container "app" in pod "web" not found/);
@@ -92,6 +96,16 @@ test('kubectl logs, exec, cp, attach and port-forward, and client-node exec, rea
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /container nope is not valid for pod web/);
     }
+    let runs: string[] = [];
+    await until(
+      async () => {
+        runs = await Promise.all([['crasher', '--previous'], ['crasher']].map(async (args) => (await c.k.run(['logs', ...args])).stdout));
+        return runs.every((out) => /^run [0-9a-f-]{36}\n$/.test(out)) && runs[0] !== runs[1];
+      },
+      'the crasher restarted with a log of each run',
+      20_000,
+    ).catch((err: Error) => assert.fail(`${err.message}: ${JSON.stringify(runs)}`));
+    for (const v of VERSIONS) assert.equal((await k[v]!.run(['logs', 'crasher', '--previous'])).stdout, runs[0]);
     const times: number[] = [];
     for (let i = 0; i < 10; i++) times.push((await timed(() => c.k.run(['logs', 'web', '-c', 'side'])))[1]);
     t.diagnostic(`kubectl 1.33 logs of a one-line log: median ${Math.round(median(times))} ms of 10`);
