@@ -55,6 +55,9 @@ export class SpdySession {
   private readonly decompressor = new HeaderDecompressor();
   private readonly queue: SpdyFrame[] = [];
   private processing = false;
+  /** What waits for the queue to empty: the peer's end, the connection's close. */
+  private afterQueued: (() => void)[] = [];
+  private tornDown = false;
   /** A stream whose reader is full: nothing more is handled until it reads. */
   private blockedBy: SpdyStream | undefined;
   private nextStreamId: number;
@@ -83,13 +86,18 @@ export class SpdySession {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('drain', () => this.wake('drain'));
     socket.on('error', () => undefined); // 'close' follows and tears everything down
-    socket.on('end', () => {
-      // The peer will send nothing more (as spdystream, every stream's reader sees its end); the session is over once our side is done too.
-      this.peerGoneAway = true;
-      for (const stream of [...this.streams.values()]) stream.onRemoteEnd();
-      this.endIfIdle();
-    });
-    socket.on('close', () => this.teardown());
+    // Both only once the frames that came before are handled: a peer that writes its
+    // last frames and closes at once (a Kubernetes stream server) must not lose them
+    // to a reader that was behind.
+    socket.on('end', () =>
+      this.afterQueue(() => {
+        // The peer will send nothing more (as spdystream, every stream's reader sees its end); the session is over once our side is done too.
+        this.peerGoneAway = true;
+        for (const stream of [...this.streams.values()]) stream.onRemoteEnd();
+        this.endIfIdle();
+      }),
+    );
+    socket.on('close', () => this.afterQueue(() => this.teardown()));
     // A socket handed over by an HTTP upgrade may have been left paused.
     socket.resume();
   }
@@ -224,9 +232,10 @@ export class SpdySession {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (this.queue.length > 0 && this.blockedBy === undefined && !this.socket.destroyed) {
+      while (this.queue.length > 0 && this.blockedBy === undefined && !this.tornDown) {
         await this.handle(this.queue.shift()!);
       }
+      if (this.queue.length === 0) for (const step of this.afterQueued.splice(0)) step();
       if (this.blockedBy === undefined && this.queue.length <= MAX_QUEUED_FRAMES && !this.socket.destroyed) this.socket.resume();
     } catch (err) {
       this.protocolError(err);
@@ -378,6 +387,8 @@ export class SpdySession {
   }
 
   private protocolError(err: unknown): void {
+    // Nothing more of this peer is handled.
+    this.queue.length = 0;
     if (!(err instanceof SpdyProtocolError)) {
       this.socket.destroy(err instanceof Error ? err : new Error(String(err)));
       return;
@@ -388,7 +399,16 @@ export class SpdySession {
     this.socket.destroy();
   }
 
+  /** Runs `step` once every frame received so far is handled (now, if none waits). */
+  private afterQueue(step: () => void): void {
+    if (this.queue.length === 0 && !this.processing) return step();
+    this.afterQueued.push(step);
+  }
+
   private teardown(): void {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    this.queue.length = 0;
     this.decompressor.close();
     for (const stream of [...this.streams.values()]) stream.onReset(RST.cancel);
     this.streams.clear();

@@ -307,3 +307,25 @@ test('what the peer sent before it reset a stream is still read, by a reader tha
   assert.deepEqual(await readAll(stream), sent);
   assert.ok(stream.destroyed);
 });
+
+test('a peer that writes its last frames and closes at once: a reader that was behind still gets them, then the end', async (t) => {
+  const [peer, ours] = await socketPair(t);
+  const opened: SpdyStream[] = [];
+  new SpdySession(ours, { role: 'server', onStream: (s) => (s.reply(), opened.push(s)) });
+  const compressor = new HeaderCompressor();
+  peer.write(Buffer.concat([encodeSynStream(1, compressor.compress({ streamtype: 'stdout' })), encodeSynStream(3, compressor.compress({ streamtype: 'error' }))]));
+  await until(() => opened.length === 2);
+  const [stdout, error] = opened as [SpdyStream, SpdyStream];
+  stdout.pause();
+  const gotError = readAll(error);
+  // As containerd ends an exec: output, its end, the status, resets, GOAWAY, and the connection closed.
+  // Small enough to arrive in one read with the end of the connection, larger than the reader takes before it is full.
+  const output = Buffer.alloc(48_000, 6);
+  const frames: Buffer[] = [];
+  for (let at = 0; at < output.length; at += 8_000) frames.push(encodeData(1, output.subarray(at, at + 8_000), false));
+  frames.push(encodeData(1, Buffer.alloc(0), true), encodeData(3, Buffer.from('{"status":"Success"}'), false), encodeRstStream(3, 5), encodeRstStream(1, 5), encodeGoAway(3, 0));
+  peer.end(Buffer.concat(frames));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(await readAll(stdout), output);
+  assert.equal((await gotError).toString(), '{"status":"Success"}');
+});
