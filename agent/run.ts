@@ -15,6 +15,11 @@ import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
 import { nodeAddresses } from './status/addresses.js';
 import { HostFiles } from './status/host-files.js';
+import { Claims } from './volumes/claims.js';
+import { NodeApi } from './volumes/node-api.js';
+import { PodTokens } from './volumes/pod-tokens.js';
+import { VolumeManager } from './volumes/volume-manager.js';
+import { VolumeSweeper } from './volumes/volume-sweeper.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
 
 export interface AgentConfig {
@@ -48,7 +53,8 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     ...(config.nodeIp !== undefined ? { nodeIp: config.nodeIp } : {}),
   });
   // Declared before the manager it calls: changes arrive only once the link has started.
-  const desired: DesiredState = new DesiredState({ log, onChange: (refs) => pods.changed(refs) });
+  // A changed ConfigMap or Secret also reaches the pods that use it: their volumes are updated in place.
+  const desired: DesiredState = new DesiredState({ log, onChange: (refs) => pods.changed([...refs, ...volumes.podsUsing(refs)]) });
   const link = new ServerLink({
     serverUrl: config.serverUrl,
     dir: config.dir,
@@ -61,8 +67,22 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     log,
   });
   const host = new HostFiles('/');
+  const api = new NodeApi({ serverUrl: config.serverUrl, dir: config.dir });
+  const claims = new Claims(api);
+  const volumes = new VolumeManager({ dir: config.dir, desired, tokens: new PodTokens(api), claims, log: log.with({ component: 'volumes' }) });
+  const sweeper = new VolumeSweeper({
+    volumes,
+    desired,
+    runtime,
+    api,
+    claims,
+    nodeName: config.nodeName,
+    storageDir: join(config.dir, 'storage'),
+    intervalMs: config.statusIntervalMs,
+    log: log.with({ component: 'volumes' }),
+  });
   const pods = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), log }),
+    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), volumes, log }),
     desired,
     send: (report) => link.sendPodStatus(report),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
@@ -72,10 +92,12 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   });
   link.start();
   pods.start();
+  sweeper.start();
   log.info('bramble agent running', { node: config.nodeName, server: config.serverUrl.origin, runtime: config.runtimeEndpoint });
   return {
     // The pods keep running: a restarted agent finds them by their labels and adopts them.
     close: async () => {
+      await sweeper.close();
       await pods.close();
       await link.close();
       images.close();

@@ -8,7 +8,7 @@
 // be made (its image, CreateContainer) is kept for the pod's status.
 //
 // Not yet: init containers (such a pod waits), restarts and their back-off,
-// volumes, probes, resources (so no per-pod cgroup), image pull secrets.
+// probes, resources (so no per-pod cgroup), image pull secrets.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../../common/log.js';
@@ -16,6 +16,7 @@ import type { ImageClient } from '../cri/image-client.js';
 import type { RuntimeClient } from '../cri/runtime-client.js';
 import type { Container, ContainerStatus, PodSandbox, PodSandboxStatus } from '../cri/types.js';
 import type { DesiredState } from '../desired/desired-state.js';
+import type { VolumeManager } from '../volumes/volume-manager.js';
 import { ensureImage, ImageError } from './image-puller.js';
 import { CONTAINER_NAME_LABEL, containerConfig, GRACE_ANNOTATION, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, podLabels, podLogDirectory, sandboxConfig } from './runtime-config.js';
 
@@ -41,6 +42,8 @@ export interface PodWorkerOptions {
   readonly desired: DesiredState;
   /** Where the pods' log directories go (kubelet's /var/log/pods). */
   readonly logRoot: string;
+  /** Sets up the pods' volumes before their containers, tears them down after. */
+  readonly volumes?: VolumeManager;
   readonly log: Logger;
 }
 
@@ -62,12 +65,16 @@ export class PodWorker {
     const uid = pod?.metadata?.uid;
     const sandboxes = await this.opts.runtime.listPodSandbox({ labelSelector: { [POD_NAMESPACE_LABEL]: namespace, [POD_NAME_LABEL]: name } });
     for (const sandbox of sandboxes) {
-      if (sandbox.labels[POD_UID_LABEL] !== uid) await this.#remove(sandbox, key);
+      if (sandbox.labels[POD_UID_LABEL] === uid) continue;
+      await this.#remove(sandbox, key);
+      await this.opts.volumes?.tearDown(sandbox.labels[POD_UID_LABEL]!);
     }
     for (const old of this.#waiting.keys()) if (old !== uid && !sandboxes.some((s) => s.labels[POD_UID_LABEL] === old)) this.#waiting.delete(old);
     if (pod === undefined || uid === undefined || (pod.spec?.initContainers ?? []).length > 0) return;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
 
+    // Volumes before the sandbox, as kubelet mounts them first; a volume that fails holds the pod (the queue retries).
+    const volumes = await this.opts.volumes?.setUp(pod);
     const ours = newestFirst(sandboxes.filter((s) => s.labels[POD_UID_LABEL] === uid));
     // One ready sandbox is kept; one that is not ready (its node rebooted) is replaced, as kubelet does.
     let sandbox = ours.find((s) => s.state === 'SANDBOX_READY');
@@ -90,7 +97,7 @@ export class PodWorker {
         let id = found?.id;
         if (id === undefined) {
           const image = await ensureImage(this.opts.images, container, config);
-          id = await this.opts.runtime.createContainer(sandbox.id, containerConfig(pod, container, image, config, { restartCount: 0 }), config);
+          id = await this.opts.runtime.createContainer(sandbox.id, containerConfig(pod, container, image, config, { restartCount: 0, ...(volumes !== undefined ? { mounts: await volumes.mountsFor(container) } : {}) }), config);
         }
         await this.opts.runtime.startContainer(id);
         this.opts.log.info('container started', { pod: key, container: container.name, id });

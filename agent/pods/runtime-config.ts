@@ -5,7 +5,7 @@
 // layout, the pod's own labels and annotations on the sandbox.
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { join } from 'node:path';
-import type { ContainerConfig, EnvVar, PodSandboxConfig, StringMap } from '../cri/types.js';
+import type { ContainerConfig, EnvVar, Mount, PodSandboxConfig, StringMap } from '../cri/types.js';
 
 export const POD_NAME_LABEL = 'io.kubernetes.pod.name';
 export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
@@ -47,9 +47,11 @@ export function sandboxConfig(pod: Pod, logRoot: string, attempt: number): PodSa
 export interface ContainerContext {
   /** How many times this container was restarted: the new one's attempt and log file. */
   readonly restartCount: number;
+  /** The container's volumeMounts, set up on the node. */
+  readonly mounts?: readonly Mount[];
 }
 
-export function containerConfig(pod: Pod, container: Container, image: string, sandbox: PodSandboxConfig, { restartCount }: ContainerContext): ContainerConfig {
+export function containerConfig(pod: Pod, container: Container, image: string, sandbox: PodSandboxConfig, { restartCount, mounts }: ContainerContext): ContainerConfig {
   return {
     metadata: { name: container.name, attempt: restartCount },
     image: { image },
@@ -57,6 +59,7 @@ export function containerConfig(pod: Pod, container: Container, image: string, s
     ...(container.args !== undefined ? { args: container.args } : {}),
     ...(container.workingDir !== undefined ? { workingDir: container.workingDir } : {}),
     envs: literalEnv(container),
+    ...(mounts !== undefined && mounts.length > 0 ? { mounts: [...mounts] } : {}),
     labels: { ...podLabels(pod), [CONTAINER_NAME_LABEL]: container.name },
     annotations: {
       'io.kubernetes.container.restartCount': String(restartCount),

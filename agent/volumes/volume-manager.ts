@@ -1,0 +1,221 @@
+// A pod's volumes on this node, in kubelet's layout under the agent's data
+// dir (pods/<uid>/volumes/kubernetes.io~<plugin>/<name>): set up before
+// the pod's containers are made and again on every reconcile (level-
+// triggered: a ConfigMap, Secret, label or token that changed is written in
+// place, nothing is written when nothing changed), turned into each
+// container's CRI mounts, and torn down when the pod is gone. The folder
+// layout is the record: after an agent restart, pods/<uid> folders of pods
+// no longer here are found and removed.
+import type { ConfigMap, Container, Pod, Secret, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import { chmod, mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { totalmem, cpus } from 'node:os';
+import { join, posix, sep } from 'node:path';
+import type { Logger } from '../../common/log.js';
+import { podReferences } from '../../server/api/auth/pod-references.js';
+import { parseQuantity, type Quantity } from '../../server/api/kinds/quantity.js';
+import type { Mount, MountPropagation } from '../cri/types.js';
+import type { DesiredState } from '../desired/desired-state.js';
+import { invalidPayloadPath, type Payload, writePayload } from './atomic-writer.js';
+import type { Claims } from './claims.js';
+import { prepareHostPath } from './host-path.js';
+import type { PodTokens } from './pod-tokens.js';
+import { configMapPayload, DEFAULT_FILE_MODE, downwardApiPayload, type ProjectionSources, projectedPayload, secretPayload } from './projections.js';
+import { mountTmpfs, unmountAll } from './tmpfs.js';
+
+/** One volume of a pod, where it is on the node. */
+export interface SetUpVolume {
+  readonly hostPath: string;
+  /** Mounted read-only whatever the volumeMount says (API data volumes, read-only claims). */
+  readonly readOnly: boolean;
+}
+
+/** A pod's volumes, set up. */
+export interface PodVolumes {
+  /** The CRI mounts of one container (its volumeMounts). */
+  mountsFor(container: Container): Promise<Mount[]>;
+}
+
+export interface VolumeManagerOptions {
+  /** The agent's data dir: pods/ goes there. */
+  readonly dir: string;
+  readonly desired: DesiredState;
+  /** Tokens and claims come from the API; without them such volumes cannot be set up. */
+  readonly tokens?: PodTokens;
+  readonly claims?: Claims;
+  readonly log: Logger;
+}
+
+const PROPAGATION: Readonly<Record<string, MountPropagation>> = {
+  None: 'PROPAGATION_PRIVATE',
+  HostToContainer: 'PROPAGATION_HOST_TO_CONTAINER',
+  Bidirectional: 'PROPAGATION_BIDIRECTIONAL',
+};
+
+export class VolumeManager {
+  constructor(private readonly opts: VolumeManagerOptions) {}
+
+  /** pods/<uid>: everything of one pod's volumes. */
+  podDir(uid: string): string {
+    return join(this.opts.dir, 'pods', uid);
+  }
+
+  /** Sets up (or brings up to date) every volume of `pod`; throws kubelet's FailedMount message for the first that fails. */
+  async setUp(pod: Pod): Promise<PodVolumes> {
+    const volumes = new Map<string, SetUpVolume>();
+    for (const volume of pod.spec?.volumes ?? []) {
+      try {
+        volumes.set(volume.name, await this.#setUpOne(pod, volume));
+      } catch (err) {
+        throw new Error(`MountVolume.SetUp failed for volume ${JSON.stringify(volume.name)} : ${(err as Error).message}`);
+      }
+    }
+    return { mountsFor: (container) => mountsOf(container, volumes) };
+  }
+
+  /** Unmounts and removes everything of the pod `uid`; fine to repeat. */
+  async tearDown(uid: string): Promise<void> {
+    const dir = this.podDir(uid);
+    await unmountAll(dir);
+    await rm(dir, { recursive: true, force: true });
+    this.opts.tokens?.forget(uid);
+    this.opts.claims?.forget(uid);
+  }
+
+  /** Uids that have a pods/<uid> folder (pods set up now or before an agent restart). */
+  async podUids(): Promise<string[]> {
+    try {
+      return await readdir(join(this.opts.dir, 'pods'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  /** The pods ("pods/ns/name") whose volumes or env read one of the changed ConfigMaps or Secrets among `refs`. */
+  podsUsing(refs: readonly string[]): string[] {
+    const changed = refs.filter((ref) => ref.startsWith('configmaps/') || ref.startsWith('secrets/'));
+    if (changed.length === 0) return [];
+    const out: string[] = [];
+    for (const held of this.opts.desired.list('pods')) {
+      const pod = held.object as Pod;
+      const used = podReferences(pod.spec);
+      const uses = changed.some((ref) => {
+        const [resource, namespace, name] = ref.split('/') as ['configmaps' | 'secrets', string, string];
+        return namespace === held.key.namespace && used[resource].has(name);
+      });
+      if (uses) out.push(`pods/${held.key.namespace}/${held.key.name}`);
+    }
+    return out;
+  }
+
+  async #setUpOne(pod: Pod, volume: Volume): Promise<SetUpVolume> {
+    const uid = pod.metadata!.uid!;
+    const dir = (plugin: string) => join(this.podDir(uid), 'volumes', `kubernetes.io~${plugin}`, volume.name);
+    if (volume.emptyDir !== undefined && volume.emptyDir !== null) {
+      const path = dir('empty-dir');
+      await makeDir(path, 0o777);
+      if (volume.emptyDir.medium === 'Memory') await mountTmpfs(path, bytes(volume.emptyDir.sizeLimit));
+      return { hostPath: path, readOnly: false };
+    }
+    if (volume.hostPath) {
+      await prepareHostPath(volume.hostPath.path, volume.hostPath.type);
+      return { hostPath: volume.hostPath.path, readOnly: false };
+    }
+    if (volume.persistentVolumeClaim) {
+      if (this.opts.claims === undefined) throw new Error('persistent volume claims are not available on this node');
+      const claimed = await this.opts.claims.resolve(uid, pod.metadata!.namespace!, volume.persistentVolumeClaim.claimName);
+      await prepareHostPath(claimed.path, claimed.type, claimed.createMode);
+      return { hostPath: claimed.path, readOnly: volume.persistentVolumeClaim.readOnly === true };
+    }
+    const sources = this.#sources();
+    if (volume.configMap) {
+      const path = dir('configmap');
+      await this.#write(path, false, configMapPayload(pod, volume.configMap, volume.configMap.defaultMode ?? DEFAULT_FILE_MODE, sources));
+      return { hostPath: path, readOnly: true };
+    }
+    if (volume.secret) {
+      const path = dir('secret');
+      await this.#write(path, true, secretPayload(pod, volume.secret, volume.secret.defaultMode ?? DEFAULT_FILE_MODE, sources));
+      return { hostPath: path, readOnly: true };
+    }
+    if (volume.downwardAPI) {
+      const path = dir('downward-api');
+      await this.#write(path, true, downwardApiPayload(pod, volume.downwardAPI.items ?? [], volume.downwardAPI.defaultMode ?? DEFAULT_FILE_MODE, sources));
+      return { hostPath: path, readOnly: true };
+    }
+    if (volume.projected) {
+      const path = dir('projected');
+      await this.#write(path, true, await projectedPayload(pod, volume.projected.sources ?? [], volume.projected.defaultMode ?? DEFAULT_FILE_MODE, sources));
+      return { hostPath: path, readOnly: true };
+    }
+    const kind = Object.keys(volume).find((key) => key !== 'name') ?? 'unknown';
+    throw new Error(`volume type ${JSON.stringify(kind)} is not supported on this node`);
+  }
+
+  /** Writes a payload atomically, on a tmpfs of its own when it must stay off the disk. */
+  async #write(path: string, inMemory: boolean, payload: Payload): Promise<void> {
+    await makeDir(path, 0o755);
+    if (inMemory) await mountTmpfs(path);
+    await writePayload(path, payload);
+  }
+
+  #sources(): ProjectionSources {
+    const desired = this.opts.desired;
+    return {
+      configMap: (namespace, name) => desired.get('configmaps', namespace, name)?.object as ConfigMap | undefined,
+      secret: (namespace, name) => desired.get('secrets', namespace, name)?.object as Secret | undefined,
+      allocatable: (resource) => nodeCapacity(resource),
+      ...(this.opts.tokens !== undefined ? { token: (pod, projection) => this.opts.tokens!.token(pod, projection) } : {}),
+    };
+  }
+}
+
+/** The node's own amount of a resource, for limits a container does not set. */
+function nodeCapacity(resource: 'cpu' | 'memory' | 'ephemeral-storage'): Quantity {
+  if (resource === 'cpu') return { value: BigInt(cpus().length), scale: 0, format: 'DecimalSI' };
+  return { value: BigInt(totalmem()), scale: 0, format: 'BinarySI' };
+}
+
+/** A sizeLimit in bytes (rounded up), or undefined when absent. */
+function bytes(limit: string | number | undefined): bigint | undefined {
+  if (limit === undefined) return undefined;
+  const q = parseQuantity(limit);
+  if (typeof q === 'string') throw new Error(`invalid sizeLimit ${JSON.stringify(limit)}: ${q}`);
+  if (q.scale >= 0) return q.value * 10n ** BigInt(q.scale);
+  const divisor = 10n ** BigInt(-q.scale);
+  return (q.value + divisor - 1n) / divisor;
+}
+
+async function makeDir(path: string, mode: number): Promise<void> {
+  await mkdir(path, { recursive: true, mode });
+  await chmod(path, mode);
+}
+
+async function mountsOf(container: Container, volumes: ReadonlyMap<string, SetUpVolume>): Promise<Mount[]> {
+  const mounts: Mount[] = [];
+  for (const m of container.volumeMounts ?? []) {
+    const volume = volumes.get(m.name);
+    if (volume === undefined) throw new Error(`cannot find volume ${JSON.stringify(m.name)} to mount into container ${JSON.stringify(container.name)}`);
+    mounts.push({
+      containerPath: m.mountPath,
+      hostPath: m.subPath ? await subPathOf(volume.hostPath, m) : volume.hostPath,
+      readonly: volume.readOnly || m.readOnly === true,
+      propagation: PROPAGATION[m.mountPropagation ?? 'None'] ?? 'PROPAGATION_PRIVATE',
+    });
+  }
+  return mounts;
+}
+
+/** A subPath inside its volume (made when missing, as kubelet does), refused when it leads out of it. */
+async function subPathOf(volumePath: string, mount: VolumeMount): Promise<string> {
+  const sub = mount.subPath!;
+  if (posix.isAbsolute(sub) || sub.split('/').includes('..')) throw new Error(`invalid subPath ${JSON.stringify(sub)}: ${invalidPayloadPath(sub) ?? "must not contain '..'"}`);
+  const root = await realpath(volumePath);
+  const wanted = join(volumePath, sub);
+  await mkdir(wanted, { recursive: true, mode: 0o750 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  const real = await realpath(wanted);
+  if (real !== root && !real.startsWith(root + sep)) throw new Error(`subPath ${JSON.stringify(sub)} leads outside of volume ${JSON.stringify(mount.name)}`);
+  return real;
+}
