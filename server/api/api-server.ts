@@ -51,7 +51,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const serviceAccounts = opts.catalogue.get('', 'v1', 'serviceaccounts');
   if (serviceAccounts === undefined) throw new Error('the catalogue has no serviceaccounts');
   const auth: Auth = {
-    tokens: new ServiceAccountTokens({ signingKeyPem: opts.serviceAccountKeyPem, registry: opts.registry, serviceAccounts, log }),
+    tokens: new ServiceAccountTokens({ signingKeyPem: opts.serviceAccountKeyPem, registry: opts.registry, serviceAccounts, pods: opts.catalogue.get('', 'v1', 'pods')!, log }),
     // First decision wins: RBAC joins as one more authorizer.
     authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer]),
   };
@@ -112,7 +112,7 @@ async function handle(opts: ApiServerOptions, auth: Auth, req: IncomingMessage, 
     return sendAnswer(res, answer);
   }
   const created = new CreatedName(req);
-  await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read() });
+  await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read(), createdObject: () => created.document() });
   const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens };
   return handleResource(context, info, url.searchParams, await created.request(), res);
 }
