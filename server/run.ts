@@ -22,6 +22,7 @@ import { BUILTIN_RESOURCES, Catalogue } from './api/catalogue.js';
 import { CrdCatalogue } from './api/crd/crd-catalogue.js';
 import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
+import { withDefaultStorageClass } from './api/kinds/storage.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
 import { startControllers } from './controllers/controller-manager.js';
@@ -74,7 +75,11 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     // The keeper needs the registry and the registry shows the keeper's heartbeats: bound once both exist.
     let keeper: NodeKeeper | undefined;
     const rules = withLiveNodeLeases(withCustomResourceRules(withServiceRanges(rulesFor, new ServiceRanges(store))), (node) => keeper?.lastSeen(node));
-    const registry = new Registry(store, rules, log.with({ component: 'registry' }));
+    const registry: Registry = new Registry(
+      store,
+      withDefaultStorageClass(rules, () => registry, () => catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!),
+      log.with({ component: 'registry' }),
+    );
     await bootstrapCluster(registry, catalogue);
     // Before the API serves: the custom resources of stored CRDs are there from the first request.
     stack.push(await CrdCatalogue.start({ registry, catalogue, log: log.with({ component: 'crd' }) }));
