@@ -16,6 +16,7 @@ import { EndpointSliceController } from './endpointslice-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { JobController } from './job-controller.js';
+import { LocalPathProvisioner } from './local-path-provisioner.js';
 import { NamespaceController } from './namespace-controller.js';
 import { PodGcController } from './pod-gc-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
@@ -49,6 +50,8 @@ const CACHED: readonly (readonly [string, string, string])[] = [
   ['', 'v1', 'endpoints'],
   ['', 'v1', 'serviceaccounts'],
   ['', 'v1', 'persistentvolumeclaims'],
+  ['', 'v1', 'persistentvolumes'],
+  ['storage.k8s.io', 'v1', 'storageclasses'],
   ['apps', 'v1', 'replicasets'],
   ['apps', 'v1', 'deployments'],
   ['apps', 'v1', 'daemonsets'],
@@ -83,6 +86,7 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     await start('cronjobs', (d) => CronJobController.start(d));
     await start('daemonsets', (d) => DaemonSetController.start(d));
     await start('statefulsets', (d) => StatefulSetController.start(d));
+    await start('local-path-provisioner', (d) => LocalPathProvisioner.start(d));
   } catch (err) {
     await close();
     throw err;
