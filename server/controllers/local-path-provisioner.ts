@@ -15,6 +15,7 @@ import { LOCAL_PATH_PROVISIONER, localFolderName, localVolumeName, STORAGE_PATH_
 import type { Logger } from '../../common/log.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import type { Catalogue } from '../api/catalogue.js';
+import { SELECTED_NODE_ANNOTATION } from '../api/kinds/storage.js';
 import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
@@ -24,8 +25,6 @@ import { EventRecorder } from './event-recorder.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { writeStatus } from './status-writes.js';
 
-/** Set by the scheduler on a claim of a WaitForFirstConsumer class: the node of its first pod. */
-export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
 const PROVISIONED_BY_ANNOTATION = 'pv.kubernetes.io/provisioned-by';
 const BIND_COMPLETED_ANNOTATION = 'pv.kubernetes.io/bind-completed';
 const BOUND_BY_CONTROLLER_ANNOTATION = 'pv.kubernetes.io/bound-by-controller';

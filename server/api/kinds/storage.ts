@@ -10,6 +10,8 @@ import type { KubeObject, ObjectMeta } from '../objects.js';
 import type { KindRules, Registry } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 
+/** Set by the scheduler on a claim whose class binds on first consumer: the node of its first pod. */
+export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
 export const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
 const BETA_DEFAULT_CLASS_ANNOTATION = 'storageclass.beta.kubernetes.io/is-default-class';
 const BETA_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
