@@ -247,6 +247,14 @@ export class Scheduler {
     const { namespace, name } = pod.metadata as { namespace: string; name: string };
     try {
       for (const plugin of this.#plugins) await plugin.preBind?.(podInfoOf(pod), node, this.#view);
+    } catch (err) {
+      // What the choice implies could not be written (a claim gone meanwhile): decide again later.
+      this.#cache.forget(key);
+      this.opts.log.warn('could not prepare a pod for its node; retrying', { pod: key, node, error: err });
+      this.#queue.retryLater(key);
+      return;
+    }
+    try {
       await bindPod(this.opts.registry, this.#podType, namespace, name, { kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: node } }, false);
       this.#events.record(podRef(pod), 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
     } catch (err) {
