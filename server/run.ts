@@ -22,6 +22,7 @@ import { BUILTIN_RESOURCES, Catalogue } from './api/catalogue.js';
 import { CrdCatalogue } from './api/crd/crd-catalogue.js';
 import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
+import { withServiceAccountVolume } from './api/kinds/service-account-volume.js';
 import { withDefaultStorageClass } from './api/kinds/storage.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
@@ -77,7 +78,11 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const rules = withLiveNodeLeases(withCustomResourceRules(withServiceRanges(rulesFor, new ServiceRanges(store))), (node) => keeper?.lastSeen(node));
     const registry: Registry = new Registry(
       store,
-      withDefaultStorageClass(rules, () => registry, () => catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!),
+      withServiceAccountVolume(
+        withDefaultStorageClass(rules, () => registry, () => catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!),
+        () => registry,
+        () => catalogue.get('', 'v1', 'serviceaccounts')!,
+      ),
       log.with({ component: 'registry' }),
     );
     await bootstrapCluster(registry, catalogue);
@@ -86,7 +91,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     // One cache per resource type for everything below; closed after all of them (pushed first, closed last).
     const informers = new SharedInformers(registry, catalogue, log.with({ component: 'informers' }));
     stack.push(informers);
-    stack.push(await startControllers({ registry, catalogue, informers, log }));
+    stack.push(await startControllers({ registry, catalogue, informers, clusterCaPem: pki.caCertPem, log }));
     keeper = await NodeKeeper.start({
       registry,
       catalogue,

@@ -20,6 +20,7 @@ import { LocalPathProvisioner } from './local-path-provisioner.js';
 import { NamespaceController } from './namespace-controller.js';
 import { PodGcController } from './pod-gc-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
+import { RootCaPublisher } from './root-ca-publisher.js';
 import { ServiceAccountController } from './serviceaccount-controller.js';
 import type { SharedInformers } from './shared-informers.js';
 import { StatefulSetController } from './statefulset-controller.js';
@@ -30,6 +31,8 @@ export interface ControllerDeps {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
   readonly informers: SharedInformers;
+  /** The cluster CA, published in every namespace (kube-root-ca.crt); without it, nothing is published. */
+  readonly clusterCaPem?: string;
   readonly log: Logger;
 }
 
@@ -79,6 +82,8 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     await start('replicasets', (d) => ReplicaSetController.start(d));
     await start('deployments', (d) => DeploymentController.start(d));
     await start('serviceaccounts', (d) => ServiceAccountController.start(d));
+    const caPem = deps.clusterCaPem;
+    if (caPem !== undefined) await start('root-ca-cert-publisher', (d) => RootCaPublisher.start({ ...d, caPem }));
     await start('endpoints', (d) => EndpointsController.start(d));
     await start('endpointslices', (d) => EndpointSliceController.start(d));
     await start('jobs', (d) => JobController.start(d));
