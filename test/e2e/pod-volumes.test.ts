@@ -5,7 +5,8 @@
 // changes in place after `kubectl apply`, a secret on a tmpfs, downwardAPI
 // labels that follow `kubectl label`, a projected service account token the
 // API accepts (until its pod is gone); and a claim on the default local-path
-// class whose data outlives its pods and goes with the claim.
+// class whose data outlives its pods and goes with the claim. Every pod also
+// gets the kube-api-access volume in-cluster clients read.
 import assert from 'node:assert/strict';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:https';
@@ -126,6 +127,12 @@ spec:
   assert.equal(asToken.code, 403, 'authenticated, not allowed to list pods');
   assert.match(asToken.body, /User \\"system:serviceaccount:default:default\\" cannot list resource \\"pods\\"/);
   assert.equal((await apiGet(c.url, ca, '/api/v1/namespaces/default/pods', 'not-a-token')).code, 401);
+  // The kube-api-access volume every pod gets: what in-cluster clients read.
+  const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+  assert.equal(await sh('main', `cat ${sa}/ca.crt`), ca, 'the cluster CA, from kube-root-ca.crt');
+  assert.equal(await sh('main', `cat ${sa}/namespace`), 'default');
+  assert.equal(await sh('peer', `ls ${sa}`), 'ca.crt\nnamespace\ntoken\n', 'in every container');
+  assert.equal((await apiGet(c.url, ca, '/api/v1/namespaces/default/pods', await sh('peer', `cat ${sa}/token`))).code, 403, 'its token authenticates');
 
   // A changed ConfigMap reaches the running container in place.
   const applied = performance.now();
