@@ -7,6 +7,7 @@
 // layout is the record: after an agent restart, pods/<uid> folders of pods
 // no longer here are found and removed.
 import type { ConfigMap, Container, Pod, Secret, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { totalmem, cpus } from 'node:os';
 import { join, posix, sep } from 'node:path';
@@ -52,6 +53,10 @@ const PROPAGATION: Readonly<Record<string, MountPropagation>> = {
 };
 
 export class VolumeManager {
+  /** Folders known to have their tmpfs mounted, and the payload last written to each projection folder: a reconcile that changes nothing reads nothing. */
+  readonly #mounted = new Set<string>();
+  readonly #written = new Map<string, string>();
+
   constructor(private readonly opts: VolumeManagerOptions) {}
 
   /** pods/<uid>: everything of one pod's volumes. */
@@ -77,6 +82,8 @@ export class VolumeManager {
     const dir = this.podDir(uid);
     await unmountAll(dir);
     await rm(dir, { recursive: true, force: true });
+    for (const path of this.#mounted) if (path.startsWith(dir + sep)) this.#mounted.delete(path);
+    for (const path of this.#written.keys()) if (path.startsWith(dir + sep)) this.#written.delete(path);
     this.opts.tokens?.forget(uid);
     this.opts.claims?.forget(uid);
   }
@@ -114,7 +121,7 @@ export class VolumeManager {
     if (volume.emptyDir !== undefined && volume.emptyDir !== null) {
       const path = dir('empty-dir');
       await makeDir(path, 0o777);
-      if (volume.emptyDir.medium === 'Memory') await mountTmpfs(path, bytes(volume.emptyDir.sizeLimit));
+      if (volume.emptyDir.medium === 'Memory') await this.#tmpfs(path, bytes(volume.emptyDir.sizeLimit));
       return { hostPath: path, readOnly: false };
     }
     if (volume.hostPath) {
@@ -154,9 +161,18 @@ export class VolumeManager {
 
   /** Writes a payload atomically, on a tmpfs of its own when it must stay off the disk. */
   async #write(path: string, inMemory: boolean, payload: Payload): Promise<void> {
+    const print = fingerprint(payload);
+    if (this.#written.get(path) === print) return;
     await makeDir(path, 0o755);
-    if (inMemory) await mountTmpfs(path);
+    if (inMemory) await this.#tmpfs(path);
     await writePayload(path, payload);
+    this.#written.set(path, print);
+  }
+
+  async #tmpfs(path: string, sizeBytes?: bigint): Promise<void> {
+    if (this.#mounted.has(path)) return;
+    await mountTmpfs(path, sizeBytes);
+    this.#mounted.add(path);
   }
 
   #sources(): ProjectionSources {
@@ -168,6 +184,16 @@ export class VolumeManager {
       ...(this.opts.tokens !== undefined ? { token: (pod, projection) => this.opts.tokens!.token(pod, projection) } : {}),
     };
   }
+}
+
+/** A digest of a payload (paths, modes, bytes), to tell an unchanged one without reading the disk. */
+function fingerprint(payload: Payload): string {
+  const hash = createHash('sha256');
+  for (const path of [...payload.keys()].sort()) {
+    const file = payload.get(path)!;
+    hash.update(`${path}\0${file.mode}\0${file.data.length}\0`).update(file.data);
+  }
+  return hash.digest('hex');
 }
 
 /** The node's own amount of a resource, for limits a container does not set. */

@@ -1,7 +1,7 @@
 // The agent's volumes without a runtime: kubelet's atomic writer layout and
 // its in-place updates (a reader never sees a mix), configMap/secret items
-// and modes, downward API values, hostPath type checks and their errors, and
-// each container's CRI mounts.
+// and modes, downward API values, hostPath type checks and their errors,
+// each container's CRI mounts, and the refresh of projected tokens.
 import assert from 'node:assert/strict';
 import { lstat, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -12,6 +12,8 @@ import { createLogger } from '../../common/log.js';
 import type { NodeObjects } from '../../common/agent-protocol.js';
 import { DesiredState } from '../../agent/desired/desired-state.js';
 import { writePayload } from '../../agent/volumes/atomic-writer.js';
+import type { NodeApi } from '../../agent/volumes/node-api.js';
+import { PodTokens } from '../../agent/volumes/pod-tokens.js';
 import { prepareHostPath } from '../../agent/volumes/host-path.js';
 import { configMapPayload, downwardApiPayload, type ProjectionSources, secretPayload } from '../../agent/volumes/projections.js';
 import { VolumeManager } from '../../agent/volumes/volume-manager.js';
@@ -240,4 +242,39 @@ test('a volume that fails holds the pod with kubelet’s FailedMount message', a
   await assert.rejects(volumes.setUp({ ...pod, spec: { containers: [], volumes: [{ name: 'cfg', configMap: { name: 'absent' } }] } }), {
     message: 'MountVolume.SetUp failed for volume "cfg" : configmap "absent" not found',
   });
+});
+
+test('projected tokens are bound to the pod, kept until 80 % of their lifetime, then asked again; a failed refresh keeps a valid one', async () => {
+  let now = Date.parse('2026-11-22T10:00:00Z');
+  const asked: { path: string; body: unknown }[] = [];
+  let fail = false;
+  const api = {
+    post: async (path: string, body: unknown) => {
+      asked.push({ path, body });
+      if (fail) throw new Error('server away');
+      return { status: { token: `token-${asked.length}`, expirationTimestamp: new Date(now + 3600_000).toISOString() } };
+    },
+  } as unknown as NodeApi;
+  const tokens = new PodTokens(api, () => now);
+  const projection = { path: 'token', audience: 'vault', expirationSeconds: 3600 };
+  const withAccount: Pod = { ...pod, spec: { ...pod.spec!, serviceAccountName: 'builder' } };
+  assert.equal(await tokens.token(withAccount, projection), 'token-1');
+  assert.deepEqual(asked[0], {
+    path: '/api/v1/namespaces/default/serviceaccounts/builder/token',
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { audiences: ['vault'], expirationSeconds: 3600, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web', uid: pod.metadata!.uid } },
+    },
+  });
+  now += 0.79 * 3600_000;
+  assert.equal(await tokens.token(withAccount, projection), 'token-1', 'before 80 %: the same token');
+  assert.equal(asked.length, 1);
+  now += 0.02 * 3600_000;
+  assert.equal(await tokens.token(withAccount, projection), 'token-2', 'after 80 %: a new one');
+  now += 0.9 * 3600_000;
+  fail = true;
+  assert.equal(await tokens.token(withAccount, projection), 'token-2', 'the server away: the old one while it is valid');
+  now += 0.2 * 3600_000;
+  await assert.rejects(tokens.token(withAccount, projection), /failed to fetch token: server away/);
 });
