@@ -2,13 +2,15 @@
 // node's credentials, then keeps its link to the server, reporting status
 // built from this machine and its container runtime, and runs the pods
 // bound to the node on that runtime; this file only wires the parts together.
-import type { Taint } from '../common/agent-protocol.js';
+import type { NodeStatus, Taint } from '../common/agent-protocol.js';
 import type { Logger } from '../common/log.js';
 import { goArch, goOs } from '../common/version.js';
 import { join } from 'node:path';
 import { ImageClient } from './cri/image-client.js';
 import { RuntimeClient } from './cri/runtime-client.js';
 import { DesiredState } from './desired/desired-state.js';
+import { MetricsReporter } from './metrics/metrics-reporter.js';
+import { UsageSampler } from './metrics/usage-sampler.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
 import { PodManager } from './pods/pod-manager.js';
@@ -20,6 +22,8 @@ import { NodeApi } from './volumes/node-api.js';
 import { PodTokens } from './volumes/pod-tokens.js';
 import { VolumeManager } from './volumes/volume-manager.js';
 import { VolumeSweeper } from './volumes/volume-sweeper.js';
+import { NodeStreams } from './streams/node-streams.js';
+import { serveTunnel } from './streams/tunnel-client.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
 
 export interface AgentConfig {
@@ -33,6 +37,8 @@ export interface AgentConfig {
   readonly taints: readonly Taint[];
   readonly runtimeEndpoint: string;
   readonly statusIntervalMs: number;
+  /** How often resource usage is sampled and sent (metrics-server's --metric-resolution). */
+  readonly metricResolutionMs: number;
   readonly nodeIp?: string;
   readonly log: Logger;
 }
@@ -52,6 +58,15 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     hostname: config.nodeName,
     ...(config.nodeIp !== undefined ? { nodeIp: config.nodeIp } : {}),
   });
+  // The pods' containers read the node's addresses and resources from its latest status, as kubelet reads its Node.
+  let lastStatus: Promise<NodeStatus> | undefined;
+  const nodeFacts = async () => {
+    const status = await (lastStatus ??= collector.collect());
+    return { hostIps: status.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address), capacity: status.capacity, allocatable: status.allocatable };
+  };
+  const logRoot = join(config.dir, 'pod-logs');
+  const streams = new NodeStreams({ runtime, logRoot });
+  const streamLog = log.with({ component: 'streams' });
   // Declared before the manager it calls: changes arrive only once the link has started.
   // A changed ConfigMap or Secret also reaches the pods that use it: their volumes are updated in place.
   const desired: DesiredState = new DesiredState({ log, onChange: (refs) => pods.changed([...refs, ...volumes.podsUsing(refs)]) });
@@ -61,15 +76,17 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     nodeName: config.nodeName,
     credentials,
     hello: { labels: { ...wellKnownLabels(config.nodeName), ...config.labels }, taints: [...config.taints] },
-    collectStatus: () => collector.collect(),
+    collectStatus: () => (lastStatus = collector.collect()),
     statusIntervalMs: config.statusIntervalMs,
     desired,
+    openStream: (open, client) => void serveTunnel(open, client.tunnel(), (request) => streams.open(request), streamLog),
     log,
   });
   const host = new HostFiles('/');
   const api = new NodeApi({ serverUrl: config.serverUrl, dir: config.dir });
   const claims = new Claims(api);
-  const volumes = new VolumeManager({ dir: config.dir, desired, tokens: new PodTokens(api), claims, log: log.with({ component: 'volumes' }) });
+  const volumeLog = log.with({ component: 'volumes' });
+  const volumes = new VolumeManager({ dir: config.dir, desired, tokens: new PodTokens(api), claims, log: volumeLog });
   const sweeper = new VolumeSweeper({
     volumes,
     desired,
@@ -79,10 +96,10 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     nodeName: config.nodeName,
     storageDir: join(config.dir, 'storage'),
     intervalMs: config.statusIntervalMs,
-    log: log.with({ component: 'volumes' }),
+    log: volumeLog,
   });
   const pods = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot: join(config.dir, 'pod-logs'), volumes, log }),
+    worker: new PodWorker({ runtime, images, desired, logRoot, node: nodeFacts, volumes, log }),
     desired,
     send: (report) => link.sendPodStatus(report),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
@@ -90,13 +107,21 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     relistIntervalMs: config.statusIntervalMs,
     log,
   });
+  const metrics = new MetricsReporter({
+    sampler: new UsageSampler({ runtime, host }),
+    send: (report) => link.sendMetrics(report),
+    resolutionMs: config.metricResolutionMs,
+    log,
+  });
   link.start();
   pods.start();
   sweeper.start();
+  metrics.start();
   log.info('bramble agent running', { node: config.nodeName, server: config.serverUrl.origin, runtime: config.runtimeEndpoint });
   return {
     // The pods keep running: a restarted agent finds them by their labels and adopts them.
     close: async () => {
+      await metrics.close();
       await sweeper.close();
       await pods.close();
       await link.close();

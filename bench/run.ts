@@ -7,6 +7,8 @@ import { API, runApiBench } from './api.js';
 import { Cleanup } from './cleanup.js';
 import { idleJson, idleTable } from './idle-report.js';
 import { IDLE, runIdleBench } from './idle.js';
+import { podsJson, podsTable } from './pods-report.js';
+import { PODS, runPodsBench } from './pods.js';
 import { schedulerJson, schedulerTable } from './scheduler-report.js';
 import { runSchedulerBench, SCHEDULER } from './scheduler.js';
 import { storeJson, storeTable } from './store-report.js';
@@ -20,6 +22,7 @@ const USAGE = `usage: npm run bench -- store [--json]
        npm run bench -- api [--seconds N] [--cpu-prof DIR] [--json]
        npm run bench -- agents [--agents N] [--seconds N] [--cpu-prof DIR] [--json]
        npm run bench -- scheduler [--cpu-prof DIR] [--json]
+       npm run bench -- pods [--seconds N] [--json]
 
   store        Bramble's embedded store against a real etcd (installed from
                Debian's etcd-server when missing), every write fsynced on both sides
@@ -30,9 +33,11 @@ const USAGE = `usage: npm run bench -- store [--json]
   agents       a real \`bramble server\` with simulated agents (real joins, one mTLS gRPC stream each,
                a status every 10 s): join times, then the server's CPU, RSS and disk writes
   scheduler    a real \`bramble server\` binding ${SCHEDULER.pods} pending pods to ${SCHEDULER.nodes} simulated Nodes: pods bound per second
+  pods         a real \`bramble agent\` on a real containerd (as root; Debian's containerd, runc, CNI plugins, docker-registry,
+               busybox-static, umoci, skopeo): startup latency of ${PODS.startupPods} pods, then the agent's CPU and RSS with ${PODS.runningPods} running
   --agents N   agents only: one fleet of N agents (1 to ${AGENTS.maxAgents}) instead of ${AGENTS.defaultSizes.join(' then ')}
-  --seconds N  idle, api and agents: the window, in whole seconds (default ${IDLE.defaultSeconds} for idle,
-               ${API.defaultSeconds} for api, ${AGENTS.defaultSeconds} for agents; at most ${MAX_SECONDS})
+  --seconds N  idle, api, agents and pods: the window, in whole seconds (default ${IDLE.defaultSeconds} for idle,
+               ${API.defaultSeconds} for api, ${AGENTS.defaultSeconds} for agents, ${PODS.defaultSeconds} for pods; at most ${MAX_SECONDS})
   --cpu-prof DIR
                api, agents and scheduler: run the server under \`node --cpu-prof\`, its profile written into DIR
   --json       print one JSON object on stdout instead of the table
@@ -46,7 +51,8 @@ type Args =
   | { readonly bench: 'idle'; readonly json: boolean; readonly seconds: number }
   | { readonly bench: 'api'; readonly json: boolean; readonly seconds: number; readonly cpuProfDir: string | undefined }
   | { readonly bench: 'agents'; readonly json: boolean; readonly seconds: number; readonly cpuProfDir: string | undefined; readonly sizes: readonly number[] }
-  | { readonly bench: 'scheduler'; readonly json: boolean; readonly cpuProfDir: string | undefined };
+  | { readonly bench: 'scheduler'; readonly json: boolean; readonly cpuProfDir: string | undefined }
+  | { readonly bench: 'pods'; readonly json: boolean; readonly seconds: number };
 
 function parseArgs(argv: readonly string[]): Args | { readonly error: string } | 'help' {
   let bench: Args['bench'] | undefined;
@@ -76,7 +82,7 @@ function parseArgs(argv: readonly string[]): Args | { readonly error: string } |
       if (value === undefined || !/^\d+$/.test(value) || agents < 1 || agents > AGENTS.maxAgents) {
         return { error: `--agents takes a whole number of agents from 1 to ${AGENTS.maxAgents}, not ${JSON.stringify(value ?? '')}` };
       }
-    } else if ((arg === 'store' || arg === 'idle' || arg === 'api' || arg === 'agents' || arg === 'scheduler') && bench === undefined) bench = arg;
+    } else if ((arg === 'store' || arg === 'idle' || arg === 'api' || arg === 'agents' || arg === 'scheduler' || arg === 'pods') && bench === undefined) bench = arg;
     else return { error: arg.startsWith('-') ? `unknown option ${arg}` : `unknown benchmark ${JSON.stringify(arg)}` };
   }
   if (bench === undefined) return { error: 'name the benchmark to run' };
@@ -85,10 +91,11 @@ function parseArgs(argv: readonly string[]): Args | { readonly error: string } |
   }
   if (agents !== undefined) return { error: '--agents is an option of the agents benchmark only' };
   if (bench === 'api') return { bench, json, seconds: seconds ?? API.defaultSeconds, cpuProfDir };
-  if (bench === 'scheduler') return seconds === undefined ? { bench, json, cpuProfDir } : { error: '--seconds is an option of the idle, api and agents benchmarks only' };
+  if (bench === 'scheduler') return seconds === undefined ? { bench, json, cpuProfDir } : { error: '--seconds is an option of the idle, api, agents and pods benchmarks only' };
   if (cpuProfDir !== undefined) return { error: '--cpu-prof is an option of the api, agents and scheduler benchmarks only' };
   if (bench === 'idle') return { bench, json, seconds: seconds ?? IDLE.defaultSeconds };
-  if (seconds !== undefined) return { error: '--seconds is an option of the idle, api and agents benchmarks only' };
+  if (bench === 'pods') return { bench, json, seconds: seconds ?? PODS.defaultSeconds };
+  if (seconds !== undefined) return { error: '--seconds is an option of the idle, api, agents and pods benchmarks only' };
   return { bench, json };
 }
 
@@ -126,6 +133,9 @@ async function main(): Promise<number> {
     } else if (args.bench === 'api') {
       const report = await runApiBench({ seconds: args.seconds, cpuProfDir: args.cpuProfDir }, cleanup, log);
       process.stdout.write(args.json ? `${JSON.stringify(apiJson(report))}\n` : `${apiTable(report)}\n`);
+    } else if (args.bench === 'pods') {
+      const report = await runPodsBench(args.seconds, cleanup, log);
+      process.stdout.write(args.json ? `${JSON.stringify(podsJson(report))}\n` : `${podsTable(report)}\n`);
     } else if (args.bench === 'idle') {
       const report = await runIdleBench(args.seconds, cleanup, log);
       process.stdout.write(args.json ? `${JSON.stringify(idleJson(report))}\n` : `${idleTable(report)}\n`);

@@ -7,6 +7,7 @@ import type { Taint } from '../common/agent-protocol.js';
 import { durationFlag, type FlagSpec, type FlagValues, UsageError } from '../common/flags.js';
 import { labelValueErrors, qualifiedNameErrors } from '../server/api/kinds/labels.js';
 import { checkName } from '../server/api/registry/names.js';
+import { DEFAULT_METRIC_RESOLUTION_MS } from '../agent/metrics/metrics-reporter.js';
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -22,6 +23,12 @@ export const nodeFlagSpecs: FlagSpec[] = [
     help: 'CRI socket of containerd (default unix:///run/containerd/containerd.sock)',
   },
   { name: 'node-status-update-frequency', kind: 'string', placeholder: 'DURATION', help: 'how often the node reports its status (default 10s)' },
+  {
+    name: 'metric-resolution',
+    kind: 'string',
+    placeholder: 'DURATION',
+    help: "how often the node samples its pods' CPU and memory for kubectl top and autoscaling (default 15s)",
+  },
 ];
 
 export interface NodeSettings {
@@ -31,6 +38,7 @@ export interface NodeSettings {
   readonly nodeIp?: string;
   readonly runtimeEndpoint: string;
   readonly statusIntervalMs: number;
+  readonly metricResolutionMs: number;
 }
 
 export function nodeSettings(flags: FlagValues): NodeSettings {
@@ -41,6 +49,8 @@ export function nodeSettings(flags: FlagValues): NodeSettings {
   if (nodeIp !== undefined && isIP(nodeIp) === 0) throw new UsageError(`flag --node-ip takes an IP address, not "${nodeIp}"`);
   const statusIntervalMs = durationFlag('node-status-update-frequency', flags['node-status-update-frequency'] as string | undefined, 10_000);
   if (statusIntervalMs < 1000) throw new UsageError('flag --node-status-update-frequency must be at least 1s');
+  const metricResolutionMs = durationFlag('metric-resolution', flags['metric-resolution'] as string | undefined, DEFAULT_METRIC_RESOLUTION_MS);
+  if (metricResolutionMs < 1000) throw new UsageError('flag --metric-resolution must be at least 1s');
   return {
     nodeName,
     labels: Object.fromEntries(((flags['node-label'] as string[] | undefined) ?? []).map(parseLabel)),
@@ -48,6 +58,7 @@ export function nodeSettings(flags: FlagValues): NodeSettings {
     ...(nodeIp !== undefined ? { nodeIp } : {}),
     runtimeEndpoint: (flags['container-runtime-endpoint'] as string | undefined) ?? 'unix:///run/containerd/containerd.sock',
     statusIntervalMs,
+    metricResolutionMs,
   };
 }
 

@@ -43,6 +43,7 @@ const serverFlags: FlagSpec[] = [
   { name: 'tls-san', kind: 'list', placeholder: 'NAME', help: 'extra host name or IP for the serving certificate (repeatable)' },
   { name: 'disable-agent', kind: 'boolean', help: 'do not run the embedded agent (this machine runs no pods)' },
   { name: 'disable-scheduler', kind: 'boolean', help: 'do not run the scheduler (pods without a node stay Pending)' },
+  { name: 'leader-elect', kind: 'boolean', help: 'run the controllers and the scheduler only while holding their Leases in kube-system (for servers that share a store; off by default: one server needs no election, and renewals write every 2 s)' },
   { name: 'node-monitor-grace-period', kind: 'string', placeholder: 'DURATION', help: 'how long a silent agent stays Ready before its node is Unknown (default 40s)' },
   ...nodeFlagSpecs,
 ];
@@ -101,6 +102,7 @@ async function serve(flags: FlagValues, log: Logger): Promise<number> {
     tlsSans: (flags['tls-san'] as string[] | undefined) ?? [],
     nodeMonitorGracePeriodMs: graceMs,
     scheduler: flags['disable-scheduler'] !== true,
+    leaderElect: flags['leader-elect'] === true,
   });
   let agent: RunningAgent | undefined;
   try {

@@ -68,7 +68,8 @@ export type AgentMessage =
   | { message: 'hello'; hello: Hello }
   | { message: 'status'; status: NodeStatus }
   | { message: 'renewCsrPem'; renewCsrPem: string }
-  | { message: 'podStatus'; podStatus: PodStatusReport };
+  | { message: 'podStatus'; podStatus: PodStatusReport }
+  | { message: 'metrics'; metrics: MetricsReport };
 
 /** The pod condition types the agent reports (kubelet's); the server keeps the others it finds. */
 export const AGENT_POD_CONDITIONS: ReadonlySet<string> = new Set(['PodScheduled', 'PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']);
@@ -79,6 +80,41 @@ export interface PodStatusReport {
   name: string;
   uid: string;
   statusJson: Buffer;
+}
+
+/** CPU as a rate (nanocores over a window), memory as a working set. */
+export interface ResourceUsage {
+  cpuNanoCores: number;
+  memoryWorkingSetBytes: number;
+}
+
+export interface ContainerUsage {
+  name: string;
+  usage: ResourceUsage;
+}
+
+/** A sample's time: the later of two (Unix ms) and the window since the earlier (ns). */
+export interface SampleTime {
+  timestampMs: number;
+  windowNs: number;
+}
+
+export interface PodUsage extends SampleTime {
+  namespace: string;
+  name: string;
+  uid: string;
+  containers: ContainerUsage[];
+}
+
+export interface NodeUsage extends SampleTime {
+  usage: ResourceUsage;
+}
+
+/** Everything a node uses now; it replaces what the server held for the node. */
+export interface MetricsReport {
+  /** Absent until the node was sampled twice. */
+  node?: NodeUsage;
+  pods: PodUsage[];
 }
 
 /** The resources a node is sent: its pods and what they use. */
@@ -106,7 +142,62 @@ export interface NodeObjects {
 export type ServerMessage =
   | { message: 'welcome'; welcome: { serverVersion: string } }
   | { message: 'renewedCertificatePem'; renewedCertificatePem: string }
-  | { message: 'objects'; objects: NodeObjects };
+  | { message: 'objects'; objects: NodeObjects }
+  | { message: 'openStream'; openStream: OpenStream };
+
+/** The server asks the agent to call Tunnel for one pod stream. */
+export interface OpenStream {
+  sessionId: string;
+  request: WireStreamRequest;
+}
+
+/** A pod stream request as carried on the wire (the agent checks every field). */
+export interface WireStreamRequest {
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  container: string;
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+  port: number;
+  log: WireLogOptions | null;
+}
+
+export interface WireLogOptions {
+  follow: boolean;
+  previous: boolean;
+  timestamps: boolean;
+  /** Absent when not asked for (proto3 optional). */
+  sinceSeconds?: number;
+  /** RFC 3339, or empty. */
+  sinceTime: string;
+  tailLines?: number;
+  limitBytes?: number;
+}
+
+/** One message of a Tunnel call, either way; see TunnelFrame in agent.proto. */
+export interface TunnelFrame {
+  sessionId: string;
+  channel: number;
+  data: Buffer;
+  end: boolean;
+  opened: boolean;
+  failure: StreamFailure | null;
+}
+
+/** Why the agent could not open a stream: an HTTP code, an API reason and a message. */
+export interface StreamFailure {
+  code: number;
+  reason: string;
+  message: string;
+}
+
+/** The most a TunnelFrame carries: well under the service's 1 MiB message limit. */
+export const TUNNEL_FRAME_BYTES = 32 * 1024;
 
 let service: ServiceDefinition | undefined;
 

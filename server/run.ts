@@ -8,11 +8,13 @@ import { adminSocketPath, pkiDir, serverDir, storeDir } from '../common/paths.js
 import { startAdminServer } from './admin/admin-server.js';
 import { BootstrapTokens } from './agents/bootstrap-tokens.js';
 import { startAgentService } from './agents/agent-service.js';
+import type { PodStreams } from './streams/pod-streams.js';
 import { JoinService } from './agents/join-service.js';
 import { withLiveNodeLeases } from './agents/live-leases.js';
 import { NodeFeed } from './agents/node-feed.js';
 import { NodeKeeper } from './agents/node-keeper.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { LeaderElection, type LeaderWork } from './leader/leader-election.js';
 import { SharedInformers } from './controllers/shared-informers.js';
 import { NodePasswords } from './agents/node-passwords.js';
 import { PodStatusWriter } from './agents/pod-status-writer.js';
@@ -27,6 +29,8 @@ import { withDefaultStorageClass } from './api/kinds/storage.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
 import { startControllers } from './controllers/controller-manager.js';
+import { METRICS_RESOURCES, MetricsApi } from './metrics/metrics-api.js';
+import { MetricsStore } from './metrics/metrics-store.js';
 import { openFrontDoor } from './front-door.js';
 import { ensureClusterPki, writeKubeconfig } from './pki/index.js';
 import { type LevelStore, openLevelStore } from './store/level-store.js';
@@ -44,6 +48,8 @@ export interface ServerConfig {
   readonly nodeMonitorGracePeriodMs?: number;
   /** Runs the scheduler (default); k3s's --disable-scheduler turns it off. */
   readonly scheduler?: boolean;
+  /** Runs the controllers and the scheduler only while holding their Leases (upstream's --leader-elect). */
+  readonly leaderElect?: boolean;
 }
 
 export interface RunningServer {
@@ -53,6 +59,8 @@ export interface RunningServer {
   readonly httpsPort: number;
   /** How local clients reach it (the kubeconfig's server, the embedded agent's). */
   readonly url: string;
+  /** Logs, exec, attach and port-forward on the nodes, through their agents. */
+  readonly podStreams: PodStreams;
   close(): Promise<void>;
 }
 
@@ -72,7 +80,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const tokens = new BootstrapTokens(store, pki.caCertPem);
     const serverToken = await tokens.ensureServerToken(config.dataDir);
     stack.push(await startAdminServer(adminSocketPath(config.dataDir), store, pkiDir(config.dataDir), tokens, log.with({ component: 'admin' })));
-    const catalogue = new Catalogue(BUILTIN_RESOURCES);
+    // metrics.k8s.io is served from memory (kubectl top), as metrics-server serves it through aggregation.
+    const catalogue = new Catalogue([...BUILTIN_RESOURCES, ...METRICS_RESOURCES]);
     // The keeper needs the registry and the registry shows the keeper's heartbeats: bound once both exist.
     let keeper: NodeKeeper | undefined;
     const rules = withLiveNodeLeases(withCustomResourceRules(withServiceRanges(rulesFor, new ServiceRanges(store))), (node) => keeper?.lastSeen(node));
@@ -91,7 +100,14 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     // One cache per resource type for everything below; closed after all of them (pushed first, closed last).
     const informers = new SharedInformers(registry, catalogue, log.with({ component: 'informers' }));
     stack.push(informers);
-    stack.push(await startControllers({ registry, catalogue, informers, clusterCaPem: pki.caCertPem, log }));
+    const metrics = new MetricsStore({ pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes'), log: log.with({ component: 'metrics' }) });
+    const leases = catalogue.get('coordination.k8s.io', 'v1', 'leases')!;
+    // With --leader-elect, a component runs only while its Lease is held (as kube-controller-manager and kube-scheduler do).
+    const component = async (name: string, start: () => Promise<LeaderWork>): Promise<LeaderWork> =>
+      config.leaderElect === true
+        ? LeaderElection.start({ registry, leases, name, lead: start, log: log.with({ component: 'leader' }) })
+        : start();
+    stack.push(await component('kube-controller-manager', () => startControllers({ registry, catalogue, informers, metrics, clusterCaPem: pki.caCertPem, log })));
     keeper = await NodeKeeper.start({
       registry,
       catalogue,
@@ -111,8 +127,10 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       log: log.with({ component: 'join' }),
     });
     const podStatus = new PodStatusWriter({ registry, catalogue });
-    const agents = startAgentService({ join, keeper, feed, pki, podStatus, log: log.with({ component: 'agents' }) });
-    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, logger: log });
+    const agents = startAgentService({ join, keeper, feed, pki, podStatus, metrics, log: log.with({ component: 'agents' }) });
+    const metricsApi = new MetricsApi({ store: metrics, pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes') });
+    const podStreams = agents.podStreams;
+    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams, metrics: metricsApi, logger: log });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
       bindAddress: config.bindAddress,
@@ -124,7 +142,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     // Closed in reverse: connections first (the door waits for them), then the door.
     stack.push(door, agents, api);
     // Last, as kube-scheduler is a client of a running API: pods bind from the moment the server says it is ready.
-    if (config.scheduler !== false) stack.push(await Scheduler.start({ registry, catalogue, informers, log: log.with({ component: 'scheduler' }) }));
+    if (config.scheduler !== false) stack.push(await component('kube-scheduler', () => Scheduler.start({ registry, catalogue, informers, log: log.with({ component: 'scheduler' }) })));
     const host = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? '127.0.0.1' : config.bindAddress;
     const server = `https://${host.includes(':') ? `[${host}]` : host}:${door.port}`;
     await writeKubeconfig(config.kubeconfigPath, {
@@ -140,6 +158,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       serverToken,
       httpsPort: door.port,
       url: server,
+      podStreams,
       close: async () => {
         await closeAll();
         log.info('bramble server stopped');

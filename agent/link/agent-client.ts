@@ -8,11 +8,12 @@ import {
   type Metadata,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { type AgentMessage, agentService, type JoinRequest, type JoinResponse, type ServerMessage } from '../../common/agent-protocol.js';
+import { type AgentMessage, agentService, type JoinRequest, type JoinResponse, type ServerMessage, type TunnelFrame } from '../../common/agent-protocol.js';
 
 export interface AgentServiceClient extends Client {
   join(request: JoinRequest, metadata: Metadata, options: { deadline: number }, callback: (err: ServiceError | null, res?: JoinResponse) => void): void;
   connect(): ClientDuplexStream<AgentMessage, ServerMessage>;
+  tunnel(): ClientDuplexStream<Partial<TunnelFrame>, TunnelFrame>;
 }
 
 export function agentServiceClient(serverUrl: URL, credentials: ChannelCredentials, options: ChannelOptions = {}): AgentServiceClient {

@@ -3,10 +3,11 @@
 // interval, hands what the server says the node must hold to the desired
 // state, carries its pods' statuses, renews the certificate when a third of its life is left, and when
 // the stream breaks (server restart, network gone) dials again with backoff
-// and jitter until it is closed.
+// and jitter until it is closed. Pod streams the server asks for are
+// opened on the same connection (Tunnel calls).
 import { type ClientDuplexStream, credentials as grpcCredentials, type ServiceError } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentMessage, Hello, NodeStatus, PodStatusReport, ServerMessage } from '../../common/agent-protocol.js';
+import type { AgentMessage, Hello, MetricsReport, NodeStatus, OpenStream, PodStatusReport, ServerMessage } from '../../common/agent-protocol.js';
 import { versionSkewError } from '../../common/agent-protocol.js';
 import { certificateFacts, newKeyAndRequest } from '../../common/certificate-request.js';
 import type { Logger } from '../../common/log.js';
@@ -14,7 +15,7 @@ import { nodeSubject } from '../../common/node-identity.js';
 import { BRAMBLE_VERSION } from '../../common/version.js';
 import type { DesiredState } from '../desired/desired-state.js';
 import { type NodeCredentials, saveRenewal } from '../join/credentials.js';
-import { agentServiceClient } from './agent-client.js';
+import { type AgentServiceClient, agentServiceClient } from './agent-client.js';
 import { reconnectDelayMs } from './backoff.js';
 
 /** A stream that stayed up this long was a success: the next failure starts the backoff over. */
@@ -31,6 +32,8 @@ export interface ServerLinkOptions {
   readonly collectStatus: () => Promise<NodeStatus>;
   readonly statusIntervalMs: number;
   readonly desired: DesiredState;
+  /** The server asks for a pod stream: answer with a Tunnel call on `client` (the stream's own connection). */
+  readonly openStream?: (open: OpenStream, client: AgentServiceClient) => void;
   readonly log: Logger;
 }
 
@@ -58,6 +61,14 @@ export class ServerLink {
     const stream = this.#welcomed;
     if (stream === undefined || stream.writableEnded || stream.destroyed) return false;
     stream.write({ message: 'podStatus', podStatus });
+    return true;
+  }
+
+  /** Sends the node's resource usage; false when there is no welcomed stream (the report is dropped). */
+  sendMetrics(metrics: MetricsReport): boolean {
+    const stream = this.#welcomed;
+    if (stream === undefined || stream.writableEnded || stream.destroyed) return false;
+    stream.write({ message: 'metrics', metrics });
     return true;
   }
 
@@ -132,6 +143,8 @@ export class ServerLink {
               // Changed nothing; a new stream starts with a fresh snapshot.
               reject(err as Error);
             }
+          } else if (message.message === 'openStream') {
+            this.opts.openStream?.(message.openStream, client);
           } else if (message.message === 'renewedCertificatePem') {
             this.#renewed(message.renewedCertificatePem).catch((err: unknown) => this.opts.log.warn('could not keep the renewed node certificate', { error: err }));
           }

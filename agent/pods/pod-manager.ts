@@ -18,6 +18,8 @@ import { type PodWorker, splitKey } from './pod-worker.js';
 
 /** A status the API still does not show this long after it was sent is sent again. */
 const RESEND_MS = 30_000;
+/** Pods reconciled at once: a sandbox takes a few hundred ms, and a burst of pods must not wait in line (kubelet has a worker per pod). */
+const POD_WORKERS = 4;
 
 export interface PodManagerOptions {
   readonly worker: PodWorker;
@@ -41,6 +43,7 @@ export class PodManager {
     this.#queue = new WorkQueue(
       (key) => this.#sync(key),
       (key, err, retryInMs) => opts.log.warn('could not run pod', { pod: key, error: err, retryInMs }),
+      { workers: POD_WORKERS },
     );
   }
 

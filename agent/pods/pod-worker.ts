@@ -8,7 +8,7 @@
 // be made (its image, CreateContainer) is kept for the pod's status.
 //
 // Not yet: init containers (such a pod waits), restarts and their back-off,
-// probes, resources (so no per-pod cgroup), image pull secrets.
+// probes, image pull secrets.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../../common/log.js';
@@ -17,8 +17,11 @@ import type { RuntimeClient } from '../cri/runtime-client.js';
 import type { Container, ContainerStatus, PodSandbox, PodSandboxStatus } from '../cri/types.js';
 import type { DesiredState } from '../desired/desired-state.js';
 import type { VolumeManager } from '../volumes/volume-manager.js';
+import { ContainerConfigError } from './container-config-error.js';
+import { containerContext } from './container-context.js';
 import { ensureImage, ImageError } from './image-puller.js';
-import { CONTAINER_NAME_LABEL, containerConfig, GRACE_ANNOTATION, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, podLabels, podLogDirectory, sandboxConfig } from './runtime-config.js';
+import { removePodCgroups } from './pod-cgroups.js';
+import { CONTAINER_NAME_LABEL, containerConfig, GRACE_ANNOTATION, type NodeFacts, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, podLabels, podLogDirectory, sandboxConfig } from './runtime-config.js';
 
 /** Why a container is not there yet: a waiting reason and message for its status. */
 export interface Waiting {
@@ -42,6 +45,8 @@ export interface PodWorkerOptions {
   readonly desired: DesiredState;
   /** Where the pods' log directories go (kubelet's /var/log/pods). */
   readonly logRoot: string;
+  /** The node's addresses and resources, for the containers' env and cgroups. */
+  readonly node: () => Promise<NodeFacts>;
   /** Sets up the pods' volumes before their containers, tears them down after. */
   readonly volumes?: VolumeManager;
   readonly log: Logger;
@@ -97,13 +102,14 @@ export class PodWorker {
         let id = found?.id;
         if (id === undefined) {
           const image = await ensureImage(this.opts.images, container, config);
-          id = await this.opts.runtime.createContainer(sandbox.id, containerConfig(pod, container, image, config, { restartCount: 0, ...(volumes !== undefined ? { mounts: await volumes.mountsFor(container) } : {}) }), config);
+          const context = { ...(await containerContext(this.opts, pod, sandbox.id, image, 0)), ...(volumes !== undefined ? { mounts: await volumes.mountsFor(container) } : {}) };
+          id = await this.opts.runtime.createContainer(sandbox.id, containerConfig(pod, container, image, config, context), config);
         }
         await this.opts.runtime.startContainer(id);
         this.opts.log.info('container started', { pod: key, container: container.name, id });
       } catch (err) {
         // One container's trouble does not hold the others; the next relist tries again.
-        const why = err instanceof ImageError ? { reason: err.reason, message: err.message } : { reason: 'CreateContainerError', message: (err as Error).message };
+        const why = err instanceof ImageError || err instanceof ContainerConfigError ? { reason: err.reason, message: err.message } : { reason: 'CreateContainerError', message: (err as Error).message };
         waiting.set(container.name, why);
         this.opts.log.warn('container not started', { pod: key, container: container.name, reason: why.reason, error: why.message });
       }
@@ -148,8 +154,17 @@ export class PodWorker {
       await this.opts.runtime.removeContainer(c.id);
     }));
     await this.opts.runtime.stopPodSandbox(sandbox.id);
+    await this.#removeCgroups(sandbox, key);
     await this.opts.runtime.removePodSandbox(sandbox.id);
     this.opts.log.info('pod sandbox removed', { pod: key, sandbox: sandbox.id, uid: sandbox.labels[POD_UID_LABEL] });
+  }
+
+  /** containerd leaves the pod's cgroup folders: they go with its last sandbox, once stopped (so empty). */
+  async #removeCgroups(sandbox: PodSandbox, key: string): Promise<void> {
+    const uid = sandbox.labels[POD_UID_LABEL];
+    if (uid === undefined || (await this.opts.runtime.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: uid } })).some((s) => s.id !== sandbox.id)) return;
+    // Nothing retries this once the sandbox is gone: a failure is only reported.
+    await removePodCgroups(uid).catch((err: unknown) => this.opts.log.warn('could not remove the pod’s cgroups', { pod: key, uid, error: err }));
   }
 }
 
@@ -158,6 +173,6 @@ export function splitKey(key: string): [namespace: string, name: string] {
   return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
-function newestFirst<T extends { createdAt: bigint }>(items: readonly T[]): T[] {
+export function newestFirst<T extends { createdAt: bigint }>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => (a.createdAt > b.createdAt ? -1 : a.createdAt < b.createdAt ? 1 : 0));
 }

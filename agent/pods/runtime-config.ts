@@ -2,10 +2,16 @@
 // (kuberuntime_sandbox.go, kuberuntime_container.go, labels.go): the same
 // labels, so a restarted agent finds the sandboxes and containers it made
 // (and tools like crictl show them as they show kubelet's), the same log
-// layout, the pod's own labels and annotations on the sandbox.
+// layout, the pod's own labels and annotations on the sandbox; and what the
+// containers are made with: environment, resources, security context, ports.
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { join } from 'node:path';
-import type { ContainerConfig, EnvVar, Mount, PodSandboxConfig, StringMap } from '../cri/types.js';
+import type { ContainerConfig, Mount, PodSandboxConfig, PortMapping, Protocol, StringMap } from '../cri/types.js';
+import { linuxContainerResources } from './container-resources.js';
+import { containerEnvironment, criEnv, type EnvSources, expandArgs } from './env.js';
+import { podCgroupParent } from './pod-cgroups.js';
+import { value } from './quantities.js';
+import { containerSecurityContext, type ImageUser, sandboxSecurityContext } from './security-context.js';
 
 export const POD_NAME_LABEL = 'io.kubernetes.pod.name';
 export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
@@ -27,39 +33,82 @@ export function podLogDirectory(logRoot: string, pod: Pod): string {
 export function sandboxConfig(pod: Pod, logRoot: string, attempt: number): PodSandboxConfig {
   const meta = pod.metadata!;
   const hostNetwork = pod.spec?.hostNetwork === true;
+  const ports = portMappings(pod);
+  const sysctls = Object.fromEntries((pod.spec?.securityContext?.sysctls ?? []).map((s) => [s.name, s.value]));
   return {
     metadata: { name: meta.name!, namespace: meta.namespace!, uid: meta.uid!, attempt },
     // kubelet: spec.hostname, else the pod's name; a host-network pod keeps the node's.
     ...(hostNetwork ? {} : { hostname: pod.spec?.hostname ?? meta.name! }),
     logDirectory: podLogDirectory(logRoot, pod),
+    ...(ports.length > 0 ? { portMappings: ports } : {}),
     labels: { ...meta.labels, ...podLabels(pod) },
     annotations: { ...meta.annotations },
     linux: {
-      // Empty: the runtime's default parent; per-pod cgroups come with resources.
-      securityContext: {
-        namespaceOptions: { network: hostNetwork ? 'NODE' : 'POD', pid: pod.spec?.hostPID ? 'NODE' : 'CONTAINER', ipc: pod.spec?.hostIPC ? 'NODE' : 'POD' },
-      },
+      cgroupParent: podCgroupParent(pod),
+      securityContext: sandboxSecurityContext(pod),
+      ...(Object.keys(sysctls).length > 0 ? { sysctls } : {}),
     },
   };
+}
+
+/**
+ * Every port of the pod's containers (MakePortMappings): those with a
+ * hostPort are what CNI's portmap exposes on the node. A port listed twice
+ * in one container (by name, or by family, protocol, host IP and ports) counts once.
+ */
+export function portMappings(pod: Pod): PortMapping[] {
+  const mappings: PortMapping[] = [];
+  for (const container of pod.spec?.containers ?? []) {
+    const seen = new Set<string>();
+    for (const port of container.ports ?? []) {
+      const protocol = (port.protocol ?? 'TCP') as Protocol;
+      const family = port.hostIP ? (port.hostIP.includes(':') ? 'v6' : 'v4') : 'any';
+      const name = port.name || `${family}-${protocol}-${port.hostIP ?? ''}:${port.containerPort}:${port.hostPort ?? 0}`;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      mappings.push({ protocol, containerPort: port.containerPort, hostPort: port.hostPort ?? 0, ...(port.hostIP ? { hostIp: port.hostIP } : {}) });
+    }
+  }
+  return mappings;
+}
+
+/** What the node is, as kubelet reads it from its Node object. */
+export interface NodeFacts {
+  /** Primary first. */
+  readonly hostIps: readonly string[];
+  readonly capacity: Readonly<Record<string, string>>;
+  readonly allocatable: Readonly<Record<string, string>>;
 }
 
 /** What a container's config needs besides its pod and spec; each feature adds what it brings (env sources, mounts, …). */
 export interface ContainerContext {
   /** How many times this container was restarted: the new one's attempt and log file. */
   readonly restartCount: number;
+  /** The sandbox's IPs, primary first (the node's with host networking). */
+  readonly podIps: readonly string[];
+  readonly node: NodeFacts;
+  /** The ConfigMaps and Secrets its env may name. */
+  readonly sources: EnvSources;
+  /** Who the image runs as (CRI ImageStatus). */
+  readonly imageUser: ImageUser;
   /** The container's volumeMounts, set up on the node. */
   readonly mounts?: readonly Mount[];
 }
 
-export function containerConfig(pod: Pod, container: Container, image: string, sandbox: PodSandboxConfig, { restartCount, mounts }: ContainerContext): ContainerConfig {
+/** Throws ContainerConfigError when the config cannot be made (a missing ConfigMap, runAsNonRoot, …). */
+export function containerConfig(pod: Pod, container: Container, image: string, sandbox: PodSandboxConfig, context: ContainerContext): ContainerConfig {
+  const { restartCount, node } = context;
+  const env = containerEnvironment(pod, container, { sources: context.sources, podIps: context.podIps, hostIps: node.hostIps, allocatable: node.allocatable });
+  const command = expandArgs(container.command, env);
+  const args = expandArgs(container.args, env);
   return {
     metadata: { name: container.name, attempt: restartCount },
     image: { image },
-    ...(container.command !== undefined ? { command: container.command } : {}),
-    ...(container.args !== undefined ? { args: container.args } : {}),
+    ...(command !== undefined ? { command } : {}),
+    ...(args !== undefined ? { args } : {}),
     ...(container.workingDir !== undefined ? { workingDir: container.workingDir } : {}),
-    envs: literalEnv(container),
-    ...(mounts !== undefined && mounts.length > 0 ? { mounts: [...mounts] } : {}),
+    envs: criEnv(env),
+    ...(context.mounts !== undefined && context.mounts.length > 0 ? { mounts: [...context.mounts] } : {}),
     labels: { ...podLabels(pod), [CONTAINER_NAME_LABEL]: container.name },
     annotations: {
       'io.kubernetes.container.restartCount': String(restartCount),
@@ -72,11 +121,10 @@ export function containerConfig(pod: Pod, container: Container, image: string, s
     stdin: container.stdin === true,
     stdinOnce: container.stdinOnce === true,
     tty: container.tty === true,
-    linux: { securityContext: { namespaceOptions: sandbox.linux?.securityContext?.namespaceOptions ?? {} } },
+    linux: {
+      resources: linuxContainerResources(pod, container, value(node.capacity['memory'])),
+      // In the sandbox's namespaces.
+      securityContext: containerSecurityContext(pod, container, context.imageUser, sandbox.linux?.securityContext?.namespaceOptions ?? {}),
+    },
   };
-}
-
-/** Env vars with literal values; valueFrom (ConfigMaps, Secrets, fields) comes later. */
-function literalEnv(container: Container): EnvVar[] {
-  return (container.env ?? []).filter((e) => e.valueFrom === undefined).map((e) => ({ key: e.name, value: e.value ?? '' }));
 }

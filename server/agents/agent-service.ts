@@ -10,6 +10,8 @@ import type { JoinService } from './join-service.js';
 import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
+import { PodTunnels, type TunnelCall } from './pod-tunnels.js';
+import type { MetricsStore } from '../metrics/metrics-store.js';
 import type { ClusterPki } from '../pki/index.js';
 import { RpcError } from './rpc-error.js';
 
@@ -22,6 +24,7 @@ export interface AgentServiceOptions {
   readonly feed: NodeFeed;
   readonly pki: ClusterPki;
   readonly podStatus: PodStatusWriter;
+  readonly metrics?: MetricsStore;
   readonly log: Logger;
 }
 
@@ -29,6 +32,8 @@ export interface AgentService {
   /** Hands over one decrypted connection whose client asked for HTTP/2 only. */
   injectConnection(connection: Duplex): void;
   readonly sessions: AgentSessions;
+  /** Logs, exec, attach and port-forward on the nodes, through their agents' tunnels. */
+  readonly podStreams: PodTunnels;
   close(): Promise<void>;
 }
 
@@ -42,7 +47,8 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
-  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, log: opts.log });
+  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }), log: opts.log });
+  const podStreams = new PodTunnels({ ask: (node, openStream) => sessions.send(node, { message: 'openStream', openStream }), log: opts.log.with({ component: 'tunnels' }) });
   const implementation: UntypedServiceImplementation = {
     join: (call: ServerUnaryCall<JoinRequest, JoinResponse>, callback: sendUnaryData<JoinResponse>) => {
       const authorization = call.metadata.get('authorization')[0];
@@ -60,13 +66,16 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
       );
     },
     connect: (call: AgentStream) => sessions.serve(call),
+    tunnel: (call: TunnelCall) => podStreams.serve(call),
   };
   server.addService(agentService(), implementation);
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
   return {
     injectConnection: (connection) => injector.injectConnection(connection),
     sessions,
+    podStreams,
     close: async () => {
+      podStreams.close();
       sessions.closeAll();
       injector.destroy();
       server.forceShutdown();

@@ -17,6 +17,7 @@ import { NODE_CERT_DAYS } from './join-service.js';
 import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
+import type { MetricsStore } from '../metrics/metrics-store.js';
 import { refused, RpcError } from './rpc-error.js';
 
 export type AgentStream = ServerDuplexStream<AgentMessage, ServerMessage>;
@@ -26,6 +27,8 @@ export interface SessionDeps {
   readonly feed: NodeFeed;
   readonly pki: ClusterPki;
   readonly podStatus: PodStatusWriter;
+  /** Where the node's resource usage goes (kubectl top, autoscaling). */
+  readonly metrics?: MetricsStore;
   readonly log: Logger;
 }
 
@@ -38,10 +41,16 @@ export class AgentSessions {
     return this.#open.size;
   }
 
+  /** Sends `message` on the node's stream; false when the node is not connected. */
+  send(node: string, message: ServerMessage): boolean {
+    const call = this.#open.get(node);
+    if (call === undefined || call.destroyed || call.writableEnded) return false;
+    call.write(message);
+    return true;
+  }
+
   serve(call: AgentStream): void {
-    const cert = call.getAuthContext()?.sslPeerCertificate;
-    const user = cert === undefined ? undefined : certificateSubjectUser(cert);
-    const node = user === undefined ? undefined : nodeNameOf(user);
+    const node = callerNode(call);
     if (node === undefined) {
       fail(call, refused.unauthenticated('Connect needs a node certificate from the cluster CA (CN system:node:NAME, O system:nodes): join first'));
       return;
@@ -67,7 +76,7 @@ export class AgentSessions {
           else if (message.message === 'podStatus') {
             // A status that cannot be written now is sent again by the agent; the stream stays.
             await this.deps.podStatus.write(node, message.podStatus, log).catch((err: unknown) => log.warn('could not write a pod status', { pod: `${message.podStatus.namespace}/${message.podStatus.name}`, error: err }));
-          }
+          } else if (message.message === 'metrics') this.deps.metrics?.report(node, message.metrics);
         })
         .catch((err: unknown) => {
           if (err instanceof RpcError) log.warn('agent stream refused', { reason: err.message });
@@ -80,6 +89,7 @@ export class AgentSessions {
       if (this.#open.get(node) === call) {
         this.#open.delete(node);
         this.deps.keeper.disconnected(node);
+        this.deps.metrics?.forgetNode(node);
         log.info('agent disconnected');
       }
     };
@@ -120,6 +130,13 @@ export class AgentSessions {
     call.write({ message: 'renewedCertificatePem', renewedCertificatePem: certificate });
     log.info('node certificate renewed');
   }
+}
+
+/** The node a call's verified client certificate names (CN system:node:NAME, O system:nodes), if any. */
+export function callerNode(call: Pick<AgentStream, 'getAuthContext'>): string | undefined {
+  const cert = call.getAuthContext()?.sslPeerCertificate;
+  const user = cert === undefined ? undefined : certificateSubjectUser(cert);
+  return user === undefined ? undefined : nodeNameOf(user);
 }
 
 function fail(call: AgentStream, err: RpcError): void {

@@ -2,7 +2,11 @@
 // certificate or service-account token) and authorization, then discovery
 // and resources through the registry.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../../common/log.js';
+import { NodeStreamError, type PodStreams } from '../streams/pod-streams.js';
+import { StreamServer } from '../streams/stream-server.js';
+import { refuseUpgrade } from '../streams/upgrade-reply.js';
 import {
   authenticate,
   type Authorizer,
@@ -15,13 +19,15 @@ import {
   requireAccess,
   ServiceAccountTokens,
 } from './auth/index.js';
+import type { MetricsApi } from '../metrics/metrics-api.js';
+import { METRICS_GROUP } from '../metrics/metrics-objects.js';
 import type { Catalogue } from './catalogue.js';
 import { discover, versionInfo } from './discovery.js';
 import { handleResource } from './http/resource-handler.js';
 import { sendAnswer, sendError, sendJson } from './http/respond.js';
 import { openapi } from './openapi/openapi.js';
 import type { Registry } from './registry/registry.js';
-import { requestInfo } from './request-info.js';
+import { requestInfo, type ResourceRequest } from './request-info.js';
 import { errors } from './status.js';
 
 export interface ApiServerOptions {
@@ -31,6 +37,10 @@ export interface ApiServerOptions {
   readonly caPem: string;
   /** PKCS#8 PEM of the key that signs and verifies service-account tokens. */
   readonly serviceAccountKeyPem: string;
+  /** Where log, exec, attach and port-forward streams to a pod's node are opened. */
+  readonly podStreams: PodStreams;
+  /** Serves metrics.k8s.io (kubectl top), from memory rather than the store. */
+  readonly metrics?: MetricsApi;
   readonly logger: Logger;
 }
 
@@ -46,6 +56,9 @@ interface Auth {
   readonly authorizer: Authorizer;
 }
 
+/** Subresources that act on the pod's processes: a WebSocket's GET needs `create` as well, as upstream's AuthorizePodWebsocketUpgradeCreatePermission. */
+const CREATE_ON_UPGRADE = new Set(['exec', 'attach', 'portforward']);
+
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const log = opts.logger.with({ component: 'api' });
   const serviceAccounts = opts.catalogue.get('', 'v1', 'serviceaccounts');
@@ -55,10 +68,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     // First decision wins: RBAC joins as one more authorizer.
     authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer]),
   };
+  const streams = new StreamServer({ registry: opts.registry, catalogue: opts.catalogue, podStreams: opts.podStreams, log });
   const server: Server = createServer(
     (req, res) => {
       const started = performance.now();
-      handle(opts, auth, req, res).then(
+      handle(opts, auth, streams, req, res).then(
         () => log.debug('request', { method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }),
         (err: unknown) => {
           const apiError = sendError(res, err);
@@ -68,6 +82,22 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       );
     },
   );
+  // Upgraded connections (exec, attach, port-forward) leave the server's tracking: closed here on close().
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    socket.on('error', () => undefined);
+    const path = req.url?.split('?')[0];
+    upgrade(auth, streams, req, socket, head).then(
+      () => log.debug('upgrade', { method: req.method, path, protocol: req.headers.upgrade }),
+      (err: unknown) => {
+        const code = refuseUpgrade(socket, err);
+        if (code >= 500 && !(err instanceof NodeStreamError)) log.error('upgrade failed', { method: req.method, path, error: err });
+        else log.debug('upgrade refused', { method: req.method, path, status: code });
+      },
+    );
+  });
   // Watches are long-lived: no whole-request timeout, but slow headers are cut off.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -79,13 +109,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     http: server,
     close: async () => {
       server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
       // Stops the tracking; it reports "not running", which is true and expected.
       server.close(() => undefined);
     },
   };
 }
 
-async function handle(opts: ApiServerOptions, auth: Auth, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://localhost');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   if (isPublicPath(path)) {
@@ -113,6 +144,24 @@ async function handle(opts: ApiServerOptions, auth: Auth, req: IncomingMessage, 
   }
   const created = new CreatedName(req);
   await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read(), createdObject: () => created.document() });
+  if (streams.handles(info)) return streams.serveRequest(info, url.searchParams, res);
+  if (info.group === METRICS_GROUP && opts.metrics !== undefined) return sendAnswer(res, opts.metrics.answer(info, url.searchParams, req.headers.accept));
   const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens };
   return handleResource(context, info, url.searchParams, await created.request(), res);
+}
+
+/** An HTTP upgrade (exec, attach, port-forward): authenticated and authorized as any request, then handed to the stream server. */
+async function upgrade(auth: Auth, streams: StreamServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://localhost');
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const user = await authenticate(req, auth.tokens);
+  if (user === undefined) throw errors.unauthorized();
+  const info = requestInfo(req.method ?? 'GET', path, url.searchParams);
+  if (info.kind !== 'resource' || !streams.handles(info)) throw errors.badRequest(`${path} cannot be upgraded: only pods/exec, pods/attach and pods/portforward can`);
+  await requireAccess(auth.authorizer, user, { ...info, createdName: async () => undefined });
+  if (info.verb !== 'create' && CREATE_ON_UPGRADE.has(info.subresource ?? '')) {
+    const create: ResourceRequest = { ...info, verb: 'create' };
+    await requireAccess(auth.authorizer, user, { ...create, createdName: async () => undefined });
+  }
+  await streams.serveUpgrade(info, url.searchParams, req, socket, head);
 }

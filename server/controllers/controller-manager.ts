@@ -9,12 +9,14 @@
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
 import type { Registry } from '../api/registry/registry.js';
+import type { MetricsStore } from '../metrics/metrics-store.js';
 import { CronJobController } from './cronjob-controller.js';
 import { DaemonSetController } from './daemonset-controller.js';
 import { DeploymentController } from './deployment-controller.js';
 import { EndpointSliceController } from './endpointslice-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
 import { GarbageCollector } from './garbage-collector.js';
+import { HorizontalPodAutoscalerController } from './horizontal-pod-autoscaler-controller.js';
 import { JobController } from './job-controller.js';
 import { LocalPathProvisioner } from './local-path-provisioner.js';
 import { NamespaceController } from './namespace-controller.js';
@@ -31,6 +33,8 @@ export interface ControllerDeps {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
   readonly informers: SharedInformers;
+  /** Resource usage the nodes report (the autoscaler reads it); absent, nothing is autoscaled. */
+  readonly metrics?: MetricsStore;
   /** The cluster CA, published in every namespace (kube-root-ca.crt); without it, nothing is published. */
   readonly clusterCaPem?: string;
   readonly log: Logger;
@@ -92,6 +96,8 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     await start('daemonsets', (d) => DaemonSetController.start(d));
     await start('statefulsets', (d) => StatefulSetController.start(d));
     await start('local-path-provisioner', (d) => LocalPathProvisioner.start(d));
+    const metrics = deps.metrics;
+    if (metrics !== undefined) await start('horizontal-pod-autoscaler', (d) => HorizontalPodAutoscalerController.start({ ...d, metrics }));
   } catch (err) {
     await close();
     throw err;

@@ -56,11 +56,31 @@ export type PodStreamRequest =
  */
 export type PodStream = Duplex;
 
+/**
+ * What the node itself answers when it cannot serve a stream. Kubelet writes
+ * these as plain text, not a Status, and kubectl prints them as
+ * `error: unable to upgrade connection: container not found ("app")`.
+ */
+export class NodeStreamError extends Error {
+  override readonly name = 'NodeStreamError';
+  constructor(
+    /** The HTTP status kubelet answers with (500 for most). */
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Kubelet's answer to exec, attach or a log stream of a container that does not run. */
+export const containerNotFound = (container: string): NodeStreamError => new NodeStreamError(500, `container not found (${JSON.stringify(container)})`);
+
 export interface PodStreams {
   /**
    * Opens a stream on the pod's node. Rejects with an ApiError (server/api/status.ts)
-   * when it cannot be opened (the node is not connected, the container is not
-   * there), so the handler can still answer with a Status before any upgrade.
+   * when it cannot be opened (the node is not connected), or a NodeStreamError
+   * for what the node refuses (the container is not there), so the handler can
+   * still answer before any upgrade.
    */
   open(request: PodStreamRequest): Promise<PodStream>;
 }

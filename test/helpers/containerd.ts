@@ -25,10 +25,10 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { tempDir } from './temp.js';
+import type { Teardown } from './teardown.js';
 
 export interface ContainerdOptions {
   /**
@@ -78,7 +78,7 @@ const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 const exec = promisify(execFile);
 
-export async function startContainerd(t: TestContext, options: ContainerdOptions = {}): Promise<Containerd> {
+export async function startContainerd(t: Teardown, options: ContainerdOptions = {}): Promise<Containerd> {
   let child: ChildProcess | undefined;
   let dir: string | undefined;
   let network: PodNetwork | undefined;

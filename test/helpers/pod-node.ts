@@ -24,7 +24,12 @@ export interface PodNode {
   restartAgent(): Promise<BrambleProcess>;
 }
 
-export async function startPodNode(t: TestContext, name: string): Promise<PodNode> {
+export interface PodNodeOptions {
+  /** More `bramble agent` flags (e.g. a shorter --metric-resolution). */
+  readonly agentFlags?: readonly string[];
+}
+
+export async function startPodNode(t: TestContext, name: string, opts: PodNodeOptions = {}): Promise<PodNode> {
   let runtime: RuntimeClient | undefined;
   let agent: BrambleProcess | undefined;
   let dataDir: string | undefined;
@@ -50,7 +55,7 @@ export async function startPodNode(t: TestContext, name: string): Promise<PodNod
   // No agent reports for the simulated parts; the real one does, but a slow machine must not make its node Unknown.
   const c = await cluster(t, undefined, ['--node-monitor-grace-period', '1h']);
   dataDir = c.dir;
-  agent = await startAgent(t, agentArgs(c, name, containerd.endpoint));
+  agent = await startAgent(t, [...agentArgs(c, name, containerd.endpoint), ...(opts.agentFlags ?? [])]);
   await waitReady(c.k, name, 'True');
   const node: PodNode = {
     cluster: c,
@@ -61,7 +66,7 @@ export async function startPodNode(t: TestContext, name: string): Promise<PodNod
     },
     restartAgent: async () => {
       await agent!.stop();
-      agent = await startAgent(t, agentArgs(c, name, containerd.endpoint, undefined));
+      agent = await startAgent(t, [...agentArgs(c, name, containerd.endpoint, undefined), ...(opts.agentFlags ?? [])]);
       return agent;
     },
   };

@@ -4,16 +4,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './bramble.js';
 import { tempDir } from './temp.js';
+import type { Teardown } from './teardown.js';
 
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /** Starts a registry and returns its `127.0.0.1:PORT`. */
-export async function startRegistry(t: TestContext): Promise<string> {
+export async function startRegistry(t: Teardown): Promise<string> {
   let child: ChildProcess | undefined;
   // Registered before tempDir's removal: after-hooks run in registration order.
   t.after(() => stopChild(child));

@@ -3,10 +3,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { unmountAll } from '../../agent/volumes/tmpfs.js';
+import type { Teardown } from './teardown.js';
 
-export async function tempDir(t: TestContext, name = 'bramble-test-'): Promise<string> {
+export async function tempDir(t: Teardown, name = 'bramble-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), name));
   t.after(() => removeAll(dir));
   return dir;

@@ -19,8 +19,6 @@ import { bindPod, evictPod } from './pod-subresources.js';
 import { sendBytes, sendJson } from './respond.js';
 import { toScale, writeScale } from './scale.js';
 
-/** Subresources that need a node agent; until agents exist they answer with a clear Status. */
-const AGENT_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 const DEFAULT_WATCH_TIMEOUT_S = 1800;
 
 export interface ResourceContext {
@@ -47,11 +45,6 @@ export async function handleResource(
   const dryRun = query.getAll('dryRun').includes('All');
 
   if (info.subresource !== undefined) {
-    if (AGENT_SUBRESOURCES.has(info.subresource) && type.subresources.some((s) => s.name === info.subresource)) {
-      throw errors.badRequest(
-        `${type.plural}/${info.subresource} needs a node agent to serve it, and node agents arrive in a later Bramble release`,
-      );
-    }
     if (info.subresource === 'token' && type.subresources.some((s) => s.name === 'token')) {
       return createTokenRequest(ctx, type, namespace!, info.name!, info.verb, req, res);
     }

@@ -8,8 +8,8 @@ import type { KindRules } from '../registry/registry.js';
 import { ApiError, type StatusCause } from '../status.js';
 import { semanticEqual } from './equality.js';
 import { forbidden, inclusiveRange, invalid, quote } from './field-errors.js';
+import { qosClass } from './pod-qos.js';
 import { podSpecDefaults, validatePodSpec } from './pod-spec.js';
-import { add, compare, parseQuantity, type Quantity } from './quantity.js';
 
 type Pod = KubeObject & { spec?: PodSpec; status?: PodStatus };
 
@@ -98,35 +98,6 @@ function admitPriority(spec: PodSpec, name: string): void {
   }
   spec.priority = computed;
   spec.preemptionPolicy = 'PreemptLowerPriority';
-}
-
-/** ComputePodQOS over cpu and memory of regular and init containers. */
-function qosClass(spec: PodSpec): string {
-  const requests = new Map<string, Quantity>();
-  const limits = new Map<string, Quantity>();
-  let guaranteed = true;
-  const sum = (into: Map<string, Quantity>, list: Readonly<Record<string, string>> | undefined, found?: Set<string>): void => {
-    for (const [name, text] of Object.entries(list ?? {})) {
-      if (name !== 'cpu' && name !== 'memory') continue;
-      const q = parseQuantity(text) as Quantity;
-      if (q.value <= 0n) continue;
-      found?.add(name);
-      const prev = into.get(name);
-      into.set(name, prev === undefined ? q : add(prev, q));
-    }
-  };
-  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
-    sum(requests, c.resources?.requests);
-    const found = new Set<string>();
-    sum(limits, c.resources?.limits, found);
-    if (!found.has('cpu') || !found.has('memory')) guaranteed = false;
-  }
-  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
-  for (const [name, request] of requests) {
-    const limit = limits.get(name);
-    if (limit === undefined || compare(limit, request) !== 0) guaranteed = false;
-  }
-  return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
 }
 
 const UPDATABLE_FIELDS = [

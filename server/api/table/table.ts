@@ -6,6 +6,7 @@ import { printerOf } from '../crd/printer-columns.js';
 import { isCustomResourceType } from '../crd/resource-types.js';
 import type { ResourceType } from '../resources.js';
 import type { KubeObject } from '../objects.js';
+import { horizontalPodAutoscalerPrinter } from './autoscaling.js';
 import { nameColumn } from './columns.js';
 import { eventPrinter, eventsV1Printer } from './events.js';
 import { endpointSlicePrinter, endpointsPrinter, ingressPrinter, servicePrinter } from './network.js';
@@ -86,6 +87,7 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['apps/DaemonSet', daemonSetPrinter],
   ['batch/Job', jobPrinter],
   ['batch/CronJob', cronJobPrinter],
+  ['autoscaling/HorizontalPodAutoscaler', horizontalPodAutoscalerPrinter],
   ['coordination.k8s.io/Lease', leasePrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
   ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
