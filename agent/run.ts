@@ -13,6 +13,7 @@ import { MetricsReporter } from './metrics/metrics-reporter.js';
 import { UsageSampler } from './metrics/usage-sampler.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
+import { PodEventSender } from './pods/pod-event-sender.js';
 import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
 import { nodeAddresses } from './status/addresses.js';
@@ -98,10 +99,13 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     intervalMs: config.statusIntervalMs,
     log: volumeLog,
   });
-  const pods = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot, node: nodeFacts, volumes, log }),
+  // What kubelet records about pods (Created, Started, Pulling, Unhealthy, …), for every part that runs them.
+  const events = new PodEventSender((event) => link.sendPodEvent(event), log);
+  const pods: PodManager = new PodManager({
+    worker: new PodWorker({ runtime, images, desired, logRoot, node: nodeFacts, events, requeue: (key, ms) => pods.requeue(key, ms), volumes, log }),
     desired,
     send: (report) => link.sendPodStatus(report),
+    sendDeletion: (deletion) => link.sendPodDeletion(deletion),
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
     // With the node status: exits are noticed within one interval.
     relistIntervalMs: config.statusIntervalMs,

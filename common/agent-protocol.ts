@@ -69,6 +69,8 @@ export type AgentMessage =
   | { message: 'status'; status: NodeStatus }
   | { message: 'renewCsrPem'; renewCsrPem: string }
   | { message: 'podStatus'; podStatus: PodStatusReport }
+  | { message: 'podEvent'; podEvent: PodEventReport }
+  | { message: 'podDeletion'; podDeletion: PodDeletion }
   | { message: 'metrics'; metrics: MetricsReport };
 
 /** The pod condition types the agent reports (kubelet's); the server keeps the others it finds. */
@@ -80,6 +82,25 @@ export interface PodStatusReport {
   name: string;
   uid: string;
   statusJson: Buffer;
+}
+
+/** An event about the pod with this uid, as kubelet records it. */
+export interface PodEventReport {
+  namespace: string;
+  name: string;
+  uid: string;
+  type: string;
+  reason: string;
+  message: string;
+  /** "spec.containers{NAME}", "spec.initContainers{NAME}", or "" for the pod itself. */
+  fieldPath: string;
+}
+
+/** The pod with this uid, being deleted, has stopped on the node: it may go. */
+export interface PodDeletion {
+  namespace: string;
+  name: string;
+  uid: string;
 }
 
 /** CPU as a rate (nanocores over a window), memory as a working set. */

@@ -17,6 +17,8 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { LeaderElection, type LeaderWork } from './leader/leader-election.js';
 import { SharedInformers } from './controllers/shared-informers.js';
 import { NodePasswords } from './agents/node-passwords.js';
+import { PodDeleter } from './agents/pod-deleter.js';
+import { PodEventWriter } from './agents/pod-event-writer.js';
 import { PodStatusWriter } from './agents/pod-status-writer.js';
 import { createApiServer } from './api/api-server.js';
 import { bootstrapCluster } from './api/bootstrap.js';
@@ -127,7 +129,9 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       log: log.with({ component: 'join' }),
     });
     const podStatus = new PodStatusWriter({ registry, catalogue });
-    const agents = startAgentService({ join, keeper, feed, pki, podStatus, metrics, log: log.with({ component: 'agents' }) });
+    const podEvents = new PodEventWriter({ registry, catalogue, log: log.with({ component: 'kubelet-events' }) });
+    const podDeleter = new PodDeleter({ registry, catalogue });
+    const agents = startAgentService({ join, keeper, feed, pki, podStatus, podEvents, podDeleter, metrics, log: log.with({ component: 'agents' }) });
     const metricsApi = new MetricsApi({ store: metrics, pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes') });
     const podStreams = agents.podStreams;
     const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams, metrics: metricsApi, logger: log });

@@ -1,13 +1,13 @@
 // The agent's one connection to the server: a Connect stream over mutual TLS
 // with the node's certificate. It says Hello, sends the node's status every
 // interval, hands what the server says the node must hold to the desired
-// state, carries its pods' statuses, renews the certificate when a third of its life is left, and when
+// state, carries its pods' statuses, events and final deletions, renews the certificate when a third of its life is left, and when
 // the stream breaks (server restart, network gone) dials again with backoff
 // and jitter until it is closed. Pod streams the server asks for are
 // opened on the same connection (Tunnel calls).
 import { type ClientDuplexStream, credentials as grpcCredentials, type ServiceError } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentMessage, Hello, MetricsReport, NodeStatus, OpenStream, PodStatusReport, ServerMessage } from '../../common/agent-protocol.js';
+import type { AgentMessage, Hello, MetricsReport, NodeStatus, OpenStream, PodDeletion, PodEventReport, PodStatusReport, ServerMessage } from '../../common/agent-protocol.js';
 import { versionSkewError } from '../../common/agent-protocol.js';
 import { certificateFacts, newKeyAndRequest } from '../../common/certificate-request.js';
 import type { Logger } from '../../common/log.js';
@@ -58,9 +58,25 @@ export class ServerLink {
 
   /** Sends a pod's status; false when there is no welcomed stream to send it on (the caller tries again later). */
   sendPodStatus(podStatus: PodStatusReport): boolean {
+    return this.#send({ message: 'podStatus', podStatus });
+  }
+
+  /** Sends a pod event; false (and dropped) when there is no welcomed stream or it is backed up: events are worth no memory. */
+  sendPodEvent(podEvent: PodEventReport): boolean {
+    const stream = this.#welcomed;
+    if (stream?.writableNeedDrain === true) return false;
+    return this.#send({ message: 'podEvent', podEvent });
+  }
+
+  /** Asks the server to delete a pod that stopped after its deletion; false when there is no welcomed stream. */
+  sendPodDeletion(podDeletion: PodDeletion): boolean {
+    return this.#send({ message: 'podDeletion', podDeletion });
+  }
+
+  #send(message: AgentMessage): boolean {
     const stream = this.#welcomed;
     if (stream === undefined || stream.writableEnded || stream.destroyed) return false;
-    stream.write({ message: 'podStatus', podStatus });
+    stream.write(message);
     return true;
   }
 

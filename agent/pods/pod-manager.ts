@@ -4,12 +4,14 @@
 // through one de-duplicating queue to the pod worker; after each reconcile
 // the pod's status is built and sent, but only when it differs from what the
 // API holds and from what was last sent (kind to the server's SD card), or
-// when a send seems lost (the API still differs a while later).
+// when a send seems lost (the API still differs a while later). A pod
+// being deleted whose containers have all stopped is then asked to go
+// (kubelet's final delete with grace 0), at each sync until it is gone.
 //
 // close() stops the queue and the relist, never the pods: an agent that
 // restarts (an upgrade) finds them by their labels and adopts them.
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
-import type { PodStatusReport } from '../../common/agent-protocol.js';
+import type { PodDeletion, PodStatusReport } from '../../common/agent-protocol.js';
 import type { Logger } from '../../common/log.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import type { DesiredState } from '../desired/desired-state.js';
@@ -26,6 +28,8 @@ export interface PodManagerOptions {
   readonly desired: DesiredState;
   /** Sends a status to the server; false when there is no stream right now. */
   readonly send: (report: PodStatusReport) => boolean;
+  /** Asks the server to delete a pod that stopped after its deletion; false when there is no stream right now. */
+  readonly sendDeletion: (deletion: PodDeletion) => boolean;
   /** The node's InternalIP, for hostIP. */
   readonly hostIp: () => Promise<string | undefined>;
   readonly relistIntervalMs: number;
@@ -54,6 +58,12 @@ export class PodManager {
   /** DesiredState's onChange: the pods among `refs` ("pods/ns/name"). */
   changed(refs: readonly string[]): void {
     for (const ref of refs) if (ref.startsWith('pods/')) this.#queue.add(ref.slice('pods/'.length));
+  }
+
+  /** Queues the pod key ("namespace/name") again after `ms`. */
+  requeue(key: string, ms: number): void {
+    if (ms <= 0) this.#queue.add(key);
+    else this.#queue.addAfter(key, ms);
   }
 
   /** Queues every pod desired or held by the runtime. */
@@ -100,11 +110,13 @@ export class PodManager {
     const now = (this.opts.now ?? (() => new Date()))();
     // Times (startTime, transitions) continue from what was sent, before the API shows it.
     const status = buildPodStatus({ pod, ...(sent !== undefined ? { previous: sent.status } : {}), observed, hostIp: await this.opts.hostIp(), now });
-    if (sameStatus(pod.status, status)) return;
-    if (sent !== undefined && sameStatus(sent.status, status) && now.getTime() - sent.at < RESEND_MS) return;
-    if (this.opts.send({ namespace, name, uid, statusJson: Buffer.from(JSON.stringify(status)) })) {
-      this.#sent.set(key, { uid, status, at: now.getTime() });
-      this.opts.log.debug('pod status sent', { pod: key, phase: status.phase });
+    if (!sameStatus(pod.status, status) && !(sent !== undefined && sameStatus(sent.status, status) && now.getTime() - sent.at < RESEND_MS)) {
+      if (this.opts.send({ namespace, name, uid, statusJson: Buffer.from(JSON.stringify(status)) })) {
+        this.#sent.set(key, { uid, status, at: now.getTime() });
+        this.opts.log.debug('pod status sent', { pod: key, phase: status.phase });
+      }
     }
+    // After its final status: the server writes them in order.
+    if (observed.terminal && this.opts.sendDeletion({ namespace, name, uid })) this.opts.log.debug('pod stopped after its deletion: asked to delete it', { pod: key });
   }
 }

@@ -1,11 +1,13 @@
 // A pod's status as kubelet reports it (pkg/kubelet/kubelet_pods.go
 // generateAPIPodStatus, getPhase; pkg/kubelet/status/generate.go), built
 // from what the runtime holds and the pod's current status in the API
-// (whose transition times and startTime are kept while nothing changes).
-// No probes yet: a running container is ready and started.
-import type { ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
+// (whose transition times and startTime are kept while nothing changes):
+// restart counts and last states, init containers, the phase with its
+// restart policy. No probes yet: a running container is ready and started.
+import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import { AGENT_POD_CONDITIONS } from '../../common/agent-protocol.js';
 import type { ContainerStatus } from '../cri/types.js';
+import { isSidecar, restartCountOf, shouldContainerBeRestarted } from './pod-actions.js';
 import type { ObservedPod } from './pod-worker.js';
 
 export interface PodStatusInput {
@@ -20,20 +22,19 @@ export interface PodStatusInput {
 
 export function buildPodStatus({ pod, previous = pod.status ?? {}, observed, hostIp, now }: PodStatusInput): PodStatus {
   const spec = pod.spec ?? { containers: [] };
-  const containerStatuses = [...spec.containers]
-    .map((container) => {
-      const cri = observed.containers.get(container.name);
-      return cri === undefined ? waitingStatus(container.name, container.image ?? '', observed.waiting.get(container.name)) : fromRuntime(container.name, container.image ?? '', cri);
-    })
+  const initContainers = spec.initContainers ?? [];
+  const containerStatuses = spec.containers
+    .map((c) => apiContainerStatus(pod, c, observed, initContainers.length > 0, false))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const phase = podPhase(pod, containerStatuses);
+  // In spec order, as kubelet sorts init containers' statuses.
+  const initContainerStatuses = initContainers.map((c) => apiContainerStatus(pod, c, observed, true, true));
+  const apiPhase = pod.status?.phase;
+  // A phase the API holds as final stays (kubelet refuses the transition).
+  const phase = apiPhase === 'Succeeded' || apiPhase === 'Failed' ? apiPhase : podPhase(pod, initContainerStatuses, containerStatuses, observed.terminal === true);
   const sandboxReady = observed.sandbox?.state === 'SANDBOX_READY';
   const hostNetwork = spec.hostNetwork === true;
   const sandboxIps = observed.sandbox?.network === undefined ? [] : [observed.sandbox.network.ip, ...observed.sandbox.network.additionalIps.map((a) => a.ip)].filter((ip) => ip !== '');
   const podIps = hostNetwork ? (hostIp === undefined ? [] : [hostIp]) : sandboxIps;
-  const initContainers = spec.initContainers ?? [];
-  const terminal = phase === 'Succeeded' || phase === 'Failed';
-  const unready = containerStatuses.filter((c) => !c.ready).map((c) => c.name);
   const condition = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => {
     const status = ok ? 'True' : 'False';
     const before = previous.conditions?.find((c) => c.type === type);
@@ -45,11 +46,7 @@ export function buildPodStatus({ pod, previous = pod.status ?? {}, observed, hos
       ...(message !== undefined ? { message } : {}),
     };
   };
-  const notReady: [reason: string, message?: string] | undefined = terminal
-    ? ['PodCompleted']
-    : unready.length > 0
-      ? ['ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`]
-      : undefined;
+  const notReady = containersNotReady(spec.containers, containerStatuses, phase);
   const gate = readinessGateProblem(pod);
   const containersReady = notReady !== undefined ? condition('ContainersReady', false, ...notReady) : condition('ContainersReady', true);
   const ready =
@@ -58,13 +55,12 @@ export function buildPodStatus({ pod, previous = pod.status ?? {}, observed, hos
       : gate !== undefined
         ? condition('Ready', false, 'ReadinessGatesNotReady', gate)
         : condition('Ready', true);
+  const initialized = notInitialized(pod, initContainerStatuses, containerStatuses, phase);
   return {
     phase,
     conditions: [
       condition('PodReadyToStartContainers', sandboxReady && (hostNetwork || sandboxIps.length > 0)),
-      initContainers.length === 0
-        ? condition('Initialized', true)
-        : condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${initContainers.map((c) => c.name).join(' ')}]`),
+      initialized === undefined ? condition('Initialized', true) : initialized === 'PodCompleted' ? condition('Initialized', true, 'PodCompleted') : condition('Initialized', false, 'ContainersNotInitialized', initialized),
       ready,
       containersReady,
       condition('PodScheduled', true),
@@ -72,6 +68,7 @@ export function buildPodStatus({ pod, previous = pod.status ?? {}, observed, hos
     ...(hostIp !== undefined ? { hostIP: hostIp, hostIPs: [{ ip: hostIp }] } : {}),
     ...(podIps.length > 0 ? { podIP: podIps[0], podIPs: podIps.map((ip) => ({ ip })) } : {}),
     startTime: previous.startTime ?? now.toISOString().replace(/\.\d+Z$/, 'Z'),
+    ...(initContainerStatuses.length > 0 ? { initContainerStatuses } : {}),
     containerStatuses,
     ...(previous.qosClass !== undefined ? { qosClass: previous.qosClass } : {}),
   };
@@ -93,33 +90,42 @@ function canonical(value: unknown): string {
   );
 }
 
-function waitingStatus(name: string, image: string, waiting: { reason: string; message: string } | undefined): ApiContainerStatus {
-  return {
-    name,
-    state: { waiting: waiting ?? { reason: 'ContainerCreating' } },
-    lastState: {},
-    ready: false,
-    restartCount: 0,
-    image,
-    imageID: '',
-    started: false,
-  };
-}
-
-function fromRuntime(name: string, specImage: string, cri: ContainerStatus): ApiContainerStatus {
-  const running = cri.state === 'CONTAINER_RUNNING';
-  return {
-    name,
-    state: containerState(cri),
-    lastState: {},
-    // No readiness or startup probes yet: running is ready and started.
-    ready: running,
-    restartCount: 0,
-    image: cri.image?.image || specImage,
-    imageID: cri.imageRef,
-    containerID: `containerd://${cri.id}`,
-    started: running,
-  };
+/**
+ * One container's status as kubelet's convertToAPIContainerStatuses makes it:
+ * the newest container's state, the one before it as lastState, the restart
+ * count it was created with; a container that will be started again and has
+ * a reason it is not (back-off, a failed pull or create) shows that reason,
+ * its last exit moving to lastState.
+ */
+function apiContainerStatus(pod: Pod, container: Container, observed: ObservedPod, hasInitContainers: boolean, isInit: boolean): ApiContainerStatus {
+  const list = observed.containers.get(container.name) ?? [];
+  const [newest, before] = list;
+  const image = container.image ?? '';
+  let status: ApiContainerStatus;
+  if (newest === undefined) {
+    status = { name: container.name, state: { waiting: { reason: hasInitContainers ? 'PodInitializing' : 'ContainerCreating' } }, lastState: {}, ready: false, restartCount: 0, image, imageID: '', started: false };
+  } else {
+    const running = newest.state === 'CONTAINER_RUNNING';
+    const state = containerState(newest);
+    status = {
+      name: container.name,
+      state,
+      lastState: before === undefined ? {} : containerState(before),
+      // No readiness probes yet: a running app container (or sidecar) is ready; an init container is once it completed.
+      ready: isInit && !isSidecar(container) ? state.terminated?.exitCode === 0 : running,
+      restartCount: restartCountOf(newest),
+      image: newest.image?.image || image,
+      imageID: newest.imageRef,
+      containerID: `containerd://${newest.id}`,
+      started: running,
+    };
+  }
+  const why = observed.waiting.get(container.name);
+  if (why !== undefined && newest?.state !== 'CONTAINER_RUNNING' && shouldContainerBeRestarted(container, pod, observed.containers)) {
+    if (status.state?.terminated !== undefined) status.lastState = status.state;
+    status.state = { waiting: { reason: why.reason, ...(why.message !== '' ? { message: why.message } : {}) } };
+  }
+  return status;
 }
 
 function containerState(cri: ContainerStatus): ContainerState {
@@ -144,9 +150,25 @@ function containerState(cri: ContainerStatus): ContainerState {
   }
 }
 
-/** kubelet's getPhase for pods without init containers (those wait in Pending for now). */
-function podPhase(pod: Pod, statuses: readonly ApiContainerStatus[]): string {
-  if ((pod.spec?.initContainers ?? []).length > 0) return 'Pending';
+/** kubelet's getPhase (regular init containers; sidecars are not run yet). `terminal`: the pod was stopped for good. */
+function podPhase(pod: Pod, initStatuses: readonly ApiContainerStatus[], statuses: readonly ApiContainerStatus[], terminal: boolean): string {
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  let pendingInit = 0;
+  let failedInit = 0;
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name));
+  for (const s of initStatuses) {
+    // A sidecar that runs is initialized; one that does not holds initialization only until an app container started.
+    if (sidecars.has(s.name)) {
+      if (s.state?.running === undefined && !anyStarted(statuses)) pendingInit++;
+      continue;
+    }
+    if (s.state?.running !== undefined) pendingInit++;
+    else if (s.state?.terminated !== undefined) {
+      if (s.state.terminated.exitCode !== 0) failedInit++;
+    } else if (s.lastState?.terminated !== undefined) {
+      if (s.lastState.terminated.exitCode !== 0) failedInit++;
+    } else pendingInit++;
+  }
   let waiting = 0;
   let running = 0;
   let stopped = 0;
@@ -156,17 +178,43 @@ function podPhase(pod: Pod, statuses: readonly ApiContainerStatus[]): string {
     else if (s.state?.terminated !== undefined) {
       stopped++;
       if (s.state.terminated.exitCode === 0) succeeded++;
-    } else waiting++;
+    } else if (s.lastState?.terminated !== undefined) stopped++;
+    else waiting++;
   }
-  if (waiting > 0) return 'Pending';
+  if (failedInit > 0 && policy === 'Never') return 'Failed';
+  if (pendingInit > 0 || waiting > 0) return 'Pending';
   if (running > 0) return 'Running';
   if (stopped > 0) {
-    const policy = pod.spec?.restartPolicy ?? 'Always';
+    if (terminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
     if (policy === 'Always') return 'Running';
     if (stopped === succeeded) return 'Succeeded';
     return policy === 'Never' ? 'Failed' : 'Running';
   }
   return 'Pending';
+}
+
+/** ContainersReady's reason and message when it is False (kubelet's GenerateContainersReadyCondition). */
+function containersNotReady(containers: readonly Container[], statuses: readonly ApiContainerStatus[], phase: string): [reason: string, message?: string] | undefined {
+  if (phase === 'Succeeded') return ['PodCompleted'];
+  if (phase === 'Failed') return ['PodFailed'];
+  const unready = containers.filter((c) => statuses.find((s) => s.name === c.name)?.ready !== true).map((c) => c.name);
+  return unready.length > 0 ? ['ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`] : undefined;
+}
+
+/** kubelet's HasAnyRegularContainerStarted. */
+function anyStarted(statuses: readonly ApiContainerStatus[]): boolean {
+  return statuses.some((s) => s.state?.running !== undefined || s.state?.terminated !== undefined || s.lastState?.terminated !== undefined);
+}
+
+/** Initialized's message when it is False, 'PodCompleted' for a pod that succeeded, undefined when True (GeneratePodInitializedCondition). */
+function notInitialized(pod: Pod, initStatuses: readonly ApiContainerStatus[], statuses: readonly ApiContainerStatus[], phase: string): string | undefined {
+  const init = pod.spec?.initContainers ?? [];
+  if (init.length === 0) return undefined;
+  if (phase === 'Succeeded') return 'PodCompleted';
+  // An app container that started means initialization was done before.
+  if (anyStarted(statuses)) return undefined;
+  const incomplete = init.filter((c) => initStatuses.find((s) => s.name === c.name)?.ready !== true).map((c) => c.name);
+  return incomplete.length > 0 ? `containers with incomplete status: [${incomplete.join(' ')}]` : undefined;
 }
 
 /** Why the pod's readiness gates hold it, or undefined when they do not. */

@@ -30,12 +30,6 @@ export interface SetUpVolume {
   readonly readOnly: boolean;
 }
 
-/** A pod's volumes, set up. */
-export interface PodVolumes {
-  /** The CRI mounts of one container (its volumeMounts). */
-  mountsFor(container: Container): Promise<Mount[]>;
-}
-
 export interface VolumeManagerOptions {
   /** The agent's data dir: pods/ goes there. */
   readonly dir: string;
@@ -56,6 +50,8 @@ export class VolumeManager {
   /** Folders known to have their tmpfs mounted, and the payload last written to each projection folder: a reconcile that changes nothing reads nothing. */
   readonly #mounted = new Set<string>();
   readonly #written = new Map<string, string>();
+  /** Pod uid → its volumes as last set up, for its containers' mounts. */
+  readonly #pods = new Map<string, ReadonlyMap<string, SetUpVolume>>();
 
   constructor(private readonly opts: VolumeManagerOptions) {}
 
@@ -65,7 +61,7 @@ export class VolumeManager {
   }
 
   /** Sets up (or brings up to date) every volume of `pod`; throws kubelet's FailedMount message for the first that fails. */
-  async setUp(pod: Pod): Promise<PodVolumes> {
+  async setUp(pod: Pod): Promise<void> {
     const volumes = new Map<string, SetUpVolume>();
     for (const volume of pod.spec?.volumes ?? []) {
       try {
@@ -74,7 +70,14 @@ export class VolumeManager {
         throw new Error(`MountVolume.SetUp failed for volume ${JSON.stringify(volume.name)} : ${(err as Error).message}`);
       }
     }
-    return { mountsFor: (container) => mountsOf(container, volumes) };
+    this.#pods.set(pod.metadata!.uid!, volumes);
+  }
+
+  /** The CRI mounts of one container of `pod` (its volumeMounts), once the pod's volumes are set up. */
+  async mountsFor(pod: Pod, container: Container): Promise<Mount[]> {
+    const volumes = this.#pods.get(pod.metadata!.uid!);
+    if (volumes === undefined) throw new Error(`the volumes of pod ${pod.metadata?.namespace}/${pod.metadata?.name} are not set up`);
+    return mountsOf(container, volumes);
   }
 
   /** Unmounts and removes everything of the pod `uid`; fine to repeat. */
@@ -84,6 +87,7 @@ export class VolumeManager {
     await rm(dir, { recursive: true, force: true });
     for (const path of this.#mounted) if (path.startsWith(dir + sep)) this.#mounted.delete(path);
     for (const path of this.#written.keys()) if (path.startsWith(dir + sep)) this.#written.delete(path);
+    this.#pods.delete(uid);
     this.opts.tokens?.forget(uid);
     this.opts.claims?.forget(uid);
   }

@@ -9,6 +9,8 @@ import { type AgentStream, AgentSessions } from './agent-session.js';
 import type { JoinService } from './join-service.js';
 import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
+import type { PodDeleter } from './pod-deleter.js';
+import type { PodEventWriter } from './pod-event-writer.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
 import { PodTunnels, type TunnelCall } from './pod-tunnels.js';
 import type { MetricsStore } from '../metrics/metrics-store.js';
@@ -24,6 +26,8 @@ export interface AgentServiceOptions {
   readonly feed: NodeFeed;
   readonly pki: ClusterPki;
   readonly podStatus: PodStatusWriter;
+  readonly podEvents: PodEventWriter;
+  readonly podDeleter: PodDeleter;
   readonly metrics?: MetricsStore;
   readonly log: Logger;
 }
@@ -47,7 +51,7 @@ export function startAgentService(opts: AgentServiceOptions): AgentService {
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
-  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }), log: opts.log });
+  const sessions = new AgentSessions({ keeper: opts.keeper, feed: opts.feed, pki: opts.pki, podStatus: opts.podStatus, podEvents: opts.podEvents, podDeleter: opts.podDeleter, ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }), log: opts.log });
   const podStreams = new PodTunnels({ ask: (node, openStream) => sessions.send(node, { message: 'openStream', openStream }), log: opts.log.with({ component: 'tunnels' }) });
   const implementation: UntypedServiceImplementation = {
     join: (call: ServerUnaryCall<JoinRequest, JoinResponse>, callback: sendUnaryData<JoinResponse>) => {

@@ -1,6 +1,7 @@
 // One agent's Connect stream: who it is comes from its client certificate
 // (never from what it says), its first message must be a Hello, and then it
-// reports its node's status and its pods' statuses and asks for certificate
+// reports its node's status, its pods' statuses and events, asks for the
+// deletion of pods that stopped after being deleted, and asks for certificate
 // renewals; the server sends it the
 // objects it must hold (the node feed). One stream per node: a
 // newer one (the agent reconnected before the server noticed the old
@@ -16,6 +17,8 @@ import type { ClusterPki } from '../pki/index.js';
 import { NODE_CERT_DAYS } from './join-service.js';
 import type { NodeFeed } from './node-feed.js';
 import type { NodeKeeper } from './node-keeper.js';
+import type { PodDeleter } from './pod-deleter.js';
+import type { PodEventWriter } from './pod-event-writer.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
 import type { MetricsStore } from '../metrics/metrics-store.js';
 import { refused, RpcError } from './rpc-error.js';
@@ -27,6 +30,8 @@ export interface SessionDeps {
   readonly feed: NodeFeed;
   readonly pki: ClusterPki;
   readonly podStatus: PodStatusWriter;
+  readonly podEvents: PodEventWriter;
+  readonly podDeleter: PodDeleter;
   /** Where the node's resource usage goes (kubectl top, autoscaling). */
   readonly metrics?: MetricsStore;
   readonly log: Logger;
@@ -76,6 +81,11 @@ export class AgentSessions {
           else if (message.message === 'podStatus') {
             // A status that cannot be written now is sent again by the agent; the stream stays.
             await this.deps.podStatus.write(node, message.podStatus, log).catch((err: unknown) => log.warn('could not write a pod status', { pod: `${message.podStatus.namespace}/${message.podStatus.name}`, error: err }));
+          } else if (message.message === 'podEvent') {
+            await this.deps.podEvents.write(node, message.podEvent, log).catch((err: unknown) => log.warn('could not record a pod event', { pod: `${message.podEvent.namespace}/${message.podEvent.name}`, error: err }));
+          } else if (message.message === 'podDeletion') {
+            // The agent asks again at its next sync while the pod is still there.
+            await this.deps.podDeleter.delete(node, message.podDeletion, log).catch((err: unknown) => log.warn('could not delete a stopped pod', { pod: `${message.podDeletion.namespace}/${message.podDeletion.name}`, error: err }));
           } else if (message.message === 'metrics') this.deps.metrics?.report(node, message.metrics);
         })
         .catch((err: unknown) => {

@@ -23,6 +23,14 @@ export interface InvolvedObject {
   readonly metadata: KubeObject['metadata'];
 }
 
+/** Where in the object and from which host (a node's kubelet) an event comes. */
+export interface EventDetails {
+  /** The part of the object: a container, as "spec.containers{NAME}". */
+  readonly fieldPath?: string;
+  /** The node the reporting component runs on. */
+  readonly host?: string;
+}
+
 interface Written {
   readonly namespace: string;
   readonly name: string;
@@ -43,13 +51,13 @@ export class EventRecorder {
     this.#events = catalogue.get('', 'v1', 'events')!;
   }
 
-  record(object: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.#write(object, type, reason, message).catch((err: unknown) => this.log.warn('could not record an event', { reason, object: object.metadata.name, error: err }));
+  record(object: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string, details: EventDetails = {}): void {
+    this.#write(object, type, reason, message, details).catch((err: unknown) => this.log.warn('could not record an event', { reason, object: object.metadata.name, error: err }));
   }
 
-  async #write(object: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  async #write(object: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string, { fieldPath, host }: EventDetails): Promise<void> {
     const namespace = object.metadata.namespace || 'default';
-    const key = `${object.metadata.uid ?? ''}\u0000${type}\u0000${reason}\u0000${message}`;
+    const key = `${object.metadata.uid ?? ''}\u0000${fieldPath ?? ''}\u0000${host ?? ''}\u0000${type}\u0000${reason}\u0000${message}`;
     const time = metaTime();
     const earlier = this.#written.get(key);
     if (earlier !== undefined && Date.now() - earlier.firstMs < AGGREGATE_MS) {
@@ -84,13 +92,14 @@ export class EventRecorder {
         name: object.metadata.name!,
         ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
         ...(object.metadata.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}),
+        ...(fieldPath ? { fieldPath } : {}),
       },
       reason,
       message,
       type,
-      source: { component: this.component },
+      source: { component: this.component, ...(host ? { host } : {}) },
       reportingComponent: this.component,
-      reportingInstance: this.component,
+      reportingInstance: host || this.component,
       firstTimestamp: time,
       lastTimestamp: time,
       count: 1,

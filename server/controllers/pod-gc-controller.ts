@@ -3,10 +3,12 @@
 // the node has stayed gone for a while, in case it was only re-registering),
 // and the oldest finished pods past a threshold (upstream's
 // --terminated-pod-gc-threshold), so finished Job pods cannot fill a small
-// disk. (Upstream also force-deletes unscheduled pods being deleted; here a
-// pod is deleted at once unless finalizers hold it, which a delete cannot
-// help.)
-import type { Pod } from 'kubernetes-types/core/v1.js';
+// disk. Pods of a node that is not Ready (its agent gone) that were being
+// deleted are force-deleted once their grace period has passed: no kubelet
+// will finish them (upstream does this only for nodes tainted out-of-service,
+// and leaves them Terminating otherwise; a lost Pi must not keep them
+// forever). Orphaned pods and those go with grace period 0, as upstream's.
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../../common/log.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import type { Catalogue } from '../api/catalogue.js';
@@ -50,6 +52,12 @@ export class PodGcController {
     this.#podType = opts.catalogue.get('', 'v1', 'pods')!;
     this.#pods = opts.informers.of('', 'v1', 'pods');
     this.#nodes = opts.informers.of('', 'v1', 'nodes');
+    // A pod marked for deletion on a lost node is looked at when its grace period ends, not at the next sweep.
+    this.#pods.subscribe((key) => {
+      const pod = this.#pods.get(key) as (KubeObject & Pod) | undefined;
+      const until = pod === undefined ? undefined : this.#graceLeftOnLostNode(pod, this.#now());
+      if (until !== undefined) this.#queue.addAfter(SWEEP_KEY, until);
+    });
     // One key: each sweep looks at every pod once, level-triggered.
     this.#queue = new WorkQueue(
       () => this.sweep(),
@@ -79,8 +87,13 @@ export class PodGcController {
     const missing = new Set<string>();
     for (const pod of pods) {
       const node = pod.spec?.nodeName;
-      // Already being deleted: its finalizers' owners finish it.
-      if (!node || pod.metadata.deletionTimestamp !== undefined || this.#nodes.get(node) !== undefined) continue;
+      const left = this.#graceLeftOnLostNode(pod, now);
+      if (left === 0) {
+        await this.#delete(pod, `its node ${node} is not ready and its grace period has passed`);
+        continue;
+      }
+      // Already deleted but for finalizers: their owners finish it; a delete cannot help.
+      if (!node || this.#held(pod) || this.#nodes.get(node) !== undefined) continue;
       missing.add(node);
       const since = this.#missingSince.get(node) ?? now;
       this.#missingSince.set(node, since);
@@ -96,9 +109,22 @@ export class PodGcController {
     for (const pod of finished.slice(0, excess)) await this.#delete(pod, 'too many finished pods');
   }
 
+  /** For a pod being deleted on an existing node that is not Ready: ms until its grace period ends (0: it has). */
+  #graceLeftOnLostNode(pod: KubeObject & Pod, now: number): number | undefined {
+    const node = pod.spec?.nodeName ? (this.#nodes.get(pod.spec.nodeName) as (KubeObject & Node) | undefined) : undefined;
+    if (node === undefined || pod.metadata.deletionTimestamp === undefined || this.#held(pod)) return undefined;
+    if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True') return undefined;
+    return Math.max(0, Date.parse(pod.metadata.deletionTimestamp) - now);
+  }
+
+  /** Marked for deletion with no grace period left to wait for: only finalizers hold it. */
+  #held(pod: KubeObject & Pod): boolean {
+    return pod.metadata.deletionTimestamp !== undefined && !pod.metadata.deletionGracePeriodSeconds;
+  }
+
   async #delete(pod: KubeObject & Pod, why: string): Promise<void> {
     try {
-      await this.opts.registry.delete(this.#podType, pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid! } });
+      await this.opts.registry.delete(this.#podType, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } });
       this.opts.log.info('deleted a pod nobody else would', { pod: keyOf(pod), why });
     } catch (err) {
       if (!isGoneOrReplaced(err)) throw err;

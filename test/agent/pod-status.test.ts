@@ -44,7 +44,7 @@ function container(name: string, state: ContainerStatus['state'], extra: Partial
 test('one container running and one waiting for its image: Pending, not ready, with the pull error', () => {
   const status = buildPodStatus({
     pod,
-    observed: { sandbox, containers: new Map([['web', container('web', 'CONTAINER_RUNNING')]]), waiting: new Map([['side', { reason: 'ErrImagePull', message: 'not found' }]]) },
+    observed: { sandbox, containers: new Map([['web', [container('web', 'CONTAINER_RUNNING')]]]), waiting: new Map([['side', { reason: 'ErrImagePull', message: 'not found' }]]), terminal: false },
     hostIp: '192.168.1.20',
     now,
   });
@@ -83,10 +83,10 @@ test('one container running and one waiting for its image: Pending, not ready, w
 test('all containers exited: Succeeded or Failed under restartPolicy Never, Running under Always; unchanged status is the same', () => {
   const exited = (code: number) =>
     new Map([
-      ['web', container('web', 'CONTAINER_EXITED', { exitCode: code, finishedAt: ns('2026-11-22T10:00:04Z'), reason: code === 0 ? 'Completed' : 'Error' })],
-      ['side', container('side', 'CONTAINER_EXITED', { finishedAt: ns('2026-11-22T10:00:04Z'), reason: 'Completed' })],
+      ['web', [container('web', 'CONTAINER_EXITED', { exitCode: code, finishedAt: ns('2026-11-22T10:00:04Z'), reason: code === 0 ? 'Completed' : 'Error' })]],
+      ['side', [container('side', 'CONTAINER_EXITED', { finishedAt: ns('2026-11-22T10:00:04Z'), reason: 'Completed' })]],
     ]);
-  const build = (p: Pod, code: number) => buildPodStatus({ pod: p, observed: { sandbox, containers: exited(code), waiting: new Map() }, hostIp: undefined, now });
+  const build = (p: Pod, code: number) => buildPodStatus({ pod: p, observed: { sandbox, containers: exited(code), waiting: new Map(), terminal: false }, hostIp: undefined, now });
   const ok = build(pod, 0);
   assert.equal(ok.phase, 'Succeeded');
   assert.deepEqual(ok.containerStatuses?.[1]?.state?.terminated, {

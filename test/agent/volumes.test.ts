@@ -7,7 +7,7 @@ import { lstat, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
 import type { NodeObjects } from '../../common/agent-protocol.js';
 import { DesiredState } from '../../agent/desired/desired-state.js';
@@ -201,7 +201,8 @@ test('the volume manager sets up emptyDir, configMap and downwardAPI volumes and
   const volumes = new VolumeManager({ dir, desired, log: quiet });
   const spec = canMount ? withVolumes : { ...withVolumes, spec: { ...withVolumes.spec, volumes: withVolumes.spec!.volumes!.slice(0, 2) } };
   t.after(() => volumes.tearDown(pod.metadata!.uid!));
-  const set = await volumes.setUp(spec as Pod);
+  await volumes.setUp(spec as Pod);
+  const set = { mountsFor: (container: Container) => volumes.mountsFor(spec as Pod, container) };
   const podDir = join(dir, 'pods', pod.metadata!.uid!, 'volumes');
   const mounts = await set.mountsFor(withVolumes.spec!.containers[0]!);
   assert.deepEqual(mounts, [

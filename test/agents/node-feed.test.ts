@@ -130,7 +130,8 @@ test('changes follow: a used ConfigMap updated, a missing Secret created, pods a
   await until(() => a.desired.get('pods', 'default', 'second') !== undefined, 'the new pod arrives');
   assert.equal(a.messages.length, count + 1, 'only the new pod was sent to pi-a');
 
-  await registry.delete(type('pods'), 'default', 'web', {});
+  // Gone, as its kubelet deletes it once stopped (grace 0).
+  await registry.delete(type('pods'), 'default', 'web', { gracePeriodSeconds: 0 });
   await until(() => a.desired.get('pods', 'default', 'web') === undefined, 'the deleted pod goes');
   assert.deepEqual(a.held(), ['pods/default/second'], 'what only the deleted pod used goes with it');
 });
@@ -144,7 +145,7 @@ test('a new stream starts with a fresh snapshot that drops what changed while th
   const first = connect(feed, 'pi-a');
   await until(() => first.desired.synced, 'synced');
   first.end();
-  await registry.delete(type('pods'), 'default', 'goes', {});
+  await registry.delete(type('pods'), 'default', 'goes', { gracePeriodSeconds: 0 });
   await pod('new', 'pi-a');
   const count = first.messages.length;
 

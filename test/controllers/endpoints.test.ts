@@ -255,10 +255,10 @@ test('a changed selector swaps the pods; a deleted pod goes; a terminating pod l
   await c.until(async () => sameList(await readyIPs(c, 'svc'), [api]), 'the api pod');
   await c.until(async () => sameList((await sliceEndpoints(c, 'svc')).flatMap((e) => e.addresses), [api]), 'the slice with the api pod');
 
-  // A relabelled pod joins; a deleted one goes.
+  // A relabelled pod joins; a deleted one goes (with grace 0, as its kubelet deletes it once stopped).
   await c.registry.patch(c.pods, 'default', 'web-1', (p) => ({ ...p, metadata: { ...p.metadata, labels: { app: 'api' } } }), {});
   await c.until(async () => sameList(await readyIPs(c, 'svc'), [api, web]), 'the relabelled pod');
-  await c.registry.delete(c.pods, 'default', 'api-1', {});
+  await c.registry.delete(c.pods, 'default', 'api-1', { gracePeriodSeconds: 0 });
   await c.until(async () => sameList(await readyIPs(c, 'svc'), [web]), 'the deleted pod gone');
   await c.until(async () => sameList((await sliceEndpoints(c, 'svc')).flatMap((e) => e.addresses), [web]), 'the deleted pod gone from slices');
 });
@@ -286,8 +286,8 @@ test('more than 100 endpoints are split into slices of at most 100; Endpoints ho
   assert.ok(sameList((await sliceEndpoints(c, 'web')).flatMap((e) => e.addresses), created));
   await c.until(async () => (await readyIPs(c, 'web')).length === 250, 'all 250 in Endpoints', 20_000);
 
-  // Going down to 30 pods: the emptied slices go.
-  for (let i = 30; i < 250; i++) await c.registry.delete(c.pods, 'default', `web-${i}`, {});
+  // Going down to 30 pods (gone, as their kubelets delete them once stopped): the emptied slices go.
+  for (let i = 30; i < 250; i++) await c.registry.delete(c.pods, 'default', `web-${i}`, { gracePeriodSeconds: 0 });
   await c.until(async () => (await sliceEndpoints(c, 'web')).length === 30 && (await readyIPs(c, 'web')).length === 30, '30 left', 20_000);
   assert.ok((await c.slices('web')).length <= 2, 'no empty slices are kept');
 });

@@ -39,7 +39,8 @@ async function setup(t: TestContext, nodeAnnotations: Record<string, string> = {
       { metadata: { name }, spec: { nodeName: 'pi-1', containers: [{ name: 'c', image: 'busybox' }], ...(tolerations ? { tolerations } : {}) } } as unknown as KubeObject,
       {},
     );
-  const names = async () => (await registry.list(pods, 'default', {})).items.map((p) => p.metadata.name).sort();
+  // Pods still on the node: an evicted pod is marked for deletion (its kubelet, absent here, would then delete it).
+  const names = async () => (await registry.list(pods, 'default', {})).items.filter((p) => p.metadata.deletionTimestamp === undefined).map((p) => p.metadata.name).sort();
   const taint = (taints: Taint[]) => registry.patch(nodes, undefined, 'pi-1', (n) => ({ ...n, spec: { taints } }), {});
   const settle = async () => {
     // Let the informers see the latest writes, then reconcile as the queue would.

@@ -313,7 +313,8 @@ spec:
   assert.doesNotMatch(pi1.log(), /no longer assigned|pod=default\/other/);
   assert.doesNotMatch(pi2.log(), /no longer assigned|pod=default\/web/);
 
-  const deleted = await c.k.run(['delete', 'pod', 'web', '--wait=false']);
+  // No runtime here to stop its containers (a graceful deletion would wait for that): gone at once.
+  const deleted = await c.k.run(['delete', 'pod', 'web', '--wait=false', '--force', '--grace-period=0']);
   assert.equal(deleted.code, 0, deleted.stderr);
   await pi1.waitForLog(/msg="pod no longer assigned to this node".*pod=default\/web/);
   for (const agent of [pi1, pi2, c.server]) assert.doesNotMatch(agent.log(), /do-not-log-me|not-for-pi-1/);

@@ -1,5 +1,5 @@
-// Pods leave a node that went away after their tolerationSeconds, unless the
-// node has an autonomy window: real `bramble agent`s on a real containerd,
+// Pods leave a node that went away after their tolerationSeconds (and their
+// grace period, with no agent to stop them), unless the node has an autonomy window: real `bramble agent`s on a real containerd,
 // killed with SIGKILL, and the real kubectl.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -14,6 +14,7 @@ kind: Pod
 metadata: {name: ${name}}
 spec:
   nodeName: ${node}
+  terminationGracePeriodSeconds: 5
   containers: [{name: c, image: busybox}]
 ${tolerationSeconds === undefined ? '' : `  tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: ${tolerationSeconds}}]`}
 `;
@@ -32,6 +33,7 @@ test("pods leave an unreachable node after their tolerationSeconds; a node's aut
   await pi1.kill();
   await pi2.kill();
   const pods = async () => (await c.k.run(['get', 'pods', '-o', 'name'])).stdout.trim().split('\n').sort();
+  // Evicted (marked for deletion); with no agent to stop it, the pod GC deletes it once its 5 s grace period is over.
   await until(async () => !(await pods()).includes('pod/leaves'), 'the pod without time left evicted', 30_000);
   assert.deepEqual(await pods(), ['pod/autonomous', 'pod/stays-300s']);
   const taints = await c.k.run(['get', 'node', 'pi-2', '-o', 'jsonpath={.spec.taints[*].key}']);

@@ -2,8 +2,10 @@
 // need no container to run: it creates the Nodes (Ready, 4 CPUs, 8 GiB, 110
 // pods) through the API of a running `bramble server`, and marks every pod
 // bound to one of them Running and Ready, with a pod IP and container
-// statuses, as kubelet reports them; a test can hold pods back from Ready
-// (a failing readiness probe) or set a pod's phase (a Job's pod finishing).
+// statuses, as kubelet reports them, and deletes a pod being deleted
+// gracefully with grace 0 (its containers stop at once); a test can hold
+// pods back from Ready (a failing readiness probe) or set a pod's phase (a
+// Job's pod finishing).
 // Everything goes through the API with the admin credentials, over HTTPS.
 // The server must be started with a long --node-monitor-grace-period: no
 // agent reports for these nodes.
@@ -42,7 +44,16 @@ export async function startFakeKubelet(t: TestContext, kubeconfigPath: string, n
   const sync = async (pod: Pod) => {
     const { namespace, name } = pod.metadata as { namespace: string; name: string };
     const node = pod.spec?.nodeName;
-    if (node === undefined || !own.has(node) || pod.metadata?.deletionTimestamp !== undefined) return;
+    if (node === undefined || !own.has(node)) return;
+    if (pod.metadata?.deletionTimestamp != null) {
+      // Its containers "stop" at once; then, as kubelet does, it goes with grace 0 (finalizers may hold it still).
+      if (!pod.metadata.deletionGracePeriodSeconds) return;
+      const body = JSON.stringify({ gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+      // Node sends a DELETE's body unframed unless told its length.
+      const r = await api(creds, 'DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, { body, headers: { 'content-length': String(Buffer.byteLength(body)) } });
+      if (r.status !== 200 && r.status !== 404 && r.status !== 409) throw new Error(`fake kubelet: deleting ${namespace}/${name}: ${r.status} ${r.text}`);
+      return;
+    }
     const wanted = statusOf(pod, node, finished.get(`${namespace}/${name}`) ?? (held?.(pod) === true ? 'NotReady' : 'Ready'));
     if (sameStatus(pod.status, wanted)) return;
     const r = await api(creds, 'PATCH', `/api/v1/namespaces/${namespace}/pods/${name}/status`, {

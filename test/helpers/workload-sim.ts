@@ -1,7 +1,9 @@
 // An in-process cluster for the DaemonSet and StatefulSet controller tests:
 // a real store, registry and shared informers, optionally the real scheduler,
 // and a stand-in kubelet that marks pods Running and Ready (bound ones only,
-// when a scheduler runs) or holds some back Running but not Ready.
+// when a scheduler runs) or holds some back Running but not Ready, and
+// deletes bound pods being deleted gracefully with grace 0, as kubelet does
+// once their containers stopped.
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
@@ -85,7 +87,13 @@ function startKubelet(registry: Registry, informers: SharedInformers, podType: P
   const sync = (key: string) => {
     chain = chain.then(async () => {
       const pod = cache.get(key) as PodObject | undefined;
-      if (closed || pod === undefined || pod.metadata.deletionTimestamp !== undefined || (boundOnly && !pod.spec?.nodeName)) return;
+      if (closed || pod === undefined) return;
+      // A bound pod being deleted gracefully: its containers "stop" at once and, as kubelet does, it is deleted with grace 0.
+      if (pod.metadata.deletionTimestamp !== undefined && pod.spec?.nodeName && pod.metadata.deletionGracePeriodSeconds) {
+        await registry.delete(podType, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } }).catch(() => undefined);
+        return;
+      }
+      if (pod.metadata.deletionTimestamp !== undefined || (boundOnly && !pod.spec?.nodeName)) return;
       if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') return;
       const ready = hold(pod) ? 'False' : 'True';
       if (pod.status?.phase === 'Running' && pod.status.conditions?.find((c) => c.type === 'Ready')?.status === ready) return;

@@ -53,6 +53,15 @@ export const podRules: KindRules = {
     if (spec.nodeName && (spec.schedulingGates ?? []).length > 0) causes.push(forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared'));
     return causes;
   },
+
+  /** Upstream's CheckGracefulDelete: the request's grace, else the spec's; at once for a pod no node runs or that has finished. */
+  gracePeriod(obj: KubeObject, requested: number | undefined): number {
+    const pod = obj as Pod;
+    if (!pod.spec?.nodeName) return 0;
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return 0;
+    const period = requested ?? pod.spec.terminationGracePeriodSeconds ?? 0;
+    return period < 0 ? 1 : period;
+  },
 };
 
 /** SetDefaults_Pod: what a pod gets that a pod template does not. */

@@ -32,6 +32,13 @@ export interface KindRules {
   readonly present?: (obj: KubeObject) => void;
   /** Objects of this kind delete themselves this long after their last write (events, as upstream's --event-ttl). */
   readonly ttlSeconds?: number;
+  /**
+   * Kinds deleted gracefully (pods, as upstream's CheckGracefulDelete): the
+   * grace period in seconds a deletion of `obj` gets, given what the request
+   * asked for. More than 0: the object is only marked (deletionTimestamp,
+   * deletionGracePeriodSeconds) and whoever runs it deletes it with grace 0.
+   */
+  readonly gracePeriod?: (obj: KubeObject, requested: number | undefined) => number;
 }
 
 export interface Selectors {
@@ -293,19 +300,30 @@ export class Registry {
       );
     }
     const rules = this.rules(type);
+    const graceful = gracefulDeletion(rules, current, opts);
+    // A graceful deletion under way that this one does not shorten: nothing changes (upstream's pendingGraceful).
+    if (graceful === 'pending') return { object: current, pending: true };
     const finalizers = deletionFinalizers(type, current.metadata.finalizers ?? [], opts);
     const marked = structuredClone(current);
     if (finalizers !== undefined) {
       if (finalizers.length > 0) marked.metadata.finalizers = finalizers;
       else delete marked.metadata.finalizers;
     }
-    if (isHeld(marked, rules)) {
-      // Finalizers hold the object: mark it; whoever owns a finalizer removes it.
-      // Asked again, only a change of what becomes of the dependents is written.
-      if (current.metadata.deletionTimestamp !== undefined && finalizers === undefined) return { object: current, pending: true };
-      if (marked.metadata.deletionTimestamp === undefined) {
+    const waits = graceful !== 'immediate' && graceful.seconds > 0;
+    if (isHeld(marked, rules) || waits) {
+      // Finalizers or a grace period hold the object: mark it; whoever owns a finalizer removes it,
+      // whoever runs it deletes it once it stopped. Asked again, only a change of what becomes of
+      // the dependents, or a shorter grace period, is written.
+      if (current.metadata.deletionTimestamp !== undefined && finalizers === undefined && graceful === 'immediate') return { object: current, pending: true };
+      const fresh = marked.metadata.deletionTimestamp === undefined;
+      if (graceful !== 'immediate') {
+        marked.metadata.deletionTimestamp = graceful.deletionTimestamp;
+        marked.metadata.deletionGracePeriodSeconds = graceful.seconds;
+      } else if (fresh) {
         marked.metadata.deletionTimestamp = metaTime();
         marked.metadata.deletionGracePeriodSeconds = 0;
+      }
+      if (fresh) {
         if (marked.metadata.generation !== undefined) marked.metadata.generation++;
         // What depends on being deleted (a namespace's Terminating phase) follows.
         rules.defaults?.(marked, current);
@@ -568,6 +586,26 @@ function checkDeleteOptions(opts: DeleteOptions): void {
     kind: 'DeleteOptions',
     causes,
   });
+}
+
+/**
+ * Upstream's BeforeDelete for kinds deleted gracefully: 'immediate' (no grace
+ * period, or a deletion already marked with none), 'pending' (a graceful
+ * deletion under way that this request does not shorten), or the deletion
+ * time and grace period to write (a shorter one moves the time earlier).
+ */
+function gracefulDeletion(rules: KindRules, current: KubeObject, opts: DeleteOptions): 'immediate' | 'pending' | { deletionTimestamp: string; seconds: number } {
+  if (rules.gracePeriod === undefined) return 'immediate';
+  const meta = current.metadata;
+  if (meta.deletionTimestamp !== undefined) {
+    const existing = meta.deletionGracePeriodSeconds;
+    if (existing === undefined || existing === 0) return 'immediate';
+    const asked = opts.gracePeriodSeconds;
+    if (asked === undefined || asked >= existing) return 'pending';
+    return { deletionTimestamp: metaTime(new Date(Date.parse(meta.deletionTimestamp) + (asked - existing) * 1000)), seconds: asked };
+  }
+  const seconds = rules.gracePeriod(current, opts.gracePeriodSeconds);
+  return { deletionTimestamp: metaTime(new Date(Date.now() + seconds * 1000)), seconds };
 }
 
 /** Events are never garbage-collected: upstream's policy for them is Unsupported, and its collector ignores them. */
