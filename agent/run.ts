@@ -2,17 +2,26 @@
 // node's credentials, then keeps its link to the server, reporting status
 // built from this machine and its container runtime, and runs the pods
 // bound to the node on that runtime; this file only wires the parts together.
+//
+// At start it imports the image archives in DATA/agent/images (air-gap
+// images), and opens its cache of what the node holds: when the server
+// cannot be reached (the link fails, or says nothing for a while) the node
+// runs what it held before, until the server's first snapshot replaces that.
+import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { NodeStatus, Taint } from '../common/agent-protocol.js';
 import type { Logger } from '../common/log.js';
 import { goArch, goOs } from '../common/version.js';
 import { join } from 'node:path';
 import { ImageClient } from './cri/image-client.js';
 import { RuntimeClient } from './cri/runtime-client.js';
+import { DesiredCache } from './desired/desired-cache.js';
 import { DesiredState } from './desired/desired-state.js';
+import { importImageArchives } from './images/image-archives.js';
 import { MetricsReporter } from './metrics/metrics-reporter.js';
 import { UsageSampler } from './metrics/usage-sampler.js';
 import { ensureJoined } from './join/join-cluster.js';
 import { ServerLink } from './link/server-link.js';
+import { ImagePuller } from './pods/image-puller.js';
 import { PodEventSender } from './pods/pod-event-sender.js';
 import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
@@ -26,6 +35,9 @@ import { VolumeSweeper } from './volumes/volume-sweeper.js';
 import { NodeStreams } from './streams/node-streams.js';
 import { serveTunnel } from './streams/tunnel-client.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
+
+/** With no word from the server this long after start, the node runs from its cache. */
+const OFFLINE_AFTER_MS = 10_000;
 
 export interface AgentConfig {
   readonly serverUrl: URL;
@@ -53,6 +65,15 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   const credentials = await ensureJoined({ serverUrl: config.serverUrl, token: config.token, nodeName: config.nodeName, dir: config.dir, log });
   const runtime = RuntimeClient.connect(config.runtimeEndpoint);
   const images = ImageClient.connect(config.runtimeEndpoint);
+  // Before any pod runs, as k3s does, so pods that name these images find them.
+  await importImageArchives({
+    dir: join(config.dir, 'images'),
+    stateFile: join(config.dir, 'images-imported.json'),
+    containerdSocket: socketPath(config.runtimeEndpoint),
+    log,
+  }).catch((err: unknown) => log.warn('could not import the image archives', { error: err }));
+  const cache = await DesiredCache.open({ dir: join(config.dir, 'cache'), log });
+  const cached = await cache.load();
   const collector = new NodeStatusCollector({
     dataDir: config.dir,
     runtime,
@@ -69,8 +90,20 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   const streams = new NodeStreams({ runtime, logRoot });
   const streamLog = log.with({ component: 'streams' });
   // Declared before the manager it calls: changes arrive only once the link has started.
-  // A changed ConfigMap or Secret also reaches the pods that use it: their volumes are updated in place.
-  const desired: DesiredState = new DesiredState({ log, onChange: (refs) => pods.changed([...refs, ...volumes.podsUsing(refs)]) });
+  const desired: DesiredState = new DesiredState({
+    log,
+    onChange: (refs) => {
+      // A changed ConfigMap or Secret also reaches the pods that use it: their volumes are updated in place.
+      pods.changed([...refs, ...volumes.podsUsing(refs)]);
+      void cache.update(desired, refs);
+    },
+  });
+  // An empty cache (a node that never held anything, or lost it) is no reason to stop the pods the runtime has.
+  const runFromCache = () => {
+    clearTimeout(offline);
+    if (cached.length > 0) desired.loadCached(cached);
+  };
+  const offline = setTimeout(runFromCache, OFFLINE_AFTER_MS);
   const link = new ServerLink({
     serverUrl: config.serverUrl,
     dir: config.dir,
@@ -80,6 +113,7 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     collectStatus: () => (lastStatus = collector.collect()),
     statusIntervalMs: config.statusIntervalMs,
     desired,
+    onUnreachable: runFromCache,
     openStream: (open, client) => void serveTunnel(open, client.tunnel(), (request) => streams.open(request), streamLog),
     log,
   });
@@ -101,8 +135,9 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   });
   // What kubelet records about pods (Created, Started, Pulling, Unhealthy, …), for every part that runs them.
   const events = new PodEventSender((event) => link.sendPodEvent(event), log);
+  const puller = new ImagePuller({ images, events, secret: (namespace, name) => desired.get('secrets', namespace, name)?.object as Secret | undefined, log });
   const pods: PodManager = new PodManager({
-    worker: new PodWorker({ runtime, images, desired, logRoot, node: nodeFacts, events, requeue: (key, ms) => pods.requeue(key, ms), volumes, log }),
+    worker: new PodWorker({ runtime, images, puller, desired, logRoot, node: nodeFacts, events, requeue: (key, ms) => pods.requeue(key, ms), volumes, log }),
     desired,
     send: (report) => link.sendPodStatus(report),
     sendDeletion: (deletion) => link.sendPodDeletion(deletion),
@@ -125,15 +160,22 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   return {
     // The pods keep running: a restarted agent finds them by their labels and adopts them.
     close: async () => {
+      clearTimeout(offline);
       await metrics.close();
       await sweeper.close();
       await pods.close();
       await link.close();
+      await cache.close();
       images.close();
       runtime.close();
       log.info('bramble agent stopped');
     },
   };
+}
+
+/** The socket's path of a CRI endpoint (unix:///path or /path), for containerd's own API. */
+function socketPath(endpoint: string): string {
+  return endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) : endpoint;
 }
 
 /** What kubelet labels every node with. */

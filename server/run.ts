@@ -26,6 +26,7 @@ import { BUILTIN_RESOURCES, Catalogue } from './api/catalogue.js';
 import { CrdCatalogue } from './api/crd/crd-catalogue.js';
 import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
+import { withServiceAccountAdmission } from './api/kinds/service-account-admission.js';
 import { withServiceAccountVolume } from './api/kinds/service-account-volume.js';
 import { withDefaultStorageClass } from './api/kinds/storage.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
@@ -86,16 +87,18 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const catalogue = new Catalogue([...BUILTIN_RESOURCES, ...METRICS_RESOURCES]);
     // The keeper needs the registry and the registry shows the keeper's heartbeats: bound once both exist.
     let keeper: NodeKeeper | undefined;
-    const rules = withLiveNodeLeases(withCustomResourceRules(withServiceRanges(rulesFor, new ServiceRanges(store))), (node) => keeper?.lastSeen(node));
-    const registry: Registry = new Registry(
-      store,
-      withServiceAccountVolume(
-        withDefaultStorageClass(rules, () => registry, () => catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!),
-        () => registry,
-        () => catalogue.get('', 'v1', 'serviceaccounts')!,
+    const serviceAccounts = catalogue.get('', 'v1', 'serviceaccounts')!;
+    const rules = withLiveNodeLeases(
+      withCustomResourceRules(
+        withDefaultStorageClass(
+          withServiceAccountVolume(withServiceAccountAdmission(withServiceRanges(rulesFor, new ServiceRanges(store)), store, serviceAccounts), store, serviceAccounts),
+          store,
+          catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!,
+        ),
       ),
-      log.with({ component: 'registry' }),
+      (node) => keeper?.lastSeen(node),
     );
+    const registry = new Registry(store, rules, log.with({ component: 'registry' }));
     await bootstrapCluster(registry, catalogue);
     // Before the API serves: the custom resources of stored CRDs are there from the first request.
     stack.push(await CrdCatalogue.start({ registry, catalogue, log: log.with({ component: 'crd' }) }));

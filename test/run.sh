@@ -42,8 +42,9 @@ if ! command -v containerd >/dev/null || ! command -v runc >/dev/null; then
 fi
 # Real pods (test/helpers/{containerd,registry,test-images}.ts): CNI plugins and
 # iptables for the pod network, a static busybox and umoci/skopeo to build test
-# images offline, and a real registry to pull them from. Same rule: only the
-# missing ones, in one apt-get call, only as root.
+# images offline, a real registry to pull them from, htpasswd (apache2-utils)
+# for a registry that wants a login, and zstd for compressed image archives.
+# Same rule: only the missing ones, in one apt-get call, only as root.
 pod_packages=()
 [ -x /usr/lib/cni/bridge ] || pod_packages+=(containernetworking-plugins)
 command -v iptables >/dev/null || [ -x /usr/sbin/iptables ] || pod_packages+=(iptables)
@@ -53,6 +54,8 @@ command -v iptables >/dev/null || [ -x /usr/sbin/iptables ] || pod_packages+=(ip
 command -v umoci >/dev/null || pod_packages+=(umoci)
 command -v skopeo >/dev/null || pod_packages+=(skopeo)
 command -v docker-registry >/dev/null || pod_packages+=(docker-registry)
+command -v htpasswd >/dev/null || pod_packages+=(apache2-utils)
+command -v zstd >/dev/null || pod_packages+=(zstd)
 if [ "${#pod_packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     apt_log=$(mktemp)

@@ -4,6 +4,16 @@
 // (so a pod is never dropped just because the snapshot was still arriving);
 // later messages are changes applied as they come. A malformed message is
 // refused whole and changes nothing; the link then starts a new stream.
+//
+// While the server cannot be reached after a restart, the view can come from
+// the agent's cache instead (loadCached): the node runs what it last held,
+// flagged as such, until the server's first snapshot replaces it.
+//
+// A pod whose change is only in its status (the agent's own reports coming
+// back) is not announced: as kubelet, the node acts on what the pod asks
+// for, and its status is read when it is next synced. A pod that ends
+// (Succeeded or Failed) is announced: it is not run again, and the cache
+// keeps that.
 import type { NodeObjects, NodeResource, ObjectKey } from '../../common/agent-protocol.js';
 import type { Logger } from '../../common/log.js';
 
@@ -27,12 +37,29 @@ export class DesiredState {
   /** The snapshot being gathered, while one is. */
   #snapshot: Map<string, HeldObject> | undefined;
   #synced = false;
+  #fromCache = false;
 
   constructor(private readonly opts: DesiredStateOptions) {}
 
   /** True once a whole snapshot has arrived. */
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /** True while what is held came from the agent's cache, not yet from the server. */
+  get fromCache(): boolean {
+    return this.#fromCache;
+  }
+
+  /**
+   * Holds what the agent's cache kept, when nothing came from the server yet
+   * (a restart while it is unreachable); otherwise does nothing.
+   */
+  loadCached(objects: readonly HeldObject[]): void {
+    if (this.#synced) return;
+    this.#replace(new Map(objects.map((held) => [refOf(held.key), held])));
+    this.#fromCache = true;
+    this.opts.log.info('the server is unreachable: running what this node held before', { pods: this.list('pods').length });
   }
 
   /** A new stream: what follows, up to a message marked synced, is everything the node must hold. */
@@ -66,6 +93,11 @@ export class DesiredState {
     return this.#held.get(`${resource}/${namespace}/${name}`);
   }
 
+  /** The object held under `ref` ("resource/ns/name"), as onChange names it. */
+  getRef(ref: string): HeldObject | undefined {
+    return this.#held.get(ref);
+  }
+
   /** Every held object of one resource. */
   list(resource: NodeResource): HeldObject[] {
     return [...this.#held.values()].filter((held) => held.key.resource === resource);
@@ -76,10 +108,12 @@ export class DesiredState {
     this.#held = next;
     this.#snapshot = undefined;
     this.#synced = true;
+    this.#fromCache = false;
     const changed: string[] = [];
     for (const [ref, held] of next) {
       const before = previous.get(ref);
       if (before?.resourceVersion === held.resourceVersion) continue;
+      if (before !== undefined && held.key.resource === 'pods' && nodeView(before) === nodeView(held)) continue;
       changed.push(ref);
       if (before === undefined && held.key.resource === 'pods') this.opts.log.info('pod assigned to this node', { pod: `${held.key.namespace}/${held.key.name}` });
     }
@@ -92,7 +126,19 @@ export class DesiredState {
   }
 }
 
-function refOf(key: ObjectKey): string {
+/**
+ * What of an object the node acts on: all but a pod's status (and the
+ * metadata a status write changes), with whether the pod ended. Equal views mean
+ * nothing to do and nothing to cache.
+ */
+export function nodeView(held: HeldObject): string {
+  const { status, metadata, ...rest } = held.object as HeldObject['object'] & { status?: { phase?: string }; metadata: Record<string, unknown> };
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata;
+  const ended = status?.phase === 'Succeeded' || status?.phase === 'Failed';
+  return JSON.stringify({ ...rest, metadata: meta, ended });
+}
+
+export function refOf(key: ObjectKey): string {
   return `${key.resource}/${key.namespace}/${key.name}`;
 }
 

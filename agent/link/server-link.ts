@@ -32,6 +32,8 @@ export interface ServerLinkOptions {
   readonly collectStatus: () => Promise<NodeStatus>;
   readonly statusIntervalMs: number;
   readonly desired: DesiredState;
+  /** Called each time a stream fails or cannot be opened (the node may then run from its cache). */
+  readonly onUnreachable?: () => void;
   /** The server asks for a pod stream: answer with a Tunnel call on `client` (the stream's own connection). */
   readonly openStream?: (open: OpenStream, client: AgentServiceClient) => void;
   readonly log: Logger;
@@ -105,6 +107,7 @@ export class ServerLink {
         });
       } catch (err) {
         if (this.#abort.signal.aborted) break;
+        this.opts.onUnreachable?.();
         // The first failure in a row is worth a warning; the retries that follow are not.
         if (!failing) this.opts.log.warn('lost the server; reconnecting', { server: this.opts.serverUrl.origin, error: (err as Error).message });
         else this.opts.log.debug('server still unreachable', { error: (err as Error).message });

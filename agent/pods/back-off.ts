@@ -56,9 +56,10 @@ export class BackOff {
   }
 }
 
-/** A duration as Go's time.Duration prints it ("10s", "1m20s", "5m0s"), for kubelet's messages. */
+/** A duration in whole milliseconds as Go's time.Duration prints it ("313ms", "10s", "1m20s", "5m0s"), for kubelet's messages. */
 export function goDuration(ms: number): string {
   if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
   const totalSeconds = ms / 1000;
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);

@@ -14,7 +14,7 @@
 // queue and queues the pod again when done.
 //
 // Volumes are set up before the sandbox and torn down after the pod's last
-// sandbox is removed. Not yet: probes (a sidecar counts as started once it runs), image pull secrets.
+// sandbox is removed. Not yet: probes (a sidecar counts as started once it runs).
 import type { Container as ApiContainer, Pod } from 'kubernetes-types/core/v1.js';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../../common/log.js';
@@ -26,7 +26,7 @@ import type { VolumeManager } from '../volumes/volume-manager.js';
 import { BackOff, goDuration } from './back-off.js';
 import { ContainerConfigError } from './container-config-error.js';
 import { containerContext } from './container-context.js';
-import { ensureImage, ImageError } from './image-puller.js';
+import { ImageError, type ImagePuller } from './image-puller.js';
 import { podDescription, runHook } from './lifecycle-hooks.js';
 import { computePodActions, nextRestartCount, type RuntimeContainers } from './pod-actions.js';
 import { removePodCgroups } from './pod-cgroups.js';
@@ -54,6 +54,8 @@ export interface ObservedPod {
 export interface PodWorkerOptions {
   readonly runtime: RuntimeClient;
   readonly images: ImageClient;
+  /** Makes images present as the pod's pull policy and pull secrets say. */
+  readonly puller: ImagePuller;
   readonly desired: DesiredState;
   /** Where the pods' log directories go (kubelet's /var/log/pods). */
   readonly logRoot: string;
@@ -209,7 +211,7 @@ export class PodWorker {
       let id: string;
       if (newest?.state === 'CONTAINER_CREATED') id = newest.id;
       else {
-        const image = await ensureImage(this.opts.images, container, config);
+        const image = await this.opts.puller.ensureImage(pod, container, config);
         const context = await containerContext(this.opts, pod, container, sandboxId, image, nextRestartCount(list));
         id = await this.opts.runtime.createContainer(sandboxId, containerConfig(pod, container, image, config, context), config);
         this.opts.events.record(pod, 'Normal', 'Created', `Created container: ${container.name}`, fieldPath);

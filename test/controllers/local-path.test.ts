@@ -27,7 +27,7 @@ async function setup(t: TestContext) {
   const store = await testStore(t);
   const catalogue = new Catalogue(BUILTIN_RESOURCES);
   const classes = catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!;
-  const registry: Registry = new Registry(store, withDefaultStorageClass(rulesFor, () => registry, () => classes), quiet);
+  const registry = new Registry(store, withDefaultStorageClass(rulesFor, store, classes), quiet);
   await bootstrapCluster(registry, catalogue);
   const type = (plural: string) => catalogue.get('', 'v1', plural)!;
   const informers = new SharedInformers(registry, catalogue, quiet);

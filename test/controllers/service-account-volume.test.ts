@@ -24,7 +24,7 @@ async function setup(t: TestContext) {
   const store = await testStore(t);
   const catalogue = new Catalogue(BUILTIN_RESOURCES);
   const type = (plural: string) => catalogue.get('', 'v1', plural)!;
-  const registry: Registry = new Registry(store, withServiceAccountVolume(rulesFor, () => registry, () => type('serviceaccounts')), quiet);
+  const registry = new Registry(store, withServiceAccountVolume(rulesFor, store, type('serviceaccounts')), quiet);
   await bootstrapCluster(registry, catalogue);
   const informers = new SharedInformers(registry, catalogue, quiet);
   t.after(() => informers.close());

@@ -2,7 +2,7 @@
 // containerd (images from a real registry through its mirror, a CNI network
 // of the test's own) and the real kubectl. A pod the scheduler binds to the
 // agent's node runs there and shows Running with its IP; a missing image
-// shows ErrImagePull with the registry's answer; a deleted pod's containers
+// shows ErrImagePull with the registry's answer, then ImagePullBackOff; a deleted pod's containers
 // and sandbox are stopped and removed.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -94,19 +94,24 @@ test('a pod bound to an agent runs on its containerd, reports Running with its I
   // ---- A missing image ----
   const missing = await c.k.run(['run', 'missing', '--image=docker.io/library/nope:1', '--restart=Never']);
   assert.equal(missing.code, 0, missing.stderr);
+  // ErrImagePull first, ImagePullBackOff from the next sync on (the agent syncs every second here).
+  const seen: string[] = [];
   let waiting: { reason?: string; message?: string } | undefined;
   await until(
     async () => {
       waiting = (await podJson(c.k, 'missing')).status?.containerStatuses?.[0]?.state?.waiting;
-      return waiting?.reason === 'ErrImagePull';
+      if (waiting?.reason !== undefined && seen.at(-1) !== waiting.reason) seen.push(waiting.reason);
+      if (waiting?.reason === 'ErrImagePull') assert.match(waiting.message ?? '', /^rpc error: code = NotFound desc = .*docker\.io\/library\/nope:1.*not found/);
+      return waiting?.reason === 'ImagePullBackOff';
     },
-    'pod missing in ErrImagePull',
+    'pod missing in ImagePullBackOff',
     30_000,
   );
-  assert.match(waiting!.message ?? '', /PullImage docker\.io\/library\/nope:1: NOT_FOUND: .*not found/);
-  t.diagnostic(`ErrImagePull: ${waiting!.message}`);
+  t.diagnostic(`waiting reasons seen: ${seen.join(' → ')}`);
+  assert.match(waiting!.message ?? '', /^Back-off pulling image "docker\.io\/library\/nope:1": ErrImagePull: rpc error: code = NotFound desc = .*not found/);
+  t.diagnostic(`ImagePullBackOff: ${waiting!.message}`);
   const get = await c.k.run(['get', 'pod', 'missing', '--no-headers']);
-  assert.match(get.stdout, /^missing\s+0\/1\s+ErrImagePull\s+0\s/);
+  assert.match(get.stdout, /^missing\s+0\/1\s+ImagePullBackOff\s+0\s/);
 
   // ---- Deleted: containers and sandboxes stopped and removed ----
   const deleting = performance.now();

@@ -174,18 +174,22 @@ ${
  */
 async function writeHostsDir(dir: string, registry: string): Promise<string> {
   const hostsDir = join(dir, 'certs.d');
-  const url = `http://${registry}`;
-  const hosts = (capabilities: string) => `server = "${url}"\n\n[host."${url}"]\n  capabilities = [${capabilities}]\n`;
-  const entries: [host: string, capabilities: string][] = [
-    [registry, '"pull", "resolve", "push"'],
-    ['docker.io', '"pull", "resolve"'],
-    ['registry.k8s.io', '"pull", "resolve"'],
-  ];
-  for (const [host, capabilities] of entries) {
-    await mkdir(join(hostsDir, host), { recursive: true });
-    await writeFile(join(hostsDir, host, 'hosts.toml'), hosts(capabilities));
-  }
+  await writeHosts(hostsDir, registry, registry, '"pull", "resolve", "push"');
+  await writeHosts(hostsDir, 'docker.io', registry, '"pull", "resolve"');
+  await writeHosts(hostsDir, 'registry.k8s.io', registry, '"pull", "resolve"');
   return hostsDir;
+}
+
+/** One more registry (`127.0.0.1:PORT`) this containerd reaches over plain http; containerd reads it at its next pull. */
+export async function addRegistry(containerd: Containerd, registry: string): Promise<void> {
+  if (containerd.hostsDir === undefined) throw new Error('this containerd was started without a registry: it has no hosts folder');
+  await writeHosts(containerd.hostsDir, registry, registry, '"pull", "resolve"');
+}
+
+async function writeHosts(hostsDir: string, host: string, registry: string, capabilities: string): Promise<void> {
+  const url = `http://${registry}`;
+  await mkdir(join(hostsDir, host), { recursive: true });
+  await writeFile(join(hostsDir, host, 'hosts.toml'), `server = "${url}"\n\n[host."${url}"]\n  capabilities = [${capabilities}]\n`);
 }
 
 // Pod networks: each test's has its own bridge and 10.99.X.0/24, claimed by a

@@ -8,7 +8,7 @@
 import type { TestContext } from 'node:test';
 import { RuntimeClient } from '../../agent/cri/runtime-client.js';
 import { unmountAll } from '../../agent/volumes/tmpfs.js';
-import { type BrambleProcess, startAgent } from './bramble.js';
+import { type BrambleProcess, startAgent, startBramble } from './bramble.js';
 import { agentArgs, type Cluster, cluster, waitReady } from './cluster.js';
 import { type Containerd, startContainerd } from './containerd.js';
 import { startRegistry } from './registry.js';
@@ -22,6 +22,13 @@ export interface PodNode {
   readonly agent: BrambleProcess;
   /** Stops the agent and starts it again (with its certificate, no token); its pods keep running. */
   restartAgent(): Promise<BrambleProcess>;
+  /** Stops the agent (SIGTERM); its pods keep running. */
+  stopAgent(): Promise<void>;
+  /**
+   * Starts the stopped agent again (with its certificate, no token) and
+   * waits until it is connected, or with `serverDown` only until it runs.
+   */
+  startAgent(opts?: { serverDown?: boolean }): Promise<BrambleProcess>;
 }
 
 export interface PodNodeOptions {
@@ -65,8 +72,15 @@ export async function startPodNode(t: TestContext, name: string, opts: PodNodeOp
       return agent!;
     },
     restartAgent: async () => {
+      await node.stopAgent();
+      return node.startAgent();
+    },
+    stopAgent: async () => {
       await agent!.stop();
-      agent = await startAgent(t, [...agentArgs(c, name, containerd.endpoint, undefined), ...(opts.agentFlags ?? [])]);
+    },
+    startAgent: async ({ serverDown = false } = {}) => {
+      const args = [...agentArgs(c, name, containerd.endpoint, undefined), ...(opts.agentFlags ?? [])];
+      agent = serverDown ? await startBramble(t, ['agent', ...args], /msg="bramble agent running"/) : await startAgent(t, args);
       return agent;
     },
   };

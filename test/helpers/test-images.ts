@@ -67,29 +67,31 @@ export function testImageLayout(): Promise<TestImageLayout> {
   return layout;
 }
 
-/** Pushes every test image to the registry at `host:port` (plain http). */
-export async function pushTestImages(registry: string): Promise<void> {
+/** Pushes every test image to the registry at `host:port` (plain http), with `login` ("user:password") when it wants one. */
+export async function pushTestImages(registry: string, login?: string): Promise<void> {
   const { dir } = await testImageLayout();
+  const creds = login === undefined ? [] : ['--dest-creds', login];
   await Promise.all(
     ALL.map((image) =>
-      skopeo(['copy', '--dest-tls-verify=false', `oci:${dir}:${IMAGES[image].layoutTag}`, `docker://${localImage(registry, image)}`]),
+      skopeo(['copy', '--dest-tls-verify=false', ...creds, `oci:${dir}:${IMAGES[image].layoutTag}`, `docker://${localImage(registry, image)}`]),
     ),
   );
 }
 
 /**
  * Writes one image as an archive in a fresh file (skopeo refuses to overwrite
- * one), named by its public name, for `ctr images import` or an air-gapped
- * agent's import. Removed when the test ends.
+ * one), named by its public name or `name`, for `ctr images import` or an
+ * air-gapped agent's import. Removed when the test ends.
  */
 export async function writeImageArchive(
   t: TestContext,
   image: TestImage,
   format: 'docker-archive' | 'oci-archive' = 'docker-archive',
+  name: string = IMAGES[image].publicName,
 ): Promise<string> {
   const { dir } = await testImageLayout();
   const file = join(await tempDir(t, 'bramble-image-archive-'), `${IMAGES[image].layoutTag}.tar`);
-  await skopeo(['copy', `oci:${dir}:${IMAGES[image].layoutTag}`, `${format}:${file}:${IMAGES[image].publicName}`]);
+  await skopeo(['copy', `oci:${dir}:${IMAGES[image].layoutTag}`, `${format}:${file}:${name}`]);
   return file;
 }
 

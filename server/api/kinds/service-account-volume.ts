@@ -8,9 +8,10 @@
 import { randomInt } from 'node:crypto';
 import type { Container, PodSpec, ServiceAccount, Volume } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
-import type { KindRules, Registry } from '../registry/registry.js';
+import type { Store } from '../../store/types.js';
+import { type KindRules, keyOf } from '../registry/registry.js';
+import { decodeObject } from '../registry/stored-object.js';
 import type { ResourceType } from '../resources.js';
-import { ApiError } from '../status.js';
 
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
@@ -35,32 +36,27 @@ export function apiAccessVolume(name: string): Volume {
   };
 }
 
-/** Adds the token volume to pods on create, reading the pod's ServiceAccount from `registry`. */
-export function withServiceAccountVolume(rules: (type: ResourceType) => KindRules, registry: () => Registry, accounts: () => ResourceType): (type: ResourceType) => KindRules {
+/** Adds the token volume to pods on create, reading the pod's ServiceAccount from `store`. */
+export function withServiceAccountVolume(rules: (type: ResourceType) => KindRules, store: Store, accounts: ResourceType): (type: ResourceType) => KindRules {
   return (type) => {
     const base = rules(type);
     if (type.group !== '' || type.plural !== 'pods') return base;
     return {
       ...base,
-      claim: async (obj, old) => {
-        await base.claim?.(obj, old);
-        if (old === undefined) await mountToken(obj, registry(), accounts());
+      admit: async (obj) => {
+        await base.admit?.(obj);
+        await mountToken(obj, store, accounts);
       },
     };
   };
 }
 
-async function mountToken(pod: KubeObject, registry: Registry, accounts: ResourceType): Promise<void> {
+async function mountToken(pod: KubeObject, store: Store, accounts: ResourceType): Promise<void> {
   const spec = pod['spec'] as PodSpec | undefined;
   if (spec === undefined || spec.automountServiceAccountToken === false) return;
-  const account = spec.serviceAccountName || 'default';
-  try {
-    const sa = (await registry.get(accounts, pod.metadata.namespace, account)) as ServiceAccount;
-    if (sa.automountServiceAccountToken === false) return;
-  } catch (err) {
-    // Not there yet (a new namespace's default account comes a moment later): kubelet waits for its token.
-    if (!(err instanceof ApiError && err.code === 404)) throw err;
-  }
+  // Not there yet (a new namespace's default account comes a moment later): the volume is added; kubelet waits for its token.
+  const kv = await store.get(keyOf(accounts, pod.metadata.namespace, spec.serviceAccountName || 'default'));
+  if (kv !== undefined && (decodeObject(accounts, kv) as KubeObject & ServiceAccount).automountServiceAccountToken === false) return;
   const containers: Container[] = [...(spec.initContainers ?? []), ...spec.containers];
   const needing = containers.filter((c) => !(c.volumeMounts ?? []).some((m) => m.mountPath === TOKEN_MOUNT_PATH));
   if (needing.length === 0) return;

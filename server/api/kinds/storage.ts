@@ -7,7 +7,9 @@
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import type { KubeObject, ObjectMeta } from '../objects.js';
-import type { KindRules, Registry } from '../registry/registry.js';
+import type { Store } from '../../store/types.js';
+import { type KindRules, prefixOf } from '../registry/registry.js';
+import { decodeObject } from '../registry/stored-object.js';
 import type { ResourceType } from '../resources.js';
 
 /** Set by the scheduler on a claim whose class binds on first consumer: the node of its first pod. */
@@ -51,18 +53,19 @@ export const storageClassRules: KindRules = {
   },
 };
 
-/** Adds DefaultStorageClass admission to claims: on create, a claim with no class (not even "") gets the default one. */
-export function withDefaultStorageClass(rules: (type: ResourceType) => KindRules, registry: () => Registry, classes: () => ResourceType): (type: ResourceType) => KindRules {
+/** Adds DefaultStorageClass admission to claims: on create, a claim with no class (not even "") gets the default one, read from `store`. */
+export function withDefaultStorageClass(rules: (type: ResourceType) => KindRules, store: Store, classes: ResourceType): (type: ResourceType) => KindRules {
   return (type) => {
     const base = rules(type);
     if (type.group !== '' || type.plural !== 'persistentvolumeclaims') return base;
     return {
       ...base,
-      claim: async (obj, old) => {
-        await base.claim?.(obj, old);
+      admit: async (obj) => {
+        await base.admit?.(obj);
         const claim = obj as Claim;
-        if (old !== undefined || claim.spec?.storageClassName != null || claim.metadata.annotations?.[BETA_CLASS_ANNOTATION] !== undefined) return;
-        const defaults = (await registry().list(classes(), undefined, {})).items.filter((sc) => isDefaultClass(sc.metadata));
+        if (claim.spec?.storageClassName != null || claim.metadata.annotations?.[BETA_CLASS_ANNOTATION] !== undefined) return;
+        const stored = (await store.list(prefixOf(classes))).items.map((kv) => decodeObject(classes, kv));
+        const defaults = stored.filter((sc) => isDefaultClass(sc.metadata));
         // Upstream's GetDefaultClass: the newest (then by name) of those marked default.
         defaults.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
         const chosen = defaults[0]?.metadata.name;

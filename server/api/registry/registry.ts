@@ -20,6 +20,8 @@ export interface KindRules {
   readonly defaults?: (obj: KubeObject, old: KubeObject | undefined) => void;
   /** Causes for a 422 Invalid; empty when valid. */
   readonly validate?: (obj: KubeObject, old: KubeObject | undefined) => StatusCause[];
+  /** Admission that reads other objects (the ServiceAccount plugin), on create after defaults and before validation. */
+  readonly admit?: (obj: KubeObject) => Promise<void>;
   /** Claims what the object needs from shared ranges (cluster IPs, node ports) that `old` did not hold. */
   readonly claim?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
   /** Gives back what `obj` holds and `keep` does not. */
@@ -205,6 +207,7 @@ export class Registry {
     if (rules.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     rules.defaults?.(obj, undefined);
+    await rules.admit?.(obj);
     this.validate(type, obj, undefined, rules);
     const key = keyOf(type, namespace, meta.name);
     if ((await this.store.get(key)) !== undefined) throw errors.alreadyExists(type, meta.name);
