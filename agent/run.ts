@@ -25,6 +25,7 @@ import { ImagePuller } from './pods/image-puller.js';
 import { PodEventSender } from './pods/pod-event-sender.js';
 import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
+import { ProbeManager } from './probes/probe-manager.js';
 import { nodeAddresses } from './status/addresses.js';
 import { HostFiles } from './status/host-files.js';
 import { Claims } from './volumes/claims.js';
@@ -136,6 +137,8 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   // What kubelet records about pods (Created, Started, Pulling, Unhealthy, …), for every part that runs them.
   const events = new PodEventSender((event) => link.sendPodEvent(event), log);
   const puller = new ImagePuller({ images, events, secret: (namespace, name) => desired.get('secrets', namespace, name)?.object as Secret | undefined, log });
+  // A probe result that changes makes its pod's status due at once.
+  const probes = new ProbeManager({ runtime, events, onChange: (key) => pods.requeue(key, 0), log });
   const pods: PodManager = new PodManager({
     worker: new PodWorker({ runtime, images, puller, desired, logRoot, node: nodeFacts, events, requeue: (key, ms) => pods.requeue(key, ms), volumes, log }),
     desired,
@@ -144,6 +147,7 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     hostIp: async () => (await nodeAddresses(host, config.nodeName, config.nodeIp)).find((a) => a.type === 'InternalIP')?.address,
     // With the node status: exits are noticed within one interval.
     relistIntervalMs: config.statusIntervalMs,
+    probes,
     log,
   });
   const metrics = new MetricsReporter({
@@ -164,6 +168,7 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
       await metrics.close();
       await sweeper.close();
       await pods.close();
+      probes.close();
       await link.close();
       await cache.close();
       images.close();

@@ -15,6 +15,7 @@ import type { PodDeletion, PodStatusReport } from '../../common/agent-protocol.j
 import type { Logger } from '../../common/log.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import type { DesiredState } from '../desired/desired-state.js';
+import type { ProbeManager } from '../probes/probe-manager.js';
 import { buildPodStatus, sameStatus } from './pod-status.js';
 import { type PodWorker, splitKey } from './pod-worker.js';
 
@@ -33,6 +34,8 @@ export interface PodManagerOptions {
   /** The node's InternalIP, for hostIP. */
   readonly hostIp: () => Promise<string | undefined>;
   readonly relistIntervalMs: number;
+  /** The pods' liveness, readiness and startup probes; without it running containers are ready. */
+  readonly probes?: ProbeManager;
   readonly log: Logger;
   readonly now?: () => Date;
 }
@@ -102,14 +105,17 @@ export class PodManager {
     const uid = pod?.metadata?.uid;
     if (pod === undefined || uid === undefined) {
       this.#sent.delete(key);
+      this.opts.probes?.forget(key);
       return;
     }
     const last = this.#sent.get(key);
     const sent = last?.uid === uid ? last : undefined;
-    const observed = await this.opts.worker.observe(pod);
+    const runtime = await this.opts.worker.observe(pod);
+    const observed = this.opts.probes === undefined ? runtime : { ...runtime, probes: this.opts.probes.observe(pod, runtime) };
     const now = (this.opts.now ?? (() => new Date()))();
     // Times (startTime, transitions) continue from what was sent, before the API shows it.
     const status = buildPodStatus({ pod, ...(sent !== undefined ? { previous: sent.status } : {}), observed, hostIp: await this.opts.hostIp(), now });
+    this.opts.probes?.statusBuilt(pod, status);
     if (!sameStatus(pod.status, status) && !(sent !== undefined && sameStatus(sent.status, status) && now.getTime() - sent.at < RESEND_MS)) {
       if (this.opts.send({ namespace, name, uid, statusJson: Buffer.from(JSON.stringify(status)) })) {
         this.#sent.set(key, { uid, status, at: now.getTime() });

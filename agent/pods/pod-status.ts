@@ -3,7 +3,8 @@
 // from what the runtime holds and the pod's current status in the API
 // (whose transition times and startTime are kept while nothing changes):
 // restart counts and last states, init containers, the phase with its
-// restart policy. No probes yet: a running container is ready and started.
+// restart policy. A running container is started and ready unless its
+// probes say otherwise.
 import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import { AGENT_POD_CONDITIONS } from '../../common/agent-protocol.js';
 import type { ContainerStatus } from '../cri/types.js';
@@ -111,13 +112,13 @@ function apiContainerStatus(pod: Pod, container: Container, observed: ObservedPo
       name: container.name,
       state,
       lastState: before === undefined ? {} : containerState(before),
-      // No readiness probes yet: a running app container (or sidecar) is ready; an init container is once it completed.
-      ready: isInit && !isSidecar(container) ? state.terminated?.exitCode === 0 : running,
+      // A running app container (or sidecar) is ready unless its probes say otherwise; an init container is once it completed.
+      ready: isInit && !isSidecar(container) ? state.terminated?.exitCode === 0 : running && (observed.probes?.get(container.name)?.ready ?? true),
       restartCount: restartCountOf(newest),
       image: newest.image?.image || image,
       imageID: newest.imageRef,
       containerID: `containerd://${newest.id}`,
-      started: running,
+      started: running && (isInit || (observed.probes?.get(container.name)?.started ?? true)),
     };
   }
   const why = observed.waiting.get(container.name);

@@ -14,7 +14,7 @@
 // queue and queues the pod again when done.
 //
 // Volumes are set up before the sandbox and torn down after the pod's last
-// sandbox is removed. Not yet: probes (a sidecar counts as started once it runs).
+// sandbox is removed. Not yet: probes of sidecars (a sidecar counts as started once it runs).
 import type { Container as ApiContainer, Pod } from 'kubernetes-types/core/v1.js';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../../common/log.js';
@@ -49,6 +49,8 @@ export interface ObservedPod {
   readonly waiting: ReadonlyMap<string, Waiting>;
   /** The pod is being deleted and nothing of it runs any more: its phase is final and it may go. */
   readonly terminal: boolean;
+  /** Container name → what its probes say (agent/probes); without an entry a running container is started and ready. */
+  readonly probes?: ReadonlyMap<string, { readonly started: boolean; readonly ready: boolean }>;
 }
 
 export interface PodWorkerOptions {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ContainerStatus, PodSandboxStatus } from '../../agent/cri/types.js';
 import { buildPodStatus, sameStatus } from '../../agent/pods/pod-status.js';
+import type { ObservedPod } from '../../agent/pods/pod-worker.js';
 
 const now = new Date('2026-11-22T10:00:05.123Z');
 const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
@@ -103,4 +104,21 @@ test('all containers exited: Succeeded or Failed under restartPolicy Never, Runn
   const stored = Object.fromEntries(Object.entries({ ...ok, conditions: [{ type: 'DisruptionTarget', status: 'True' }, ...ok.conditions!] }).reverse());
   assert.ok(sameStatus(stored, ok));
   assert.ok(!sameStatus(pod.status, ok));
+});
+
+test('probes decide running containers’ started and ready, and so ContainersReady and Ready', () => {
+  const running = new Map([
+    ['web', [container('web', 'CONTAINER_RUNNING')]],
+    ['side', [container('side', 'CONTAINER_RUNNING')]],
+  ]);
+  const build = (probes: ObservedPod['probes']) => buildPodStatus({ pod, observed: { sandbox, containers: running, waiting: new Map(), terminal: false, probes }, hostIp: undefined, now });
+  const unready = build(new Map([['web', { started: true, ready: false }], ['side', { started: false, ready: false }]]));
+  assert.deepEqual(unready.containerStatuses?.map((c) => [c.name, c.started, c.ready]), [['side', false, false], ['web', true, false]]);
+  assert.equal(unready.phase, 'Running');
+  const ready = unready.conditions?.find((c) => c.type === 'Ready');
+  assert.deepEqual([ready?.status, ready?.reason, ready?.message], ['False', 'ContainersNotReady', 'containers with unready status: [web side]']);
+  // A container the probes say nothing of is started and ready once it runs.
+  const fine = build(new Map([['web', { started: true, ready: true }]]));
+  assert.deepEqual(fine.containerStatuses?.map((c) => [c.name, c.started, c.ready]), [['side', true, true], ['web', true, true]]);
+  assert.deepEqual(fine.conditions?.filter((c) => c.type.endsWith('Ready')).map((c) => [c.type, c.status]), [['Ready', 'True'], ['ContainersReady', 'True']]);
 });

@@ -12,6 +12,7 @@ import type { RuntimeClient } from '../../agent/cri/runtime-client.js';
 import type { Container, ContainerConfig, ContainerFilter, ContainerStatus, PodSandbox, PodSandboxConfig, PodSandboxFilter } from '../../agent/cri/types.js';
 import type { DesiredState } from '../../agent/desired/desired-state.js';
 import type { PodEvents } from '../../agent/pods/pod-events.js';
+import { ImagePuller } from '../../agent/pods/image-puller.js';
 import { PodWorker } from '../../agent/pods/pod-worker.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -101,17 +102,24 @@ async function setup(t: TestContext, pod: Pod) {
   let current: Pod | undefined = pod;
   const desired = { synced: true, get: () => (current === undefined ? undefined : { object: current }), list: () => [] } as unknown as DesiredState;
   const events: string[] = [];
-  const recorder: PodEvents = { record: (_pod, type, reason, message, fieldPath) => void events.push(`${type} ${reason} ${fieldPath ?? ''}: ${message}`) };
+  // The container lifecycle's events; the image puller's (Pulling, Pulled) have their own tests.
+  const recorder: PodEvents = {
+    record: (_pod, type, reason, message, fieldPath) => {
+      if (reason !== 'Pulling' && reason !== 'Pulled') events.push(`${type} ${reason} ${fieldPath ?? ''}: ${message}`);
+    },
+  };
   const requeues: number[] = [];
+  const log = createLogger({ level: 'error' });
   const worker = new PodWorker({
     runtime: runtime as unknown as RuntimeClient,
     images,
+    puller: new ImagePuller({ images, events: recorder, secret: () => undefined, log }),
     desired,
     logRoot: await tempDir(t),
     node: async () => ({ hostIps: ['192.168.1.20'], capacity: {}, allocatable: {} }),
     events: recorder,
     requeue: (_key, after) => void requeues.push(after),
-    log: createLogger({ level: 'error' }),
+    log,
     now: () => clock,
   });
   return { runtime, worker, events, requeues, advance: (by: number) => (clock += by), set: (p: Pod | undefined) => (current = p) };
