@@ -8,7 +8,7 @@
 // no longer here are found and removed.
 import type { ConfigMap, Container, Pod, Secret, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { totalmem, cpus } from 'node:os';
 import { join, posix, sep } from 'node:path';
 import type { Logger } from '../../common/log.js';
@@ -156,7 +156,16 @@ export class VolumeManager {
     }
     if (volume.projected) {
       const path = dir('projected');
-      await this.#write(path, true, await projectedPayload(pod, volume.projected.sources ?? [], volume.projected.defaultMode ?? DEFAULT_FILE_MODE, sources));
+      let payload: Payload;
+      try {
+        payload = await projectedPayload(pod, volume.projected.sources ?? [], volume.projected.defaultMode ?? DEFAULT_FILE_MODE, sources);
+      } catch (err) {
+        // The server out of reach (a token cannot be asked for): a volume already written stays as it is, so the pod runs on.
+        if (!(await hasGeneration(path))) throw err;
+        this.opts.log.warn('projected volume kept as it is', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, volume: volume.name, error: (err as Error).message });
+        return { hostPath: path, readOnly: true };
+      }
+      await this.#write(path, true, payload);
       return { hostPath: path, readOnly: true };
     }
     const kind = Object.keys(volume).find((key) => key !== 'name') ?? 'unknown';
@@ -188,6 +197,14 @@ export class VolumeManager {
       ...(this.opts.tokens !== undefined ? { token: (pod, projection) => this.opts.tokens!.token(pod, projection) } : {}),
     };
   }
+}
+
+/** Whether the atomic writer has written `path` before (its "..data" link is there). */
+async function hasGeneration(path: string): Promise<boolean> {
+  return lstat(join(path, '..data')).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A digest of a payload (paths, modes, bytes), to tell an unchanged one without reading the disk. */

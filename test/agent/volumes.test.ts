@@ -279,3 +279,30 @@ test('projected tokens are bound to the pod, kept until 80 % of their lifetime, 
   now += 0.2 * 3600_000;
   await assert.rejects(tokens.token(withAccount, projection), /failed to fetch token: server away/);
 });
+
+test('a projected volume already written is kept as it is while the server is out of reach; a new one waits for it', { skip: process.getuid?.() !== 0 && 'mounting a tmpfs needs root' }, async (t) => {
+  const dir = await tempDir(t);
+  const desired = new DesiredState({ log: quiet });
+  let reachable = true;
+  const api = {
+    post: async () => {
+      if (!reachable) throw new Error('connect ECONNREFUSED');
+      return { status: { token: 'first-token', expirationTimestamp: new Date(Date.now() + 600_000).toISOString() } };
+    },
+  } as unknown as NodeApi;
+  let clock = Date.now();
+  const volumes = new VolumeManager({ dir, desired, tokens: new PodTokens(api, () => clock), log: quiet });
+  const withToken: Pod = { ...pod, spec: { containers: [], volumes: [{ name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 600 } }] } }] } };
+  t.after(() => volumes.tearDown(pod.metadata!.uid!));
+  reachable = false;
+  await assert.rejects(volumes.setUp(withToken), /MountVolume.SetUp failed for volume "token" : failed to fetch token: connect ECONNREFUSED/);
+  reachable = true;
+  await volumes.setUp(withToken);
+  const file = join(dir, 'pods', pod.metadata!.uid!, 'volumes', 'kubernetes.io~projected', 'token', 'token');
+  assert.equal(await readFile(file, 'utf8'), 'first-token');
+  // Past its lifetime, with the server away: the agent (restarted, say) keeps the volume and the pod runs on.
+  reachable = false;
+  clock += 700_000;
+  await volumes.setUp(withToken);
+  assert.equal(await readFile(file, 'utf8'), 'first-token');
+});
