@@ -118,16 +118,19 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     },
   ]),
   ...groupVersion('events.k8s.io', 'v1', [{ kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }]),
-  ...groupVersion('autoscaling', 'v2', [
-    {
-      kind: 'HorizontalPodAutoscaler',
-      plural: 'horizontalpodautoscalers',
-      namespaced: true,
-      shortNames: ['hpa'],
-      categories: ['all'],
-      subresources: [status('HorizontalPodAutoscaler')],
-    },
-  ]),
+  // v2 (stored) before v1: whatever takes the first type of a group and plural reads the stored form.
+  ...(['v2', 'v1'] as const).flatMap((version) =>
+    groupVersion('autoscaling', version, [
+      {
+        kind: 'HorizontalPodAutoscaler',
+        plural: 'horizontalpodautoscalers',
+        namespaced: true,
+        shortNames: ['hpa'],
+        categories: ['all'],
+        subresources: [status('HorizontalPodAutoscaler')],
+      },
+    ]),
+  ),
   ...groupVersion('batch', 'v1', [
     { kind: 'CronJob', plural: 'cronjobs', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] },
     { kind: 'Job', plural: 'jobs', namespaced: true, categories: ['all'], subresources: [status('Job')] },

@@ -41,9 +41,6 @@ export interface HorizontalPodAutoscalerControllerOptions {
 type HpaObject = KubeObject & HorizontalPodAutoscaler & { spec: NonNullable<HorizontalPodAutoscaler['spec']> };
 type ConditionType = 'AbleToScale' | 'ScalingActive' | 'ScalingLimited';
 
-/** What autoscaling/v2 defaults when the HPA names no metric. */
-const DEFAULT_METRICS: MetricSpec[] = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
-
 /** One metric's outcome: a proposal, or why there is none (the ScalingActive condition to set). */
 type MetricOutcome = { replicas: number; name: string; status: MetricStatus } | { error: string; condition: { reason: string; message: string } };
 
@@ -92,7 +89,7 @@ export class HorizontalPodAutoscalerController {
       return;
     }
     this.#scheduleNext(key);
-    // Nothing to scale (the API does not check HPAs' specs).
+    // Nothing to scale: an HPA stored before the API validated them.
     if (hpa.spec?.scaleTargetRef?.name === undefined || typeof hpa.spec.maxReplicas !== 'number') return;
     const now = this.#now();
     const status: HorizontalPodAutoscalerStatus = structuredClone(hpa.status ?? { desiredReplicas: 0 });
@@ -203,7 +200,8 @@ export class HorizontalPodAutoscalerController {
       setCondition('ScalingActive', 'False', 'InvalidSelector', message);
       return { replicas: -1, error: message };
     }
-    const specs = hpa.spec.metrics !== undefined && hpa.spec.metrics.length > 0 ? hpa.spec.metrics : DEFAULT_METRICS;
+    // The API fills in the default metric (cpu at 80%) when an HPA names none.
+    const specs = hpa.spec.metrics ?? [];
     const statuses: MetricStatus[] = [];
     let replicas = 0;
     let metric = '';

@@ -4,7 +4,9 @@
 // scale-up is at most twice the current count (at least 4); with it, both
 // stabilization windows and the scaling policies (so many pods or percent per
 // period) apply. The recommendations and scale events it remembers per HPA
-// live in memory, as upstream's do, and go with the HPA.
+// live in memory, as upstream's do, and go with the HPA. A behavior arrives
+// with the API's defaults filled in (server/api/kinds/autoscaling.ts) but for
+// scale-down's window, which is this controller's to choose.
 import type { HorizontalPodAutoscalerBehavior, HPAScalingRules } from 'kubernetes-types/autoscaling/v2.js';
 
 /** --horizontal-pod-autoscaler-downscale-stabilization */
@@ -45,27 +47,6 @@ interface History {
 const WITHIN = { reason: 'DesiredWithinRange', message: 'the desired count is within the acceptable range' };
 const READY = { reason: 'ReadyForNewScale', message: 'recommended size matches current size' };
 
-/** autoscaling/v2's defaults for a behavior the HPA gives (upstream's API server fills them in). */
-export function withBehaviorDefaults(behavior: HorizontalPodAutoscalerBehavior): Required<Pick<HorizontalPodAutoscalerBehavior, 'scaleUp' | 'scaleDown'>> {
-  const up = behavior.scaleUp ?? {};
-  const down = behavior.scaleDown ?? {};
-  return {
-    scaleUp: {
-      stabilizationWindowSeconds: up.stabilizationWindowSeconds ?? 0,
-      selectPolicy: up.selectPolicy ?? 'Max',
-      policies: up.policies ?? [
-        { type: 'Pods', value: 4, periodSeconds: 15 },
-        { type: 'Percent', value: 100, periodSeconds: 15 },
-      ],
-    },
-    scaleDown: {
-      stabilizationWindowSeconds: down.stabilizationWindowSeconds ?? DOWNSCALE_STABILIZATION_MS / 1000,
-      selectPolicy: down.selectPolicy ?? 'Max',
-      policies: down.policies ?? [{ type: 'Percent', value: 100, periodSeconds: 15 }],
-    },
-  };
-}
-
 export class ScalingHistory {
   readonly #byKey = new Map<string, History>();
 
@@ -88,8 +69,9 @@ export class ScalingHistory {
       const [replicas, limit] = withinRules(args.current, stabilized, args.minReplicas, args.maxReplicas);
       return { replicas, able, limited: { status: replicas === stabilized ? 'False' : 'True', ...limit } };
     }
-    const behavior = withBehaviorDefaults(args.behavior);
-    const { replicas: stabilized, reason, message } = stabilizeWithBehavior(history, args, behavior, now);
+    const behavior = args.behavior;
+    const downWindowMs = seconds(behavior.scaleDown?.stabilizationWindowSeconds) ?? this.downscaleStabilizationMs;
+    const { replicas: stabilized, reason, message } = stabilizeWithBehavior(history, args, behavior, downWindowMs, now);
     const able = stabilized !== args.desired ? { reason, message } : READY;
     const [replicas, limit] = withinPolicies(history, { ...args, desired: stabilized }, behavior, now);
     return { replicas, able, limited: { status: replicas === stabilized ? 'False' : 'True', ...limit } };
@@ -99,10 +81,9 @@ export class ScalingHistory {
   recordScale(key: string, behavior: HorizontalPodAutoscalerBehavior | undefined, previous: number, next: number, now: number): void {
     if (behavior === undefined) return;
     const history = this.#history(key, previous, now);
-    const rules = withBehaviorDefaults(behavior);
     const up = next > previous;
     const events = up ? history.ups : history.downs;
-    const longest = Math.max(0, ...((up ? rules.scaleUp : rules.scaleDown).policies ?? []).map((p) => p.periodSeconds));
+    const longest = Math.max(0, ...((up ? behavior.scaleUp : behavior.scaleDown)?.policies ?? []).map((p) => p.periodSeconds));
     // Events older than every period are of no use: replaced, so the list stays short.
     const stale = events.findIndex((e) => e.at < now - longest * 1000);
     const event = { change: Math.abs(next - previous), at: now };
@@ -134,9 +115,19 @@ function record(history: History, oldIndex: number, replicas: number, now: numbe
   else history.recommendations.push({ replicas, at: now });
 }
 
-function stabilizeWithBehavior(history: History, args: NormalizeArgs, behavior: ReturnType<typeof withBehaviorDefaults>, now: number): { replicas: number; reason: string; message: string } {
-  const upCutoff = now - (behavior.scaleUp.stabilizationWindowSeconds ?? 0) * 1000;
-  const downCutoff = now - (behavior.scaleDown.stabilizationWindowSeconds ?? 0) * 1000;
+function seconds(value: number | undefined | null): number | undefined {
+  return value == null ? undefined : value * 1000;
+}
+
+function stabilizeWithBehavior(
+  history: History,
+  args: NormalizeArgs,
+  behavior: HorizontalPodAutoscalerBehavior,
+  downWindowMs: number,
+  now: number,
+): { replicas: number; reason: string; message: string } {
+  const upCutoff = now - (seconds(behavior.scaleUp?.stabilizationWindowSeconds) ?? 0);
+  const downCutoff = now - downWindowMs;
   let up = args.desired;
   let down = args.desired;
   let old = -1;
@@ -165,16 +156,16 @@ function withinRules(current: number, desired: number, min: number, max: number)
 }
 
 /** convertDesiredReplicasWithBehaviorRate: min, max and the policies' rates. */
-function withinPolicies(history: History, args: NormalizeArgs, behavior: ReturnType<typeof withBehaviorDefaults>, now: number): [number, { reason: string; message: string }] {
+function withinPolicies(history: History, args: NormalizeArgs, behavior: HorizontalPodAutoscalerBehavior, now: number): [number, { reason: string; message: string }] {
   if (args.desired > args.current) {
-    const limit = Math.max(scaleLimit(args.current, history, behavior.scaleUp, 'up', now), args.current);
+    const limit = Math.max(scaleLimit(args.current, history, behavior.scaleUp ?? {}, 'up', now), args.current);
     const [maxAllowed, why] =
       args.maxReplicas > limit
         ? [limit, { reason: 'ScaleUpLimit', message: 'the desired replica count is increasing faster than the maximum scale rate' }]
         : [args.maxReplicas, { reason: 'TooManyReplicas', message: 'the desired replica count is more than the maximum replica count' }];
     if (args.desired > maxAllowed) return [maxAllowed, why];
   } else if (args.desired < args.current) {
-    const limit = Math.min(scaleLimit(args.current, history, behavior.scaleDown, 'down', now), args.current);
+    const limit = Math.min(scaleLimit(args.current, history, behavior.scaleDown ?? {}, 'down', now), args.current);
     const [minAllowed, why] =
       args.minReplicas < limit
         ? [limit, { reason: 'ScaleDownLimit', message: 'the desired replica count is decreasing faster than the maximum scale rate' }]

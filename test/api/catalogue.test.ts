@@ -48,6 +48,7 @@ test('the types asked for are all there, in the versions upstream serves', () =>
     'rbac.authorization.k8s.io/v1': ['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles'],
     'policy/v1': ['poddisruptionbudgets'],
     'networking.k8s.io/v1': ['ingressclasses', 'ingresses', 'networkpolicies'],
+    'autoscaling/v1': ['horizontalpodautoscalers'],
     'autoscaling/v2': ['horizontalpodautoscalers'],
     'storage.k8s.io/v1': ['storageclasses'],
     'apiextensions.k8s.io/v1': ['customresourcedefinitions'],
@@ -109,7 +110,8 @@ test('spot checks against upstream discovery', () => {
     pdb: 'poddisruptionbudgets', sc: 'storageclasses', crd: 'customresourcedefinitions', crds: 'customresourcedefinitions',
   });
   const inAll = BUILTIN_RESOURCES.filter((r) => r.categories.includes('all')).map((r) => r.plural).sort();
-  assert.deepEqual(inAll, ['cronjobs', 'daemonsets', 'deployments', 'horizontalpodautoscalers', 'jobs', 'pods', 'replicasets', 'services', 'statefulsets']);
+  // HPAs in both versions they are served in, as upstream's discovery has them.
+  assert.deepEqual(inAll, ['cronjobs', 'daemonsets', 'deployments', 'horizontalpodautoscalers', 'horizontalpodautoscalers', 'jobs', 'pods', 'replicasets', 'services', 'statefulsets']);
   assert.deepEqual(find('apiextensions.k8s.io', 'customresourcedefinitions').categories, ['api-extensions']);
   assert.equal(find('rbac.authorization.k8s.io', 'clusterroles').namespaced, false);
   assert.equal(find('rbac.authorization.k8s.io', 'roles').namespaced, true);
@@ -169,5 +171,5 @@ test('groups: core first, built-ins in upstream order, then others by name; vers
   const example = c.groups().find((g) => g.name === 'example.com');
   assert.deepEqual(example, { name: 'example.com', versions: ['v2', 'v1', 'v10beta2', 'v2beta1', 'v1beta1', 'v1alpha1'], preferred: 'v2' });
   assert.deepEqual(c.groups()[0], { name: '', versions: ['v1'], preferred: 'v1' });
-  assert.deepEqual(c.groups().find((g) => g.name === 'autoscaling'), { name: 'autoscaling', versions: ['v2'], preferred: 'v2' });
+  assert.deepEqual(c.groups().find((g) => g.name === 'autoscaling'), { name: 'autoscaling', versions: ['v2', 'v1'], preferred: 'v2' });
 });

@@ -89,7 +89,10 @@ test('legacy /api and /apis', () => {
   );
   assert.deepEqual(apis.groups.find((g) => g['name'] === 'autoscaling'), {
     name: 'autoscaling',
-    versions: [{ groupVersion: 'autoscaling/v2', version: 'v2' }],
+    versions: [
+      { groupVersion: 'autoscaling/v2', version: 'v2' },
+      { groupVersion: 'autoscaling/v1', version: 'v1' },
+    ],
     preferredVersion: { groupVersion: 'autoscaling/v2', version: 'v2' },
   });
 
@@ -401,8 +404,10 @@ function apiResourceRows(stdout: string): string[] {
   });
 }
 
+/** kubectl api-resources lists each group's preferred version. */
 function expectedRows(catalogue: Catalogue): string[] {
-  return catalogue.all().map((r) => `${r.plural} ${apiVersionOf(r.group, r.version)} ${r.namespaced} ${r.kind}`);
+  const preferred = new Map(catalogue.groups().map((g) => [g.name, g.preferred]));
+  return catalogue.all().filter((r) => preferred.get(r.group) === r.version).map((r) => `${r.plural} ${apiVersionOf(r.group, r.version)} ${r.namespaced} ${r.kind}`);
 }
 
 const AGGREGATED_FORMAT: Record<string, string> = { '1.27': V2BETA1, '1.30': V2, '1.33': V2 };
@@ -444,6 +449,7 @@ for (const version of ['1.27', '1.30', '1.33']) {
     assert.deepEqual(versions.trimEnd().split('\n'), [
       'apiextensions.k8s.io/v1',
       'apps/v1',
+      'autoscaling/v1',
       'autoscaling/v2',
       'batch/v1',
       'coordination.k8s.io/v1',

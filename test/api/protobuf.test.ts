@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Writer } from 'protobufjs';
+import { Root, Writer } from 'protobufjs';
+import { PROTO_ROOT } from '../../common/proto.js';
 import { decodeProtobufObject, ProtobufDecodeError } from '../../server/api/protobuf/decode.js';
 
 /**
@@ -12,6 +14,9 @@ import { decodeProtobufObject, ProtobufDecodeError } from '../../server/api/prot
  * printed for the same command, or, for `create token` and `auth can-i` (no
  * dry-run), the JSON body kubectl 1.31 sent for it. job-from-cronjob copied
  * the template of a CronJob the recording server served with many pod fields set.
+ * The autoscale bodies are kubectl 1.33.1's, read from its -v=8 hex dump: the
+ * autoscaling/v2 attempt and the autoscaling/v1 one it falls back to; their
+ * v1 JSON is the body kubectl 1.30 sent for the same command.
  */
 const FIXTURES = fileURLToPath(new URL('../../../test/api/fixtures/protobuf/', import.meta.url));
 
@@ -53,6 +58,10 @@ const CASES: Readonly<Record<string, string>> = {
   'can-i-sub': 'auth can-i create deployments.apps --subresource scale -n prod',
   'can-i-name': 'auth can-i delete pods/foo --namespace default',
   'can-i-url': 'auth can-i get /logs',
+  'autoscale-v2': 'autoscale deployment web --cpu-percent=50 --min=1 --max=3',
+  'autoscale-v2-defaults': 'autoscale deployment web --max=3',
+  'autoscale-v1': 'autoscale deployment web --cpu-percent=50 --min=1 --max=3 (the autoscaling/v1 fallback)',
+  'autoscale-v1-defaults': 'autoscale deployment web --max=3 (the autoscaling/v1 fallback)',
 };
 
 /** Non-pointer structs Go writes even when empty; the decoder leaves empty ones out. */
@@ -132,6 +141,63 @@ describe('decodeProtobufObject: kubectl 1.32/1.33 bodies', () => {
     assert.equal(job.spec.template.spec.terminationGracePeriodSeconds, 0);
     // An empty volume source still says which kind of volume it is.
     assert.deepStrictEqual(job.spec.template.spec.volumes[0], { name: 'scratch', emptyDir: {} });
+  });
+});
+
+/** Our proto/k8s/ files as protobufjs loads them, to encode bodies kubectl has no command for. */
+function protoRoot(): Root {
+  const require = createRequire(import.meta.url);
+  const root = new Root();
+  root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? require.resolve(`protobufjs/${target}`) : join(PROTO_ROOT, target));
+  root.loadSync(readdirSync(join(PROTO_ROOT, 'k8s')).filter((f) => f.endsWith('.proto')).map((f) => `k8s/${f}`), { keepCase: true });
+  return root;
+}
+
+describe('decodeProtobufObject: autoscaling/v2 beyond kubectl autoscale', () => {
+  test('every metric source and a behavior come back as their JSON, zero windows and quantities included', () => {
+    const spec = {
+      scaleTargetRef: { kind: 'StatefulSet', name: 'db', apiVersion: 'apps/v1' },
+      minReplicas: 2,
+      maxReplicas: 9,
+      metrics: [
+        { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: { string: '512Mi' } } } },
+        { type: 'ContainerResource', containerResource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 }, container: 'app' } },
+        { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: { string: '10' } } } },
+        { type: 'Object', object: { describedObject: { kind: 'Service', name: 'front', apiVersion: 'v1' }, target: { type: 'Value', value: { string: '100' } }, metric: { name: 'hits' } } },
+        { type: 'External', external: { metric: { name: 'queue', selector: { matchLabels: { q: 'jobs' } } }, target: { type: 'Value', value: { string: '30' } } } },
+      ],
+      behavior: {
+        scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }] },
+        scaleDown: { policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }] },
+      },
+    };
+    const type = protoRoot().lookupType('k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler');
+    const raw = type.encode(type.fromObject({ metadata: { name: 'db' }, spec })).finish();
+    assert.deepStrictEqual(decodeProtobufObject(body('autoscaling/v2', 'HorizontalPodAutoscaler', raw)), {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'db' },
+      spec: {
+        ...spec,
+        metrics: [
+          { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '512Mi' } } },
+          spec.metrics[1],
+          { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '10' } } },
+          { type: 'Object', object: { describedObject: { kind: 'Service', name: 'front', apiVersion: 'v1' }, target: { type: 'Value', value: '100' }, metric: { name: 'hits' } } },
+          { type: 'External', external: { metric: { name: 'queue', selector: { matchLabels: { q: 'jobs' } } }, target: { type: 'Value', value: '30' } } },
+        ],
+      },
+    });
+  });
+
+  test('a status other than the zeros kubectl sends is refused: the subset leaves it out', () => {
+    const type = protoRoot().lookupType('k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler');
+    // HorizontalPodAutoscaler field 3 (status) with desiredReplicas (field 4) = 2.
+    const withStatus = Buffer.concat([type.encode(type.fromObject({ metadata: { name: 'db' } })).finish(), Buffer.from([0x1a, 0x02, 0x20, 0x02])]);
+    assert.throws(
+      () => decodeProtobufObject(body('autoscaling/v2', 'HorizontalPodAutoscaler', withStatus)),
+      (err: unknown) => err instanceof ProtobufDecodeError && err.message === 'field 3 of k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler is not supported in protobuf yet, send JSON',
+    );
   });
 });
 

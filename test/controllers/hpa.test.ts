@@ -140,9 +140,9 @@ test('the controller scales a Deployment up from its pods’ usage, writes its s
     metadata: { name: 'web' },
     spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },
   } as unknown as KubeObject, {});
-  // Its creation queues it: the first sync happens on its own.
+  // Its creation queues it: the first sync happens on its own (the API's own status has no conditions).
   const hpaStatus = async () => (await registry.get(type('autoscaling', 'horizontalpodautoscalers'), 'default', 'web'))['status'] as Record<string, any> | undefined;
-  for (let i = 0; i < 100 && (await hpaStatus())?.['desiredReplicas'] === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && (await hpaStatus())?.['conditions'] === undefined; i++) await new Promise((r) => setTimeout(r, 20));
   const replicas = async () => ((await registry.get(type('apps', 'deployments'), 'default', 'web'))['spec'] as { replicas: number }).replicas;
   // 150% of a 50% target on 2 pods asks for 6; at most 2 × 2 = 4 at once.
   assert.equal(await replicas(), 4);
@@ -164,7 +164,7 @@ test('the controller scales a Deployment up from its pods’ usage, writes its s
   assert.ok(all.some((e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 4; reason: cpu resource utilization (percentage of request) above target'));
 });
 
-test('without metrics the controller says so in ScalingActive and does not scale', async (t) => {
+test('without metrics (the API\'s default cpu metric) the controller says so in ScalingActive and does not scale', async (t) => {
   const { registry, type, controller } = await cluster(t);
   await registry.create(type('autoscaling', 'horizontalpodautoscalers'), 'default', {
     metadata: { name: 'web' },

@@ -28,7 +28,8 @@ test('probes decide readiness and startup through the API, a failing liveness pr
       ports: [{ name: 'http', containerPort: 8080 }],
       readinessProbe: quick({ httpGet: { path: '/healthz', port: 'http' } }),
     }),
-    pod('ready-tcp', ['sh', '-c', 'sleep 4; exec httpd -f -p 9000 -h /tmp'], { readinessProbe: quick({ tcpSocket: { port: 9000 } }) }),
+    // Listens only once the test says so: "not ready yet" must not depend on how loaded the machine is.
+    pod('ready-tcp', ['sh', '-c', 'until [ -e /tmp/listen ]; do sleep 0.2; done; exec httpd -f -p 9000 -h /tmp'], { readinessProbe: quick({ tcpSocket: { port: 9000 } }) }),
     pod('startup', ['sleep', '3600'], {
       startupProbe: { exec: { command: ['cat', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 60 },
       readinessProbe: quick({ exec: { command: ['true'] } }),
@@ -45,7 +46,9 @@ test('probes decide readiness and startup through the API, a failing liveness pr
   assert.equal(readyFile!.status?.containerStatuses?.[0]?.ready, false);
   const fileContainer = containerId(readyFile!);
   await until(async () => (await pods(k, 'ready-http'))[0]?.status?.containerStatuses?.[0]?.ready === true, 'ready-http ready (httpGet on a named port)', 15_000);
-  assert.equal((await pods(k, 'ready-tcp'))[0]?.status?.containerStatuses?.[0]?.ready, false, 'nothing listens yet on ready-tcp’s port');
+  const tcp = (await pods(k, 'ready-tcp'))[0]!;
+  assert.equal(tcp.status?.containerStatuses?.[0]?.ready, false, 'nothing listens yet on ready-tcp’s port');
+  await runtime.execSync(containerId(tcp), ['touch', '/tmp/listen'], 5);
   await until(async () => (await pods(k, 'ready-tcp'))[0]?.status?.containerStatuses?.[0]?.ready === true, 'ready-tcp ready (tcpSocket)', 15_000);
 
   // ---- readiness follows the file, through the watch ----

@@ -3,6 +3,8 @@
 // semantics only.
 import type { KindRules } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
+import { horizontalPodAutoscalerRules } from './autoscaling.js';
+import { autoscalingV1 } from './autoscaling-v1.js';
 import { configMapRules, secretRules } from './config.js';
 import { eventRules, newEventRules } from './events.js';
 import { cronJobRules, jobRules } from './jobs.js';
@@ -32,6 +34,8 @@ const RULES = new Map<string, KindRules>([
   ['batch/jobs', jobRules],
   ['batch/cronjobs', cronJobRules],
   ['coordination.k8s.io/leases', leaseRules],
+  // Stored as autoscaling/v2, also served as autoscaling/v1.
+  ['autoscaling/horizontalpodautoscalers', { ...horizontalPodAutoscalerRules, conversions: { v1: autoscalingV1 } }],
 ]);
 
 /** Kinds whose metadata.generation upstream counts (their strategies set it); the others have none. */

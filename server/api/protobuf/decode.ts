@@ -34,6 +34,8 @@ const PACKAGES: Readonly<Record<string, string>> = {
   v1: 'k8s.io.api.core.v1',
   'apps/v1': 'k8s.io.api.apps.v1',
   'batch/v1': 'k8s.io.api.batch.v1',
+  'autoscaling/v1': 'k8s.io.api.autoscaling.v1',
+  'autoscaling/v2': 'k8s.io.api.autoscaling.v2',
   'rbac.authorization.k8s.io/v1': 'k8s.io.api.rbac.v1',
   'policy/v1': 'k8s.io.api.policy.v1',
   'networking.k8s.io/v1': 'k8s.io.api.networking.v1',

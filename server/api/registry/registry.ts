@@ -41,6 +41,21 @@ export interface KindRules {
    * deletionGracePeriodSeconds) and whoever runs it deletes it with grace 0.
    */
   readonly gracePeriod?: (obj: KubeObject, requested: number | undefined) => number;
+  /** Served versions other than the stored one, by version: how their objects become stored ones and back. */
+  readonly conversions?: Readonly<Record<string, VersionConversion>>;
+}
+
+/**
+ * One more served version of a stored resource (autoscaling/v1 HPAs over the
+ * stored autoscaling/v2). Requests in that version are converted to the
+ * stored version before the kind's defaults and validation, and every object
+ * read, written, deleted or watched is converted back.
+ */
+export interface VersionConversion {
+  /** The object as the stored version holds it; a malformed input is a 400 (ApiError). Leaves `obj` as it is. */
+  readonly toStored: (obj: KubeObject) => KubeObject;
+  /** The stored object as this version shows it. Leaves `obj` as it is. */
+  readonly fromStored: (obj: KubeObject) => KubeObject;
 }
 
 export interface Selectors {
@@ -149,7 +164,7 @@ export class Registry {
 
   /** The JSON of `list` without selectors, made from the stored bytes (no parse and serialize per item). */
   async listJson(type: ResourceType, namespace: string | undefined, opts: Omit<ListOptions, keyof Selectors>): Promise<Buffer> {
-    if (this.rules(type).present !== undefined) return Buffer.from(JSON.stringify(await this.list(type, namespace, opts)));
+    if (this.rewritesReads(type)) return Buffer.from(JSON.stringify(await this.list(type, namespace, opts)));
     const { page, metadata } = await this.page(type, namespace, opts);
     const custom = isCustomResourceType(type);
     const items = page.items.map((kv) => objectJson(type, kv, custom));
@@ -162,7 +177,7 @@ export class Registry {
 
   /** The JSON of `get`, made from the stored bytes. */
   async getJson(type: ResourceType, namespace: string | undefined, name: string): Promise<Buffer> {
-    if (this.rules(type).present !== undefined) return Buffer.from(JSON.stringify(await this.get(type, namespace, name)));
+    if (this.rewritesReads(type)) return Buffer.from(JSON.stringify(await this.get(type, namespace, name)));
     const kv = await this.store.get(keyOf(type, namespace, name));
     if (kv === undefined) throw errors.notFound(type, name);
     return objectJson(type, kv, true);
@@ -192,6 +207,10 @@ export class Registry {
   // --- writes -------------------------------------------------------------
 
   async create(type: ResourceType, namespace: string | undefined, input: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    return this.served(type, await this.createStored(type, namespace, this.stored(type, input), opts));
+  }
+
+  private async createStored(type: ResourceType, namespace: string | undefined, input: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     const obj = structuredClone(input);
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) meta.name = generatedName(meta.generateName);
@@ -238,7 +257,7 @@ export class Registry {
       throw errors.badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
     }
     this.checkNamespace(type, namespace, input);
-    return this.replace(type, current, kv.modRevision, structuredClone(input), opts);
+    return this.served(type, await this.replace(type, current, kv.modRevision, this.stored(type, structuredClone(input)), opts));
   }
 
   /**
@@ -256,12 +275,12 @@ export class Registry {
       const kv = await this.store.get(keyOf(type, namespace, name));
       if (kv === undefined) throw errors.notFound(type, name);
       const current = decodeObject(type, kv);
-      const next = mutate(structuredClone(current));
+      const next = this.stored(type, mutate(this.served(type, structuredClone(current))));
       if (next.metadata.name !== undefined && next.metadata.name !== name) {
         throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
       }
       try {
-        return await this.replace(type, current, kv.modRevision, next, opts);
+        return this.served(type, await this.replace(type, current, kv.modRevision, next, opts));
       } catch (err) {
         if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= CONFLICT_RETRIES) throw err;
       }
@@ -277,7 +296,8 @@ export class Registry {
   async delete(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteOutcome> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.deleteOnce(type, namespace, name, opts);
+        const { object, pending } = await this.deleteOnce(type, namespace, name, opts);
+        return { object: this.served(type, object), pending };
       } catch (err) {
         if (!(err instanceof Raced)) throw err;
         if (attempt >= CONFLICT_RETRIES) throw errors.conflict(type, name);
@@ -411,7 +431,7 @@ export class Registry {
         }
         const { event } = message;
         const current = event.type === 'PUT' ? this.decode(type, event.kv) : undefined;
-        const previous = event.prev === undefined ? undefined : decodeObject(type, event.prev);
+        const previous = event.prev === undefined ? undefined : this.served(type, decodeObject(type, event.prev));
         const isNow = current !== undefined && matches(type, current, opts);
         const wasBefore = previous !== undefined && matches(type, previous, opts);
         if (isNow) yield { type: wasBefore ? 'MODIFIED' : 'ADDED', object: current };
@@ -440,7 +460,25 @@ export class Registry {
   private decode(type: ResourceType, kv: KeyValue): KubeObject {
     const obj = decodeObject(type, kv);
     this.rules(type).present?.(obj);
-    return obj;
+    return this.served(type, obj);
+  }
+
+  /** Reads that cannot send the stored bytes as they are. */
+  private rewritesReads(type: ResourceType): boolean {
+    const rules = this.rules(type);
+    return rules.present !== undefined || rules.conversions?.[type.version] !== undefined;
+  }
+
+  /** A stored object in the type's version. */
+  private served(type: ResourceType, obj: KubeObject): KubeObject {
+    const conversion = this.rules(type).conversions?.[type.version];
+    return conversion === undefined ? obj : withTypeMeta(type, conversion.fromStored(obj));
+  }
+
+  /** An object of the type's version in the stored version. */
+  private stored(type: ResourceType, obj: KubeObject): KubeObject {
+    const conversion = this.rules(type).conversions?.[type.version];
+    return conversion === undefined ? obj : conversion.toStored(obj);
   }
 
   private async replace(type: ResourceType, current: KubeObject, modRevision: number, next: KubeObject, opts: UpdateOptions): Promise<KubeObject> {

@@ -1,7 +1,9 @@
 // The HorizontalPodAutoscaler printer: Reference as Kind/name, Targets as
 // "cpu: 250%/50%" for each of the first two metrics (current/target, the
-// current value from status.currentMetrics at the same index).
+// current value from status.currentMetrics at the same index). Upstream
+// prints the internal object, so an autoscaling/v1 row is its v2 form's.
 import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from 'kubernetes-types/autoscaling/v2.js';
+import { v1ToV2 } from '../kinds/autoscaling-v1.js';
 import { formatQuantity, parseQuantity } from '../kinds/quantity.js';
 import { ageColumn, column, nameColumn } from './columns.js';
 import { age } from './duration.js';
@@ -18,7 +20,7 @@ export const horizontalPodAutoscalerPrinter: Printer = {
     ageColumn,
   ],
   cells(object, now) {
-    const { spec, status } = object as unknown as HorizontalPodAutoscaler;
+    const { spec, status } = (object.apiVersion === 'autoscaling/v1' ? v1ToV2(object) : object) as unknown as HorizontalPodAutoscaler;
     return [
       object.metadata.name ?? '',
       `${spec?.scaleTargetRef?.kind ?? ''}/${spec?.scaleTargetRef?.name ?? ''}`,
