@@ -122,7 +122,7 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   const api = new NodeApi({ serverUrl: config.serverUrl, dir: config.dir });
   const claims = new Claims(api);
   const volumeLog = log.with({ component: 'volumes' });
-  const volumes = new VolumeManager({ dir: config.dir, desired, tokens: new PodTokens(api), claims, log: volumeLog });
+  const volumes = new VolumeManager({ dir: config.dir, desired, tokens: new PodTokens(api), claims, allocatable: async () => (await nodeFacts()).allocatable, log: volumeLog });
   const sweeper = new VolumeSweeper({
     volumes,
     desired,

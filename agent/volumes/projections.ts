@@ -14,7 +14,7 @@ import type {
   ServiceAccountTokenProjection,
   VolumeProjection,
 } from 'kubernetes-types/core/v1.js';
-import { parseQuantity, type Quantity } from '../../server/api/kinds/quantity.js';
+import { containerResourceValue, podFieldValue } from '../pods/downward-api.js';
 import type { Payload, ProjectedFile } from './atomic-writer.js';
 
 /** Upstream's default mode of these volumes' files. */
@@ -24,8 +24,8 @@ export const DEFAULT_FILE_MODE = 0o644;
 export interface ProjectionSources {
   configMap(namespace: string, name: string): ConfigMap | undefined;
   secret(namespace: string, name: string): Secret | undefined;
-  /** The node's allocatable amount of a resource (limits.cpu and limits.memory of a container without limits). */
-  allocatable(resource: 'cpu' | 'memory' | 'ephemeral-storage'): Quantity;
+  /** The node's allocatable resources (the limits of a container without limits). */
+  readonly allocatable: Readonly<Record<string, string>>;
   /** A token for the pod's service account, as the projection asks (projected volumes only). */
   token?(pod: Pod, projection: ServiceAccountTokenProjection): Promise<string>;
 }
@@ -64,7 +64,8 @@ export function secretPayload(pod: Pod, source: { secretName?: string; name?: st
 export function downwardApiPayload(pod: Pod, items: readonly DownwardAPIVolumeFile[], defaultMode: number, from: ProjectionSources): Payload {
   const files: Files = new Map();
   for (const item of items) {
-    const value = item.fieldRef !== undefined ? fieldValue(pod, item.fieldRef.fieldPath) : resourceValue(pod, item.resourceFieldRef!, from);
+    const value =
+      item.fieldRef !== undefined ? fieldValue(pod, item.fieldRef.fieldPath) : containerResourceValue(pod, pod.spec?.containers?.[0] ?? { name: '' }, item.resourceFieldRef!, from.allocatable);
     files.set(item.path, { data: Buffer.from(value, 'utf8'), mode: item.mode ?? defaultMode });
   }
   return files;
@@ -104,24 +105,12 @@ function addKeys(files: Files, data: ReadonlyMap<string, Buffer>, items: readonl
   }
 }
 
-/** The downward API's metadata fields (the ones a volume may name). */
+/** A downwardAPI volume file's field: the whole labels or annotations as kubelet formats them, else what env reads. */
 export function fieldValue(pod: Pod, fieldPath: string): string {
-  const meta = pod.metadata ?? {};
-  switch (fieldPath) {
-    case 'metadata.name':
-      return meta.name ?? '';
-    case 'metadata.namespace':
-      return meta.namespace ?? '';
-    case 'metadata.uid':
-      return meta.uid ?? '';
-    case 'metadata.labels':
-      return formatMap(meta.labels);
-    case 'metadata.annotations':
-      return formatMap(meta.annotations);
-  }
-  const one = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
-  if (one !== null) return (one[1] === 'labels' ? meta.labels : meta.annotations)?.[one[2]!] ?? '';
-  throw new Error(`unsupported fieldPath: ${fieldPath}`);
+  if (fieldPath === 'metadata.labels') return formatMap(pod.metadata?.labels);
+  if (fieldPath === 'metadata.annotations') return formatMap(pod.metadata?.annotations);
+  // Volumes take no addresses: validation allows only metadata fields here.
+  return podFieldValue(pod, { fieldPath }, { podIps: [], hostIps: [] });
 }
 
 /** kubelet's FormatMap: sorted `key="value"` lines, values quoted as Go's %q quotes them. */
@@ -144,36 +133,4 @@ function goQuote(value: string): string {
     else out += ch;
   }
   return `${out}"`;
-}
-
-/** A container's request or limit divided by the divisor, rounded up (limits default to the node's allocatable). */
-function resourceValue(pod: Pod, ref: { containerName?: string; resource: string; divisor?: string | number }, from: ProjectionSources): string {
-  const container = (pod.spec?.containers ?? []).find((c) => c.name === ref.containerName) ?? (pod.spec?.initContainers ?? []).find((c) => c.name === ref.containerName);
-  if (container === undefined) throw new Error(`container ${JSON.stringify(ref.containerName ?? '')} not found in pod`);
-  const [kind, resource] = ref.resource.split('.', 2) as [string, string];
-  if ((kind !== 'limits' && kind !== 'requests') || !['cpu', 'memory', 'ephemeral-storage'].includes(resource)) throw new Error(`unsupported container resource : ${ref.resource}`);
-  const list = kind === 'limits' ? container.resources?.limits : container.resources?.requests;
-  const given = list?.[resource];
-  let amount: Quantity;
-  if (given !== undefined) amount = quantity(given);
-  else if (kind === 'limits') amount = from.allocatable(resource as 'cpu' | 'memory' | 'ephemeral-storage');
-  else amount = { value: 0n, scale: 0, format: 'DecimalSI' };
-  const divisor = quantity(ref.divisor ?? '1');
-  if (divisor.value <= 0n) throw new Error(`invalid divisor ${String(ref.divisor)}`);
-  return ceilDivide(amount, divisor).toString();
-}
-
-function quantity(text: string | number): Quantity {
-  const q = parseQuantity(text);
-  if (typeof q === 'string') throw new Error(`invalid quantity ${JSON.stringify(text)}: ${q}`);
-  return q;
-}
-
-/** ⌈a / b⌉ of two exact quantities. */
-function ceilDivide(a: Quantity, b: Quantity): bigint {
-  const scale = Math.min(a.scale, b.scale);
-  const num = a.value * 10n ** BigInt(a.scale - scale);
-  const den = b.value * 10n ** BigInt(b.scale - scale);
-  const whole = num / den;
-  return whole * den === num || num < 0n ? whole : whole + 1n;
 }

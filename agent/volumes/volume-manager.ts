@@ -6,16 +6,16 @@
 // container's CRI mounts, and torn down when the pod is gone. The folder
 // layout is the record: after an agent restart, pods/<uid> folders of pods
 // no longer here are found and removed.
-import type { ConfigMap, Container, Pod, Secret, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import type { Container, Pod, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
 import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
-import { totalmem, cpus } from 'node:os';
 import { join, posix, sep } from 'node:path';
 import type { Logger } from '../../common/log.js';
 import { podReferences } from '../../server/api/auth/pod-references.js';
-import { parseQuantity, type Quantity } from '../../server/api/kinds/quantity.js';
 import type { Mount, MountPropagation } from '../cri/types.js';
 import type { DesiredState } from '../desired/desired-state.js';
+import { desiredSources } from '../pods/container-context.js';
+import { value } from '../pods/quantities.js';
 import { invalidPayloadPath, type Payload, writePayload } from './atomic-writer.js';
 import type { Claims } from './claims.js';
 import { prepareHostPath } from './host-path.js';
@@ -37,6 +37,8 @@ export interface VolumeManagerOptions {
   /** Tokens and claims come from the API; without them such volumes cannot be set up. */
   readonly tokens?: PodTokens;
   readonly claims?: Claims;
+  /** The node's allocatable resources (downwardAPI limits of containers without limits). */
+  readonly allocatable?: () => Promise<Readonly<Record<string, string>>>;
   readonly log: Logger;
 }
 
@@ -138,7 +140,7 @@ export class VolumeManager {
       await prepareHostPath(claimed.path, claimed.type, claimed.createMode);
       return { hostPath: claimed.path, readOnly: volume.persistentVolumeClaim.readOnly === true };
     }
-    const sources = this.#sources();
+    const sources = await this.#sources();
     if (volume.configMap) {
       const path = dir('configmap');
       await this.#write(path, false, configMapPayload(pod, volume.configMap, volume.configMap.defaultMode ?? DEFAULT_FILE_MODE, sources));
@@ -188,12 +190,11 @@ export class VolumeManager {
     this.#mounted.add(path);
   }
 
-  #sources(): ProjectionSources {
+  async #sources(): Promise<ProjectionSources> {
     const desired = this.opts.desired;
     return {
-      configMap: (namespace, name) => desired.get('configmaps', namespace, name)?.object as ConfigMap | undefined,
-      secret: (namespace, name) => desired.get('secrets', namespace, name)?.object as Secret | undefined,
-      allocatable: (resource) => nodeCapacity(resource),
+      ...desiredSources(desired),
+      allocatable: (await this.opts.allocatable?.()) ?? {},
       ...(this.opts.tokens !== undefined ? { token: (pod, projection) => this.opts.tokens!.token(pod, projection) } : {}),
     };
   }
@@ -217,20 +218,9 @@ function fingerprint(payload: Payload): string {
   return hash.digest('hex');
 }
 
-/** The node's own amount of a resource, for limits a container does not set. */
-function nodeCapacity(resource: 'cpu' | 'memory' | 'ephemeral-storage'): Quantity {
-  if (resource === 'cpu') return { value: BigInt(cpus().length), scale: 0, format: 'DecimalSI' };
-  return { value: BigInt(totalmem()), scale: 0, format: 'BinarySI' };
-}
-
 /** A sizeLimit in bytes (rounded up), or undefined when absent. */
 function bytes(limit: string | number | undefined): bigint | undefined {
-  if (limit === undefined) return undefined;
-  const q = parseQuantity(limit);
-  if (typeof q === 'string') throw new Error(`invalid sizeLimit ${JSON.stringify(limit)}: ${q}`);
-  if (q.scale >= 0) return q.value * 10n ** BigInt(q.scale);
-  const divisor = 10n ** BigInt(-q.scale);
-  return (q.value + divisor - 1n) / divisor;
+  return limit === undefined ? undefined : value(limit);
 }
 
 async function makeDir(path: string, mode: number): Promise<void> {

@@ -30,7 +30,7 @@ const pod: Pod = {
 const sources = (objects: { configMaps?: Record<string, unknown>; secrets?: Record<string, unknown> }): ProjectionSources => ({
   configMap: (_ns, name) => objects.configMaps?.[name] as never,
   secret: (_ns, name) => objects.secrets?.[name] as never,
-  allocatable: () => ({ value: 4n, scale: 0, format: 'DecimalSI' }),
+  allocatable: { cpu: '4', memory: '8Gi' },
 });
 
 test('the atomic writer lays files out as kubelet does: ..data to a timestamped folder, one symlink per name', async (t) => {
