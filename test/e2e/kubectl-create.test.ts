@@ -74,6 +74,9 @@ for (const version of VERSIONS) {
     const eviction = join(dir, 'eviction.json');
     await writeFile(eviction, JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'solo', namespace: 'demo' } }));
     await ok('create', '--raw', '/api/v1/namespaces/demo/pods/solo/eviction', '-f', eviction);
+    // Bound and not finished: evicted gracefully, Terminating until its node's agent has stopped it (pi-1 has none here).
+    assert.match(await ok('get', 'pod', 'solo', '-n', 'demo', '-o', 'jsonpath={.metadata.deletionTimestamp} {.metadata.deletionGracePeriodSeconds}'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 30$/);
+    await ok('delete', 'pod', 'solo', '-n', 'demo', '--force', '--grace-period=0');
     assert.match((await k.run(['get', 'pod', 'solo', '-n', 'demo'])).stderr, /pods "solo" not found/);
 
     // The "all" category.

@@ -118,19 +118,7 @@ test('an HPA scales a CPU-burning Deployment up to its maximum, says why in an e
   };
   const applied = await k.run(['apply', '-f', '-'], { stdin: JSON.stringify(manifest) });
   assert.equal(applied.code, 0, applied.stderr);
-  // As `kubectl autoscale deployment burn --cpu-percent=50 --min=1 --max=3` would make it (see the report: that command itself is not served yet).
-  const hpaManifest = {
-    apiVersion: 'autoscaling/v2',
-    kind: 'HorizontalPodAutoscaler',
-    metadata: { name: 'burn' },
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'burn' },
-      minReplicas: 1,
-      maxReplicas: 3,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
-    },
-  };
-  const autoscale = await k.run(['apply', '-f', '-'], { stdin: JSON.stringify(hpaManifest) });
+  const autoscale = await k.run(['autoscale', 'deployment', 'burn', '--cpu-percent=50', '--min=1', '--max=3']);
   assert.equal(autoscale.code, 0, autoscale.stderr);
   const started = Date.now();
 
