@@ -28,6 +28,11 @@ import { PodWorker } from './pods/pod-worker.js';
 import { ProbeManager } from './probes/probe-manager.js';
 import { nodeAddresses } from './status/addresses.js';
 import { HostFiles } from './status/host-files.js';
+import { Claims } from './volumes/claims.js';
+import { NodeApi } from './volumes/node-api.js';
+import { PodTokens } from './volumes/pod-tokens.js';
+import { VolumeManager } from './volumes/volume-manager.js';
+import { VolumeSweeper } from './volumes/volume-sweeper.js';
 import { NodeStreams } from './streams/node-streams.js';
 import { serveTunnel } from './streams/tunnel-client.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
@@ -89,7 +94,8 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   const desired: DesiredState = new DesiredState({
     log,
     onChange: (refs) => {
-      pods.changed(refs);
+      // A changed ConfigMap or Secret also reaches the pods that use it: their volumes are updated in place.
+      pods.changed([...refs, ...volumes.podsUsing(refs)]);
       void cache.update(desired, refs);
     },
   });
@@ -113,13 +119,28 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     log,
   });
   const host = new HostFiles('/');
+  const api = new NodeApi({ serverUrl: config.serverUrl, dir: config.dir });
+  const claims = new Claims(api);
+  const volumeLog = log.with({ component: 'volumes' });
+  const volumes = new VolumeManager({ dir: config.dir, desired, tokens: new PodTokens(api), claims, allocatable: async () => (await nodeFacts()).allocatable, log: volumeLog });
+  const sweeper = new VolumeSweeper({
+    volumes,
+    desired,
+    runtime,
+    api,
+    claims,
+    nodeName: config.nodeName,
+    storageDir: join(config.dir, 'storage'),
+    intervalMs: config.statusIntervalMs,
+    log: volumeLog,
+  });
   // What kubelet records about pods (Created, Started, Pulling, Unhealthy, …), for every part that runs them.
   const events = new PodEventSender((event) => link.sendPodEvent(event), log);
   const puller = new ImagePuller({ images, events, secret: (namespace, name) => desired.get('secrets', namespace, name)?.object as Secret | undefined, log });
   // A probe result that changes makes its pod's status due at once.
   const probes = new ProbeManager({ runtime, events, onChange: (key) => pods.requeue(key, 0), log });
   const pods: PodManager = new PodManager({
-    worker: new PodWorker({ runtime, images, puller, desired, logRoot, node: nodeFacts, events, requeue: (key, ms) => pods.requeue(key, ms), log }),
+    worker: new PodWorker({ runtime, images, puller, desired, logRoot, node: nodeFacts, events, requeue: (key, ms) => pods.requeue(key, ms), volumes, log }),
     desired,
     send: (report) => link.sendPodStatus(report),
     sendDeletion: (deletion) => link.sendPodDeletion(deletion),
@@ -137,6 +158,7 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   });
   link.start();
   pods.start();
+  sweeper.start();
   metrics.start();
   log.info('bramble agent running', { node: config.nodeName, server: config.serverUrl.origin, runtime: config.runtimeEndpoint });
   return {
@@ -144,6 +166,7 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     close: async () => {
       clearTimeout(offline);
       await metrics.close();
+      await sweeper.close();
       await pods.close();
       probes.close();
       await link.close();

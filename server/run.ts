@@ -27,6 +27,8 @@ import { CrdCatalogue } from './api/crd/crd-catalogue.js';
 import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
 import { withServiceAccountAdmission } from './api/kinds/service-account-admission.js';
+import { withServiceAccountVolume } from './api/kinds/service-account-volume.js';
+import { withDefaultStorageClass } from './api/kinds/storage.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
 import { Registry } from './api/registry/registry.js';
 import { startControllers } from './controllers/controller-manager.js';
@@ -87,7 +89,13 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     let keeper: NodeKeeper | undefined;
     const serviceAccounts = catalogue.get('', 'v1', 'serviceaccounts')!;
     const rules = withLiveNodeLeases(
-      withCustomResourceRules(withServiceAccountAdmission(withServiceRanges(rulesFor, new ServiceRanges(store)), store, serviceAccounts)),
+      withCustomResourceRules(
+        withDefaultStorageClass(
+          withServiceAccountVolume(withServiceAccountAdmission(withServiceRanges(rulesFor, new ServiceRanges(store)), store, serviceAccounts), store, serviceAccounts),
+          store,
+          catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!,
+        ),
+      ),
       (node) => keeper?.lastSeen(node),
     );
     const registry = new Registry(store, rules, log.with({ component: 'registry' }));
@@ -104,7 +112,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       config.leaderElect === true
         ? LeaderElection.start({ registry, leases, name, lead: start, log: log.with({ component: 'leader' }) })
         : start();
-    stack.push(await component('kube-controller-manager', () => startControllers({ registry, catalogue, informers, metrics, log })));
+    stack.push(await component('kube-controller-manager', () => startControllers({ registry, catalogue, informers, metrics, clusterCaPem: pki.caCertPem, log })));
     keeper = await NodeKeeper.start({
       registry,
       catalogue,

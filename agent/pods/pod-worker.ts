@@ -13,7 +13,8 @@
 // reason cache); what takes long (stopping containers) runs beside the
 // queue and queues the pod again when done.
 //
-// Not yet: volumes; probes of sidecars (a sidecar counts as started once it runs).
+// Volumes are set up before the sandbox and torn down after the pod's last
+// sandbox is removed. Not yet: probes of sidecars (a sidecar counts as started once it runs).
 import type { Container as ApiContainer, Pod } from 'kubernetes-types/core/v1.js';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../../common/log.js';
@@ -21,6 +22,7 @@ import type { ImageClient } from '../cri/image-client.js';
 import type { RuntimeClient } from '../cri/runtime-client.js';
 import type { Container, ContainerStatus, PodSandbox, PodSandboxConfig, PodSandboxStatus } from '../cri/types.js';
 import type { DesiredState } from '../desired/desired-state.js';
+import type { VolumeManager } from '../volumes/volume-manager.js';
 import { BackOff, goDuration } from './back-off.js';
 import { ContainerConfigError } from './container-config-error.js';
 import { containerContext } from './container-context.js';
@@ -64,6 +66,8 @@ export interface PodWorkerOptions {
   readonly events: PodEvents;
   /** Queues the pod key again after `ms` (a back-off that ends, a stop that finished). */
   readonly requeue: (key: string, ms: number) => void;
+  /** Sets up the pods' volumes before their containers, tears them down after. */
+  readonly volumes?: VolumeManager;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -93,7 +97,7 @@ export class PodWorker {
     const uid = pod?.metadata?.uid;
     const sandboxes = await this.opts.runtime.listPodSandbox({ labelSelector: { [POD_NAMESPACE_LABEL]: namespace, [POD_NAME_LABEL]: name } });
     for (const sandbox of sandboxes) {
-      if (sandbox.labels[POD_UID_LABEL] !== uid) this.#inBackground(sandbox.id, key, () => this.#remove(sandbox, key));
+      if (sandbox.labels[POD_UID_LABEL] !== uid) this.#inBackground(sandbox.id, key, () => this.#remove(sandbox, key).then(() => this.opts.volumes?.tearDown(sandbox.labels[POD_UID_LABEL]!)));
     }
     // What was kept for an earlier pod of this name that is gone.
     for (const [old, { key: oldKey }] of this.#waiting) {
@@ -114,6 +118,7 @@ export class PodWorker {
       }
       return;
     }
+    await this.#setUpVolumes(pod);
     let sandbox = ours.find((s) => s.state === 'SANDBOX_READY');
     const actions = computePodActions(pod, containers, sandbox !== undefined, ours.length > 0);
     if (actions.killPod) {
@@ -209,7 +214,7 @@ export class PodWorker {
       if (newest?.state === 'CONTAINER_CREATED') id = newest.id;
       else {
         const image = await this.opts.puller.ensureImage(pod, container, config);
-        const context = await containerContext(this.opts, pod, sandboxId, image, nextRestartCount(list));
+        const context = await containerContext(this.opts, pod, container, sandboxId, image, nextRestartCount(list));
         id = await this.opts.runtime.createContainer(sandboxId, containerConfig(pod, container, image, config, context), config);
         this.opts.events.record(pod, 'Normal', 'Created', `Created container: ${container.name}`, fieldPath);
       }
@@ -227,6 +232,16 @@ export class PodWorker {
       // Image pulls record their own events (the image puller's).
       hold(why, err instanceof ImageError ? undefined : { reason: 'Failed', message: `Error: ${why.message}` });
       this.opts.log.warn('container not started', { pod: key, container: container.name, reason: why.reason, error: why.message });
+    }
+  }
+
+  /** Volumes before containers, as kubelet mounts them first; one that fails holds the pod (FailedMount; the queue retries). */
+  async #setUpVolumes(pod: Pod): Promise<void> {
+    try {
+      await this.opts.volumes?.setUp(pod);
+    } catch (err) {
+      this.opts.events.record(pod, 'Warning', 'FailedMount', (err as Error).message);
+      throw err;
     }
   }
 

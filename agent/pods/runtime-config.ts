@@ -6,7 +6,7 @@
 // containers are made with: environment, resources, security context, ports.
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { join } from 'node:path';
-import type { ContainerConfig, PodSandboxConfig, PortMapping, Protocol, StringMap } from '../cri/types.js';
+import type { ContainerConfig, Mount, PodSandboxConfig, PortMapping, Protocol, StringMap } from '../cri/types.js';
 import { linuxContainerResources } from './container-resources.js';
 import { containerEnvironment, criEnv, type EnvSources, expandArgs } from './env.js';
 import { podCgroupParent } from './pod-cgroups.js';
@@ -91,6 +91,8 @@ export interface ContainerContext {
   readonly sources: EnvSources;
   /** Who the image runs as (CRI ImageStatus). */
   readonly imageUser: ImageUser;
+  /** The container's volumeMounts, set up on the node. */
+  readonly mounts?: readonly Mount[];
 }
 
 /** Throws ContainerConfigError when the config cannot be made (a missing ConfigMap, runAsNonRoot, …). */
@@ -106,6 +108,7 @@ export function containerConfig(pod: Pod, container: Container, image: string, s
     ...(args !== undefined ? { args } : {}),
     ...(container.workingDir !== undefined ? { workingDir: container.workingDir } : {}),
     envs: criEnv(env),
+    ...(context.mounts !== undefined && context.mounts.length > 0 ? { mounts: [...context.mounts] } : {}),
     labels: { ...podLabels(pod), [CONTAINER_NAME_LABEL]: container.name },
     annotations: {
       'io.kubernetes.container.restartCount': String(restartCount),

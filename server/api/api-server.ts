@@ -64,7 +64,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const serviceAccounts = opts.catalogue.get('', 'v1', 'serviceaccounts');
   if (serviceAccounts === undefined) throw new Error('the catalogue has no serviceaccounts');
   const auth: Auth = {
-    tokens: new ServiceAccountTokens({ signingKeyPem: opts.serviceAccountKeyPem, registry: opts.registry, serviceAccounts, log }),
+    tokens: new ServiceAccountTokens({ signingKeyPem: opts.serviceAccountKeyPem, registry: opts.registry, serviceAccounts, pods: opts.catalogue.get('', 'v1', 'pods')!, log }),
     // First decision wins: RBAC joins as one more authorizer.
     authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer]),
   };
@@ -143,7 +143,7 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
     return sendAnswer(res, answer);
   }
   const created = new CreatedName(req);
-  await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read() });
+  await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read(), createdObject: () => created.document() });
   if (streams.handles(info)) return streams.serveRequest(info, url.searchParams, res);
   if (info.group === METRICS_GROUP && opts.metrics !== undefined) return sendAnswer(res, opts.metrics.answer(info, url.searchParams, req.headers.accept));
   const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens };

@@ -1,16 +1,32 @@
-// What a new cluster has before anyone asks: the system namespaces.
+// What a new cluster has before anyone asks: the system namespaces, and
+// k3s's default StorageClass "local-path" (on every start, as k3s applies
+// its manifests: one a user deleted comes back).
+import { LOCAL_PATH_PROVISIONER, LOCAL_PATH_STORAGE_CLASS } from '../../common/local-path.js';
 import type { Catalogue } from './catalogue.js';
 import { SYSTEM_NAMESPACES } from './kinds/namespaces.js';
+import { DEFAULT_CLASS_ANNOTATION } from './kinds/storage.js';
+import type { KubeObject } from './objects.js';
 import type { Registry } from './registry/registry.js';
+import type { ResourceType } from './resources.js';
 import { ApiError } from './status.js';
 
 export async function bootstrapCluster(registry: Registry, catalogue: Catalogue): Promise<void> {
   const namespaces = catalogue.get('', 'v1', 'namespaces')!;
-  for (const name of SYSTEM_NAMESPACES) {
-    try {
-      await registry.create(namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, {});
-    } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
-    }
+  for (const name of SYSTEM_NAMESPACES) await createIfMissing(registry, namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  await createIfMissing(registry, catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!, {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: LOCAL_PATH_STORAGE_CLASS, annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } },
+    provisioner: LOCAL_PATH_PROVISIONER,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'WaitForFirstConsumer',
+  });
+}
+
+async function createIfMissing(registry: Registry, type: ResourceType, object: KubeObject): Promise<void> {
+  try {
+    await registry.create(type, undefined, object, {});
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
   }
 }

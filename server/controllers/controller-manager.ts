@@ -18,9 +18,11 @@ import { EndpointsController } from './endpoints-controller.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { HorizontalPodAutoscalerController } from './horizontal-pod-autoscaler-controller.js';
 import { JobController } from './job-controller.js';
+import { LocalPathProvisioner } from './local-path-provisioner.js';
 import { NamespaceController } from './namespace-controller.js';
 import { PodGcController } from './pod-gc-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
+import { RootCaPublisher } from './root-ca-publisher.js';
 import { ServiceAccountController } from './serviceaccount-controller.js';
 import type { SharedInformers } from './shared-informers.js';
 import { StatefulSetController } from './statefulset-controller.js';
@@ -33,6 +35,8 @@ export interface ControllerDeps {
   readonly informers: SharedInformers;
   /** Resource usage the nodes report (the autoscaler reads it); absent, nothing is autoscaled. */
   readonly metrics?: MetricsStore;
+  /** The cluster CA, published in every namespace (kube-root-ca.crt); without it, nothing is published. */
+  readonly clusterCaPem?: string;
   readonly log: Logger;
 }
 
@@ -53,6 +57,8 @@ const CACHED: readonly (readonly [string, string, string])[] = [
   ['', 'v1', 'endpoints'],
   ['', 'v1', 'serviceaccounts'],
   ['', 'v1', 'persistentvolumeclaims'],
+  ['', 'v1', 'persistentvolumes'],
+  ['storage.k8s.io', 'v1', 'storageclasses'],
   ['apps', 'v1', 'replicasets'],
   ['apps', 'v1', 'deployments'],
   ['apps', 'v1', 'daemonsets'],
@@ -80,6 +86,8 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     await start('replicasets', (d) => ReplicaSetController.start(d));
     await start('deployments', (d) => DeploymentController.start(d));
     await start('serviceaccounts', (d) => ServiceAccountController.start(d));
+    const caPem = deps.clusterCaPem;
+    if (caPem !== undefined) await start('root-ca-cert-publisher', (d) => RootCaPublisher.start({ ...d, caPem }));
     await start('endpoints', (d) => EndpointsController.start(d));
     await start('endpointslices', (d) => EndpointSliceController.start(d));
     await start('jobs', (d) => JobController.start(d));
@@ -87,6 +95,7 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     await start('cronjobs', (d) => CronJobController.start(d));
     await start('daemonsets', (d) => DaemonSetController.start(d));
     await start('statefulsets', (d) => StatefulSetController.start(d));
+    await start('local-path-provisioner', (d) => LocalPathProvisioner.start(d));
     const metrics = deps.metrics;
     if (metrics !== undefined) await start('horizontal-pod-autoscaler', (d) => HorizontalPodAutoscalerController.start({ ...d, metrics }));
   } catch (err) {

@@ -2,8 +2,11 @@
 // plugin is a file with a name and any of prepare (once per attempt, across
 // all nodes: upstream's PreFilter/PreScore), filter (why a pod cannot go to
 // a node, in upstream's reason strings) and score (0 to 100, higher is
-// better). The scheduler loop knows only the list of plugins.
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+// better); prepare may find the pod unschedulable anywhere (upstream's
+// PreFilter rejection), and preBind writes what the choice implies before the
+// pod is bound. The scheduler loop knows only the list of plugins.
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { parseQuantity, type Quantity } from '../api/kinds/quantity.js';
 
 /** Resource name → amount: cpu in millicores, everything else in whole units (bytes, pods, devices). */
@@ -50,10 +53,24 @@ export interface NodeInfo {
   readonly ownedBy: ReadonlyMap<string, number>;
 }
 
+/** Claims, volumes and classes as the scheduler's caches hold them, and the one write VolumeBinding makes. */
+export interface StorageView {
+  claim(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  volume(name: string): PersistentVolume | undefined;
+  storageClass(name: string): StorageClass | undefined;
+  /** Annotates a claim with the node chosen for its first pod (volume.kubernetes.io/selected-node). */
+  selectNode(namespace: string, claim: string, node: string): Promise<void>;
+}
+
 export interface ClusterView {
   /** Every node, in a stable order. */
   readonly nodes: readonly NodeInfo[];
+  /** Absent where the scheduler runs without storage caches (then no pod with claims fits). */
+  readonly storage?: StorageView;
 }
+
+/** Thrown by prepare: the pod fits no node, whatever the node (upstream's UnschedulableAndUnresolvable from PreFilter). */
+export class Unresolvable extends Error {}
 
 export interface Plugin<State = unknown> {
   readonly name: string;
@@ -67,6 +84,8 @@ export interface Plugin<State = unknown> {
   score?(pod: PodInfo, node: NodeInfo, state: State): number;
   /** Rescales the raw scores of all feasible nodes, in place, to 0..100 (upstream's NormalizeScore). */
   normalize?(scores: number[], state: State): void;
+  /** Once a node is chosen, before the binding is written. */
+  preBind?(pod: PodInfo, node: string, cluster: ClusterView): Promise<void>;
 }
 
 export const MAX_NODE_SCORE = 100;

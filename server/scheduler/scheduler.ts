@@ -15,6 +15,7 @@ import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
 import { bindPod } from '../api/http/pod-subresources.js';
+import { SELECTED_NODE_ANNOTATION } from '../api/kinds/storage.js';
 import { type KubeObject, metaTime } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
@@ -22,7 +23,7 @@ import { ApiError } from '../api/status.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
 import type { SharedInformer, SharedInformers } from '../controllers/shared-informers.js';
 import { ClusterCache } from './cluster-cache.js';
-import type { NodeInfo, Plugin, PodInfo } from './framework.js';
+import { type ClusterView, type NodeInfo, type Plugin, type PodInfo, type StorageView, Unresolvable } from './framework.js';
 import { podInfoOf } from './pod-info.js';
 import { DEFAULT_PLUGINS } from './plugins/index.js';
 import { SchedulingQueue } from './scheduling-queue.js';
@@ -48,6 +49,9 @@ type Decision = { readonly node: string } | { readonly message: string };
 export class Scheduler {
   readonly #pods: SharedInformer;
   readonly #nodes: SharedInformer;
+  /** Claims, volumes and classes (VolumeBinding). */
+  readonly #storage: readonly SharedInformer[];
+  readonly #view: ClusterView;
   readonly #podType: ResourceType;
   readonly #cache = new ClusterCache();
   readonly #queue = new SchedulingQueue();
@@ -70,11 +74,44 @@ export class Scheduler {
     this.#pods = opts.informers.of('', 'v1', 'pods');
     this.#nodes.subscribe((name) => this.#nodeChanged(name));
     this.#pods.subscribe((key) => this.#podChanged(key));
+    const claims = opts.informers.of('', 'v1', 'persistentvolumeclaims');
+    const volumes = opts.informers.of('', 'v1', 'persistentvolumes');
+    const classes = opts.informers.of('storage.k8s.io', 'v1', 'storageclasses');
+    this.#storage = [claims, volumes, classes];
+    // A claim, volume or class that appears or changes may let pods set aside fit.
+    for (const informer of this.#storage) informer.subscribe(() => this.#queue.moveAllToActive());
+    const claimType = opts.catalogue.get('', 'v1', 'persistentvolumeclaims')!;
+    const storage: StorageView = {
+      claim: (namespace, name) => claims.get(`${namespace}/${name}`) as ReturnType<StorageView['claim']>,
+      volume: (name) => volumes.get(name) as ReturnType<StorageView['volume']>,
+      storageClass: (name) => classes.get(name) as ReturnType<StorageView['storageClass']>,
+      selectNode: async (namespace, name, node) => {
+        const written = await opts.registry.patch(
+          claimType,
+          namespace,
+          name,
+          (claim) => {
+            claim.metadata.annotations = { ...claim.metadata.annotations, [SELECTED_NODE_ANNOTATION]: node };
+            return claim;
+          },
+          {},
+        );
+        claims.remember(written);
+      },
+    };
+    const cache = this.#cache;
+    this.#view = {
+      get nodes() {
+        return cache.nodes;
+      },
+      storage,
+    };
   }
 
   static async start(opts: SchedulerOptions): Promise<Scheduler> {
     const scheduler = new Scheduler(opts);
     await scheduler.#nodes.start();
+    for (const informer of scheduler.#storage) await informer.start();
     await scheduler.#pods.start();
     scheduler.#running = scheduler.#run();
     return scheduler;
@@ -155,7 +192,14 @@ export class Scheduler {
   decide(pod: PodInfo): Decision {
     const nodes = this.#cache.nodes;
     if (nodes.length === 0) return { message: 'no nodes available to schedule pods' };
-    const states = this.#plugins.map((plugin) => plugin.prepare?.(pod, this.#cache));
+    let states: unknown[];
+    try {
+      states = this.#plugins.map((plugin) => plugin.prepare?.(pod, this.#view));
+    } catch (err) {
+      // Upstream's FitError with a PreFilter message: no per-node counts.
+      if (err instanceof Unresolvable) return { message: `0/${nodes.length} nodes are available: ${err.message}.` };
+      throw err;
+    }
     const wanted = feasibleNodesToFind(nodes.length);
     const feasible: NodeInfo[] = [];
     const reasons = new Map<string, number>();
@@ -201,6 +245,15 @@ export class Scheduler {
 
   async #bind(key: string, pod: KubeObject & Pod, node: string): Promise<void> {
     const { namespace, name } = pod.metadata as { namespace: string; name: string };
+    try {
+      for (const plugin of this.#plugins) await plugin.preBind?.(podInfoOf(pod), node, this.#view);
+    } catch (err) {
+      // What the choice implies could not be written (a claim gone meanwhile): decide again later.
+      this.#cache.forget(key);
+      this.opts.log.warn('could not prepare a pod for its node; retrying', { pod: key, node, error: err });
+      this.#queue.retryLater(key);
+      return;
+    }
     try {
       await bindPod(this.opts.registry, this.#podType, namespace, name, { kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: node } }, false);
       this.#events.record(podRef(pod), 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);

@@ -40,6 +40,8 @@ interface Request {
   readonly subresource?: string;
   /** The name in a create's body. */
   readonly created?: string;
+  /** A create's whole body. */
+  readonly body?: unknown;
 }
 
 function attrs(r: Request): ResourceAttributes {
@@ -56,8 +58,11 @@ function attrs(r: Request): ResourceAttributes {
       if (r.verb !== 'create') throw new Error('only creates have a created name');
       return r.created;
     },
+    createdObject: async () => r.body,
   };
 }
+
+const tokenFor = (pod: string, uid?: string) => ({ spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod, ...(uid !== undefined ? { uid } : {}) } } });
 
 const pod = (name: string, nodeName: string | undefined, spec: Record<string, unknown>): KubeObject => ({
   apiVersion: 'v1',
@@ -97,6 +102,21 @@ async function nodeAuthorizer(t: TestContext): Promise<NodeAuthorizer> {
   await create('default', pod('elsewhere', 'pi-2', { volumes: [{ name: 'a', secret: { secretName: 'pi-2-only' } }] }));
   await create('default', pod('pending', undefined, { volumes: [{ name: 'a', secret: { secretName: 'pending-secret' } }] }));
   await create('kube-system', pod('proxy', 'pi-1', { volumes: [{ name: 'a', configMap: { name: 'proxy-config' } }] }));
+  await registry.create(catalogue.get('', 'v1', 'persistentvolumeclaims')!, 'default', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'web-data' } }, {});
+  const volume = (name: string, claim: string | undefined, node: string | undefined): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name },
+    spec: {
+      hostPath: { path: `/data/${name}` },
+      ...(claim !== undefined ? { claimRef: { namespace: 'default', name: claim } } : {}),
+      ...(node !== undefined ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node] }] }] } } } : {}),
+    },
+  });
+  const volumes = catalogue.get('', 'v1', 'persistentvolumes')!;
+  await registry.create(volumes, undefined, volume('pv-web', 'web-data', undefined), {});
+  await registry.create(volumes, undefined, volume('pv-pi-1', 'other-claim', 'pi-1'), {});
+  await registry.create(volumes, undefined, volume('pv-pi-2', 'other-claim', 'pi-2'), {});
   return new NodeAuthorizer(registry, catalogue);
 }
 
@@ -190,8 +210,25 @@ test('a node may do what a node needs and nothing else', async (t) => {
     [{ verb: 'list', group: 'apps', resource: 'deployments', namespace: 'default' }, false, ''],
     [{ verb: 'get', resource: 'namespaces', name: 'default' }, false, ''],
     [{ verb: 'get', resource: 'serviceaccounts', namespace: 'default', name: 'default' }, false, ''],
-    [{ verb: 'create', resource: 'serviceaccounts', namespace: 'default', name: 'default', subresource: 'token' }, false, ''],
     [{ verb: 'list', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' }, false, ''],
+    // Volumes: those bound to its pods' claims, those pinned to it (local volumes), and missing ones (so it sees a deletion).
+    [{ verb: 'get', resource: 'persistentvolumes', name: 'pv-web' }, true],
+    [{ verb: 'get', resource: 'persistentvolumes', name: 'pv-pi-1' }, true],
+    [{ verb: 'get', resource: 'persistentvolumes', name: 'pv-gone' }, true],
+    [{ verb: 'get', resource: 'persistentvolumes', name: 'pv-pi-2' }, false, noRelation],
+    [{ verb: 'list', resource: 'persistentvolumes' }, false, 'can only get individual resources of this type'],
+    [{ verb: 'delete', resource: 'persistentvolumes', name: 'pv-pi-1' }, false, 'can only get individual resources of this type'],
+    // Tokens: for the service account of a pod bound to it, bound to that pod; never for another node's pod.
+    [{ verb: 'create', resource: 'serviceaccounts', namespace: 'default', name: 'default', subresource: 'token', body: tokenFor('web') }, true],
+    [
+      { verb: 'create', resource: 'serviceaccounts', namespace: 'default', name: 'default', subresource: 'token', body: tokenFor('elsewhere') },
+      false,
+      'node requested token bound to a pod scheduled on a different node',
+    ],
+    [{ verb: 'create', resource: 'serviceaccounts', namespace: 'default', name: 'default', subresource: 'token', body: tokenFor('gone') }, false, 'node requested token bound to a pod that does not exist'],
+    [{ verb: 'create', resource: 'serviceaccounts', namespace: 'default', name: 'other', subresource: 'token', body: tokenFor('web') }, false, noRelation],
+    [{ verb: 'create', resource: 'serviceaccounts', namespace: 'default', name: 'default', subresource: 'token', body: { spec: {} } }, false, 'node requested token not bound to a pod'],
+    [{ verb: 'create', resource: 'serviceaccounts', namespace: 'default', name: 'default', subresource: 'token', body: tokenFor('web', 'not-its-uid') }, false, 'the UID in the bound object reference does not match the pod'],
   ];
   for (const [request, allowed, reason] of cases) {
     const expected: Decision = allowed ? { decision: 'allow', reason: '' } : noOpinion(reason ?? '');

@@ -307,8 +307,9 @@ spec:
   await c.server.stop();
   c.server = await startServer(t, c.args);
   await pi1.waitForLog(/msg="reconnected to the server"/, 40_000);
-  await pi1.waitForLog(/msg="holding what the server assigned to this node" objects="1 pods, 1 ConfigMaps, 1 Secrets"/);
-  await pi2.waitForLog(/msg="holding what the server assigned to this node" objects="1 pods, 0 ConfigMaps, 1 Secrets"/, 40_000);
+  // Each pod's kube-api-access volume adds the namespace's kube-root-ca.crt ConfigMap.
+  await pi1.waitForLog(/msg="holding what the server assigned to this node" objects="1 pods, 2 ConfigMaps, 1 Secrets"/);
+  await pi2.waitForLog(/msg="holding what the server assigned to this node" objects="1 pods, 1 ConfigMaps, 1 Secrets"/, 40_000);
   assert.doesNotMatch(pi1.log(), /no longer assigned|pod=default\/other/);
   assert.doesNotMatch(pi2.log(), /no longer assigned|pod=default\/web/);
 

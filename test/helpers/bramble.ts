@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { unmountAll } from '../../agent/volumes/tmpfs.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
@@ -59,9 +60,17 @@ export function startServer(t: TestContext, args: string[]): Promise<BrambleProc
   return startBramble(t, ['server', ...args], /msg="bramble server ready"/);
 }
 
-/** Starts `bramble agent` and waits until it is connected to its server. */
-export function startAgent(t: TestContext, args: string[]): Promise<BrambleProcess> {
-  return startBramble(t, ['agent', ...args], /msg="connected to the server"/);
+/** Starts `bramble agent` and waits until it is connected to its server; when the test ends, its volume mounts go after it. */
+export async function startAgent(t: TestContext, args: string[]): Promise<BrambleProcess> {
+  const agent = await startBramble(t, ['agent', ...args], /msg="connected to the server"/);
+  const dataDir = args[args.indexOf('--data-dir') + 1];
+  if (args.includes('--data-dir') && dataDir !== undefined) {
+    t.after(async () => {
+      await agent.kill();
+      await unmountAll(dataDir);
+    });
+  }
+  return agent;
 }
 
 /** Starts a bramble command, killed when the test ends, and waits for `ready` in its log. */

@@ -3,9 +3,11 @@
 // test's own), a `bramble server` and a `bramble agent` on that containerd,
 // Ready. When the test ends, pass or fail, the agent goes first (or it would
 // run the pods again), then every pod through CRI, before containerd's own
-// teardown: shims outlive containerd.
+// teardown: shims outlive containerd; then the agent's volume mounts (tmpfs),
+// before its data dir is removed.
 import type { TestContext } from 'node:test';
 import { RuntimeClient } from '../../agent/cri/runtime-client.js';
+import { unmountAll } from '../../agent/volumes/tmpfs.js';
 import { type BrambleProcess, startAgent, startBramble } from './bramble.js';
 import { agentArgs, type Cluster, cluster, waitReady } from './cluster.js';
 import { type Containerd, startContainerd } from './containerd.js';
@@ -37,6 +39,7 @@ export interface PodNodeOptions {
 export async function startPodNode(t: TestContext, name: string, opts: PodNodeOptions = {}): Promise<PodNode> {
   let runtime: RuntimeClient | undefined;
   let agent: BrambleProcess | undefined;
+  let dataDir: string | undefined;
   // Registered before containerd's teardown, so it runs first.
   t.after(async () => {
     await agent?.kill();
@@ -49,6 +52,7 @@ export async function startPodNode(t: TestContext, name: string, opts: PodNodeOp
       }
     } finally {
       runtime.close();
+      if (dataDir !== undefined) await unmountAll(dataDir);
     }
   });
   const registry = await startRegistry(t);
@@ -57,6 +61,7 @@ export async function startPodNode(t: TestContext, name: string, opts: PodNodeOp
   runtime = RuntimeClient.connect(containerd.endpoint);
   // No agent reports for the simulated parts; the real one does, but a slow machine must not make its node Unknown.
   const c = await cluster(t, undefined, ['--node-monitor-grace-period', '1h']);
+  dataDir = c.dir;
   agent = await startAgent(t, [...agentArgs(c, name, containerd.endpoint), ...(opts.agentFlags ?? [])]);
   await waitReady(c.k, name, 'True');
   const node: PodNode = {

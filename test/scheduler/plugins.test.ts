@@ -479,6 +479,7 @@ test("DEFAULT_PLUGINS run in upstream's filter order, with upstream's score weig
       ['NodeAffinity', 2],
       ['NodePorts', undefined],
       ['NodeResourcesFit', 1],
+      ['VolumeBinding', undefined],
       ['PodTopologySpread', 2],
       ['InterPodAffinity', 2],
     ],

@@ -9,6 +9,8 @@ import type { UserInfo } from './user.js';
 export interface ResourceAttributes extends ResourceRequest {
   /** The name of the object a create carries, read from its body (only authorizers that need it call this). */
   readonly createdName: () => Promise<string | undefined>;
+  /** The whole body of a create, decoded (only authorizers that need it call this). */
+  readonly createdObject?: () => Promise<unknown>;
 }
 
 /** Anything that is not a resource: discovery, OpenAPI, other paths. Verbs are get, post, put, … */

@@ -13,10 +13,15 @@ export class CreatedName {
 
   /** metadata.name of the body; a malformed or oversized body throws its 4xx, as it would later anyway. */
   async read(): Promise<string | undefined> {
-    this.body ??= readBody(this.req);
-    const doc = decodeDocument(await this.body, this.req.headers['content-type']) as { metadata?: { name?: unknown } } | null;
+    const doc = (await this.document()) as { metadata?: { name?: unknown } } | null;
     const name = typeof doc === 'object' && doc !== null ? doc.metadata?.name : undefined;
     return typeof name === 'string' ? name : undefined;
+  }
+
+  /** The whole body, decoded (NodeRestriction looks at a TokenRequest's boundObjectRef). */
+  async document(): Promise<unknown> {
+    this.body ??= readBody(this.req);
+    return decodeDocument(await this.body, this.req.headers['content-type']);
   }
 
   /** The request to handle: the original, or a copy carrying the body already read. */

@@ -1,10 +1,12 @@
 // What a node agent (user system:node:NAME in group system:nodes) may do: what
 // upstream's Node authorizer, system:node role and NodeRestriction admission
 // together allow a kubelet and kube-proxy, and no more. Its own Node and
-// Lease, the pods bound to it, events, the services it proxies, and only
-// those Secrets, ConfigMaps and claims that its pods use. Anything else gets
-// no opinion, so a later RBAC authorizer can still grant it.
-import type { PodSpec } from 'kubernetes-types/core/v1.js';
+// Lease, the pods bound to it, events, the services it proxies, only those
+// Secrets, ConfigMaps and claims that its pods use and the volumes bound to
+// those claims, and tokens for its pods' service accounts bound to those
+// pods. Anything else gets no opinion, so a later RBAC authorizer can still
+// grant it.
+import type { PersistentVolume, PersistentVolumeClaim, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { Catalogue } from '../catalogue.js';
 import type { Registry } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
@@ -20,14 +22,21 @@ const LEASE_VERBS: readonly string[] = ['get', 'create', 'update', 'patch'];
 
 export class NodeAuthorizer implements Authorizer {
   private readonly pods: ResourceType;
+  private readonly claims: ResourceType;
+  private readonly volumes: ResourceType;
 
   constructor(
     private readonly registry: Registry,
     catalogue: Catalogue,
   ) {
-    const pods = catalogue.get('', 'v1', 'pods');
-    if (pods === undefined) throw new Error('the catalogue has no pods');
-    this.pods = pods;
+    const type = (plural: string) => {
+      const found = catalogue.get('', 'v1', plural);
+      if (found === undefined) throw new Error(`the catalogue has no ${plural}`);
+      return found;
+    };
+    this.pods = type('pods');
+    this.claims = type('persistentvolumeclaims');
+    this.volumes = type('persistentvolumes');
   }
 
   async authorize(user: UserInfo, attrs: Attributes): Promise<Decision> {
@@ -51,6 +60,10 @@ export class NodeAuthorizer implements Authorizer {
       case '/configmaps':
       case '/persistentvolumeclaims':
         return this.podDependency(node, attrs, attrs.resource as keyof PodReferences);
+      case '/persistentvolumes':
+        return this.persistentVolume(node, attrs);
+      case '/serviceaccounts':
+        return this.serviceAccountToken(node, attrs);
       default:
         return NO_OPINION;
     }
@@ -92,12 +105,63 @@ export class NodeAuthorizer implements Authorizer {
     if (attrs.verb !== 'get') return noOpinion('can only get individual resources of this type');
     const { namespace, name } = attrs;
     if (namespace === undefined || name === undefined) return noOpinion('No Object name found');
+    return (await this.usedByPodOn(node, namespace, resource, name)) ? ALLOW : noOpinion(`no relationship found between node '${node}' and this object`);
+  }
+
+  /**
+   * A get of one volume bound to a claim its pods use; also one pinned to this node alone (its local
+   * volumes) or missing, so an agent can tell that the volume of data it holds was deleted.
+   */
+  private async persistentVolume(node: string, attrs: ResourceAttributes): Promise<Decision> {
+    if (attrs.subresource !== undefined || attrs.verb !== 'get' || attrs.name === undefined) return noOpinion('can only get individual resources of this type');
+    let volume: PersistentVolume;
+    try {
+      volume = (await this.registry.get(this.volumes, undefined, attrs.name)) as PersistentVolume;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return ALLOW;
+      throw err;
+    }
+    if (pinnedTo(volume) === node) return ALLOW;
+    const ref = volume.spec?.claimRef;
+    if (ref?.namespace && ref.name) {
+      const claim = await this.registry.get(this.claims, ref.namespace, ref.name).catch(() => undefined);
+      const claimName = (claim as PersistentVolumeClaim | undefined)?.metadata?.name;
+      if (claimName !== undefined && (await this.usedByPodOn(node, ref.namespace, 'persistentvolumeclaims', claimName))) return ALLOW;
+    }
+    return noOpinion(`no relationship found between node '${node}' and this object`);
+  }
+
+  /**
+   * serviceaccounts/token: a token for the account of a pod bound to this node, bound to that pod (upstream's
+   * Node authorizer and NodeRestriction admission together).
+   */
+  private async serviceAccountToken(node: string, attrs: ResourceAttributes): Promise<Decision> {
+    if (attrs.subresource !== 'token' || attrs.verb !== 'create') return NO_OPINION;
+    const { namespace, name } = attrs;
+    if (namespace === undefined || name === undefined) return noOpinion('No Object name found');
+    const body = (await attrs.createdObject?.()) as { spec?: { boundObjectRef?: { kind?: unknown; name?: unknown; uid?: unknown } | null } } | null | undefined;
+    const ref = body?.spec?.boundObjectRef;
+    if (ref?.kind !== 'Pod' || typeof ref.name !== 'string') return noOpinion(`node requested token not bound to a pod`);
+    let pod;
+    try {
+      pod = await this.registry.get(this.pods, namespace, ref.name);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return noOpinion(`node requested token bound to a pod that does not exist`);
+      throw err;
+    }
+    const spec = pod['spec'] as PodSpec | undefined;
+    if (spec?.nodeName !== node) return noOpinion('node requested token bound to a pod scheduled on a different node');
+    if (ref.uid !== undefined && ref.uid !== pod.metadata.uid) return noOpinion('the UID in the bound object reference does not match the pod');
+    if ((spec.serviceAccountName || 'default') !== name) return noOpinion(`no relationship found between node '${node}' and this object`);
+    return ALLOW;
+  }
+
+  private async usedByPodOn(node: string, namespace: string, resource: keyof PodReferences, name: string): Promise<boolean> {
     const pods = await this.registry.list(this.pods, namespace, {});
-    const used = pods.items.some((pod) => {
+    return pods.items.some((pod) => {
       const spec = pod['spec'] as PodSpec | undefined;
       return spec?.nodeName === node && podReferences(spec)[resource].has(name);
     });
-    return used ? ALLOW : noOpinion(`no relationship found between node '${node}' and this object`);
   }
 
   /** A missing pod is no one's (pods are readable anyway): the handler's 404 is the better answer. */
@@ -111,6 +175,15 @@ export class NodeAuthorizer implements Authorizer {
       throw err;
     }
   }
+}
+
+/** The one node a volume's required node affinity names by hostname, if it names exactly one. */
+function pinnedTo(volume: PersistentVolume): string | undefined {
+  const terms = volume.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [];
+  if (terms.length !== 1) return undefined;
+  const expressions = terms[0]!.matchExpressions ?? [];
+  const hostname = expressions.find((e) => e.key === 'kubernetes.io/hostname' && e.operator === 'In');
+  return expressions.length === 1 && hostname?.values?.length === 1 ? hostname.values[0] : undefined;
 }
 
 function ownNode(node: string, name: string | undefined): Decision {

@@ -18,13 +18,20 @@ export interface ServiceAccountRef {
   readonly uid: string;
 }
 
+/** The pod a token is bound to. */
+export interface BoundPod {
+  readonly name: string;
+  readonly uid: string;
+}
+
 export interface TokenSpec {
   readonly audiences: readonly string[];
   readonly expirationSeconds: number;
   readonly now: Date;
+  readonly pod?: BoundPod;
 }
 
-export type TokenCheck = { readonly ok: true; readonly serviceAccount: ServiceAccountRef } | { readonly ok: false; readonly reason: string };
+export type TokenCheck = { readonly ok: true; readonly serviceAccount: ServiceAccountRef; readonly pod?: BoundPod } | { readonly ok: false; readonly reason: string };
 
 export function serviceAccountUserName(namespace: string, name: string): string {
   return `${SERVICE_ACCOUNT_USER_PREFIX}${namespace}:${name}`;
@@ -39,7 +46,7 @@ export function issueServiceAccountToken(key: KeyObject, sa: ServiceAccountRef, 
       iat: now,
       iss: SERVICE_ACCOUNT_ISSUER,
       jti: randomUUID(),
-      'kubernetes.io': { namespace: sa.namespace, serviceaccount: { name: sa.name, uid: sa.uid } },
+      'kubernetes.io': { namespace: sa.namespace, ...(spec.pod !== undefined ? { pod: { name: spec.pod.name, uid: spec.pod.uid } } : {}), serviceaccount: { name: sa.name, uid: sa.uid } },
       nbf: now,
       sub: serviceAccountUserName(sa.namespace, sa.name),
     },
@@ -63,7 +70,9 @@ export function checkServiceAccountToken(token: string, key: KeyObject, audience
   if (!Array.isArray(aud) || !aud.some((a) => audiences.includes(a as string))) return refused('token is not for this audience');
   const sa = serviceAccountOf(claims);
   if (sa === undefined || claims['sub'] !== serviceAccountUserName(sa.namespace, sa.name)) return refused('token names no service account');
-  return { ok: true, serviceAccount: sa };
+  const pod = podOf(claims);
+  if (pod === null) return refused('token names a malformed pod');
+  return { ok: true, serviceAccount: sa, ...(pod !== undefined ? { pod } : {}) };
 }
 
 function serviceAccountOf(claims: JwtClaims): ServiceAccountRef | undefined {
@@ -73,6 +82,13 @@ function serviceAccountOf(claims: JwtClaims): ServiceAccountRef | undefined {
   const uid = k8s?.serviceaccount?.uid;
   if (typeof namespace !== 'string' || typeof name !== 'string' || typeof uid !== 'string') return undefined;
   return { namespace, name, uid };
+}
+
+/** The bound pod claim: undefined when absent, null when malformed. */
+function podOf(claims: JwtClaims): BoundPod | undefined | null {
+  const pod = (claims['kubernetes.io'] as { pod?: { name?: unknown; uid?: unknown } } | undefined)?.pod;
+  if (pod === undefined) return undefined;
+  return typeof pod?.name === 'string' && typeof pod.uid === 'string' ? { name: pod.name, uid: pod.uid } : null;
 }
 
 function refused(reason: string): TokenCheck {

@@ -1,6 +1,7 @@
 // Bearer tokens: service-account tokens signed with the cluster's
 // service-account key, accepted while they verify and the ServiceAccount they
-// name still exists with the same uid (deleting it ends its tokens).
+// name still exists with the same uid (deleting it ends its tokens), and the
+// pod a token is bound to, if any, still exists with its uid.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Logger } from '../../../common/log.js';
 import type { Registry } from '../registry/registry.js';
@@ -24,6 +25,7 @@ export interface ServiceAccountTokensOptions {
   readonly signingKeyPem: string;
   readonly registry: Registry;
   readonly serviceAccounts: ResourceType;
+  readonly pods: ResourceType;
   readonly log: Logger;
 }
 
@@ -54,6 +56,15 @@ export class ServiceAccountTokens {
     }
     if (current.metadata.uid !== uid) return this.refuse('service account was deleted and re-created', namespace, name);
     if (current.metadata.deletionTimestamp !== undefined) return this.refuse('service account is being deleted', namespace, name);
+    if (check.pod !== undefined) {
+      const pod = await this.opts.registry.get(this.opts.pods, namespace, check.pod.name).catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 404) return undefined;
+        throw err;
+      });
+      if (pod === undefined || pod.metadata.uid !== check.pod.uid) return this.refuse('the pod the token is bound to is gone', namespace, name);
+      const deletion = pod.metadata.deletionTimestamp;
+      if (deletion !== undefined && Date.parse(deletion) < Date.now()) return this.refuse('the pod the token is bound to is being deleted', namespace, name);
+    }
     return { name: serviceAccountUserName(namespace, name), groups: [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${namespace}`] };
   }
 

@@ -2,9 +2,12 @@
 // sends it (JSON up to 1.31, protobuf from 1.32): an authentication.k8s.io/v1
 // TokenRequest in, the same with status.token and expirationTimestamp out,
 // worded as upstream's TokenREST (pkg/registry/core/serviceaccount/storage).
+// A token may be bound to a pod (as kubelet asks for projected volumes): it
+// then names the pod and stops working once the pod is gone.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeDocument, readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
+import type { Catalogue } from '../catalogue.js';
 import type { Registry } from '../registry/registry.js';
 import type { ApiVerb } from '../request-info.js';
 import type { ResourceType } from '../resources.js';
@@ -29,7 +32,7 @@ interface TokenRequestBody {
 }
 
 export async function createTokenRequest(
-  ctx: { readonly registry: Registry; readonly tokens: ServiceAccountTokens },
+  ctx: { readonly registry: Registry; readonly catalogue: Catalogue; readonly tokens: ServiceAccountTokens },
   serviceAccounts: ResourceType,
   namespace: string,
   name: string,
@@ -55,9 +58,7 @@ export async function createTokenRequest(
   }
   if (requested < MIN_EXPIRATION_S) throw invalid('', [fieldInvalid('spec.expirationSeconds', requested, 'may not specify a duration less than 10 minutes')]);
   if (requested > LIMIT_EXPIRATION_S) throw invalid('', [fieldInvalid('spec.expirationSeconds', requested, 'may not specify a duration larger than 2^32 seconds')]);
-  if (spec.boundObjectRef !== undefined && spec.boundObjectRef !== null) {
-    throw errors.badRequest('tokens bound to an object (spec.boundObjectRef) are not supported yet');
-  }
+  const bound = await boundPod(ctx, namespace, name, spec.boundObjectRef);
   const warnings: string[] = [];
   let expirationSeconds = requested;
   if (expirationSeconds > MAX_EXPIRATION_S) {
@@ -66,7 +67,7 @@ export async function createTokenRequest(
   }
   // Whole seconds, as the token's iat and exp: the expirationTimestamp is then exactly its exp.
   const now = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const token = ctx.tokens.issue({ namespace, name, uid: sa.metadata.uid! }, { audiences, expirationSeconds, now });
+  const token = ctx.tokens.issue({ namespace, name, uid: sa.metadata.uid! }, { audiences, expirationSeconds, now, ...(bound !== undefined ? { pod: bound } : {}) });
   return sendJson(
     res,
     201,
@@ -74,11 +75,38 @@ export async function createTokenRequest(
       kind: 'TokenRequest',
       apiVersion: API_VERSION,
       metadata: { name, namespace, creationTimestamp: metaTime(now) },
-      spec: { audiences, expirationSeconds, boundObjectRef: null },
+      spec: { audiences, expirationSeconds, boundObjectRef: bound !== undefined ? { kind: 'Pod', apiVersion: 'v1', ...bound } : null },
       status: { token, expirationTimestamp: metaTime(new Date(now.getTime() + expirationSeconds * 1000)) },
     },
     warnings,
   );
+}
+
+/** The pod a token is bound to, checked as TokenREST checks it; undefined for an unbound token. */
+async function boundPod(
+  ctx: { readonly registry: Registry; readonly catalogue: Catalogue },
+  namespace: string,
+  serviceAccount: string,
+  ref: unknown,
+): Promise<{ name: string; uid: string } | undefined> {
+  if (ref === undefined || ref === null) return undefined;
+  if (typeof ref !== 'object' || Array.isArray(ref)) throw errors.badRequest('spec.boundObjectRef must be an object');
+  const { kind, apiVersion, name, uid } = ref as { kind?: unknown; apiVersion?: unknown; name?: unknown; uid?: unknown };
+  if (kind !== 'Pod' || (apiVersion !== undefined && apiVersion !== 'v1')) {
+    throw errors.badRequest(`cannot bind token to object of type ${String(apiVersion ?? '')}, Kind=${String(kind ?? '')} (only v1 Pods on this server)`);
+  }
+  if (typeof name !== 'string' || name === '') throw invalid('', [fieldInvalid('spec.boundObjectRef.name', name ?? '', 'must be set')]);
+  const pod = await ctx.registry.get(ctx.catalogue.get('', 'v1', 'pods')!, namespace, name);
+  if (uid !== undefined && uid !== '' && uid !== pod.metadata.uid) {
+    throw new ApiError(
+      409,
+      'Conflict',
+      `the UID in the bound object reference (${String(uid)}) does not match the UID in record. The object might have been deleted and then recreated`,
+    );
+  }
+  const podAccount = (pod['spec'] as { serviceAccountName?: string } | undefined)?.serviceAccountName || 'default';
+  if (podAccount !== serviceAccount) throw errors.badRequest(`cannot bind token for serviceaccount "${serviceAccount}" to pod running with different serviceaccount name.`);
+  return { name, uid: pod.metadata.uid! };
 }
 
 function tokenRequestOf(value: unknown): TokenRequestBody {

@@ -13,6 +13,7 @@ import { namespaceRules } from './namespaces.js';
 import { podRules } from './pods.js';
 import type { ServiceRanges } from './service-ranges.js';
 import { serviceRules } from './services.js';
+import { persistentVolumeClaimRules, persistentVolumeRules, storageClassRules } from './storage.js';
 import { daemonSetRules, deploymentRules, replicaSetRules, statefulSetRules } from './workloads.js';
 
 const RULES = new Map<string, KindRules>([
@@ -20,6 +21,9 @@ const RULES = new Map<string, KindRules>([
   ['/pods', podRules],
   ['/services', serviceRules],
   ['/configmaps', configMapRules],
+  ['/persistentvolumeclaims', persistentVolumeClaimRules],
+  ['/persistentvolumes', persistentVolumeRules],
+  ['storage.k8s.io/storageclasses', storageClassRules],
   ['/secrets', secretRules],
   ['/events', eventRules],
   ['events.k8s.io/events', newEventRules],

@@ -1,8 +1,10 @@
-// PersistentVolume and PersistentVolumeClaim printers. Absent fields show
+// PersistentVolume, PersistentVolumeClaim and StorageClass printers. Absent fields show
 // what defaulting stores: phase Pending, volume mode Filesystem, reclaim
 // policy Retain.
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import type { ObjectMeta } from '../objects.js';
+import { isDefaultClass } from '../kinds/storage.js';
 import { ageColumn, column, docs, nameColumn } from './columns.js';
 import { age } from './duration.js';
 import type { Printer } from './table.js';
@@ -94,6 +96,29 @@ export const persistentVolumeClaimPrinter: Printer = {
       spec?.volumeAttributesClassName ?? '<unset>',
       age(object, now),
       spec?.volumeMode ?? 'Filesystem',
+    ];
+  },
+};
+
+export const storageClassPrinter: Printer = {
+  columns: [
+    nameColumn,
+    column('Provisioner', 'string', 'Indicates the type of the provisioner.'),
+    column('ReclaimPolicy', 'string', 'Indicates the type of the reclaim policy.'),
+    column('VolumeBindingMode', 'string', 'Indicates the binding mode of the storage class.'),
+    column('AllowVolumeExpansion', 'string', 'Indicates whether the storage class allow volume expand.'),
+    ageColumn,
+  ],
+  cells(object, now) {
+    const sc = object as unknown as StorageClass;
+    const isDefault = isDefaultClass(object.metadata);
+    return [
+      `${object.metadata.name ?? ''}${isDefault ? ' (default)' : ''}`,
+      sc.provisioner ?? '',
+      sc.reclaimPolicy ?? 'Delete',
+      sc.volumeBindingMode ?? 'Immediate',
+      String(sc.allowVolumeExpansion ?? false),
+      age(object, now),
     ];
   },
 };

@@ -12,7 +12,7 @@ import { eventPrinter, eventsV1Printer } from './events.js';
 import { endpointSlicePrinter, endpointsPrinter, ingressPrinter, servicePrinter } from './network.js';
 import { configMapPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from './core.js';
 import { podPrinter } from './pods.js';
-import { persistentVolumeClaimPrinter, persistentVolumePrinter } from './storage.js';
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
 import { cronJobPrinter, daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.js';
 
 export interface TableColumn {
@@ -80,6 +80,7 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['/Event', eventPrinter],
   ['/PersistentVolume', persistentVolumePrinter],
   ['/PersistentVolumeClaim', persistentVolumeClaimPrinter],
+  ['storage.k8s.io/StorageClass', storageClassPrinter],
   ['apps/Deployment', deploymentPrinter],
   ['apps/ReplicaSet', replicaSetPrinter],
   ['apps/StatefulSet', statefulSetPrinter],

@@ -9,6 +9,7 @@ import { nodeResourcesFit } from './node-resources-fit.js';
 import { nodeUnschedulable } from './node-unschedulable.js';
 import { podTopologySpread } from './pod-topology-spread.js';
 import { taintToleration } from './taint-toleration.js';
+import { volumeBinding } from './volume-binding.js';
 
 // Each plugin has its own State type; the scheduler only passes a plugin's state back to that plugin.
 export const DEFAULT_PLUGINS: readonly Plugin<any>[] = [
@@ -17,6 +18,7 @@ export const DEFAULT_PLUGINS: readonly Plugin<any>[] = [
   nodeAffinity,
   nodePorts,
   nodeResourcesFit,
+  volumeBinding,
   podTopologySpread,
   interPodAffinity,
 ];

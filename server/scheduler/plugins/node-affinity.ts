@@ -22,7 +22,7 @@ export function matchesRequiredNodeAffinity(pod: Pod, node: Node): boolean {
 }
 
 /** An empty term selects nothing; an invalid requirement fails its term, as a parse error does upstream. */
-function termMatches(term: NodeSelectorTerm, node: Node): boolean {
+export function termMatches(term: NodeSelectorTerm, node: Node): boolean {
   const expressions = term.matchExpressions ?? [];
   const fields = term.matchFields ?? [];
   if (expressions.length + fields.length === 0) return false;
