@@ -6,13 +6,12 @@
 // the startup latency is create → Running as that watch observes it (the
 // Kubernetes SLO's definition, images pre-pulled). Then 20 pods stay and the
 // agent's CPU and RSS are read over a window, containerd's beside them.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeClient } from '../agent/cri/runtime-client.js';
 import { startContainerd } from '../test/helpers/containerd.js';
 import { startRegistry } from '../test/helpers/registry.js';
 import type { Teardown } from '../test/helpers/teardown.js';
+import { tempDir } from '../test/helpers/temp.js';
 import { publicImage, pushTestImages } from '../test/helpers/test-images.js';
 import { ApiClient } from './api-client.js';
 import { startBrambleAgent, startBrambleServer } from './bramble-process.js';
@@ -53,8 +52,8 @@ export interface PodsBenchReport extends MachineInfo {
 }
 
 export async function runPodsBench(seconds: number, cleanup: Cleanup, log: (line: string) => void): Promise<PodsBenchReport> {
-  const root = await mkdtemp(join(tmpdir(), 'bramble-bench-'));
-  cleanup.add(() => rm(root, { recursive: true, force: true }));
+  // Removed last, after the agent has stopped, with whatever its pods' volumes left mounted in it.
+  const root = await tempDir(teardownIn(cleanup), 'bramble-bench-');
   const parts = teardownIn(cleanup);
 
   log('starting a registry with the test images and a containerd with its own pod network');
