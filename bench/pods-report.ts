@@ -17,6 +17,7 @@ export function podsTable(r: PodsBenchReport): string {
       ['create → Running (watch), slowest', milliseconds(r.startupMaxMs)],
       [`agent CPU with ${r.runningPods} pods, % of one core (${r.seconds} s)`, `${r.agentCpuPercent.toFixed(2)} %`],
       [`agent RSS with ${r.runningPods} pods`, mib(r.agentRssMb)],
+      ['  of which its own (RssAnon; the rest is the shared node binary)', mib(r.agentAnonMb)],
       [`containerd CPU meanwhile, % of one core`, `${r.containerdCpuPercent.toFixed(2)} %`],
       ['containerd RSS (without its shims)', mib(r.containerdRssMb)],
     ]),
@@ -27,7 +28,7 @@ export function podsTable(r: PodsBenchReport): string {
     'A real registry, containerd (its own CNI bridge), `bramble server` and `bramble agent` run as users start them; one pod is run',
     'first so the image is on the node. Creations are spread evenly; a watch from before the first one timestamps each pod when it',
     'is first seen bound and first seen Running (the API shows Running once the agent has reported it). CPU is utime + stime of',
-    '/proc/PID/stat over the window; RSS is VmRSS at its end.',
+    '/proc/PID/stat over the window; RSS is VmRSS at its end, RssAnon its private part.',
   ].join('\n');
 }
 
@@ -45,6 +46,7 @@ export function podsJson(r: PodsBenchReport): Record<string, number | string> {
     window_seconds: r.seconds,
     agent_cpu_percent: round(r.agentCpuPercent, 3),
     agent_rss_mb: round(r.agentRssMb, 1),
+    agent_anon_mb: round(r.agentAnonMb, 1),
     containerd_cpu_percent: round(r.containerdCpuPercent, 3),
     containerd_rss_mb: round(r.containerdRssMb, 1),
   };

@@ -47,6 +47,8 @@ export interface PodsBenchReport extends MachineInfo {
   /** Over the window with `runningPods` pods: % of one core, and RSS at its end, MiB. */
   readonly agentCpuPercent: number;
   readonly agentRssMb: number;
+  /** Of the agent's RSS, what is its own (RssAnon): the rest is Node's executable, shared with every Node process. */
+  readonly agentAnonMb: number;
   readonly containerdCpuPercent: number;
   readonly containerdRssMb: number;
 }
@@ -137,6 +139,7 @@ export async function runPodsBench(seconds: number, cleanup: Cleanup, log: (line
   const before = { agent: await cpuTicks(agent.pid), containerd: await cpuTicks(containerd.pid) };
   await sleep(seconds * 1000);
   const percent = (ticks: number) => (ticks / hz / seconds) * 100;
+  const agentMemory = await memory(agent.pid);
   const report: PodsBenchReport = {
     ...machineInfo(),
     pods: names.length,
@@ -148,7 +151,8 @@ export async function runPodsBench(seconds: number, cleanup: Cleanup, log: (line
     runningPods: PODS.runningPods,
     seconds,
     agentCpuPercent: percent((await cpuTicks(agent.pid)) - before.agent),
-    agentRssMb: (await memory(agent.pid)).rssMb,
+    agentRssMb: agentMemory.rssMb,
+    agentAnonMb: agentMemory.anonMb,
     containerdCpuPercent: percent((await cpuTicks(containerd.pid)) - before.containerd),
     containerdRssMb: (await memory(containerd.pid)).rssMb,
   };

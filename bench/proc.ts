@@ -51,11 +51,13 @@ export interface Memory {
   readonly rssMb: number;
   /** Peak resident set size (VmHWM), MiB. */
   readonly peakMb: number;
+  /** The private part of the RSS (RssAnon: heap, stacks), MiB; the rest is mostly the executable's pages, shared with every process running it. */
+  readonly anonMb: number;
 }
 
 export async function memory(pid: number): Promise<Memory> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return { rssMb: statusKb(status, 'VmRSS') / 1024, peakMb: statusKb(status, 'VmHWM') / 1024 };
+  return { rssMb: statusKb(status, 'VmRSS') / 1024, peakMb: statusKb(status, 'VmHWM') / 1024, anonMb: statusKb(status, 'RssAnon') / 1024 };
 }
 
 function statusKb(status: string, field: string): number {
