@@ -1,9 +1,10 @@
 // Pods run: a real `bramble server`, a real `bramble agent` on a real
 // containerd (images from a real registry through its mirror, a CNI network
 // of the test's own) and the real kubectl. A pod the scheduler binds to the
-// agent's node runs there and shows Running with its IP; a missing image
-// shows ErrImagePull with the registry's answer, then ImagePullBackOff; a deleted pod's containers
-// and sandbox are stopped and removed.
+// agent's node runs there, shows Running with its IP and its httpd answers
+// there; a missing image shows ErrImagePull with the registry's answer, then
+// ImagePullBackOff; a deleted pod's containers and sandbox are stopped and
+// removed.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,9 +26,9 @@ test('a pod bound to an agent runs on its containerd, reports Running with its I
   const created = performance.now();
   const run = await c.k.run([
     'run', 'web', `--image=${publicImage('busybox:1.36')}`, '--restart=Never',
-    // sh as pid 1 ignores SIGTERM: a short grace keeps the deletion below short.
+    // A short grace keeps the deletion below short whatever PID 1 does with SIGTERM.
     '--overrides={"apiVersion":"v1","spec":{"terminationGracePeriodSeconds":2}}',
-    '--', 'sh', '-c', 'echo hi; sleep 3600',
+    '--', 'sh', '-c', 'echo hi; mkdir /www; echo hello from web > /www/index.html; exec httpd -f -p 8080 -h /www',
   ]);
   assert.equal(run.code, 0, run.stderr);
   const subnetPrefix = containerd.network!.subnet.replace(/0\/24$/, '');
@@ -75,6 +76,9 @@ test('a pod bound to an agent runs on its containerd, reports Running with its I
   assert.equal(container.labels['io.kubernetes.pod.uid'], pod.metadata?.uid);
   const exec = await runtime.execSync(containerId, ['sh', '-c', 'cat /etc/bramble-version; hostname; ip -4 -o addr show eth0 | grep -c "$0"', status.podIP!], 10);
   assert.deepEqual([exec.exitCode, exec.stdout.toString()], [0, '1.36\nweb\n1\n']);
+  // An httpd in it answers on its pod IP, from the node (the pod network's bridge).
+  const answer = await fetch(`http://${status.podIP}:8080/`, { signal: AbortSignal.timeout(5000) });
+  assert.equal(await answer.text(), 'hello from web\n');
   // Its log, in kubelet's layout under the agent's data dir.
   const logFile = join(c.dir, NODE, 'pod-logs', `default_web_${pod.metadata?.uid}`, 'web', '0.log');
   await until(async () => (await readFile(logFile, 'utf8').catch(() => '')).includes(' stdout F hi'), 'hi in the log', 5_000);
