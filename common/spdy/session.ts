@@ -4,10 +4,13 @@
 //
 // Flow control: kubectl, client-go and containerd speak SPDY through Go's
 // spdystream, which never sends WINDOW_UPDATE and ignores it, relying on
-// TCP alone. So this session always sends WINDOW_UPDATE for what its
-// readers consumed, and holds its own writes to the peer's windows only
-// once the peer shows it keeps them (a WINDOW_UPDATE or an initial window
-// in SETTINGS); otherwise the socket's own backpressure paces writes. A
+// TCP alone. So this session keeps windows (gives bytes back, holds its
+// writes to the peer's windows) only once the peer shows it keeps them (a
+// WINDOW_UPDATE or an initial window in SETTINGS); otherwise the socket's
+// own backpressure paces writes. A WINDOW_UPDATE sent to spdystream is
+// never read: containerd closing its side with it unread makes the kernel
+// reset the connection, and our last frames not yet read (an exec's
+// status) were lost with it (kubectl cp failed 6 times in 40). A
 // reader that does not keep up pauses the whole socket (as spdystream
 // does): nothing is buffered past one frame per stream.
 import { Duplex } from 'node:stream';
@@ -348,6 +351,8 @@ export class SpdySession {
   }
 
   private acknowledge(stream: SpdyStream, force: boolean): void {
+    // Bytes are given back only to a peer that keeps windows (see the top).
+    if (!this.peerKeepsWindows) return;
     if (stream.unacked > 0 && (force || stream.unacked >= ACK_THRESHOLD) && !stream.remoteEnded) {
       this.write(encodeWindowUpdate(stream.id, stream.unacked));
       stream.unacked = 0;
@@ -356,6 +361,7 @@ export class SpdySession {
   }
 
   private acknowledgeSession(): void {
+    if (!this.peerKeepsWindows) return;
     if (this.unacked >= ACK_THRESHOLD) {
       this.write(encodeWindowUpdate(0, this.unacked));
       this.unacked = 0;

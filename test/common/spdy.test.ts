@@ -207,6 +207,24 @@ test('a peer that never sends WINDOW_UPDATE (Go spdystream) still gets everythin
   assert.equal(bytes, 300_000);
 });
 
+test('a peer that never keeps windows (Go spdystream) is sent no WINDOW_UPDATE: unread, it would make the peer close with a TCP reset that loses our last frames', async (t) => {
+  const [peer, ours] = await socketPair(t);
+  const session = new SpdySession(ours, { role: 'client' });
+  const received: SpdyFrame[] = [];
+  const parser = new FrameParser(1 << 20);
+  peer.on('data', (c: Buffer) => received.push(...parser.push(c)));
+  const opening = session.openStream({ streamtype: 'stdout' });
+  await until(() => received.some((f) => f.type === 'syn_stream'));
+  peer.write(encodeSynReply(1, new HeaderCompressor().compress({})));
+  const stream = await opening;
+  const reading = readAll(stream);
+  for (let i = 0; i < 10; i++) peer.write(encodeData(1, Buffer.alloc(30_000, i), i === 9));
+  assert.equal((await reading).length, 300_000);
+  peer.write(encodePing(2));
+  await until(() => received.some((f) => f.type === 'ping' && f.id === 2));
+  assert.deepEqual(received.filter((f) => f.type === 'window_update'), []);
+});
+
 test('a peer that keeps windows is never sent more than it allowed, and more once it gives bytes back', async (t) => {
   const [peer, ours] = await socketPair(t);
   const session = new SpdySession(ours, { role: 'client' });
