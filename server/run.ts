@@ -8,7 +8,7 @@ import { adminSocketPath, pkiDir, serverDir, storeDir } from '../common/paths.js
 import { startAdminServer } from './admin/admin-server.js';
 import { BootstrapTokens } from './agents/bootstrap-tokens.js';
 import { startAgentService } from './agents/agent-service.js';
-import type { PodStreams } from './streams/pod-streams.js';
+import type { PodStreams } from '../common/pod-streams.js';
 import { JoinService } from './agents/join-service.js';
 import { withLiveNodeLeases } from './agents/live-leases.js';
 import { NodeFeed } from './agents/node-feed.js';

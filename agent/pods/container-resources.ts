@@ -5,7 +5,7 @@
 // limit in bytes, and an OOM score adjustment by QoS class. containerd
 // started with restrict_oom_score_adj raises a score below its own to its own.
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import { qosClass } from '../../server/api/kinds/pod-qos.js';
+import { qosClass } from '../../common/pod-qos.js';
 import type { LinuxContainerResources } from '../cri/types.js';
 import { milliValue, value } from './quantities.js';
 

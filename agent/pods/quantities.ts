@@ -1,6 +1,6 @@
 // resource.Quantity read as kubelet reads amounts: Value() and MilliValue(),
 // both rounded up to a whole number.
-import { parseQuantity, type Quantity } from '../../server/api/kinds/quantity.js';
+import { parseQuantity, type Quantity } from '../../common/quantity.js';
 
 /** A quantity from a pod spec or the node (already valid: the API checked it); unset is zero. */
 export function quantity(text: string | number | undefined): Quantity {

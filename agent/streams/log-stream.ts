@@ -5,7 +5,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNotFound } from '../cri/connection.js';
 import type { RuntimeClient } from '../cri/runtime-client.js';
-import { STDOUT, type PodStream, type PodStreamRequest } from '../../server/streams/pod-streams.js';
+import { STDOUT, type PodStream, type PodStreamRequest } from '../../common/pod-streams.js';
 import { readContainerLog } from './container-log.js';
 import { podContainer } from './pod-containers.js';
 import { readOnlyStream } from './read-only-stream.js';

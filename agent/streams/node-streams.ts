@@ -2,7 +2,7 @@
 // this node's runtime (exec, attach and port-forward through the runtime's
 // stream server; logs from the log files).
 import type { RuntimeClient } from '../cri/runtime-client.js';
-import type { PodStream, PodStreamRequest } from '../../server/streams/pod-streams.js';
+import type { PodStream, PodStreamRequest } from '../../common/pod-streams.js';
 import { openLogStream } from './log-stream.js';
 import { podContainer, podSandbox } from './pod-containers.js';
 import { execSpdy, portForwardSpdy } from './runtime-spdy.js';

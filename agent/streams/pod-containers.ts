@@ -5,7 +5,7 @@ import type { RuntimeClient } from '../cri/runtime-client.js';
 import type { Container, PodSandbox } from '../cri/types.js';
 import { newestFirst } from '../pods/pod-worker.js';
 import { CONTAINER_NAME_LABEL, POD_UID_LABEL } from '../pods/runtime-config.js';
-import type { PodRef } from '../../server/streams/pod-streams.js';
+import type { PodRef } from '../../common/pod-streams.js';
 
 export async function podSandbox(runtime: RuntimeClient, pod: PodRef): Promise<PodSandbox | undefined> {
   const sandboxes = newestFirst(await runtime.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: pod.uid } }));

@@ -2,7 +2,7 @@
 // wants them (one piece at a time, so a slow client slows the source), sent
 // on one channel; what the client writes is ignored; destroying it aborts the source.
 import { Duplex } from 'node:stream';
-import type { Frame, PodStream } from '../../server/streams/pod-streams.js';
+import type { Frame, PodStream } from '../../common/pod-streams.js';
 
 export function readOnlyStream(channel: number, source: (signal: AbortSignal) => AsyncIterable<Buffer>): PodStream {
   const abort = new AbortController();

@@ -12,7 +12,7 @@ import { request } from 'node:http';
 import { Duplex } from 'node:stream';
 import { SpdySession, type SpdyStream } from '../../common/spdy/session.js';
 import type { SpdyHeaders } from '../../common/spdy/header-block.js';
-import { ERROR, type Frame, type PodStream, RESIZE, STDERR, STDIN, STDOUT } from '../../server/streams/pod-streams.js';
+import { ERROR, type Frame, type PodStream, RESIZE, STDERR, STDIN, STDOUT } from '../../common/pod-streams.js';
 import { refuse } from './stream-request.js';
 
 /** Which of the process's streams the CRI request asked for (the runtime expects exactly these). */

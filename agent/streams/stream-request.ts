@@ -1,7 +1,7 @@
 // What the server asks of the node, checked: an OpenStream's request as a
 // PodStreamRequest, or a refusal that says what is wrong with it.
 import type { WireStreamRequest } from '../../common/agent-protocol.js';
-import type { PodRef, PodStreamRequest } from '../../server/streams/pod-streams.js';
+import type { PodRef, PodStreamRequest } from '../../common/pod-streams.js';
 
 /** Why the node does not open a stream: the HTTP code, API reason and message the client is shown. */
 export class StreamRefusal extends Error {

@@ -7,7 +7,7 @@ import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { OpenStream, TunnelFrame } from '../../common/agent-protocol.js';
 import type { Logger } from '../../common/log.js';
 import { writeFrames } from '../../common/tunnel-frames.js';
-import { ERROR, type Frame, type PodStream, type PodStreamRequest } from '../../server/streams/pod-streams.js';
+import { ERROR, type Frame, type PodStream, type PodStreamRequest } from '../../common/pod-streams.js';
 import { fromWireRequest, StreamRefusal } from './stream-request.js';
 
 export type TunnelCallStream = ClientDuplexStream<Partial<TunnelFrame>, TunnelFrame>;

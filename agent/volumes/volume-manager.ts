@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { join, posix, sep } from 'node:path';
 import type { Logger } from '../../common/log.js';
-import { podReferences } from '../../server/api/auth/pod-references.js';
+import { podReferences } from '../../common/pod-references.js';
 import type { Mount, MountPropagation } from '../cri/types.js';
 import type { DesiredState } from '../desired/desired-state.js';
 import { desiredSources } from '../pods/container-context.js';

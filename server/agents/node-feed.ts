@@ -11,7 +11,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { NodeObjects, NodeResource, ObjectData, ObjectKey } from '../../common/agent-protocol.js';
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
-import { podReferences } from '../api/auth/pod-references.js';
+import { podReferences } from '../../common/pod-references.js';
 import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import { podsOnNode } from '../controllers/pods-by-node.js';

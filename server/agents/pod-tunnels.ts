@@ -11,7 +11,7 @@ import type { OpenStream, StreamFailure, TunnelFrame } from '../../common/agent-
 import type { Logger } from '../../common/log.js';
 import { writeFrames } from '../../common/tunnel-frames.js';
 import { ApiError } from '../api/status.js';
-import type { Frame, PodStream, PodStreamRequest, PodStreams } from '../streams/pod-streams.js';
+import type { Frame, PodStream, PodStreamRequest, PodStreams } from '../../common/pod-streams.js';
 import { callerNode } from './agent-session.js';
 import { toWireRequest } from './tunnel-request.js';
 

@@ -1,6 +1,6 @@
 // A PodStreamRequest as the OpenStream message carries it to the agent.
 import type { WireStreamRequest } from '../../common/agent-protocol.js';
-import type { PodStreamRequest } from '../streams/pod-streams.js';
+import type { PodStreamRequest } from '../../common/pod-streams.js';
 
 export function toWireRequest(request: PodStreamRequest): WireStreamRequest {
   const { namespace, name, uid } = request.pod;

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../common/log.js';
-import { NodeStreamError, type PodStreams } from '../streams/pod-streams.js';
+import { NodeStreamError, type PodStreams } from '../../common/pod-streams.js';
 import { StreamServer } from '../streams/stream-server.js';
 import { refuseUpgrade } from '../streams/upgrade-reply.js';
 import {

@@ -12,7 +12,7 @@ import type { Logger } from '../../common/log.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import type { Catalogue } from '../api/catalogue.js';
 import { toScale, writeScale } from '../api/http/scale.js';
-import { parseQuantity, type Quantity, formatQuantity } from '../api/kinds/quantity.js';
+import { parseQuantity, type Quantity, formatQuantity } from '../../common/quantity.js';
 import { type KubeObject, metaTime } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';

@@ -5,7 +5,7 @@
 // tolerance is no change; pods not yet ready (for CPU), pending pods and pods
 // without metrics count in the direction that makes a scale less likely.
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { parseQuantity, type Quantity, roundUp } from '../api/kinds/quantity.js';
+import { parseQuantity, type Quantity, roundUp } from '../../common/quantity.js';
 
 export const DEFAULT_TOLERANCE = 0.1;
 /** --horizontal-pod-autoscaler-cpu-initialization-period */

@@ -3,7 +3,7 @@
 // namespace, labels) with a creationTimestamp of now, the sample's
 // timestamp, its window as a Go duration ("15.004s"), CPU in nanocores and
 // memory in bytes, each in Quantity's canonical form ("1234567n", "12345Ki").
-import { add, formatQuantity, parseQuantity, type Quantity } from '../api/kinds/quantity.js';
+import { add, formatQuantity, parseQuantity, type Quantity } from '../../common/quantity.js';
 import type { KubeObject } from '../api/objects.js';
 import type { TableColumn, TableRow } from '../api/table/table.js';
 import type { ResourceUsage, SampleTime } from '../../common/agent-protocol.js';

@@ -7,7 +7,7 @@
 // pod is bound. The scheduler loop knows only the list of plugins.
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
-import { parseQuantity, type Quantity } from '../api/kinds/quantity.js';
+import { parseQuantity, type Quantity } from '../../common/quantity.js';
 
 /** Resource name → amount: cpu in millicores, everything else in whole units (bytes, pods, devices). */
 export type Resources = ReadonlyMap<string, number>;

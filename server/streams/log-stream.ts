@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { errors } from '../api/status.js';
 import { pumpFromNode, writableSink } from './node-pump.js';
-import { ERROR, type Frame, type LogOptions, type PodStream, type PodStreams, STDOUT } from './pod-streams.js';
+import { ERROR, type Frame, type LogOptions, type PodStream, type PodStreams, STDOUT } from '../../common/pod-streams.js';
 import type { ContainerTarget } from './pod-target.js';
 
 export async function serveLog(podStreams: PodStreams, target: ContainerTarget | undefined, options: LogOptions, res: ServerResponse): Promise<void> {

@@ -2,7 +2,7 @@
 // backpressure both ways: a full side pauses the other, so a slow kubectl
 // slows the node's stream instead of having it buffered here.
 import type { Readable, Writable } from 'node:stream';
-import type { Frame, PodStream } from './pod-streams.js';
+import type { Frame, PodStream } from '../../common/pod-streams.js';
 
 /** A client-side sink that says when it is full and when it has room again. */
 export interface Sink {

@@ -6,7 +6,7 @@ import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { errors } from '../api/status.js';
-import { containerNotFound, type PodRef } from './pod-streams.js';
+import { containerNotFound, type PodRef } from '../../common/pod-streams.js';
 
 export interface ContainerTarget {
   readonly pod: PodRef;

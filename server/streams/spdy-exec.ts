@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { SpdySession, type SpdyStream } from '../../common/spdy/session.js';
 import { type ChannelVersion, errorStreamPayload, streamLostStatus, TerminalSizes } from './exec-status.js';
 import { pumpFromNode, pumpToNode, toNode, writableSink } from './node-pump.js';
-import { ERROR, type Frame, type PodStream, RESIZE, STDERR, STDIN, STDOUT } from './pod-streams.js';
+import { ERROR, type Frame, type PodStream, RESIZE, STDERR, STDIN, STDOUT } from '../../common/pod-streams.js';
 import type { ProcessOptions } from './stream-options.js';
 
 /** Kubelet's default --streaming-connection... creation timeout for the client's streams. */

@@ -8,7 +8,7 @@ import { SpdySession, type SpdyStream } from '../../common/spdy/session.js';
 import type { Logger } from '../../common/log.js';
 import { ApiError } from '../api/status.js';
 import { pumpFromNode, pumpToNode, writableSink } from './node-pump.js';
-import { ERROR, type Frame, NodeStreamError, type PodRef, type PodStream, type PodStreams, STDIN, STDOUT } from './pod-streams.js';
+import { ERROR, type Frame, NodeStreamError, type PodRef, type PodStream, type PodStreams, STDIN, STDOUT } from '../../common/pod-streams.js';
 
 /** How long the second stream of a pair may keep the first waiting (kubelet's stream creation timeout). */
 const PAIR_TIMEOUT_MS = 30_000;

@@ -3,7 +3,7 @@
 // PodLogOptions (messages as upstream's validation words them).
 import { queryBool } from '../api/request-info.js';
 import { errors, type StatusCause } from '../api/status.js';
-import type { LogOptions } from './pod-streams.js';
+import type { LogOptions } from '../../common/pod-streams.js';
 
 export interface ProcessOptions {
   readonly container: string;

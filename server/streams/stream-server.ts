@@ -14,7 +14,7 @@ import type { ResourceType } from '../api/resources.js';
 import { errors } from '../api/status.js';
 import type { ChannelVersion } from './exec-status.js';
 import { serveLog } from './log-stream.js';
-import { NodeStreamError, type PodStream, type PodStreams } from './pod-streams.js';
+import { NodeStreamError, type PodStream, type PodStreams } from '../../common/pod-streams.js';
 import { execTarget, logTarget, portForwardTarget } from './pod-target.js';
 import { serveSpdyExec } from './spdy-exec.js';
 import { serveSpdyPortForward } from './spdy-portforward.js';

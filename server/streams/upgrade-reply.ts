@@ -5,7 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError, errors } from '../api/status.js';
-import { NodeStreamError } from './pod-streams.js';
+import { NodeStreamError } from '../../common/pod-streams.js';
 
 /** Refuses the upgrade with `err`'s answer and closes the connection; returns the ApiError-like code for the log. */
 export function refuseUpgrade(socket: Duplex, err: unknown): number {

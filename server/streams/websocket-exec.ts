@@ -5,7 +5,7 @@
 import type { WebSocket } from 'ws';
 import { type ChannelVersion, errorStreamPayload, streamLostStatus, TerminalSizes } from './exec-status.js';
 import { pumpFromNode, toNode } from './node-pump.js';
-import { ERROR, type Frame, type PodStream, RESIZE, STDERR, STDIN, STDOUT } from './pod-streams.js';
+import { ERROR, type Frame, type PodStream, RESIZE, STDERR, STDIN, STDOUT } from '../../common/pod-streams.js';
 import type { ProcessOptions } from './stream-options.js';
 import { ChannelSender } from './websocket-channels.js';
 

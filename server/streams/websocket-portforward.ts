@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../../common/log.js';
 import { ApiError, errors } from '../api/status.js';
 import { pumpFromNode, toNode } from './node-pump.js';
-import { ERROR, type Frame, NodeStreamError, type PodRef, type PodStream, type PodStreams, STDIN, STDOUT } from './pod-streams.js';
+import { ERROR, type Frame, NodeStreamError, type PodRef, type PodStream, type PodStreams, STDIN, STDOUT } from '../../common/pod-streams.js';
 import { ChannelSender } from './websocket-channels.js';
 
 export const PORT_FORWARD_WEBSOCKET_PROTOCOLS = ['v4.channel.k8s.io'];

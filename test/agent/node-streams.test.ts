@@ -11,7 +11,7 @@ import { RuntimeClient } from '../../agent/cri/runtime-client.js';
 import { containerConfig, type ContainerContext, podLogDirectory, sandboxConfig } from '../../agent/pods/runtime-config.js';
 import { NodeStreams } from '../../agent/streams/node-streams.js';
 import { StreamRefusal } from '../../agent/streams/stream-request.js';
-import { ERROR, type Frame, type LogOptions, type PodRef, type PodStream, STDERR, STDIN, STDOUT } from '../../server/streams/pod-streams.js';
+import { ERROR, type Frame, type LogOptions, type PodRef, type PodStream, STDERR, STDIN, STDOUT } from '../../common/pod-streams.js';
 import { startContainerd } from '../helpers/containerd.js';
 import { startRegistry } from '../helpers/registry.js';
 import { publicImage, pushTestImages } from '../helpers/test-images.js';

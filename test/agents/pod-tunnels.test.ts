@@ -18,7 +18,7 @@ import { type OpenNodeStream, serveTunnel } from '../../agent/streams/tunnel-cli
 import { PodTunnels } from '../../server/agents/pod-tunnels.js';
 import { ApiError } from '../../server/api/status.js';
 import { runServer } from '../../server/run.js';
-import { ERROR, type Frame, type PodStream, type PodStreamRequest, STDIN, STDOUT } from '../../server/streams/pod-streams.js';
+import { ERROR, type Frame, type PodStream, type PodStreamRequest, STDIN, STDOUT } from '../../common/pod-streams.js';
 import { tempDir } from '../helpers/temp.js';
 
 const quiet = createLogger({ level: 'error' });

@@ -17,7 +17,7 @@ import {
 import { discoveryAuthorizer } from '../../server/api/auth/discovery-authorizer.js';
 import { mastersAuthorizer } from '../../server/api/auth/masters-authorizer.js';
 import { NodeAuthorizer } from '../../server/api/auth/node-authorizer.js';
-import { podReferences } from '../../server/api/auth/pod-references.js';
+import { podReferences } from '../../common/pod-references.js';
 import type { UserInfo } from '../../server/api/auth/user.js';
 import { bootstrapCluster } from '../../server/api/bootstrap.js';
 import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';

@@ -20,7 +20,7 @@ import { Registry } from '../../server/api/registry/registry.js';
 import type { ResourceType } from '../../server/api/resources.js';
 import { openFrontDoor } from '../../server/front-door.js';
 import { ensureClusterPki, writeKubeconfig } from '../../server/pki/index.js';
-import { ERROR, type Frame, type PodStreamRequest, type PodStreams, RESIZE, STDERR, STDIN, STDOUT } from '../../server/streams/pod-streams.js';
+import { ERROR, type Frame, type PodStreamRequest, type PodStreams, RESIZE, STDERR, STDIN, STDOUT } from '../../common/pod-streams.js';
 import { testStore } from './store.js';
 import { tempDir } from './temp.js';
 

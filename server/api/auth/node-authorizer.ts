@@ -12,7 +12,7 @@ import type { Registry } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 import { ApiError } from '../status.js';
 import { ALLOW, type Attributes, type Authorizer, type Decision, NO_OPINION, noOpinion, type ResourceAttributes } from './authorizer.js';
-import { podReferences, type PodReferences } from './pod-references.js';
+import { podReferences, type PodReferences } from '../../../common/pod-references.js';
 import { nodeNameOf, type UserInfo } from './user.js';
 
 const NODE_LEASE_NAMESPACE = 'kube-node-lease';

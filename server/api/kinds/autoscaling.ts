@@ -18,7 +18,7 @@ import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { decodeError, forbidden, invalid, notSupported, pointerValue, quote, required } from './field-errors.js';
 import { validateQualifiedName } from './labels.js';
-import { formatQuantity, parseQuantity } from './quantity.js';
+import { formatQuantity, parseQuantity } from '../../../common/quantity.js';
 
 export type HpaObject = KubeObject & HorizontalPodAutoscaler & { spec: HorizontalPodAutoscalerSpec };
 

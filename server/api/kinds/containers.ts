@@ -20,7 +20,7 @@ import {
   sortedKeys,
 } from './field-errors.js';
 import { chdirPrefixErrors, validateQualifiedName } from './labels.js';
-import { compare, formatQuantity, parseQuantity, type Quantity, roundUp } from './quantity.js';
+import { compare, formatQuantity, parseQuantity, type Quantity, roundUp } from '../../../common/quantity.js';
 
 type ResourceList = Record<string, string>;
 

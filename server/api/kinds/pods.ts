@@ -8,7 +8,7 @@ import type { KindRules } from '../registry/registry.js';
 import { ApiError, type StatusCause } from '../status.js';
 import { semanticEqual } from './equality.js';
 import { forbidden, inclusiveRange, invalid, quote } from './field-errors.js';
-import { qosClass } from './pod-qos.js';
+import { qosClass } from '../../../common/pod-qos.js';
 import { podSpecDefaults, validatePodSpec } from './pod-spec.js';
 
 type Pod = KubeObject & { spec?: PodSpec; status?: PodStatus };

@@ -4,7 +4,7 @@
 // prints the internal object, so an autoscaling/v1 row is its v2 form's.
 import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from 'kubernetes-types/autoscaling/v2.js';
 import { v1ToV2 } from '../kinds/autoscaling-v1.js';
-import { formatQuantity, parseQuantity } from '../kinds/quantity.js';
+import { formatQuantity, parseQuantity } from '../../../common/quantity.js';
 import { ageColumn, column, nameColumn } from './columns.js';
 import { age } from './duration.js';
 import type { Printer } from './table.js';
