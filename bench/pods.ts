@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { RuntimeClient } from '../agent/cri/runtime-client.js';
 import { startContainerd } from '../test/helpers/containerd.js';
+import { removeEveryPod } from '../test/helpers/pod-node.js';
 import { startRegistry } from '../test/helpers/registry.js';
 import type { Teardown } from '../test/helpers/teardown.js';
 import { tempDir } from '../test/helpers/temp.js';
@@ -66,11 +67,7 @@ export async function runPodsBench(seconds: number, cleanup: Cleanup, log: (line
   // Runs before containerd stops (steps run newest first): shims outlive containerd, so the pods go first.
   cleanup.add(async () => {
     try {
-      for (const container of await runtime.listContainers()) await runtime.removeContainer(container.id);
-      for (const sandbox of await runtime.listPodSandbox()) {
-        await runtime.stopPodSandbox(sandbox.id);
-        await runtime.removePodSandbox(sandbox.id);
-      }
+      await removeEveryPod(runtime);
     } finally {
       runtime.close();
     }

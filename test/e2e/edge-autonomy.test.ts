@@ -11,7 +11,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { RuntimeClient } from '../../agent/cri/runtime-client.js';
 import { startServer } from '../helpers/bramble.js';
 import type { Kubectl } from '../helpers/kubectl.js';
-import { startPodNode } from '../helpers/pod-node.js';
+import { removeEveryPod, startPodNode } from '../helpers/pod-node.js';
 import { until } from '../helpers/store.js';
 import { publicImage } from '../helpers/test-images.js';
 
@@ -41,11 +41,7 @@ test('a node rebooted while the server is down runs its cached pods, and the ser
   await c.server.kill();
 
   // The Pi reboots: nothing left on the runtime.
-  for (const container of await runtime.listContainers()) await runtime.removeContainer(container.id);
-  for (const sandbox of await runtime.listPodSandbox()) {
-    await runtime.stopPodSandbox(sandbox.id);
-    await runtime.removePodSandbox(sandbox.id);
-  }
+  await removeEveryPod(runtime);
 
   // Back with the server still down: what the cache held runs again (it cannot know of the deletion), the completed pod does not.
   const rebooted = performance.now();

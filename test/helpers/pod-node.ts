@@ -36,6 +36,15 @@ export interface PodNodeOptions {
   readonly agentFlags?: readonly string[];
 }
 
+/** Every container and sandbox on the runtime, removed: shims outlive containerd, so this goes before it stops. */
+export async function removeEveryPod(runtime: RuntimeClient): Promise<void> {
+  for (const container of await runtime.listContainers()) await runtime.removeContainer(container.id);
+  for (const sandbox of await runtime.listPodSandbox()) {
+    await runtime.stopPodSandbox(sandbox.id);
+    await runtime.removePodSandbox(sandbox.id);
+  }
+}
+
 export async function startPodNode(t: TestContext, name: string, opts: PodNodeOptions = {}): Promise<PodNode> {
   let runtime: RuntimeClient | undefined;
   let agent: BrambleProcess | undefined;
@@ -45,11 +54,7 @@ export async function startPodNode(t: TestContext, name: string, opts: PodNodeOp
     await agent?.kill();
     if (runtime === undefined) return;
     try {
-      for (const container of await runtime.listContainers()) await runtime.removeContainer(container.id);
-      for (const sandbox of await runtime.listPodSandbox()) {
-        await runtime.stopPodSandbox(sandbox.id);
-        await runtime.removePodSandbox(sandbox.id);
-      }
+      await removeEveryPod(runtime);
     } finally {
       runtime.close();
       if (dataDir !== undefined) await unmountAll(dataDir);
