@@ -15,6 +15,7 @@ import { RuntimeClient } from '../../agent/cri/runtime-client.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../agent/cri/types.js';
 import { freePort } from '../helpers/bramble.js';
 import { startContainerd } from '../helpers/containerd.js';
+import { removeEveryPod } from '../helpers/pod-node.js';
 import { startRegistry } from '../helpers/registry.js';
 import { publicImage, pushTestImages } from '../helpers/test-images.js';
 import { tempDir } from '../helpers/temp.js';
@@ -324,7 +325,7 @@ async function startRuntime(t: TestContext, cgroupParent?: string) {
   t.after(async () => {
     if (runtime === undefined) return;
     try {
-      await removeEverything(runtime);
+      await removeEveryPod(runtime);
       if (cgroupParent !== undefined) await removeCgroups(cgroupParent);
     } finally {
       runtime.close();
@@ -337,17 +338,6 @@ async function startRuntime(t: TestContext, cgroupParent?: string) {
   const images = ImageClient.connect(containerd.endpoint);
   t.after(() => images.close());
   return { containerd, runtime, images };
-}
-
-async function removeEverything(runtime: RuntimeClient): Promise<void> {
-  const errors: unknown[] = [];
-  const attempt = (p: Promise<unknown>) => p.catch((err: unknown) => errors.push(err));
-  for (const c of await runtime.listContainers()) await attempt(runtime.removeContainer(c.id));
-  for (const p of await runtime.listPodSandbox()) {
-    await attempt(runtime.stopPodSandbox(p.id));
-    await attempt(runtime.removePodSandbox(p.id));
-  }
-  if (errors.length > 0) throw new AggregateError(errors, 'cleaning up through CRI failed');
 }
 
 /** containerd leaves the cgroup_parent folders (kubelet removes them); only empty ones can go. */

@@ -13,6 +13,7 @@ import { NodeStreams } from '../../agent/streams/node-streams.js';
 import { StreamRefusal } from '../../agent/streams/stream-request.js';
 import { ERROR, type Frame, type LogOptions, type PodRef, type PodStream, STDERR, STDIN, STDOUT } from '../../common/pod-streams.js';
 import { startContainerd } from '../helpers/containerd.js';
+import { removeEveryPod } from '../helpers/pod-node.js';
 import { startRegistry } from '../helpers/registry.js';
 import { publicImage, pushTestImages } from '../helpers/test-images.js';
 import { tempDir } from '../helpers/temp.js';
@@ -31,12 +32,11 @@ async function startNode(t: TestContext): Promise<Node> {
   // Registered before containerd's teardown, so it runs first.
   t.after(async () => {
     if (runtime === undefined) return;
-    for (const c of await runtime.listContainers()) await runtime.removeContainer(c.id).catch(() => undefined);
-    for (const s of await runtime.listPodSandbox()) {
-      await runtime.stopPodSandbox(s.id).catch(() => undefined);
-      await runtime.removePodSandbox(s.id).catch(() => undefined);
+    try {
+      await removeEveryPod(runtime);
+    } finally {
+      runtime.close();
     }
-    runtime.close();
   });
   const registry = await startRegistry(t);
   await pushTestImages(registry);

@@ -29,6 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { tempDir } from './temp.js';
 import type { Teardown } from './teardown.js';
+import { stopChild } from './stop-child.js';
 
 export interface ContainerdOptions {
   /**
@@ -334,16 +335,6 @@ async function teardown(child: ChildProcess | undefined, dir: string | undefined
     await removePodNetwork(network);
     await rm(join(CLAIMS, network.subnet.replace(/\.0\/24$/, '')), { force: true });
   }
-}
-
-/** SIGTERM by PID, SIGKILL if it is still there after a while. */
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => process.kill(child.pid!, 'SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
 }
 
 /**

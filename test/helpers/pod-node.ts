@@ -36,13 +36,20 @@ export interface PodNodeOptions {
   readonly agentFlags?: readonly string[];
 }
 
-/** Every container and sandbox on the runtime, removed: shims outlive containerd, so this goes before it stops. */
+/**
+ * Every container and sandbox on the runtime, removed (shims outlive
+ * containerd, so this goes before it stops); one failure does not stop the
+ * rest, and they are all reported at the end.
+ */
 export async function removeEveryPod(runtime: RuntimeClient): Promise<void> {
-  for (const container of await runtime.listContainers()) await runtime.removeContainer(container.id);
+  const errors: unknown[] = [];
+  const attempt = (p: Promise<unknown>) => p.catch((err: unknown) => errors.push(err));
+  for (const container of await runtime.listContainers()) await attempt(runtime.removeContainer(container.id));
   for (const sandbox of await runtime.listPodSandbox()) {
-    await runtime.stopPodSandbox(sandbox.id);
-    await runtime.removePodSandbox(sandbox.id);
+    await attempt(runtime.stopPodSandbox(sandbox.id));
+    await attempt(runtime.removePodSandbox(sandbox.id));
   }
+  if (errors.length > 0) throw new AggregateError(errors, 'cleaning up through CRI failed');
 }
 
 export async function startPodNode(t: TestContext, name: string, opts: PodNodeOptions = {}): Promise<PodNode> {

@@ -10,9 +10,9 @@ import { promisify } from 'node:util';
 import { freePort } from './bramble.js';
 import { tempDir } from './temp.js';
 import type { Teardown } from './teardown.js';
+import { stopChild } from './stop-child.js';
 
 const READY_TIMEOUT_MS = 10_000;
-const STOP_TIMEOUT_MS = 5_000;
 
 export interface RegistryOptions {
   /** Pulls and pushes need this login (htpasswd, bcrypt; basic auth over the plain http). */
@@ -88,12 +88,3 @@ async function htpasswd(username: string, password: string): Promise<string> {
   }
 }
 
-/** SIGTERM by PID, SIGKILL if it is still there after a while. */
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => process.kill(child.pid!, 'SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
