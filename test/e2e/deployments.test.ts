@@ -48,7 +48,8 @@ test('kubectl 1.33: apply and rollout status; an image change stays within maxSu
   assert.match(await ok(k, ['rollout', 'status', 'deployment/web', '--timeout=60s']), /deployment "web" successfully rolled out/);
 
   // Every pod event (kubectl prints the watch events themselves), as `kubectl get -w` sees them: never more than 4 + 1 pods, never fewer than 4 - 1 ready.
-  const watch = k.stream(['get', 'pods', '-l', 'app=web', '-w', '--output-watch-events', '--no-headers', '-o', 'custom-columns=EVENT:.type,NAME:.object.metadata.name,READY:.object.status.conditions[?(@.type=="Ready")].status']);
+  // A Terminating pod counts for neither, as for upstream's controllers (FilterActivePods): it is on its way out.
+  const watch = k.stream(['get', 'pods', '-l', 'app=web', '-w', '--output-watch-events', '--no-headers', '-o', 'custom-columns=EVENT:.type,NAME:.object.metadata.name,READY:.object.status.conditions[?(@.type=="Ready")].status,DELETING:.object.metadata.deletionTimestamp']);
   await watch.waitFor(/ADDED/);
   const patch = JSON.stringify({ metadata: { annotations: { 'kubernetes.io/change-cause': 'nginx 2' } }, spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } });
   await ok(k, ['patch', 'deployment', 'web', '-p', patch]);
@@ -61,8 +62,8 @@ test('kubectl 1.33: apply and rollout status; an image change stays within maxSu
   let minReady = 4;
   // The first four lines are the listing the watch starts with.
   for (const [i, line] of watch.lines.entries()) {
-    const [event, name, ready] = line.trim().split(/\s+/);
-    if (event === 'DELETED') pods.delete(name!);
+    const [event, name, ready, deleting] = line.trim().split(/\s+/);
+    if (event === 'DELETED' || deleting !== '<none>') pods.delete(name!);
     else pods.set(name!, ready!);
     if (i < 3) continue;
     maxPods = Math.max(maxPods, pods.size);
