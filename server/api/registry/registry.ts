@@ -13,7 +13,7 @@ import type { ResourceType } from '../resources.js';
 import { type FieldSelector, type LabelSelector, selectableFields } from '../selectors.js';
 import { ApiError, errors, type StatusCause } from '../status.js';
 import { checkName, generatedName, nameRuleOf } from './names.js';
-import { decodeObject, encodeObject, objectJson } from './stored-object.js';
+import { decodeObject, encodeObject, objectJson, objectsJson } from './stored-object.js';
 
 export interface KindRules {
   /** Fills in what users omit, as the real API does. */
@@ -113,8 +113,6 @@ export interface WatchOptions extends Selectors {
 }
 
 const CONFLICT_RETRIES = 5;
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']}');
 
 /** Subresources that write only the fields they own, bypassing the kind's update rules. */
 const NARROW_WRITES: Readonly<Record<string, (obj: KubeObject, next: KubeObject) => void>> = {
@@ -166,13 +164,8 @@ export class Registry {
   async listJson(type: ResourceType, namespace: string | undefined, opts: Omit<ListOptions, keyof Selectors>): Promise<Buffer> {
     if (this.rewritesReads(type)) return Buffer.from(JSON.stringify(await this.list(type, namespace, opts)));
     const { page, metadata } = await this.page(type, namespace, opts);
-    const custom = isCustomResourceType(type);
-    const items = page.items.map((kv) => objectJson(type, kv, custom));
     const head = JSON.stringify({ kind: type.listKind, apiVersion: apiVersionOf(type.group, type.version), metadata }).slice(0, -1);
-    const parts: Buffer[] = [Buffer.from(`${head},"items":[`)];
-    items.forEach((item, i) => parts.push(i === 0 ? item : Buffer.concat([COMMA, item])));
-    parts.push(CLOSE);
-    return Buffer.concat(parts);
+    return objectsJson(`${head},"items":[`, type, page.items, isCustomResourceType(type), ']}');
   }
 
   /** The JSON of `get`, made from the stored bytes. */
