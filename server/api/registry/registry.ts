@@ -109,6 +109,13 @@ export interface ApiWatchEvent {
 export interface WatchOptions extends Selectors {
   readonly resourceVersion?: string;
   readonly allowBookmarks?: boolean;
+  /**
+   * Only objects whose key ("namespace/name", or "name" when cluster-scoped)
+   * this accepts are decoded and sent after the initial list; every other
+   * change comes as a BOOKMARK at its revision, so the caller still knows how
+   * far the watch got.
+   */
+  readonly wants?: (key: string) => boolean;
   readonly signal: AbortSignal;
 }
 
@@ -389,6 +396,8 @@ export class Registry {
    */
   async *watch(type: ResourceType, namespace: string | undefined, opts: WatchOptions): AsyncGenerator<ApiWatchEvent> {
     const prefix = prefixOf(type, namespace);
+    const typePrefix = prefixOf(type);
+    const selecting = opts.labelSelector !== undefined || opts.fieldSelector !== undefined;
     let from: number;
     if (opts.resourceVersion === undefined || opts.resourceVersion === '' || opts.resourceVersion === '0') {
       let cont: string | undefined;
@@ -423,7 +432,17 @@ export class Registry {
           continue;
         }
         const { event } = message;
+        if (opts.wants !== undefined && !opts.wants(event.kv.key.slice(typePrefix.length))) {
+          // Not decoded: the caller only learns how far the watch got.
+          yield { type: 'BOOKMARK', object: bookmark(type, event.kv.modRevision) };
+          continue;
+        }
         const current = event.type === 'PUT' ? this.decode(type, event.kv) : undefined;
+        if (current !== undefined && !selecting) {
+          // Sent whatever came before it: only whether something did matters, so the previous state is not decoded.
+          yield { type: event.prev === undefined ? 'ADDED' : 'MODIFIED', object: current };
+          continue;
+        }
         const previous = event.prev === undefined ? undefined : this.served(type, decodeObject(type, event.prev));
         const isNow = current !== undefined && matches(type, current, opts);
         const wasBefore = previous !== undefined && matches(type, previous, opts);
