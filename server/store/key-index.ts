@@ -54,14 +54,17 @@ export class KeyIndex {
     if (entries.length === 0) this.removeKey(key);
   }
 
-  /** Live keys under `prefix` (after `startAfter`, exclusive) as of `revision`, in key order. */
-  *range(prefix: string, revision: number, startAfter?: string): Generator<[string, IndexEntry]> {
+  /**
+   * Visits live keys under `prefix` (after `startAfter`, exclusive) as of
+   * `revision`, in key order, until `visit` returns false.
+   */
+  scan(prefix: string, revision: number, startAfter: string | undefined, visit: (key: string, entry: IndexEntry) => boolean): void {
     const after = startAfter !== undefined && startAfter >= prefix;
-    for (const key of this.sortedKeys.from(after ? startAfter : prefix, after)) {
-      if (!key.startsWith(prefix)) return;
+    this.sortedKeys.scan(after ? startAfter : prefix, after, (key) => {
+      if (!key.startsWith(prefix)) return false;
       const entry = this.at(key, revision);
-      if (entry !== undefined) yield [key, entry];
-    }
+      return entry === undefined || visit(key, entry);
+    });
   }
 
   /**

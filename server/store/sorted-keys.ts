@@ -53,14 +53,18 @@ export class SortedKeys {
     return n;
   }
 
-  /** Keys in order from the first at or above `key` (`exclusive`: above it); not for use across inserts or deletes. */
-  *from(key: string, exclusive: boolean): Generator<string> {
+  /**
+   * Visits keys in order from the first at or above `key` (`exclusive`: above
+   * it) until `visit` returns false. A callback, not a generator: a page of a
+   * list is the hot path, and generators cost twice as much per key.
+   */
+  scan(key: string, exclusive: boolean, visit: (key: string) => boolean): void {
     let c = exclusive ? this.chunkAboveOrAt(key) : this.chunkAbove(key);
     if (c >= this.chunks.length) return;
     let i = exclusive ? upperBound(this.chunks[c]!, key) : lowerBound(this.chunks[c]!, key);
     for (; c < this.chunks.length; c++, i = 0) {
       const chunk = this.chunks[c]!;
-      for (; i < chunk.length; i++) yield chunk[i]!;
+      for (; i < chunk.length; i++) if (!visit(chunk[i]!)) return;
     }
   }
 

@@ -46,7 +46,7 @@ export function objectsJson(before: string, type: ResourceType, kvs: readonly Ke
   for (let i = 0; i < kvs.length; i++) {
     const kv = kvs[i]!;
     const value = bytes(kv);
-    if (value.length >= PREFIX.length && value.compare(PREFIX, 0, PREFIX.length, 0, PREFIX.length) === 0) {
+    if (hasPrefix(value)) {
       heads[i] = `${typeHead}"metadata":{"resourceVersion":"${kv.modRevision}"`;
       rests[i] = value.subarray(PREFIX.length);
     } else {
@@ -66,6 +66,13 @@ export function objectsJson(before: string, type: ResourceType, kvs: readonly Ke
   }
   out.write(after, at);
   return out;
+}
+
+/** Whether the stored bytes start with PREFIX; a loop, as a native compare costs more than it saves on 34 bytes. */
+function hasPrefix(value: Buffer): boolean {
+  if (value.length < PREFIX.length) return false;
+  for (let i = 0; i < PREFIX.length; i++) if (value[i] !== PREFIX[i]) return false;
+  return true;
 }
 
 function bytes(kv: KeyValue): Buffer {
