@@ -20,7 +20,7 @@ import { importImageArchives } from './images/image-archives.js';
 import { MetricsReporter } from './metrics/metrics-reporter.js';
 import { UsageSampler } from './metrics/usage-sampler.js';
 import { ensureJoined } from './join/join-cluster.js';
-import { ServerLink } from './link/server-link.js';
+import { ServerLink, type ServerLinkOptions } from './link/server-link.js';
 import { ImagePuller } from './pods/image-puller.js';
 import { PodEventSender } from './pods/pod-event-sender.js';
 import { PodManager } from './pods/pod-manager.js';
@@ -33,8 +33,6 @@ import { NodeApi } from './volumes/node-api.js';
 import { PodTokens } from './volumes/pod-tokens.js';
 import { VolumeManager } from './volumes/volume-manager.js';
 import { VolumeSweeper } from './volumes/volume-sweeper.js';
-import { NodeStreams } from './streams/node-streams.js';
-import { serveTunnel } from './streams/tunnel-client.js';
 import { NodeStatusCollector } from './status/node-status-collector.js';
 
 /** With no word from the server this long after start, the node runs from its cache. */
@@ -88,8 +86,16 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     return { hostIps: status.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address), capacity: status.capacity, allocatable: status.allocatable };
   };
   const logRoot = join(config.dir, 'pod-logs');
-  const streams = new NodeStreams({ runtime, logRoot });
   const streamLog = log.with({ component: 'streams' });
+  // The streaming code (SPDY, log following, the tunnel) loads with the first kubectl logs/exec/port-forward:
+  // many nodes never serve one, and a Pi's RAM would hold it all the same.
+  const serveStream: ServerLinkOptions['openStream'] = (open, client) =>
+    void Promise.all([import('./streams/node-streams.js'), import('./streams/tunnel-client.js')])
+      .then(([{ NodeStreams }, { serveTunnel }]) => {
+        const streams = new NodeStreams({ runtime, logRoot });
+        return serveTunnel(open, client.tunnel(), (request) => streams.open(request), streamLog);
+      })
+      .catch((err: unknown) => streamLog.error('could not serve a stream', { error: err }));
   // Declared before the manager it calls: changes arrive only once the link has started.
   const desired: DesiredState = new DesiredState({
     log,
@@ -115,7 +121,7 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
     statusIntervalMs: config.statusIntervalMs,
     desired,
     onUnreachable: runFromCache,
-    openStream: (open, client) => void serveTunnel(open, client.tunnel(), (request) => streams.open(request), streamLog),
+    openStream: serveStream,
     log,
   });
   const host = new HostFiles('/');

@@ -1,5 +1,5 @@
-// A real `bramble server` started as a user starts it (`node <package.json
-// bin> server`, from the built dist/), kept to the bench's own folder and to
+// A real `bramble server` started as a user starts it (package.json's bin,
+// `bramble server`, from the built dist/), kept to the bench's own folder and to
 // loopback: its data dir, a free port, its kubeconfig in the data dir; and
 // without its embedded agent, so a bench measures the server alone (bench
 // agents brings simulated agents; bench pods a real `bramble agent`).
@@ -35,7 +35,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Starts the server and waits for its ready line; `cleanup` stops it whatever happens next.
- * `nodeArgs` go to node before the script (e.g. --cpu-prof), `serverArgs` after `bramble server`'s own; none by default.
+ * `nodeArgs` go to node (e.g. --cpu-prof, through the bin's BRAMBLE_NODE_ARGS), `serverArgs` after `bramble server`'s own; none by default.
  */
 export async function startBrambleServer(dataDir: string, cleanup: Cleanup, nodeArgs: readonly string[] = [], serverArgs: readonly string[] = []): Promise<BrambleProcess> {
   // Loopback only, a free port, and the kubeconfig inside the bench's own folder: a bench touches nothing else.
@@ -57,8 +57,9 @@ export async function startBrambleAgent(server: { readonly kubeconfigPath: strin
 
 async function startBramble(args: readonly string[], nodeArgs: readonly string[], ready: string, cleanup: Cleanup): Promise<BrambleChild> {
   const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: { bramble: string } };
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, pkg.bin.bramble), ...args], {
+  const child = spawn(join(REPO_ROOT, pkg.bin.bramble), args, {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: nodeArgs.length === 0 ? process.env : { ...process.env, BRAMBLE_NODE_ARGS: nodeArgs.join(' ') },
   });
   const watched = watchChild(child, STOP_GRACE_MS);
   const proc: BrambleChild = {

@@ -1,8 +1,8 @@
 // The agent ↔ server protocol (proto/bramble/agent.proto) as both sides use
 // it: the gRPC service definition and the messages as TypeScript sees them
-// (@grpc/proto-loader with camelCase names and oneofs), and the version rule.
-import { loadSync, type ServiceDefinition } from '@grpc/proto-loader';
-import { PROTO_ROOT } from './proto.js';
+// (camelCase names and oneofs), and the version rule.
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { loadServices } from './grpc-services.js';
 
 export interface JoinRequest {
   agentVersion: string;
@@ -224,14 +224,7 @@ let service: ServiceDefinition | undefined;
 
 /** bramble.agent.v1.AgentService, loaded once. */
 export function agentService(): ServiceDefinition {
-  service ??= loadSync('bramble/agent.proto', {
-    includeDirs: [PROTO_ROOT],
-    keepCase: false,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  })['bramble.agent.v1.AgentService'] as ServiceDefinition;
+  service ??= loadServices('bramble/agent.proto', { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true })['bramble.agent.v1.AgentService']!;
   return service;
 }
 

@@ -1,7 +1,7 @@
 // Facts about the machine that do not change while the agent runs: read once.
 import { cpus } from 'node:os';
 import type { HostFiles } from './host-files.js';
-import { prettyName } from './procfs.js';
+import { cpuSerial, prettyName } from './procfs.js';
 import { isRaspberryPi } from './raspberry-pi.js';
 
 export interface MachineFacts {
@@ -38,14 +38,12 @@ export async function readMachineFacts(host: HostFiles): Promise<MachineFacts> {
 
 /**
  * The firmware's UUID (DMI, root-only on x86). Machines without DMI (a Pi)
- * get what systeminformation finds instead (a Pi's CPU serial), "" if
- * nothing. It reads the real machine and spawns a shell, so only for the
- * real root and only once.
+ * give their CPU's serial number instead (a Pi's board serial); "" if
+ * neither exists.
  */
 async function readSystemUuid(host: HostFiles): Promise<string> {
   const dmi = await host.readOptional('/sys/class/dmi/id/product_uuid').catch(() => undefined);
   if (dmi !== undefined) return dmi.toLowerCase();
-  if (host.root !== '/') return '';
-  const { uuid } = await import('systeminformation');
-  return (await uuid()).hardware;
+  const cpuinfo = await host.readOptional('/proc/cpuinfo');
+  return cpuinfo === undefined ? '' : cpuSerial(cpuinfo);
 }

@@ -20,6 +20,11 @@ export function prettyName(osRelease: string): string {
   return quoted === null ? value : quoted[2]!.replace(/\\(.)/g, '$1');
 }
 
+/** The "Serial" line of /proc/cpuinfo (a Raspberry Pi's board serial), lower-case, or "" without one. */
+export function cpuSerial(cpuinfo: string): string {
+  return /^Serial\s*:\s*(\S+)\s*$/m.exec(cpuinfo)?.[1]?.toLowerCase() ?? '';
+}
+
 /**
  * Kernel scheduling entities (processes and threads) now: the total in the
  * 4th field of /proc/loadavg ("0.47 0.67 1.32 1/82 29523" → 82). One small

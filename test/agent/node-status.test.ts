@@ -55,8 +55,8 @@ test('real collection on this machine, with a real containerd', async (t) => {
   const dmiUuid = await readFile('/sys/class/dmi/id/product_uuid', 'utf8').catch(() => undefined);
   assert.deepEqual(status.nodeInfo, {
     machineId: (await readFile('/etc/machine-id', 'utf8')).trim(),
-    // No DMI here (and the machine has no CPU serial): "" unless the firmware has a UUID.
-    systemUuid: dmiUuid?.trim().toLowerCase() ?? status.nodeInfo.systemUuid,
+    // The firmware's UUID, else the CPU's serial (a Pi), else "".
+    systemUuid: dmiUuid?.trim().toLowerCase() ?? /^Serial\s*:\s*(\S+)/m.exec(await readFile('/proc/cpuinfo', 'utf8'))?.[1]?.toLowerCase() ?? '',
     bootId: (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim(),
     kernelVersion: release(),
     osImage: /^PRETTY_NAME="(.*)"$/m.exec(osRelease)![1]!,
@@ -214,7 +214,11 @@ async function fakeRoot(t: TestContext, extra: Record<string, string>): Promise<
   return root;
 }
 
-const PI_MODEL = { '/proc/device-tree/model': 'Raspberry Pi 4 Model B Rev 1.4\0' };
+const PI_MODEL = {
+  '/proc/device-tree/model': 'Raspberry Pi 4 Model B Rev 1.4\0',
+  // A Pi has no DMI: its board serial is its system UUID.
+  '/proc/cpuinfo': 'processor\t: 0\nBogoMIPS\t: 108.00\n\nHardware\t: BCM2835\nRevision\t: c03114\nSerial\t\t: 10000000A1B2C3D4\nModel\t\t: Raspberry Pi 4 Model B Rev 1.4\n',
+};
 const THERMAL = '/sys/class/thermal/thermal_zone0/temp';
 const THROTTLED = '/sys/devices/platform/soc/soc:firmware/get_throttled';
 
@@ -242,7 +246,7 @@ test('a Raspberry Pi reports its SoC temperature and firmware flags', async (t) 
     { ...status.nodeInfo, containerRuntimeVersion: undefined, architecture: undefined },
     {
       machineId: 'f1e2d3c4b5a6978812345678abcdef01',
-      systemUuid: '',
+      systemUuid: '10000000a1b2c3d4',
       bootId: '0b5c1e0a-1111-4222-8333-944455556666',
       kernelVersion: '6.6.51+rpt-rpi-v8',
       osImage: 'Debian GNU/Linux 12 (bookworm)',

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { packageVersion, repoRoot, runBramble } from '../helpers/bramble.js';
+import { brambleBin, packageVersion, repoRoot, runBramble } from '../helpers/bramble.js';
 import { tempDir } from '../helpers/temp.js';
 
 test('--version prints the package version', async () => {
@@ -52,4 +52,16 @@ test('bad command lines exit 2 with a clear message and touch nothing', async (t
     assert.match(r.stderr, /Run 'bramble --help' for usage/);
   }
   await assert.rejects(stat(dataDir), { code: 'ENOENT' });
+});
+
+test('the bin runs an agent with the memory settings of a Pi, and a server with V8’s defaults', async (t) => {
+  // A preload reports, from inside the node the bin started, how it was started.
+  const preload = join(await tempDir(t), 'report.cjs');
+  await writeFile(preload, `process.stderr.write('execArgv=' + JSON.stringify(process.execArgv) + '\\n');`);
+  const execArgv = async (command: string) => {
+    const { stderr } = await promisify(execFile)(brambleBin, [command, '--help'], { env: { ...process.env, BRAMBLE_NODE_ARGS: `--require ${preload}` } });
+    return JSON.parse(/^execArgv=(.*)$/m.exec(stderr)![1]!) as string[];
+  };
+  assert.deepEqual(await execArgv('agent'), ['--lite-mode', '--no-expose-wasm', '--max-semi-space-size=1', '--require', preload]);
+  assert.deepEqual(await execArgv('server'), ['--require', preload]);
 });

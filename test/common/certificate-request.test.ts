@@ -1,7 +1,13 @@
 // A node's key and request, signed by the cluster CA, read back: the name and
 // validity the agent reads (to know who it is and when to renew) are the
 // certificate's, to the second.
+import 'reflect-metadata';
+import { Pkcs10CertificateRequest } from '@peculiar/x509';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { certificateFacts, newKeyAndRequest } from '../../common/certificate-request.js';
 import { certificateAuthority, createCa, issueForRequest, parseCertificate, parsePrivateKey } from '../../server/pki/certificates.js';
@@ -19,4 +25,16 @@ test('a certificate issued for a node’s request names the node and the validit
   assert.equal(facts.notBefore.getTime(), issued.notBefore.getTime());
   assert.equal(facts.notAfter.getTime(), issued.notAfter.getTime());
   assert.throws(() => certificateFacts('not a certificate'));
+});
+
+test('a node’s request is a PKCS#10 request OpenSSL verifies, naming the subject it was made for', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'csr-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const { csrPem } = await newKeyAndRequest({ commonName: 'system:node:pi-2', organizations: ['system:nodes', 'bramble:edge'] });
+  await writeFile(join(dir, 'node.csr'), csrPem);
+  const out = execFileSync('openssl', ['req', '-in', join(dir, 'node.csr'), '-noout', '-verify', '-subject', '-nameopt', 'RFC2253'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.match(out, /^subject=O=bramble:edge,O=system:nodes,CN=system:node:pi-2$/m);
+  const csr = new Pkcs10CertificateRequest(csrPem);
+  assert.equal(await csr.verify(), true);
+  assert.equal(csr.signatureAlgorithm.name, 'ECDSA');
 });

@@ -10,8 +10,8 @@ import { unmountAll } from '../../agent/volumes/tmpfs.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-/** The bin of the same build as this test (dist/cmd/bramble.js in every normal run: package.json's bin). */
-export const brambleBin = fileURLToPath(new URL('../../cmd/bramble.js', import.meta.url));
+/** The bin of the same build as this test (dist/cmd/bramble in every normal run: package.json's bin, which runs node with each role's settings). */
+export const brambleBin = fileURLToPath(new URL('../../cmd/bramble', import.meta.url));
 export const packageVersion = pkg.version;
 
 export interface Result {
@@ -21,7 +21,7 @@ export interface Result {
 }
 
 export function runBramble(args: string[], timeoutMs = 30_000): Promise<Result> {
-  return collect(spawn(process.execPath, [brambleBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs }));
+  return collect(spawn(brambleBin, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs }));
 }
 
 export function collect(child: ChildProcess): Promise<Result> {
@@ -75,7 +75,7 @@ export async function startAgent(t: TestContext, args: string[]): Promise<Brambl
 
 /** Starts a bramble command, killed when the test ends, and waits for `ready` in its log. */
 export async function startBramble(t: TestContext, args: string[], ready: RegExp, timeoutMs = 15_000): Promise<BrambleProcess> {
-  const child = spawn(process.execPath, [brambleBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(brambleBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -1,9 +1,9 @@
-// The etcd v3 wire messages as @grpc/proto-loader decodes them from our own
+// The etcd v3 wire messages as common/grpc-services.ts decodes them from our own
 // proto subset (proto/etcd/*.proto): field names as in the .proto (keepCase),
 // int64 as Number (revisions stay far below 2^53), enums as their names,
 // bytes as Buffer. Only what the client sends or reads is typed here.
-import { PROTO_ROOT } from '../../../common/proto.js';
-import { loadSync, type ServiceDefinition } from '@grpc/proto-loader';
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { loadServices } from '../../../common/grpc-services.js';
 
 export interface WireKeyValue {
   readonly key: Buffer;
@@ -115,16 +115,9 @@ export interface EtcdMethods {
 
 
 export function loadEtcdMethods(): EtcdMethods {
-  const definition = loadSync('etcd/rpc.proto', {
-    includeDirs: [PROTO_ROOT],
-    keepCase: true,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const kv = definition['etcdserverpb.KV'] as ServiceDefinition;
-  const watch = definition['etcdserverpb.Watch'] as ServiceDefinition;
+  const definition = loadServices('etcd/rpc.proto', { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
+  const kv = definition['etcdserverpb.KV']!;
+  const watch = definition['etcdserverpb.Watch']!;
   return {
     range: method(kv, 'Range'),
     put: method(kv, 'Put'),
