@@ -108,16 +108,17 @@ export class ReferencedObjects {
     while (!signal.aborted) {
       let expired = false;
       try {
-        for await (const event of this.opts.registry.watch(this.opts.type, undefined, { resourceVersion: String(from), signal })) {
+        // Untracked objects (most of them) are not decoded: they come as bookmarks.
+        const wants = (key: string) => this.#entries.has(key);
+        for await (const event of this.opts.registry.watch(this.opts.type, undefined, { resourceVersion: String(from), wants, signal })) {
           if (event.type === 'ERROR') {
             expired = true;
             break;
           }
-          if (event.type === 'BOOKMARK') continue;
           const obj = event.object as KubeObject;
           const revision = Number(obj.metadata.resourceVersion);
           from = revision;
-          this.#offer(keyOf(obj), event.type === 'DELETED' ? undefined : obj, revision);
+          if (event.type !== 'BOOKMARK') this.#offer(keyOf(obj), event.type === 'DELETED' ? undefined : obj, revision);
         }
       } catch (err) {
         if (signal.aborted) break;

@@ -2,6 +2,7 @@
 // the revisions at which it was written, oldest first. It answers "which
 // record holds key K as of revision R" without touching the disk, and keeps
 // keys sorted for prefix ranges and paging. Values stay on disk.
+import { SortedKeys } from './sorted-keys.js';
 
 export interface IndexEntry {
   readonly revision: number;
@@ -13,12 +14,12 @@ export interface IndexEntry {
 }
 
 export class KeyIndex {
-  private readonly sortedKeys: string[];
+  private readonly sortedKeys: SortedKeys;
 
   /** `history`: entries per key, oldest first (as loaded from the records at open). */
   constructor(private readonly history = new Map<string, IndexEntry[]>()) {
     // One sort at start-up instead of an insertion per key.
-    this.sortedKeys = [...history.keys()].sort();
+    this.sortedKeys = new SortedKeys([...history.keys()].sort());
   }
 
   /** The newest entry of a key, tombstones and uncommitted writes included. */
@@ -42,7 +43,7 @@ export class KeyIndex {
       return;
     }
     this.history.set(key, [entry]);
-    this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 0, key);
+    this.sortedKeys.insert(key);
   }
 
   /** Forgets entries newer than `revision` (a write batch the disk refused). */
@@ -53,16 +54,17 @@ export class KeyIndex {
     if (entries.length === 0) this.removeKey(key);
   }
 
-  /** Live keys under `prefix` (after `startAfter`, exclusive) as of `revision`, in key order. */
-  *range(prefix: string, revision: number, startAfter?: string): Generator<[string, IndexEntry]> {
-    const keys = this.sortedKeys;
-    let i = startAfter !== undefined && startAfter >= prefix ? upperBound(keys, startAfter) : lowerBound(keys, prefix);
-    for (; i < keys.length; i++) {
-      const key = keys[i]!;
-      if (!key.startsWith(prefix)) return;
+  /**
+   * Visits live keys under `prefix` (after `startAfter`, exclusive) as of
+   * `revision`, in key order, until `visit` returns false.
+   */
+  scan(prefix: string, revision: number, startAfter: string | undefined, visit: (key: string, entry: IndexEntry) => boolean): void {
+    const after = startAfter !== undefined && startAfter >= prefix;
+    this.sortedKeys.scan(after ? startAfter : prefix, after, (key) => {
+      if (!key.startsWith(prefix)) return false;
       const entry = this.at(key, revision);
-      if (entry !== undefined) yield [key, entry];
-    }
+      return entry === undefined || visit(key, entry);
+    });
   }
 
   /**
@@ -71,8 +73,7 @@ export class KeyIndex {
    * would walk them all.
    */
   estimateAfter(prefix: string, startAfter: string): number {
-    const end = lowerBound(this.sortedKeys, prefix + '\uffff');
-    return Math.max(0, end - upperBound(this.sortedKeys, startAfter));
+    return Math.max(0, this.sortedKeys.rank(prefix + '\uffff', false) - this.sortedKeys.rank(startAfter, true));
   }
 
   /**
@@ -96,17 +97,13 @@ export class KeyIndex {
         removedKeys = true;
       }
     }
-    if (removedKeys) {
-      const live = this.sortedKeys.filter((k) => this.history.has(k));
-      this.sortedKeys.splice(0, this.sortedKeys.length, ...live);
-    }
+    if (removedKeys) this.sortedKeys.retain((k) => this.history.has(k));
     return dropped;
   }
 
   private removeKey(key: string): void {
     this.history.delete(key);
-    const i = lowerBound(this.sortedKeys, key);
-    if (this.sortedKeys[i] === key) this.sortedKeys.splice(i, 1);
+    this.sortedKeys.delete(key);
   }
 }
 
@@ -114,26 +111,4 @@ function lastAtOrBefore(entries: readonly IndexEntry[], revision: number): Index
   // Most reads are of the newest entry; histories are short after compaction.
   for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.revision <= revision) return entries[i];
   return undefined;
-}
-
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! <= key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

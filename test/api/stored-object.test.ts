@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BUILTIN_RESOURCES } from '../../server/api/catalogue.js';
-import { decodeObject, encodeObject, objectJson } from '../../server/api/registry/stored-object.js';
+import { decodeObject, encodeObject, objectJson, objectsJson } from '../../server/api/registry/stored-object.js';
 import type { KeyValue } from '../../server/store/types.js';
 
 const configmaps = BUILTIN_RESOURCES.find((r) => r.plural === 'configmaps')!;
@@ -26,4 +26,17 @@ test('JSON spliced from the stored bytes is exactly what parsing and serializing
 test('bytes in another layout are served the general way', () => {
   const kv = kvOf(Buffer.from(JSON.stringify({ kind: 'ConfigMap', metadata: { name: 'web' }, data: { a: '1' } })));
   assert.deepEqual(JSON.parse(objectJson(configmaps, kv, true).toString()), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', resourceVersion: '42' }, data: { a: '1' } });
+});
+
+test('a list made from stored bytes is byte for byte the JSON of the decoded objects, in either layout and when empty', () => {
+  const other = { ...obj, metadata: { ...obj.metadata, name: 'other', labels: { é: '\u{1F600}' } } };
+  const kvs = [kvOf(encodeObject(obj), 5), kvOf(Buffer.from(JSON.stringify({ metadata: { name: 'old', resourceVersion: '3' }, data: { a: '1' } })), 6), kvOf(encodeObject(other), 8)];
+  const items = kvs.map((kv) => {
+    const { apiVersion: _a, kind: _k, ...item } = decodeObject(configmaps, kv);
+    return item;
+  });
+  const expected = JSON.stringify({ kind: 'ConfigMapList', items });
+  assert.equal(objectsJson('{"kind":"ConfigMapList","items":[', configmaps, kvs, false, ']}').toString('utf8'), expected);
+  assert.equal(objectsJson('{"items":[', configmaps, [], true, ']}').toString('utf8'), '{"items":[]}');
+  assert.equal(objectsJson('', configmaps, [kvs[2]!], true, '').toString('utf8'), JSON.stringify(decodeObject(configmaps, kvs[2]!)));
 });

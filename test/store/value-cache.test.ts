@@ -20,6 +20,18 @@ test('the value cache stays within its byte budget, evicting the oldest entries 
   assert.equal(cache.get(200), undefined, 'a value larger than the budget is not kept');
 });
 
+test('the value cache keeps evicting oldest first over many more writes than it holds', () => {
+  const cache = new ValueCache(10_000);
+  for (let r = 1; r <= 5000; r++) cache.set(kv(r, 1000));
+  assert.ok(cache.size <= 10_000, `${cache.size} bytes`);
+  const kept = Array.from({ length: 5000 }, (_, i) => i + 1).filter((r) => cache.get(r) !== undefined);
+  assert.deepEqual(kept, [4993, 4994, 4995, 4996, 4997, 4998, 4999, 5000], 'the newest values, as many as fit (8 of 1,142 bytes each)');
+  cache.set(kv(4995, 1000));
+  cache.set(kv(5001, 1000));
+  assert.equal(cache.get(4993), undefined, 'a value set again keeps its place: the oldest still goes first');
+  assert.ok(cache.get(4995) !== undefined);
+});
+
 test('values read back from the store are the ones written, even when the writer reuses its buffer', async (t) => {
   const store = await testStore(t, { valueCacheBytes: 4096 });
   const buffer = Buffer.from('first');

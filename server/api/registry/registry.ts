@@ -13,7 +13,7 @@ import type { ResourceType } from '../resources.js';
 import { type FieldSelector, type LabelSelector, selectableFields } from '../selectors.js';
 import { ApiError, errors, type StatusCause } from '../status.js';
 import { checkName, generatedName, nameRuleOf } from './names.js';
-import { decodeObject, encodeObject, objectJson } from './stored-object.js';
+import { decodeObject, encodeObject, objectJson, objectsJson } from './stored-object.js';
 
 export interface KindRules {
   /** Fills in what users omit, as the real API does. */
@@ -109,12 +109,17 @@ export interface ApiWatchEvent {
 export interface WatchOptions extends Selectors {
   readonly resourceVersion?: string;
   readonly allowBookmarks?: boolean;
+  /**
+   * Only objects whose key ("namespace/name", or "name" when cluster-scoped)
+   * this accepts are decoded and sent after the initial list; every other
+   * change comes as a BOOKMARK at its revision, so the caller still knows how
+   * far the watch got.
+   */
+  readonly wants?: (key: string) => boolean;
   readonly signal: AbortSignal;
 }
 
 const CONFLICT_RETRIES = 5;
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']}');
 
 /** Subresources that write only the fields they own, bypassing the kind's update rules. */
 const NARROW_WRITES: Readonly<Record<string, (obj: KubeObject, next: KubeObject) => void>> = {
@@ -166,13 +171,8 @@ export class Registry {
   async listJson(type: ResourceType, namespace: string | undefined, opts: Omit<ListOptions, keyof Selectors>): Promise<Buffer> {
     if (this.rewritesReads(type)) return Buffer.from(JSON.stringify(await this.list(type, namespace, opts)));
     const { page, metadata } = await this.page(type, namespace, opts);
-    const custom = isCustomResourceType(type);
-    const items = page.items.map((kv) => objectJson(type, kv, custom));
     const head = JSON.stringify({ kind: type.listKind, apiVersion: apiVersionOf(type.group, type.version), metadata }).slice(0, -1);
-    const parts: Buffer[] = [Buffer.from(`${head},"items":[`)];
-    items.forEach((item, i) => parts.push(i === 0 ? item : Buffer.concat([COMMA, item])));
-    parts.push(CLOSE);
-    return Buffer.concat(parts);
+    return objectsJson(`${head},"items":[`, type, page.items, isCustomResourceType(type), ']}');
   }
 
   /** The JSON of `get`, made from the stored bytes. */
@@ -396,6 +396,8 @@ export class Registry {
    */
   async *watch(type: ResourceType, namespace: string | undefined, opts: WatchOptions): AsyncGenerator<ApiWatchEvent> {
     const prefix = prefixOf(type, namespace);
+    const typePrefix = prefixOf(type);
+    const selecting = opts.labelSelector !== undefined || opts.fieldSelector !== undefined;
     let from: number;
     if (opts.resourceVersion === undefined || opts.resourceVersion === '' || opts.resourceVersion === '0') {
       let cont: string | undefined;
@@ -430,7 +432,17 @@ export class Registry {
           continue;
         }
         const { event } = message;
+        if (opts.wants !== undefined && !opts.wants(event.kv.key.slice(typePrefix.length))) {
+          // Not decoded: the caller only learns how far the watch got.
+          yield { type: 'BOOKMARK', object: bookmark(type, event.kv.modRevision) };
+          continue;
+        }
         const current = event.type === 'PUT' ? this.decode(type, event.kv) : undefined;
+        if (current !== undefined && !selecting) {
+          // Sent whatever came before it: only whether something did matters, so the previous state is not decoded.
+          yield { type: event.prev === undefined ? 'ADDED' : 'MODIFIED', object: current };
+          continue;
+        }
         const previous = event.prev === undefined ? undefined : this.served(type, decodeObject(type, event.prev));
         const isNow = current !== undefined && matches(type, current, opts);
         const wasBefore = previous !== undefined && matches(type, previous, opts);

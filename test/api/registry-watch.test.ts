@@ -1,0 +1,83 @@
+// The registry's watch: event types with and without selectors, and a
+// watch that decodes only the objects its caller wants.
+import assert from 'node:assert/strict';
+import { type TestContext, test } from 'node:test';
+import { createLogger } from '../../common/log.js';
+import { bootstrapCluster } from '../../server/api/bootstrap.js';
+import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
+import { rulesFor } from '../../server/api/kinds/index.js';
+import type { KubeObject } from '../../server/api/objects.js';
+import { type ApiWatchEvent, Registry, type WatchOptions } from '../../server/api/registry/registry.js';
+import { parseLabelSelector } from '../../server/api/selectors.js';
+import { testStore } from '../helpers/store.js';
+
+async function setup(t: TestContext) {
+  const store = await testStore(t);
+  const catalogue = new Catalogue(BUILTIN_RESOURCES);
+  const registry = new Registry(store, rulesFor, createLogger({ level: 'error' }));
+  await bootstrapCluster(registry, catalogue);
+  return { registry, configmaps: catalogue.get('', 'v1', 'configmaps')! };
+}
+
+const configMap = (name: string, labels: Record<string, string>, data: Record<string, string>): KubeObject =>
+  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data }) as KubeObject;
+
+/** Watches from now; `take(n)` gives the next n events as [type, name or revision, data.v]. */
+function watchFromNow(t: TestContext, registry: Registry, type: Parameters<Registry['watch']>[0], opts: Omit<WatchOptions, 'signal' | 'resourceVersion'>) {
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  const events = registry.watch(type, undefined, { ...opts, resourceVersion: String(registry.revision), signal: abort.signal });
+  const describe = (e: ApiWatchEvent) => {
+    const obj = e.object as KubeObject & { data?: { v?: string } };
+    return [e.type, e.type === 'BOOKMARK' ? obj.metadata.resourceVersion : obj.metadata.name, obj.data?.v];
+  };
+  return {
+    take: async (n: number) => {
+      const out = [];
+      for (let i = 0; i < n; i++) out.push(describe((await events.next()).value as ApiWatchEvent));
+      return out;
+    },
+  };
+}
+
+test('a watch without selectors sends ADDED, MODIFIED and DELETED with the object of each change', async (t) => {
+  const { registry, configmaps } = await setup(t);
+  const watch = watchFromNow(t, registry, configmaps, {});
+  const created = await registry.create(configmaps, 'default', configMap('a', {}, { v: '1' }), {});
+  await registry.update(configmaps, 'default', 'a', { ...created, data: { v: '2' } }, {});
+  await registry.delete(configmaps, 'default', 'a', {});
+  assert.deepEqual(await watch.take(3), [
+    ['ADDED', 'a', '1'],
+    ['MODIFIED', 'a', '2'],
+    ['DELETED', 'a', '2'],
+  ]);
+});
+
+test('with a label selector, an object that comes into the selection is ADDED and one that leaves it DELETED', async (t) => {
+  const { registry, configmaps } = await setup(t);
+  const watch = watchFromNow(t, registry, configmaps, { labelSelector: parseLabelSelector('app=web') });
+  const created = await registry.create(configmaps, 'default', configMap('a', { app: 'db' }, { v: '1' }), {});
+  const selected = await registry.update(configmaps, 'default', 'a', { ...created, metadata: { ...created.metadata, labels: { app: 'web' } }, data: { v: '2' } }, {});
+  const changed = await registry.update(configmaps, 'default', 'a', { ...selected, data: { v: '3' } }, {});
+  await registry.update(configmaps, 'default', 'a', { ...changed, metadata: { ...changed.metadata, labels: { app: 'db' } }, data: { v: '4' } }, {});
+  assert.deepEqual(await watch.take(3), [
+    ['ADDED', 'a', '2'],
+    ['MODIFIED', 'a', '3'],
+    ['DELETED', 'a', '3'],
+  ]);
+});
+
+test('a watch that wants some keys gets the others as bookmarks at their revisions, in order', async (t) => {
+  const { registry, configmaps } = await setup(t);
+  const watch = watchFromNow(t, registry, configmaps, { wants: (key) => key === 'default/wanted' });
+  const other = await registry.create(configmaps, 'default', configMap('other', {}, { v: '1' }), {});
+  await registry.create(configmaps, 'default', configMap('wanted', {}, { v: '1' }), {});
+  const updated = await registry.update(configmaps, 'default', 'other', { ...other, data: { v: '2' } }, {});
+  await registry.delete(configmaps, 'default', 'wanted', {});
+  assert.deepEqual(await watch.take(4), [
+    ['BOOKMARK', other.metadata.resourceVersion, undefined],
+    ['ADDED', 'wanted', '1'],
+    ['BOOKMARK', updated.metadata.resourceVersion, undefined],
+    ['DELETED', 'wanted', '1'],
+  ]);
+});
