@@ -22,17 +22,17 @@ export class SortedKeys {
       this.chunks.push([key]);
       return;
     }
-    const c = Math.min(this.chunkAbove(key), this.chunks.length - 1);
+    const c = Math.min(this.chunkFor(key, false), this.chunks.length - 1);
     const chunk = this.chunks[c]!;
-    chunk.splice(lowerBound(chunk, key), 0, key);
+    chunk.splice(bound(chunk, key, false), 0, key);
     if (chunk.length > CHUNK_MAX) this.chunks.splice(c + 1, 0, chunk.splice(CHUNK_MAX / 2));
   }
 
   delete(key: string): void {
-    const c = this.chunkAbove(key);
+    const c = this.chunkFor(key, false);
     const chunk = this.chunks[c];
     if (chunk === undefined) return;
-    const i = lowerBound(chunk, key);
+    const i = bound(chunk, key, false);
     if (chunk[i] !== key) return;
     chunk.splice(i, 1);
     if (chunk.length === 0) this.chunks.splice(c, 1);
@@ -45,11 +45,11 @@ export class SortedKeys {
 
   /** How many keys sort below `key` (`inclusive`: at or below it). */
   rank(key: string, inclusive: boolean): number {
-    const c = inclusive ? this.chunkAboveOrAt(key) : this.chunkAbove(key);
+    const c = this.chunkFor(key, inclusive);
     let n = 0;
     for (let i = 0; i < c; i++) n += this.chunks[i]!.length;
     const chunk = this.chunks[c];
-    if (chunk !== undefined) n += inclusive ? upperBound(chunk, key) : lowerBound(chunk, key);
+    if (chunk !== undefined) n += bound(chunk, key, inclusive);
     return n;
   }
 
@@ -59,60 +59,45 @@ export class SortedKeys {
    * list is the hot path, and generators cost twice as much per key.
    */
   scan(key: string, exclusive: boolean, visit: (key: string) => boolean): void {
-    let c = exclusive ? this.chunkAboveOrAt(key) : this.chunkAbove(key);
+    let c = this.chunkFor(key, exclusive);
     if (c >= this.chunks.length) return;
-    let i = exclusive ? upperBound(this.chunks[c]!, key) : lowerBound(this.chunks[c]!, key);
+    let i = bound(this.chunks[c]!, key, exclusive);
     for (; c < this.chunks.length; c++, i = 0) {
       const chunk = this.chunks[c]!;
       for (; i < chunk.length; i++) if (!visit(chunk[i]!)) return;
     }
   }
 
-  /** The index of the first chunk whose last key is at or above `key` (chunks.length if none). */
-  private chunkAbove(key: string): number {
+  /**
+   * The index of the first chunk whose last key is at or above `key`
+   * (`past`: above it), chunks.length if none.
+   */
+  private chunkFor(key: string, past: boolean): number {
     let lo = 0;
     let hi = this.chunks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const chunk = this.chunks[mid]!;
-      if (chunk[chunk.length - 1]! < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** The index of the first chunk whose last key is above `key` (chunks.length if none). */
-  private chunkAboveOrAt(key: string): number {
-    let lo = 0;
-    let hi = this.chunks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const chunk = this.chunks[mid]!;
-      if (chunk[chunk.length - 1]! <= key) lo = mid + 1;
+      if (before(chunk[chunk.length - 1]!, key, past)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 }
 
-function lowerBound(keys: readonly string[], key: string): number {
+/** The index of the first key at or above `key` (`past`: above it). */
+function bound(keys: readonly string[], key: string, past: boolean): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
+    if (before(keys[mid]!, key, past)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-function upperBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! <= key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** Whether `k` comes before the position sought: below `key`, or also at it when `past`. */
+function before(k: string, key: string, past: boolean): boolean {
+  return past ? k <= key : k < key;
 }
