@@ -2,7 +2,6 @@
 // The `bramble` command: reads like a table of contents; each subcommand's
 // wiring lives in its own file.
 import { UsageError } from '../common/flags.js';
-import { dropIpServerNameWarning } from '../common/quiet-warnings.js';
 import { BRAMBLE_VERSION } from '../common/version.js';
 
 export interface Command {
@@ -56,7 +55,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-dropIpServerNameWarning();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
