@@ -27,6 +27,7 @@ import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from 'no
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { RuntimeClient } from '../../agent/cri/runtime-client.js';
 import { tempDir } from './temp.js';
 import type { Teardown } from './teardown.js';
 import { stopChild } from './stop-child.js';
@@ -124,7 +125,29 @@ export async function startContainerd(t: Teardown, options: ContainerdOptions = 
     });
   });
   const pid = child.pid!;
+  await criInitialized(`unix://${socket}`, () => log);
   return { dir, endpoint: `unix://${socket}`, socket, pid, hostsDir, network, log: () => log, stop };
+}
+
+/**
+ * containerd's CRI plugin starts after containerd says it booted, and
+ * answers "server is not initialized yet" until then: tests that call CRI
+ * right away wait for it (an agent retries on its own).
+ */
+async function criInitialized(endpoint: string, log: () => string): Promise<void> {
+  const runtime = RuntimeClient.connect(endpoint);
+  try {
+    for (const deadline = Date.now() + READY_TIMEOUT_MS; ; await sleep(50)) {
+      try {
+        await runtime.version();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`containerd's CRI did not come up within ${READY_TIMEOUT_MS} ms: ${(err as Error).message}\n${log()}`);
+      }
+    }
+  } finally {
+    runtime.close();
+  }
 }
 
 function config(dir: string, socket: string, cniDir: string, hostsDir: string | undefined, sandboxImage: string | undefined): string {
