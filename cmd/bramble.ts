@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // The `bramble` command: reads like a table of contents; each subcommand's
 // wiring lives in its own file.
-import { UsageError } from '../common/flags.js';
-import { dropIpServerNameWarning } from '../common/quiet-warnings.js';
+import { isUsageError, UsageError } from '../common/flags.js';
 import { BRAMBLE_VERSION } from '../common/version.js';
 
 export interface Command {
@@ -56,13 +55,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-dropIpServerNameWarning();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       process.stderr.write(`bramble: ${err.message}\nRun 'bramble --help' for usage.\n`);
       process.exitCode = 2;
     } else {

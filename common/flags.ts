@@ -5,6 +5,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** By name, not class: each command is bundled with its own copy of this module (tools/bundle/bundle.ts). */
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof Error && err.name === 'UsageError';
+}
+
 export interface FlagSpec {
   readonly name: string;
   readonly kind: 'string' | 'boolean' | 'list';

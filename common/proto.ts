@@ -1,4 +1,5 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './package-root.js';
 
-/** The repo's proto/ folder, seen from the compiled file in dist/common/. */
-export const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
+/** The package's proto/ folder. */
+export const PROTO_ROOT = join(PACKAGE_ROOT, 'proto');

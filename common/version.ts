@@ -2,9 +2,11 @@
 // and the Kubernetes release whose API it serves (/version, a Node's
 // kubeletVersion), plus Go's names for this platform, which clients expect.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './package-root.js';
 
 export const BRAMBLE_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
 /** The upstream release whose API the catalogue mirrors. */

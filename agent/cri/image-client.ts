@@ -36,7 +36,7 @@ export class ImageClient {
     this.pullTimeoutMs = opts.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
   }
 
-  /** Like RuntimeClient.connect; two clients of one endpoint share grpc-js's connection. */
+  /** Like RuntimeClient.connect, with a connection of its own. */
   static connect(endpoint: string, opts: ImageClientOptions = {}): ImageClient {
     return new ImageClient(new CriConnection(endpoint), opts);
   }

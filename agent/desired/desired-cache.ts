@@ -3,23 +3,28 @@
 // (a Pi rebooted on a flaky link) runs its pods again: edge autonomy, as
 // KubeEdge and OpenYurt have it (k3s and k0s do not).
 //
+// One file per object, replaced whole by a rename, in a folder of its own.
+// A node holds tens of objects, written only when one changes, so a database
+// would buy nothing here, and LevelDB cost the agent about 1.4 MB of RSS.
+// Like LevelDB's unsynced writes, a change is not fsynced: a power cut can
+// lose the last changes (each object is whole, old or new), and the server's
+// first snapshot after the restart replaces the cached view anyway.
+//
 // Kind to SD cards: a write happens only when an object changes in what the
 // node acts on (desired-state.ts nodeView: spec, metadata, whether a pod ended),
-// never for a pod's status reports coming back; each change of the view is
-// one batch; nothing is written periodically.
+// never for a pod's status reports coming back; nothing is written periodically.
 //
-// Secrets are in it: the folder is 0700 and its files 0600 (set after
-// opening and after each write, since LevelDB creates its files with the
-// process's umask; the folder already keeps others out in between).
+// Secrets are in it: the folder is 0700 and its files are created 0600.
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Level } from 'level';
 import type { NodeResource } from '../../common/agent-protocol.js';
 import type { Logger } from '../../common/log.js';
 import { type DesiredState, type HeldObject, nodeView, refOf } from './desired-state.js';
 
 const RESOURCES: ReadonlySet<string> = new Set<NodeResource>(['pods', 'configmaps', 'secrets']);
+/** An entry's file: its ref ("pods/default/web"), which has slashes, URI-encoded. */
+const SUFFIX = '.json';
 
 export interface DesiredCacheOptions {
   /** The cache's own folder (DATA/agent/cache). */
@@ -33,89 +38,93 @@ export class DesiredCache {
   /** Writes run one after another, in order. */
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(
-    private readonly db: Level<string, string>,
-    private readonly opts: DesiredCacheOptions,
-  ) {}
+  private constructor(private readonly opts: DesiredCacheOptions) {}
 
   static async open(opts: DesiredCacheOptions): Promise<DesiredCache> {
     await mkdir(opts.dir, { recursive: true, mode: 0o700 });
     await chmod(opts.dir, 0o700);
-    const db = new Level<string, string>(opts.dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    await db.open();
-    const cache = new DesiredCache(db, opts);
-    await cache.#restrictFiles();
-    return cache;
+    return new DesiredCache(opts);
   }
 
-  /** Everything cached; an entry that does not read back is dropped with a warning, the rest still load. */
+  /**
+   * Everything cached; an entry that does not read back is dropped with a
+   * warning, the rest still load. Files the cache did not write (a rename a
+   * crash cut short, an older agent's LevelDB files) are removed.
+   */
   async load(): Promise<HeldObject[]> {
     const held: HeldObject[] = [];
     const broken: string[] = [];
-    for await (const [ref, value] of this.db.iterator()) {
-      const entry = parseEntry(ref, value);
+    for (const file of (await readdir(this.opts.dir)).sort()) {
+      const ref = file.endsWith(SUFFIX) ? refOfFile(file) : undefined;
+      const entry = ref === undefined ? undefined : parseEntry(ref, await readFile(join(this.opts.dir, file), 'utf8'));
       if (entry === undefined) {
-        broken.push(ref);
+        if (ref !== undefined) broken.push(ref);
+        await rm(join(this.opts.dir, file), { recursive: true, force: true });
         continue;
       }
       held.push(entry);
-      this.#written.set(ref, digest(entry));
+      this.#written.set(ref!, digest(entry));
     }
-    if (broken.length > 0) {
-      // The key names the object; the value (maybe a Secret) is never logged.
-      this.opts.log.warn('dropping unreadable entries of the agent cache', { entries: broken.join(', ') });
-      await this.db.batch(broken.map((key) => ({ type: 'del' as const, key })));
-    }
+    // The ref names the object; the file (maybe a Secret) is never logged.
+    if (broken.length > 0) this.opts.log.warn('dropping unreadable entries of the agent cache', { entries: broken.join(', ') });
     return held;
   }
 
   /**
    * DesiredState's onChange: writes the objects among `refs` whose view
    * changed and removes what the cache holds and the state does not (after a
-   * snapshot, pods deleted while the agent was away), in one batch.
+   * snapshot, pods deleted while the agent was away).
    */
   update(desired: DesiredState, refs: readonly string[]): Promise<void> {
-    const ops: ({ type: 'put'; key: string; value: string } | { type: 'del'; key: string })[] = [];
+    const puts = new Map<string, string>();
+    const dels: string[] = [];
     for (const ref of new Set([...refs, ...this.#written.keys()])) {
       const held = desired.getRef(ref);
       if (held === undefined) {
-        if (this.#written.delete(ref)) ops.push({ type: 'del', key: ref });
+        if (this.#written.delete(ref)) dels.push(ref);
         continue;
       }
       const d = digest(held);
       if (this.#written.get(ref) === d) continue;
       this.#written.set(ref, d);
-      ops.push({ type: 'put', key: ref, value: JSON.stringify({ resourceVersion: held.resourceVersion, object: held.object }) });
+      puts.set(ref, JSON.stringify({ resourceVersion: held.resourceVersion, object: held.object }));
     }
-    if (ops.length === 0) return this.#writing;
+    if (puts.size + dels.length === 0) return this.#writing;
     this.#writing = this.#writing
       .then(async () => {
-        await this.db.batch(ops);
-        await this.#restrictFiles();
-        this.opts.log.debug('agent cache written', { changes: ops.length });
+        for (const [ref, value] of puts) {
+          const file = join(this.opts.dir, fileOf(ref));
+          await writeFile(`${file}.tmp`, value, { mode: 0o600 });
+          await rename(`${file}.tmp`, file);
+        }
+        for (const ref of dels) await rm(join(this.opts.dir, fileOf(ref)), { force: true });
+        this.opts.log.debug('agent cache written', { changes: puts.size + dels.length });
       })
       .catch((err: unknown) => {
         // The next change writes again what this one could not: forget what it was to write.
-        for (const op of ops) this.#written.delete(op.key);
+        for (const ref of [...puts.keys(), ...dels]) this.#written.delete(ref);
         this.opts.log.warn('could not write the agent cache', { error: err });
       });
     return this.#writing;
   }
 
+  /** Waits for the writes under way. */
   async close(): Promise<void> {
     await this.#writing;
-    await this.db.close();
   }
+}
 
-  /** Every file in the cache's folder readable by the agent alone; only new files are changed (a chmod is a write too). */
-  async #restrictFiles(): Promise<void> {
-    for (const entry of await readdir(this.opts.dir, { withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      const file = join(this.opts.dir, entry.name);
-      // A file LevelDB removed meanwhile (a compaction) needs nothing.
-      const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o600);
-      if (mode !== 0o600) await chmod(file, 0o600).catch(() => undefined);
-    }
+function fileOf(ref: string): string {
+  return encodeURIComponent(ref) + SUFFIX;
+}
+
+/** The ref a file name encodes; undefined when it is not one fileOf gives. */
+function refOfFile(file: string): string | undefined {
+  try {
+    const ref = decodeURIComponent(file.slice(0, -SUFFIX.length));
+    return fileOf(ref) === file ? ref : undefined;
+  } catch {
+    return undefined;
   }
 }
 

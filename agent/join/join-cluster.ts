@@ -1,14 +1,14 @@
 // A node's way in: reuse the credentials from an earlier join when they are
 // for this node name and still valid; otherwise fetch and pin the cluster CA,
 // send a certificate request with the join token, and keep what comes back.
-import { credentials as grpcCredentials, Metadata } from '@grpc/grpc-js';
 import type { JoinRequest, JoinResponse } from '../../common/agent-protocol.js';
 import { certificateFacts, newKeyAndRequest } from '../../common/certificate-request.js';
 import { parseJoinToken } from '../../common/join-token.js';
 import { nodeSubject } from '../../common/node-identity.js';
 import type { Logger } from '../../common/log.js';
 import { BRAMBLE_VERSION } from '../../common/version.js';
-import { agentServiceClient } from '../link/agent-client.js';
+import { GrpcError } from '../grpc/status.js';
+import { AgentServiceClient } from '../link/agent-client.js';
 import { fetchClusterCa, JoinError } from './cluster-ca.js';
 import { loadCredentials, type NodeCredentials, nodePassword, saveCredentials } from './credentials.js';
 
@@ -63,18 +63,16 @@ async function join(opts: JoinOptions, tokenText: string): Promise<NodeCredentia
   return credentials;
 }
 
-function callJoin(serverUrl: URL, caPem: string, token: string, request: JoinRequest): Promise<JoinResponse> {
+async function callJoin(serverUrl: URL, caPem: string, token: string, request: JoinRequest): Promise<JoinResponse> {
   // The pinned CA, and the server's name checked against its certificate as for any TLS peer.
-  const client = agentServiceClient(serverUrl, grpcCredentials.createSsl(Buffer.from(caPem)));
-  const metadata = new Metadata();
-  metadata.set('authorization', `Bearer ${token}`);
-  return new Promise<JoinResponse>((resolve, reject) => {
-    client.join(request, metadata, { deadline: Date.now() + JOIN_DEADLINE_MS }, (err, res) => {
-      client.close();
-      if (err !== null || res === undefined) reject(new JoinError(`the server refused to join this node: ${err?.details ?? 'no answer'}`));
-      else resolve(res);
-    });
-  });
+  const client = new AgentServiceClient(serverUrl, { ca: caPem });
+  try {
+    return await client.join(request, token, Date.now() + JOIN_DEADLINE_MS);
+  } catch (err) {
+    throw new JoinError(`the server refused to join this node: ${err instanceof GrpcError ? err.details : (err as Error).message}`);
+  } finally {
+    client.close();
+  }
 }
 
 /** Why stored credentials cannot serve `nodeName` now, or undefined when they can. */

@@ -5,7 +5,6 @@
 // the stream breaks (server restart, network gone) dials again with backoff
 // and jitter until it is closed. Pod streams the server asks for are
 // opened on the same connection (Tunnel calls).
-import { type ClientDuplexStream, credentials as grpcCredentials, type ServiceError } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentMessage, Hello, MetricsReport, NodeStatus, OpenStream, PodDeletion, PodEventReport, PodStatusReport, ServerMessage } from '../../common/agent-protocol.js';
 import { versionSkewError } from '../../common/agent-protocol.js';
@@ -15,7 +14,9 @@ import { nodeSubject } from '../../common/node-identity.js';
 import { BRAMBLE_VERSION } from '../../common/version.js';
 import type { DesiredState } from '../desired/desired-state.js';
 import { type NodeCredentials, saveRenewal } from '../join/credentials.js';
-import { type AgentServiceClient, agentServiceClient } from './agent-client.js';
+import type { GrpcCall } from '../grpc/channel.js';
+import type { GrpcError } from '../grpc/status.js';
+import { AgentServiceClient } from './agent-client.js';
 import { reconnectDelayMs } from './backoff.js';
 
 /** A stream that stayed up this long was a success: the next failure starts the backoff over. */
@@ -39,7 +40,7 @@ export interface ServerLinkOptions {
   readonly log: Logger;
 }
 
-type Stream = ClientDuplexStream<AgentMessage, ServerMessage>;
+type Stream = GrpcCall<AgentMessage, ServerMessage>;
 
 export class ServerLink {
   #credentials: NodeCredentials;
@@ -121,16 +122,17 @@ export class ServerLink {
   /** One stream, from dial to its end; resolves only when closed by this side. */
   async #session(onWelcome: () => void): Promise<void> {
     const { caPem, keyPem, certPem } = this.#credentials;
-    const client = agentServiceClient(this.opts.serverUrl, grpcCredentials.createSsl(Buffer.from(caPem), Buffer.from(keyPem), Buffer.from(certPem)), {
-      // A dead server (or network) is noticed within 20 s.
-      'grpc.keepalive_time_ms': 10_000,
-      'grpc.keepalive_timeout_ms': 10_000,
-      'grpc.keepalive_permit_without_calls': 1,
-      // The server sends objects in messages of about 1 MiB, and one Secret can be 1.5 MB on its own.
-      'grpc.max_receive_message_length': 8 << 20,
-      // Every agent its own connection, also when many run in one process (the bench).
-      'grpc.use_local_subchannel_pool': 1,
-    });
+    const client = new AgentServiceClient(
+      this.opts.serverUrl,
+      { ca: caPem, key: keyPem, cert: certPem },
+      {
+        // A dead server (or network) is noticed within 20 s.
+        keepaliveMs: 10_000,
+        keepaliveTimeoutMs: 10_000,
+        // The server sends objects in messages of about 1 MiB, and one Secret can be 1.5 MB on its own.
+        maxReceiveBytes: 8 << 20,
+      },
+    );
     const stream = client.connect();
     const stop = () => stream.cancel();
     this.#abort.signal.addEventListener('abort', stop);
@@ -168,7 +170,7 @@ export class ServerLink {
             this.#renewed(message.renewedCertificatePem).catch((err: unknown) => this.opts.log.warn('could not keep the renewed node certificate', { error: err }));
           }
         });
-        stream.on('error', (err: ServiceError) => {
+        stream.on('error', (err: GrpcError) => {
           clearTimeout(welcomeTimer);
           if (this.#abort.signal.aborted) resolve();
           else reject(new Error(err.details || err.message));

@@ -9,11 +9,11 @@
 // ImagePullBackOff until the back-off has passed. Events and messages are
 // kubelet's, word for word.
 import type { Container, Pod, Secret } from 'kubernetes-types/core/v1.js';
-import { status as grpcStatus } from '@grpc/grpc-js';
 import type { Logger } from '../../common/log.js';
 import { CriError } from '../cri/connection.js';
 import type { ImageClient } from '../cri/image-client.js';
 import type { AuthConfig, PodSandboxConfig } from '../cri/types.js';
+import { GrpcStatus } from '../grpc/status.js';
 import { BackOff, goDuration } from './back-off.js';
 import type { PodEvents } from './pod-events.js';
 import { Keyring, type RegistryCredential, secretCredentials } from './registry-credentials.js';
@@ -179,8 +179,8 @@ function pullErrorMessage(err: unknown): string {
 
 /** grpc-go's codes.Code names: CANCELLED → Canceled, NOT_FOUND → NotFound. */
 function goCodeName(code: number): string {
-  if (code === grpcStatus.CANCELLED) return 'Canceled';
-  const name = grpcStatus[code];
+  if (code === GrpcStatus.CANCELLED) return 'Canceled';
+  const name = GrpcStatus[code];
   if (name === undefined) return `Code(${code})`;
   if (name === 'OK') return 'OK';
   return name.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase());

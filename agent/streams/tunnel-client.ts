@@ -3,14 +3,14 @@
 // relays frames both ways. Each side waits for the other: a full gRPC
 // buffer pauses the node's stream, and a node stream that cannot take more
 // pauses the call. The server ending the call cancels the node's stream.
-import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { OpenStream, TunnelFrame } from '../../common/agent-protocol.js';
 import type { Logger } from '../../common/log.js';
+import type { GrpcCall } from '../grpc/channel.js';
 import { writeFrames } from '../../common/tunnel-frames.js';
 import { ERROR, type Frame, type PodStream, type PodStreamRequest } from '../../common/pod-streams.js';
 import { fromWireRequest, StreamRefusal } from './stream-request.js';
 
-export type TunnelCallStream = ClientDuplexStream<Partial<TunnelFrame>, TunnelFrame>;
+export type TunnelCallStream = GrpcCall<Partial<TunnelFrame>, TunnelFrame>;
 
 /** Opens a stream on this node, or rejects (with a StreamRefusal to say why to the client). */
 export type OpenNodeStream = (request: PodStreamRequest) => Promise<PodStream>;

@@ -3,10 +3,9 @@
 // a restart into a DesiredState flagged as cached, replaced by the server's
 // first snapshot; kept where only the agent can read it.
 import assert from 'node:assert/strict';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { Level } from 'level';
 import type { NodeObjects, NodeResource } from '../../common/agent-protocol.js';
 import { createLogger } from '../../common/log.js';
 import { DesiredCache } from '../../agent/desired/desired-cache.js';
@@ -109,19 +108,22 @@ test('a state that has heard from the server ignores the cache', async (t) => {
   assert.equal(a.desired.fromCache, false);
 });
 
-test('an unreadable cache entry is dropped with a warning naming it; the others load', async (t) => {
+test('an unreadable cache entry is dropped with a warning naming it; the others load; files it did not write are removed', async (t) => {
   const dir = join(await tempDir(t), 'cache');
-  const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-  await db.open();
-  await db.put('pods/default/good', JSON.stringify({ resourceVersion: '1', object: { metadata: { namespace: 'default', name: 'good' } } }));
-  await db.put('pods/default/torn', '{"resourceVersion": "2", "object": {"metad');
-  await db.put('secrets/default/mismatch', JSON.stringify({ resourceVersion: '3', object: { metadata: { namespace: 'default', name: 'other' }, data: { k: 'aHVudGVyMg==' } } }));
-  await db.close();
+  await mkdir(dir, { mode: 0o700 });
+  const entry = (ref: string, value: string) => writeFile(join(dir, `${encodeURIComponent(ref)}.json`), value, { mode: 0o600 });
+  await entry('pods/default/good', JSON.stringify({ resourceVersion: '1', object: { metadata: { namespace: 'default', name: 'good' } } }));
+  await entry('pods/default/torn', '{"resourceVersion": "2", "object": {"metad');
+  await entry('secrets/default/mismatch', JSON.stringify({ resourceVersion: '3', object: { metadata: { namespace: 'default', name: 'other' }, data: { k: 'aHVudGVyMg==' } } }));
+  // A rename a crash cut short, and what an older agent's LevelDB cache left.
+  await writeFile(join(dir, `${encodeURIComponent('pods/default/good')}.json.tmp`), '{"resourceVer');
+  await writeFile(join(dir, 'CURRENT'), 'MANIFEST-000001\n');
   const a = await agentState(t, dir);
   assert.deepEqual((await a.cache.load()).map((h) => h.key.name), ['good']);
   const warning = a.lines.find((l) => l.includes('dropping unreadable entries'));
   assert.match(warning ?? '', /entries="pods\/default\/torn, secrets\/default\/mismatch"/);
   assert.ok(!a.lines.some((l) => l.includes('aHVudGVyMg==')));
+  assert.deepEqual(await readdir(dir), [`${encodeURIComponent('pods/default/good')}.json`]);
   await a.cache.close();
   const b = await agentState(t, dir);
   assert.equal((await b.cache.load()).length, 1);

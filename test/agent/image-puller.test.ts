@@ -5,7 +5,7 @@
 // real one).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { status as grpcStatus } from '@grpc/grpc-js';
+import { GrpcStatus as grpcStatus } from '../../agent/grpc/status.js';
 import type { Pod, Secret } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
 import { CriError } from '../../agent/cri/connection.js';

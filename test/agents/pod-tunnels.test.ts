@@ -1,7 +1,7 @@
 // The agents' tunnels for pod streams, with a real server (mTLS gRPC) and
 // the agent's own join and link code for two nodes; the node side of each
 // stream is the test's own (no runtime).
-import { credentials as grpcCredentials, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
@@ -11,7 +11,7 @@ import type { OpenStream, TunnelFrame } from '../../common/agent-protocol.js';
 import { createLogger } from '../../common/log.js';
 import { DesiredState } from '../../agent/desired/desired-state.js';
 import { ensureJoined } from '../../agent/join/join-cluster.js';
-import { type AgentServiceClient, agentServiceClient } from '../../agent/link/agent-client.js';
+import { AgentServiceClient } from '../../agent/link/agent-client.js';
 import { ServerLink } from '../../agent/link/server-link.js';
 import { StreamRefusal } from '../../agent/streams/stream-request.js';
 import { type OpenNodeStream, serveTunnel } from '../../agent/streams/tunnel-client.js';
@@ -52,7 +52,7 @@ async function twoNodes(t: TestContext) {
   const nodes: Node[] = [];
   for (const name of ['node-a', 'node-b']) {
     const credentials = await ensureJoined({ serverUrl, token: server.serverToken, nodeName: name, dir: join(dir, name), log: quiet });
-    const client = agentServiceClient(serverUrl, grpcCredentials.createSsl(Buffer.from(credentials.caPem), Buffer.from(credentials.keyPem), Buffer.from(credentials.certPem)));
+    const client = new AgentServiceClient(serverUrl, { ca: credentials.caPem, key: credentials.keyPem, cert: credentials.certPem });
     t.after(() => client.close());
     const node: Node = {
       name,

@@ -10,8 +10,8 @@ import { cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { agentServiceClient } from '../../agent/link/agent-client.js';
+import { GrpcError } from '../../agent/grpc/status.js';
+import { AgentServiceClient } from '../../agent/link/agent-client.js';
 import { certificateFacts } from '../../common/certificate-request.js';
 import { nodeSubject } from '../../common/node-identity.js';
 import { certificateAuthority, issueLeaf, parseCertificate, parsePrivateKey } from '../../server/pki/certificates.js';
@@ -184,20 +184,18 @@ test('a second machine cannot take a node name; a node identity touches only its
 
   // Connect with a certificate that is not a node's (the admin's): refused.
   const kubeconfig = await readFile(c.kubeconfig, 'utf8');
-  const field = (name: string) => Buffer.from(new RegExp(`${name}: (\\S+)`).exec(kubeconfig)![1]!, 'base64');
-  const admin = agentServiceClient(new URL(c.url), credentials.createSsl(field('certificate-authority-data'), field('client-key-data'), field('client-certificate-data')));
+  const field = (name: string) => Buffer.from(new RegExp(`${name}: (\\S+)`).exec(kubeconfig)![1]!, 'base64').toString('utf8');
+  const admin = new AgentServiceClient(new URL(c.url), { ca: field('certificate-authority-data'), key: field('client-key-data'), cert: field('client-certificate-data') });
   t.after(() => admin.close());
   const stream = admin.connect();
-  const refusedConnect = await new Promise<ServiceError>((resolve) => stream.on('error', resolve));
+  const refusedConnect = await new Promise<GrpcError>((resolve) => stream.on('error', resolve));
   assert.equal(refusedConnect.code, 16); // UNAUTHENTICATED
   assert.match(refusedConnect.details, /node certificate/);
 
   // A Join from an agent two minor versions away names both versions.
-  const joinAnswer = await new Promise<ServiceError | null>((resolve) => {
-    const md = new Metadata();
-    md.set('authorization', `Bearer ${c.token.split('::')[1]}`);
-    admin.join({ agentVersion: '0.99.0', nodeName: 'future', csrPem: '', nodePassword: 'x'.repeat(32) }, md, { deadline: Date.now() + 5000 }, (err) => resolve(err));
-  });
+  const joinAnswer = await admin
+    .join({ agentVersion: '0.99.0', nodeName: 'future', csrPem: '', nodePassword: 'x'.repeat(32) }, c.token.split('::')[1]!, Date.now() + 5000)
+    .then(() => undefined, (err: unknown) => err as GrpcError);
   assert.equal(joinAnswer?.code, 9); // FAILED_PRECONDITION
   assert.match(joinAnswer?.details ?? '', new RegExp(`agent version 0\\.99\\.0 cannot work with server version ${packageVersion.replace(/\./g, '\\.')}`));
 

@@ -5,7 +5,9 @@
 //   npm run openapi:generate
 // The file is read on first use, so server start-up does not pay for it.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { PACKAGE_ROOT } from '../../../common/package-root.js';
 import type { GroupVersionKind } from '../objects.js';
 
 /** The subset of an OpenAPI v3 schema object that Kubernetes uses. */
@@ -40,8 +42,8 @@ export interface SchemaData {
 
 export const REF_PREFIX = '#/components/schemas/';
 
-// From dist/server/api/openapi/ back to the committed file in server/api/openapi/.
-const DATA_FILE = new URL('../../../../server/api/openapi/schemas.json.gz', import.meta.url);
+/** The committed file, read where it is in the package. */
+const DATA_FILE = join(PACKAGE_ROOT, 'server/api/openapi/schemas.json.gz');
 
 interface Loaded {
   readonly schemas: Readonly<Record<string, Schema>>;
