@@ -1,9 +1,13 @@
 // The bench's Kubernetes client: the server URL and credentials of the
-// kubeconfig `bramble server` wrote, plain REST with JSON bodies over one
-// keep-alive HTTPS agent, as client-go talks to an API server.
+// kubeconfig `bramble server` wrote, plain REST with JSON bodies over kept-alive
+// HTTP/1.1 connections with the client certificate, as client-go talks to an
+// API server. Requests go over the bench's own connections (http1-connection),
+// watches over node:https.
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { parse } from 'yaml';
+import { Http1Connection, type Http1Target } from './http1-connection.js';
 
 export interface ApiResponse {
   readonly status: number;
@@ -23,10 +27,24 @@ export interface RequestOptions {
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export class ApiClient {
+  private readonly target: Http1Target;
+  /** For watches. */
+  private readonly agent: Agent;
+  /** Connections open and free, most recently used last. */
+  private readonly idle: Http1Connection[] = [];
+  /** Requests waiting for a connection, when `connections` are busy. */
+  private readonly waiting: ((conn: Promise<Http1Connection>) => void)[] = [];
+  private opened = 0;
+  private closed = false;
+
   private constructor(
-    private readonly server: URL,
-    private readonly agent: Agent,
-  ) {}
+    server: URL,
+    secureContext: SecureContext,
+    private readonly connections: number,
+  ) {
+    this.target = { host: server.hostname, port: Number(server.port), secureContext };
+    this.agent = new Agent({ keepAlive: true, secureContext });
+  }
 
   /** A client for the kubeconfig's first cluster and user; at most `connections` connections at once, kept alive. */
   static async fromKubeconfig(path: string, connections: number): Promise<ApiClient> {
@@ -41,35 +59,32 @@ export class ApiClient {
     // The bench talks to its own server on loopback and nowhere else.
     if (server.protocol !== 'https:' || server.hostname !== '127.0.0.1') throw new Error(`${path} names ${server.href}, not an https://127.0.0.1 server`);
     const pem = (value: string | undefined, name: string) => Buffer.from(field(value, name), 'base64');
-    const agent = new Agent({
-      keepAlive: true,
-      maxSockets: connections,
+    const secureContext = createSecureContext({
       ca: pem(cluster?.['certificate-authority-data'], 'clusters[0].cluster.certificate-authority-data'),
       cert: pem(user?.['client-certificate-data'], 'users[0].user.client-certificate-data'),
       key: pem(user?.['client-key-data'], 'users[0].user.client-key-data'),
     });
-    return new ApiClient(server, agent);
+    return new ApiClient(server, secureContext, connections);
   }
 
-  request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json', 'user-agent': 'bramble-bench' };
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(payload));
+    const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json', 'User-Agent': 'bramble-bench' };
+    if (payload !== undefined) headers['Content-Type'] = 'application/json';
+    const conn = await this.acquire();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.close();
+    }, REQUEST_TIMEOUT_MS);
+    try {
+      return await conn.send(method, path, headers, payload);
+    } catch (err) {
+      throw new Error(`${method} ${path}: ${timedOut ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : (err as Error).message}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+      this.release(conn);
     }
-    return new Promise((resolve, reject) => {
-      const started = performance.now();
-      const req = request(new URL(path, this.server), { method, headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), ms: performance.now() - started }));
-        res.on('error', reject);
-      });
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path}: no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-      req.on('error', reject);
-      req.end(payload);
-    });
   }
 
   /** `request`, failing unless the server answers with `status`. */
@@ -88,7 +103,7 @@ export class ApiClient {
    */
   stream(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      const req = request(new URL(path, this.server), { headers: { accept: 'application/json', 'user-agent': 'bramble-bench' }, agent: this.agent, signal }, (res) => {
+      const req = request({ host: this.target.host, port: this.target.port, agent: this.agent, path, headers: { accept: 'application/json', 'user-agent': 'bramble-bench' }, signal }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
           reject(new Error(`GET ${path} answered ${res.statusCode ?? 0}, not 200`));
@@ -109,9 +124,42 @@ export class ApiClient {
     });
   }
 
-  /** Closes the kept-alive connections. */
+  /** Closes the kept-alive connections; requests waiting for one fail. */
   close(): void {
+    this.closed = true;
+    for (const conn of this.idle.splice(0)) conn.close();
+    for (const give of this.waiting.splice(0)) give(Promise.reject(new Error('the client was closed')));
     this.agent.destroy();
+  }
+
+  /** A free connection: an idle one, a new one while fewer than `connections` are open, or the next one released. */
+  private acquire(): Promise<Http1Connection> {
+    if (this.closed) return Promise.reject(new Error('the client was closed'));
+    const conn = this.idle.pop();
+    if (conn !== undefined) return Promise.resolve(conn);
+    if (this.opened < this.connections) return this.open();
+    return new Promise<Promise<Http1Connection>>((resolve) => this.waiting.push(resolve)).then((next) => next);
+  }
+
+  private open(): Promise<Http1Connection> {
+    this.opened++;
+    const conn = Http1Connection.open(this.target);
+    conn.catch(() => this.opened--);
+    return conn;
+  }
+
+  /** Back to the idle ones, or to a waiting request; one that failed or was closed is replaced. */
+  private release(conn: Http1Connection): void {
+    if (!conn.usable) {
+      this.opened--;
+      const give = this.waiting.shift();
+      if (give !== undefined) give(this.open());
+      return;
+    }
+    if (this.closed) return conn.close();
+    const give = this.waiting.shift();
+    if (give !== undefined) give(Promise.resolve(conn));
+    else this.idle.push(conn);
   }
 }
 

@@ -155,7 +155,8 @@ export class OwnerGraph {
         try {
           const from = await this.#relist(followed);
           markListed();
-          for await (const event of this.opts.registry.watch(followed.type, undefined, { resourceVersion: from, signal })) {
+          // Metadata alone, as upstream's collector watches: every write of every object comes here.
+          for await (const event of this.opts.registry.watch(followed.type, undefined, { resourceVersion: from, metadataOnly: true, signal })) {
             if (event.type === 'ERROR') break;
             if (event.type === 'BOOKMARK') continue;
             const obj = event.object as KubeObject;

@@ -81,3 +81,26 @@ test('a watch that wants some keys gets the others as bookmarks at their revisio
     ['DELETED', 'wanted', '1'],
   ]);
 });
+
+test('a metadata-only watch sends each change with apiVersion, kind and the metadata at its revision, and nothing else', async (t) => {
+  const { registry, configmaps } = await setup(t);
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  const events = registry.watch(configmaps, undefined, { resourceVersion: String(registry.revision), metadataOnly: true, signal: abort.signal });
+  const created = await registry.create(configmaps, 'default', configMap('a', { app: '{"x": [1]}' }, { v: '1' }), {});
+  const updated = await registry.update(configmaps, 'default', 'a', { ...created, data: { v: '2' } }, {});
+  await registry.delete(configmaps, 'default', 'a', {});
+  const got = [];
+  for (let i = 0; i < 3; i++) got.push((await events.next()).value as ApiWatchEvent);
+  assert.deepEqual(got, [
+    { type: 'ADDED', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: created.metadata } },
+    { type: 'MODIFIED', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: updated.metadata } },
+    { type: 'DELETED', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...updated.metadata, resourceVersion: String(registry.revision) } } },
+  ]);
+});
+
+test('a metadata-only watch takes no selectors', async (t) => {
+  const { registry, configmaps } = await setup(t);
+  const events = registry.watch(configmaps, undefined, { labelSelector: parseLabelSelector('app=web'), metadataOnly: true, signal: new AbortController().signal });
+  await assert.rejects(events.next(), /takes no selectors/);
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BUILTIN_RESOURCES } from '../../server/api/catalogue.js';
-import { decodeObject, encodeObject, objectJson, objectsJson } from '../../server/api/registry/stored-object.js';
+import { decodeMetadata, decodeObject, encodeObject, objectJson, objectsJson } from '../../server/api/registry/stored-object.js';
 import type { KeyValue } from '../../server/store/types.js';
 
 const configmaps = BUILTIN_RESOURCES.find((r) => r.plural === 'configmaps')!;
@@ -39,4 +39,21 @@ test('a list made from stored bytes is byte for byte the JSON of the decoded obj
   assert.equal(objectsJson('{"kind":"ConfigMapList","items":[', configmaps, kvs, false, ']}').toString('utf8'), expected);
   assert.equal(objectsJson('{"items":[', configmaps, [], true, ']}').toString('utf8'), '{"items":[]}');
   assert.equal(objectsJson('', configmaps, [kvs[2]!], true, '').toString('utf8'), JSON.stringify(decodeObject(configmaps, kvs[2]!)));
+});
+
+test('the metadata alone is what decoding the whole object gives, whatever its strings hold', async () => {
+  const tricky = {
+    ...obj,
+    metadata: { ...obj.metadata, annotations: { 'a}': '{"nested": [1, {"b": "]}"}]}', back: 'ends in a backslash \\', quote: '\\"}', emoji: '😀 é \u2028' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u-1' }] },
+    data: { after: '"metadata":{}' },
+  };
+  const kv = kvOf(encodeObject(tricky));
+  const { apiVersion, kind, metadata } = decodeObject(configmaps, kv);
+  assert.deepEqual(decodeMetadata(configmaps, kv), { apiVersion, kind, metadata });
+  assert.equal(metadata.resourceVersion, '42');
+});
+
+test('the metadata alone of bytes in another layout comes the general way', () => {
+  const kv = kvOf(Buffer.from(JSON.stringify({ data: { a: '1' }, metadata: { name: 'web' } })));
+  assert.deepEqual(decodeMetadata(configmaps, kv), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', resourceVersion: '42' } });
 });

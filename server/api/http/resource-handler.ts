@@ -90,12 +90,12 @@ export async function handleResource(
     case 'create': {
       if (info.name !== undefined) throw errors.methodNotAllowed('POST');
       const { obj, warnings } = await readObject(req, type, query);
-      const created = await ctx.registry.create(type, namespace, obj, { dryRun });
+      const created = await ctx.registry.create(type, namespace, obj, { dryRun, adoptInput: true });
       return sendJson(res, 201, created, warnings);
     }
     case 'update': {
       const { obj, warnings } = await readObject(req, type, query);
-      const updated = await ctx.registry.update(type, namespace, info.name!, obj, { dryRun, ...subresource });
+      const updated = await ctx.registry.update(type, namespace, info.name!, obj, { dryRun, adoptInput: true, ...subresource });
       return sendJson(res, 200, updated, warnings);
     }
     case 'patch':

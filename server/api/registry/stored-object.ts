@@ -8,8 +8,16 @@ import { apiVersionOf, type KubeObject, type ObjectMeta } from '../objects.js';
 import type { ResourceType } from '../resources.js';
 
 const PREFIX = Buffer.from('{"metadata":{"resourceVersion":""');
+/** Where the metadata object starts in the stored bytes: its "{". */
+const METADATA_AT = '{"metadata":'.length;
 const EMPTY = Buffer.alloc(0);
 const COMMA = 0x2c;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
 export function encodeObject(obj: KubeObject): Uint8Array {
   const { apiVersion: _a, kind: _k, metadata, ...rest } = obj;
@@ -22,6 +30,23 @@ export function decodeObject(type: ResourceType, kv: KeyValue): KubeObject {
   stored.metadata.resourceVersion = String(kv.modRevision);
   // apiVersion and kind first, where upstream writes them.
   return { apiVersion: apiVersionOf(type.group, type.version), kind: type.kind, ...stored };
+}
+
+/**
+ * The object with its metadata alone (apiVersion, kind, metadata), as
+ * upstream's metadata-only watches give the garbage collector: only the
+ * metadata's bytes are parsed, not the whole object.
+ */
+export function decodeMetadata(type: ResourceType, kv: KeyValue): KubeObject {
+  const value = bytes(kv);
+  const end = hasPrefix(value) ? objectEnd(value, METADATA_AT) : -1;
+  if (end < 0) {
+    const { apiVersion, kind, metadata } = decodeObject(type, kv);
+    return { apiVersion, kind, metadata };
+  }
+  const metadata = JSON.parse(value.toString('utf8', METADATA_AT, end)) as ObjectMeta;
+  metadata.resourceVersion = String(kv.modRevision);
+  return { apiVersion: apiVersionOf(type.group, type.version), kind: type.kind, metadata };
 }
 
 /**
@@ -73,6 +98,26 @@ function hasPrefix(value: Buffer): boolean {
   if (value.length < PREFIX.length) return false;
   for (let i = 0; i < PREFIX.length; i++) if (value[i] !== PREFIX[i]) return false;
   return true;
+}
+
+/**
+ * The index just past the JSON object that starts at `start` (a "{"), or -1
+ * if it does not end: braces and brackets counted outside strings. Bytes of
+ * multi-byte UTF-8 characters are all 0x80 or more, so none is taken for one.
+ */
+function objectEnd(value: Buffer, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < value.length; i++) {
+    const c = value[i]!;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --depth === 0) return i + 1;
+  }
+  return -1;
 }
 
 function bytes(kv: KeyValue): Buffer {
