@@ -3,7 +3,7 @@
 // runs. An agent on a 1 GB Pi keeps the source text of every module it loaded
 // in its heap for as long as it runs: minified, and without the comments and
 // license headers of hundreds of files, that is 0.3 MB instead of 2.5 MB
-// (docs/benchmarks.md, `bench pods`). It also reads four files at start
+// (docs/benchmarks.md, `bench pods`). It also reads a handful of files at start
 // instead of hundreds from an SD card.
 //
 // CommonJS, not ES modules: Node's ES module loader alone costs a process
