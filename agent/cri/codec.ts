@@ -12,15 +12,12 @@
 import { join } from 'node:path';
 import { Root, type Type } from 'protobufjs';
 import { PROTO_ROOT } from '../../common/proto.js';
+import type { GrpcMethod } from '../grpc/channel.js';
 
 export type CriService = 'RuntimeService' | 'ImageService';
 
-export interface RpcCodec {
-  /** "/runtime.v1.RuntimeService/Version" */
-  readonly path: string;
-  encode(request: object): Buffer;
-  decode(bytes: Buffer): unknown;
-}
+/** A CRI method as the gRPC channel calls it; its path is "/runtime.v1.RuntimeService/Version". */
+export type RpcCodec = GrpcMethod<object, unknown>;
 
 const WRAPPERS = new Set(['.runtime.v1.Int64Value', '.runtime.v1.UInt64Value']);
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
@@ -40,8 +37,8 @@ export function rpcCodec(service: CriService, method: string): RpcCodec {
     const res = m.resolvedResponseType!;
     codec = {
       path,
-      encode: (request) => Buffer.from(req.encode(req.fromObject(toWire(req, request))).finish()),
-      decode: (bytes) => fromWire(res, res.toObject(res.decode(bytes), TO_OBJECT)),
+      requestSerialize: (request) => Buffer.from(req.encode(req.fromObject(toWire(req, request))).finish()),
+      responseDeserialize: (bytes) => fromWire(res, res.toObject(res.decode(bytes), TO_OBJECT)),
     };
     codecs.set(path, codec);
   }

@@ -3,7 +3,7 @@
 // CriError that names the endpoint, the call and the runtime's own message,
 // ready to show on the Node or a Pod, with gRPC's status code kept for callers.
 import { isAbsolute } from 'node:path';
-import { GrpcChannel } from '../grpc/channel.js';
+import { GrpcChannel, type GrpcMethod } from '../grpc/channel.js';
 import { GrpcError, GrpcStatus } from '../grpc/status.js';
 import { type CriService, rpcCodec } from './codec.js';
 
@@ -54,8 +54,8 @@ export class CriConnection {
   }
 
   async unary<Res>(service: CriService, rpc: string, request: object, opts: CallOptions): Promise<Res> {
-    const codec = rpcCodec(service, rpc);
-    const method = { path: codec.path, requestSerialize: codec.encode, responseDeserialize: (bytes: Buffer) => codec.decode(bytes) as Res };
+    // The codec decodes to the response type the caller names.
+    const method = rpcCodec(service, rpc) as GrpcMethod<object, Res>;
     try {
       return await this.grpc.unary(method, request, { deadline: Date.now() + opts.timeoutMs });
     } catch (err) {
