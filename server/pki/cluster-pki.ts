@@ -6,6 +6,7 @@
 // server with a clear error.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import type { Logger } from '../../common/log.js';
 import {
   type Certificate,
@@ -65,11 +66,13 @@ export interface PkiOptions {
   readonly logger?: Logger;
   /** For tests: the current time. */
   readonly now?: Date;
+  /** For tests: this host's interfaces (default: os.networkInterfaces(); other tests' pod bridges come and go). */
+  readonly interfaces?: NodeJS.Dict<NetworkInterfaceInfo[]>;
 }
 
 export async function ensureClusterPki(opts: PkiOptions): Promise<ClusterPki> {
   const now = opts.now ?? new Date();
-  const wantedSans = servingSans(opts.sans);
+  const wantedSans = servingSans(opts.sans, opts.interfaces ?? networkInterfaces());
   await mkdir(opts.dir, { recursive: true, mode: 0o700 });
   const { ca, caCertPem, created } = await loadOrCreateCa(opts, now);
   const serving = await ensureLeaf(opts, 'serving', ca, created, now, {

@@ -2,7 +2,7 @@
 // names a certificate has. Names are kept canonical (lower-case DNS names,
 // RFC 5952 IP text) so that equal names compare equal however they were written.
 import { isIP } from 'node:net';
-import { hostname, networkInterfaces } from 'node:os';
+import { hostname, type NetworkInterfaceInfo } from 'node:os';
 import type { SubjectAltName } from './certificates.js';
 import { PkiError } from './errors.js';
 
@@ -19,14 +19,14 @@ const DNS_NAME = /^[a-z0-9*_.-]+$/i;
 
 /**
  * The API names, this host's name, every non-link-local address of every local interface
- * and the `--tls-san` entries. Throws PkiError when an entry is neither an IP
- * address nor a DNS name.
+ * (`interfaces`, as os.networkInterfaces() lists them) and the `--tls-san` entries.
+ * Throws PkiError when an entry is neither an IP address nor a DNS name.
  */
-export function servingSans(tlsSans: readonly string[]): SubjectAltName[] {
+export function servingSans(tlsSans: readonly string[], interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): SubjectAltName[] {
   const names = API_NAMES.map((name): SubjectAltName => ({ type: 'dns', value: name }));
   // A host name a certificate cannot hold is left out rather than stopping the server.
   if (DNS_NAME.test(hostname())) names.push({ type: 'dns', value: hostname().toLowerCase() });
-  for (const addresses of Object.values(networkInterfaces())) {
+  for (const addresses of Object.values(interfaces)) {
     // IPv6 link-local addresses are not reachable by name from elsewhere, and
     // every pod's host-side interface has one: they would churn the certificate.
     for (const { address, family, scopeid } of addresses ?? []) {

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { createLogger, type Logger } from '../../common/log.js';
 import { ensureClusterPki } from '../../server/pki/index.js';
 import { tempDir } from '../helpers/temp.js';
+import { HOST } from '../pki/pki-helpers.js';
 
 function captured(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -18,7 +19,7 @@ function captured(): { logger: Logger; lines: string[] } {
 test('first start creates service-account.key beside the CA; later starts reuse it silently', async (t) => {
   const dir = join(await tempDir(t), 'pki');
   const first = captured();
-  const pki = await ensureClusterPki({ dir, sans: [], logger: first.logger });
+  const pki = await ensureClusterPki({ interfaces: HOST, dir, sans: [], logger: first.logger });
   const file = join(dir, 'service-account.key');
   assert.equal((await stat(file)).mode & 0o777, 0o600);
   assert.equal(await readFile(file, 'utf8'), pki.serviceAccountKeyPem);
@@ -29,20 +30,20 @@ test('first start creates service-account.key beside the CA; later starts reuse 
   assert.ok(!first.lines.join('').includes('PRIVATE KEY'));
 
   const second = captured();
-  const again = await ensureClusterPki({ dir, sans: [], logger: second.logger });
+  const again = await ensureClusterPki({ interfaces: HOST, dir, sans: [], logger: second.logger });
   assert.equal(again.serviceAccountKeyPem, pki.serviceAccountKeyPem);
   assert.deepEqual(second.lines, []);
 });
 
 test('a damaged or non-P-256 service-account key is replaced, with a warning', async (t) => {
   const dir = await tempDir(t);
-  const pki = await ensureClusterPki({ dir, sans: [] });
+  const pki = await ensureClusterPki({ interfaces: HOST, dir, sans: [] });
   const file = join(dir, 'service-account.key');
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   for (const damaged of ['not a key\n', rsa]) {
     await writeFile(file, damaged);
     const { logger, lines } = captured();
-    const again = await ensureClusterPki({ dir, sans: [], logger });
+    const again = await ensureClusterPki({ interfaces: HOST, dir, sans: [], logger });
     assert.notEqual(again.serviceAccountKeyPem, pki.serviceAccountKeyPem);
     assert.equal(createPrivateKey(again.serviceAccountKeyPem).asymmetricKeyDetails?.namedCurve, 'prime256v1');
     assert.equal(await readFile(file, 'utf8'), again.serviceAccountKeyPem);

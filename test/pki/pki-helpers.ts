@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createLogger, type Logger } from '../../common/log.js';
@@ -10,6 +11,8 @@ import { createLogger, type Logger } from '../../common/log.js';
 export const DAY_MS = 86_400_000;
 /** A fixed "now" for tests that do not open TLS connections (those check validity against the real clock). */
 export const NOW = new Date('2026-03-01T12:00:00Z');
+/** This host's interfaces as the file starts: tests comparing two starts pass it, as other tests' pod bridges come and go meanwhile. */
+export const HOST = networkInterfaces();
 export const PKI_FILES = ['admin.crt', 'admin.key', 'ca.crt', 'ca.key', 'service-account.key', 'serving.crt', 'serving.key'];
 
 export function daysAfter(start: Date, days: number): Date {
