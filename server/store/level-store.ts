@@ -73,6 +73,7 @@ const REPLAY_CHUNK = 256;
 const READ_CHUNK = 500;
 const COMPACT_CHUNK = 10_000;
 const EMPTY = new Uint8Array(0);
+const NOTHING_TO_PUBLISH = (): void => undefined;
 
 type DB = Level<Buffer, Buffer>;
 
@@ -131,6 +132,8 @@ export class LevelStore implements Store {
   private queue: Pending[] = [];
   private writing: Promise<void> | undefined;
   private committed: Revision = 0;
+  /** The newest revision given to a write: `committed`, or the last of the batch on its way to disk or not yet published. */
+  private assigned: Revision = 0;
   private compacted: Revision = 0;
   private compactTarget: Revision = 0;
   private closing = false;
@@ -183,6 +186,7 @@ export class LevelStore implements Store {
     const rev = await this.db.get(META_REVISION);
     const compacted = await this.db.get(META_COMPACTED);
     this.committed = rev === undefined ? 0 : decodeU64(rev, 'revision');
+    this.assigned = this.committed;
     this.compacted = compacted === undefined ? 0 : decodeU64(compacted, 'compacted revision');
     // Records come in revision order, so each key's entries end up oldest first.
     const history = new Map<string, IndexEntry[]>();
@@ -340,35 +344,65 @@ export class LevelStore implements Store {
     });
   }
 
+  /**
+   * One batch on its way to disk at a time. A synced batch is published (made
+   * visible, acknowledged, sent to watchers) just after the next batch's write
+   * has been handed to LevelDB, in the same synchronous step: the next fsync
+   * then runs while the main thread answers the acknowledged requests,
+   * instead of after them.
+   */
   private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0 || this.compactTarget > this.compacted) {
-      if (this.queue.length > 0) await this.commit(this.queue.splice(0, MAX_BATCH_OPS));
-      else await this.compact(this.compactTarget);
+    let publish = NOTHING_TO_PUBLISH;
+    try {
+      while (this.queue.length > 0 || this.compactTarget > this.compacted) {
+        if (this.queue.length > 0) {
+          const committing = this.commit(this.queue.splice(0, MAX_BATCH_OPS));
+          publish();
+          publish = await committing;
+        } else {
+          publish();
+          publish = NOTHING_TO_PUBLISH;
+          await this.compact(this.compactTarget);
+        }
+      }
+    } finally {
+      publish();
     }
   }
 
-  /** Applies a batch in one synced write, or none of it. */
-  private async commit(batch: Pending[]): Promise<void> {
-    const base = this.committed;
+  /**
+   * Applies a batch in one synced write, or none of it. Resolves to what
+   * publishes it. Runs synchronously up to handing the write to LevelDB when
+   * the previous values are in memory, so the caller can publish the batch
+   * before this one right after.
+   */
+  private async commit(batch: Pending[]): Promise<() => void> {
+    const base = this.assigned;
     const applied: Applied[] = [];
     let prevs: Map<Revision, KeyValue>;
     try {
       const ops = this.prepare(batch, applied);
-      if (applied.length === 0) return;
-      prevs = await this.previousValues(applied);
+      if (applied.length === 0) return NOTHING_TO_PUBLISH;
+      this.assigned = base + applied.length;
+      const found = this.previousValues(applied);
+      // Awaiting a value that is already there would still give way to other work before the write.
+      prevs = found instanceof Map ? found : await found;
       await this.writeSynced(ops);
     } catch (err) {
+      this.assigned = base;
       for (const a of applied) this.index.truncateAfter(a.pending.op.key, base);
       const failure = new StoreError('Unavailable', `the write could not be made durable: ${(err as Error).message}`, undefined, { cause: err });
       this.log?.error('store write failed', { error: failure });
       // Writes refused in prepare are settled already; this settles the rest.
       for (const pending of batch) pending.reject(failure);
-      return;
+      return NOTHING_TO_PUBLISH;
     }
-    this.committed = base + applied.length;
-    this.counters.commits++;
-    this.counters.writes += applied.length;
-    this.publish(applied, prevs);
+    return () => {
+      this.committed = base + applied.length;
+      this.counters.commits++;
+      this.counters.writes += applied.length;
+      this.publish(applied, prevs);
+    };
   }
 
   /**
@@ -377,7 +411,7 @@ export class LevelStore implements Store {
    * `committed`). Refused writes are rejected here; the rest land in `applied`.
    */
   private prepare(batch: readonly Pending[], applied: Applied[]): { key: Buffer; value: Buffer }[] {
-    let revision = this.committed;
+    let revision = this.assigned;
     const ops: { key: Buffer; value: Buffer }[] = [];
     for (const pending of batch) {
       const { op } = pending;
@@ -456,8 +490,8 @@ export class LevelStore implements Store {
     for (const w of this.watchers) for (const e of events) w.deliver(e);
   }
 
-  /** Values before each write: from this batch when written in it, else from disk. */
-  private async previousValues(applied: readonly Applied[]): Promise<Map<Revision, KeyValue>> {
+  /** Values before each write: from this batch when written in it, else from memory, else (asynchronously) from disk. */
+  private previousValues(applied: readonly Applied[]): Map<Revision, KeyValue> | Promise<Map<Revision, KeyValue>> {
     const result = new Map<Revision, KeyValue>();
     const fromDisk: [string, Revision][] = [];
     const inBatch = new Map(applied.map((a) => [a.entry.revision, a]));
@@ -467,9 +501,12 @@ export class LevelStore implements Store {
       if (same !== undefined) result.set(prevEntry.revision, toKeyValue(pending.op.key, prevEntry, same.value));
       else fromDisk.push([pending.op.key, prevEntry.revision]);
     }
-    const kvs = await this.readValues(fromDisk);
-    kvs.forEach((kv) => result.set(kv.modRevision, kv));
-    return result;
+    const add = (kvs: readonly KeyValue[]) => {
+      for (const kv of kvs) result.set(kv.modRevision, kv);
+      return result;
+    };
+    const cached = this.cachedValues(fromDisk);
+    return cached !== undefined ? add(cached) : this.readValues(fromDisk).then(add);
   }
 
   // --- reads --------------------------------------------------------------

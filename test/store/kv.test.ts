@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isStoreError, type StoreErrorCode } from '../../server/store/errors.js';
 import { MAX_VALUE_BYTES } from '../../server/store/level-store.js';
-import { bytes, testStore, text } from '../helpers/store.js';
+import { bytes, take, testStore, text } from '../helpers/store.js';
 
 const rejectsWith = (p: Promise<unknown>, code: StoreErrorCode) =>
   assert.rejects(p, (err) => isStoreError(err, code) || assert.fail(`expected ${code}, got ${String(err)}`));
@@ -154,6 +154,38 @@ test('writes in one batch see each other in order', async (t) => {
   assert.deepEqual(updated.status === 'fulfilled' && updated.value, { revision: 2 });
   assert.ok(conflict.status === 'rejected' && isStoreError(conflict.reason, 'Conflict'));
   assert.equal(text((await store.get('/x'))?.value), '2');
+});
+
+test('a write in the batch after the one that made its previous value acknowledges in order and returns that value', async (t) => {
+  const store = await testStore(t);
+  const watch = store.watch('/y', 0);
+  t.after(() => watch.close());
+  const order: string[] = [];
+  // The create goes to disk at once, alone; the delete waits for the next batch, which is written before the create's is published.
+  const created = store.create('/y', bytes('1')).then((r) => {
+    order.push('create');
+    assert.equal(store.revision, r.revision);
+    return r;
+  });
+  const deleted = store.delete('/y').then((r) => {
+    order.push('delete');
+    return r;
+  });
+  assert.deepEqual(await created, { revision: 1 });
+  const { revision, prev } = await deleted;
+  assert.equal(revision, 2);
+  assert.equal(text(prev.value), '1');
+  assert.equal(prev.modRevision, 1);
+  assert.deepEqual(order, ['create', 'delete']);
+  assert.deepEqual(store.stats, { commits: 2, writes: 2 });
+  const events = await take(watch, 2);
+  assert.deepEqual(
+    events.map((m) => m.kind === 'event' && [m.event.type, m.event.kv.modRevision, text(m.event.prev?.value)]),
+    [
+      ['PUT', 1, undefined],
+      ['DELETE', 2, '1'],
+    ],
+  );
 });
 
 test('a closed store refuses work with Closed', async (t) => {
