@@ -9,22 +9,16 @@ import { createLogger } from '../../common/log.js';
 import { DesiredState } from '../../agent/desired/desired-state.js';
 import { NodeFeed } from '../../server/agents/node-feed.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
-import { testStore, until } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
 
 const SECRET_VALUE = 'hunter2-do-not-log';
 
 async function setup(t: TestContext) {
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => void lines.push(line) });
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, log);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t, { logger: log });
   const type = (plural: string) => catalogue.get('', 'v1', plural)!;
   const create = (plural: string, obj: object) => registry.create(type(plural), 'default', obj as KubeObject, {});
   return {

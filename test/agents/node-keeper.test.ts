@@ -3,7 +3,6 @@
 // taints after the grace period, back to Ready on the next report. Driven
 // with a fake clock on a real store and registry.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node } from 'kubernetes-types/core/v1.js';
@@ -12,13 +11,10 @@ import { createLogger } from '../../common/log.js';
 import { withLiveNodeLeases } from '../../server/agents/live-leases.js';
 import { NodeKeeper } from '../../server/agents/node-keeper.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
 import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
-import { Registry } from '../../server/api/registry/registry.js';
-import { openLevelStore } from '../../server/store/level-store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 import { until } from '../helpers/store.js';
-import { tempDir } from '../helpers/temp.js';
 
 const quiet = createLogger({ level: 'error' });
 const GRACE_MS = 40_000;
@@ -55,12 +51,8 @@ function report(overrides: Partial<NodeStatus> = {}): NodeStatus {
 }
 
 async function setup(t: TestContext) {
-  const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  t.after(() => store.close());
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
   let keeper: NodeKeeper | undefined;
-  const registry = new Registry(store, withLiveNodeLeases(rulesFor, (name) => keeper?.lastSeen(name)), quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { store, catalogue, registry } = await apiRegistry(t, { rules: () => withLiveNodeLeases(rulesFor, (name) => keeper?.lastSeen(name)) });
   let now = Date.parse('2026-11-22T10:00:00Z');
   const informers = new SharedInformers(registry, catalogue, quiet);
   t.after(() => informers.close());

@@ -5,30 +5,20 @@
 // for, or delete, another node's pods. And the graceful deletion that makes
 // that final deletion needed. On a real store and registry.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Event, Pod } from 'kubernetes-types/core/v1.js';
 import type { PodEventReport } from '../../common/agent-protocol.js';
 import { createLogger } from '../../common/log.js';
 import { PodDeleter } from '../../server/agents/pod-deleter.js';
 import { PodEventWriter } from '../../server/agents/pod-event-writer.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
-import { openLevelStore } from '../../server/store/level-store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 import { until } from '../helpers/store.js';
-import { tempDir } from '../helpers/temp.js';
 
 const quiet = createLogger({ level: 'error' });
 
 async function setup(t: TestContext) {
-  const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  t.after(() => store.close());
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const pods = catalogue.get('', 'v1', 'pods')!;
   const events = catalogue.get('', 'v1', 'events')!;
   const create = async (name: string, spec: object = { nodeName: 'pi-1' }) =>

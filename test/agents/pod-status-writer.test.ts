@@ -3,26 +3,15 @@
 // refused with a warning; conditions the agent does not own stay. On a real
 // store and registry.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
 import { PodStatusWriter } from '../../server/agents/pod-status-writer.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
-import { openLevelStore } from '../../server/store/level-store.js';
-import { tempDir } from '../helpers/temp.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 
 test('pod statuses are written only for the reporting node’s own pod with that uid', async (t) => {
-  const quiet = createLogger({ level: 'error' });
-  const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  t.after(() => store.close());
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const pods = catalogue.get('', 'v1', 'pods')!;
   const created = (await registry.create(
     pods,

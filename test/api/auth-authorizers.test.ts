@@ -3,7 +3,6 @@
 // authorizers decide; and the 403 worded as upstream words it.
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { createLogger } from '../../common/log.js';
 import {
   type Attributes,
   type Authorizer,
@@ -19,13 +18,10 @@ import { mastersAuthorizer } from '../../server/api/auth/masters-authorizer.js';
 import { NodeAuthorizer } from '../../server/api/auth/node-authorizer.js';
 import { podReferences } from '../../common/pod-references.js';
 import type { UserInfo } from '../../server/api/auth/user.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import type { ApiVerb } from '../../server/api/request-info.js';
 import { ApiError } from '../../server/api/status.js';
-import { testStore } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 
 const PI1: UserInfo = { name: 'system:node:pi-1', groups: ['system:nodes', 'system:authenticated'] };
 const ALICE: UserInfo = { name: 'alice', groups: ['developers', 'system:authenticated'] };
@@ -72,10 +68,8 @@ const pod = (name: string, nodeName: string | undefined, spec: Record<string, un
 });
 
 async function nodeAuthorizer(t: TestContext): Promise<NodeAuthorizer> {
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
   // No kind rules: this is about who may touch objects, not what objects are valid.
-  const registry = new Registry(await testStore(t), () => ({}), createLogger({ level: 'error' }));
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t, { rules: () => () => ({}) });
   const pods = catalogue.get('', 'v1', 'pods')!;
   const create = (namespace: string, obj: KubeObject) => registry.create(pods, namespace, obj, {});
   await create(

@@ -4,9 +4,6 @@
 // versions (create, update, patch, status, list, watch).
 import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
-import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { horizontalPodAutoscalerRules } from '../../server/api/kinds/autoscaling.js';
 import {
   BEHAVIOR_ANNOTATION,
@@ -16,11 +13,9 @@ import {
   v1ToV2,
   v2ToV1,
 } from '../../server/api/kinds/autoscaling-v1.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { ApiError } from '../../server/api/status.js';
-import { testStore } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 
 // Manifests are plain JSON, as they arrive from kubectl.
 type Json = Record<string, any>;
@@ -242,10 +237,7 @@ describe('autoscaling/v1 ⇄ v2 conversion (pkg/apis/autoscaling/v1/conversion.g
 
 describe('one stored HPA, served as autoscaling/v2 and autoscaling/v1', () => {
   async function setup(t: TestContext) {
-    const store = await testStore(t);
-    const catalogue = new Catalogue(BUILTIN_RESOURCES);
-    const registry = new Registry(store, rulesFor, createLogger({ level: 'error' }));
-    await bootstrapCluster(registry, catalogue);
+    const { catalogue, registry } = await apiRegistry(t);
     return { registry, v1: catalogue.get('autoscaling', 'v1', 'horizontalpodautoscalers')!, v2: catalogue.get('autoscaling', 'v2', 'horizontalpodautoscalers')! };
   }
 

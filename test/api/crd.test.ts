@@ -6,8 +6,7 @@ import type { JSONSchemaProps } from 'kubernetes-types/apiextensions/v1.js';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
+import { Catalogue } from '../../server/api/catalogue.js';
 import { CrdCatalogue } from '../../server/api/crd/crd-catalogue.js';
 import type { Definition } from '../../server/api/crd/definition.js';
 import { type CustomResourceType, isCustomResourceType, resourceTypesOf } from '../../server/api/crd/resource-types.js';
@@ -20,6 +19,7 @@ import type { ResourceType } from '../../server/api/resources.js';
 import { ApiError } from '../../server/api/status.js';
 import { toTable } from '../../server/api/table/table.js';
 import { type LevelStore, openLevelStore } from '../../server/store/level-store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 import { until } from '../helpers/store.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -35,9 +35,7 @@ interface Harness {
 
 async function harness(t: TestContext, path?: string): Promise<Harness> {
   const store = await openLevelStore({ path: path ?? join(await tempDir(t), 'db'), logger: quiet });
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, withCustomResourceRules(rulesFor), quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t, { store, rules: () => withCustomResourceRules(rulesFor) });
   const crds = await CrdCatalogue.start({ registry, catalogue, log: quiet });
   // The catalogue first: it watches the store.
   t.after(async () => {
@@ -262,8 +260,7 @@ test('a restarted server serves the stored CRDs before its first request', async
   const path = join(await tempDir(t), 'db');
   {
     const store = await openLevelStore({ path, logger: quiet });
-    const catalogue = new Catalogue(BUILTIN_RESOURCES);
-    const registry = new Registry(store, withCustomResourceRules(rulesFor), quiet);
+    const { catalogue, registry } = await apiRegistry(t, { store, rules: () => withCustomResourceRules(rulesFor), bootstrap: false });
     const crds = await CrdCatalogue.start({ registry, catalogue, log: quiet });
     await registry.create(catalogue.get('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!, undefined, crontabs(), {});
     await until(() => catalogue.get('stable.example.com', 'v1', 'crontabs') !== undefined, 'served');

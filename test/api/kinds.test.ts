@@ -2,18 +2,13 @@
 // manifests against what a Kubernetes 1.31 cluster returns for them, and each
 // validation rule with the exact field and message kubectl would print.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
-import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
+import { BUILTIN_RESOURCES } from '../../server/api/catalogue.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import type { ResourceType } from '../../server/api/resources.js';
 import { ApiError, errors } from '../../server/api/status.js';
-import { openLevelStore } from '../../server/store/level-store.js';
-import { tempDir } from '../helpers/temp.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 
 const UID = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
 
@@ -1007,12 +1002,7 @@ describe('events and leases', () => {
 // --- through the registry ------------------------------------------------------------
 
 test('the registry applies the rules registered for each kind', async (t: TestContext) => {
-  const quiet = createLogger({ level: 'error' });
-  const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  t.after(() => store.close());
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const deployments = catalogue.get('apps', 'v1', 'deployments')!;
   await registry.create(deployments, 'default', deployment() as KubeObject, {});
   const stored = await registry.get(deployments, 'default', 'web');

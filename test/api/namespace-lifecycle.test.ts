@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { ApiError } from '../../server/api/status.js';
 import { NamespaceController } from '../../server/controllers/namespace-controller.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
-import { openLevelStore } from '../../server/store/level-store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 import { until } from '../helpers/store.js';
-import { tempDir } from '../helpers/temp.js';
 
 const quiet = createLogger({ level: 'error' });
 
 test('a deleted namespace turns Terminating, refuses new objects, is emptied, then goes', async (t) => {
-  const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  t.after(() => store.close());
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const namespaces = catalogue.get('', 'v1', 'namespaces')!;
   const configmaps = catalogue.get('', 'v1', 'configmaps')!;
   await registry.create(namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } }, {});

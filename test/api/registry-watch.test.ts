@@ -2,20 +2,13 @@
 // watch that decodes only the objects its caller wants.
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
 import { type ApiWatchEvent, Registry, type WatchOptions } from '../../server/api/registry/registry.js';
 import { parseLabelSelector } from '../../server/api/selectors.js';
-import { testStore } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 
 async function setup(t: TestContext) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, createLogger({ level: 'error' }));
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   return { registry, configmaps: catalogue.get('', 'v1', 'configmaps')! };
 }
 

@@ -1,28 +1,18 @@
 // The ServiceAccount admission's pull secrets: a new pod that names none
 // gets its service account's imagePullSecrets (and so its node the Secrets).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { PodSpec } from 'kubernetes-types/core/v1.js';
-import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
 import { withServiceAccountAdmission } from '../../server/api/kinds/service-account-admission.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
-import { openLevelStore } from '../../server/store/level-store.js';
-import { tempDir } from '../helpers/temp.js';
-
-const quiet = createLogger({ level: 'error' });
+import { apiRegistry } from '../helpers/api-registry.js';
 
 async function setup(t: TestContext) {
-  const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  t.after(() => store.close());
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
+  const { catalogue, registry } = await apiRegistry(t, {
+    rules: (store, catalogue) => withServiceAccountAdmission(rulesFor, store, catalogue.get('', 'v1', 'serviceaccounts')!),
+  });
   const serviceAccounts = catalogue.get('', 'v1', 'serviceaccounts')!;
-  const registry = new Registry(store, withServiceAccountAdmission(rulesFor, store, serviceAccounts), quiet);
-  await bootstrapCluster(registry, catalogue);
   return { registry, pods: catalogue.get('', 'v1', 'pods')!, serviceAccounts };
 }
 

@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { rulesFor, withServiceRanges } from '../../server/api/kinds/index.js';
 import { ServiceRanges } from '../../server/api/kinds/service-ranges.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { ApiError } from '../../server/api/status.js';
-import { openLevelStore } from '../../server/store/level-store.js';
-import { tempDir } from '../helpers/temp.js';
-
-const quiet = createLogger({ level: 'error' });
+import { apiRegistry } from '../helpers/api-registry.js';
 
 async function setup(t: TestContext) {
-  const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  t.after(() => store.close());
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, withServiceRanges(rulesFor, new ServiceRanges(store)), quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t, { rules: (store) => withServiceRanges(rulesFor, new ServiceRanges(store)) });
   return { registry, services: catalogue.get('', 'v1', 'services')! };
 }
 

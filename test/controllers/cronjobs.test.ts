@@ -6,26 +6,20 @@ import { test, type TestContext } from 'node:test';
 import type { CronJob, CronJobSpec, Job } from 'kubernetes-types/batch/v1.js';
 import type { Event } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { parseSchedule, type CronSchedule } from '../../server/api/kinds/cron.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import { type KubeObject, metaTime } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { nextFire } from '../../server/controllers/cron-schedule.js';
 import { CronJobController } from '../../server/controllers/cronjob-controller.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
-import { testStore, until } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
 
 const quiet = createLogger({ level: 'error' });
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 async function setup(t: TestContext) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const cronJobs = catalogue.get('batch', 'v1', 'cronjobs')!;
   const jobs = catalogue.get('batch', 'v1', 'jobs')!;
   const events = catalogue.get('', 'v1', 'events')!;

@@ -7,15 +7,12 @@ import { type TestContext, test } from 'node:test';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import { type KubeObject, metaTime } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { DeploymentController } from '../../server/controllers/deployment-controller.js';
 import { ReplicaSetController } from '../../server/controllers/replicaset-controller.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { openLevelStore } from '../../server/store/level-store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 import { until } from '../helpers/store.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -25,10 +22,9 @@ type RS = KubeObject & ReplicaSet;
 type PodObject = KubeObject & Pod;
 
 async function setup(t: TestContext) {
+  // Our own store, closed after the controllers and informers that watch it.
   const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t, { store });
   const types = {
     d: catalogue.get('apps', 'v1', 'deployments')!,
     rs: catalogue.get('apps', 'v1', 'replicasets')!,

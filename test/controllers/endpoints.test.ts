@@ -7,18 +7,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Endpoints, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { rulesFor, withServiceRanges } from '../../server/api/kinds/index.js';
 import { ServiceRanges } from '../../server/api/kinds/service-ranges.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { ApiError } from '../../server/api/status.js';
 import { EndpointSliceController } from '../../server/controllers/endpointslice-controller.js';
 import { EndpointsController } from '../../server/controllers/endpoints-controller.js';
 import { GarbageCollector } from '../../server/controllers/garbage-collector.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
-import { testStore, until } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
 
 const quiet = createLogger({ level: 'error' });
 const READY_TIME = '2024-05-01T10:00:00Z';
@@ -37,10 +35,7 @@ interface PodOptions {
 }
 
 async function setup(t: TestContext, opts: { garbageCollector?: boolean } = {}) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, withServiceRanges(rulesFor, new ServiceRanges(store)), quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t, { rules: (store) => withServiceRanges(rulesFor, new ServiceRanges(store)) });
   const type = (group: string, plural: string) => catalogue.get(group, 'v1', plural)!;
   const [pods, services, endpoints, slices, nodes] = [type('', 'pods'), type('', 'services'), type('', 'endpoints'), type('discovery.k8s.io', 'endpointslices'), type('', 'nodes')];
   for (const [name, zone] of [['node-a', 'zone-1'], ['node-b', undefined]] as const) {

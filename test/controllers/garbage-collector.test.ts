@@ -7,27 +7,22 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { CrdCatalogue } from '../../server/api/crd/crd-catalogue.js';
 import { withCustomResourceRules } from '../../server/api/crd/rules.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject, OwnerReference } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import type { ResourceType } from '../../server/api/resources.js';
 import { ApiError } from '../../server/api/status.js';
 import { GarbageCollector } from '../../server/controllers/garbage-collector.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
-import { testStore, until } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
 
 const quiet = createLogger({ level: 'error' });
 const HOLD = 'example.com/hold';
 
 async function setup(t: TestContext) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, withCustomResourceRules(rulesFor), quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t, { rules: () => withCustomResourceRules(rulesFor) });
   const type = (group: string, plural: string) => catalogue.all().find((r) => r.group === group && r.plural === plural)!;
   const configmaps = type('', 'configmaps');
   const secrets = type('', 'secrets');

@@ -6,17 +6,13 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { ScalingHistory } from '../../server/controllers/hpa-normalization.js';
 import { HorizontalPodAutoscalerController } from '../../server/controllers/horizontal-pod-autoscaler-controller.js';
 import { type PodMetric, rawResourceReplicas, resourceReplicas } from '../../server/controllers/replica-calculator.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { MetricsStore } from '../../server/metrics/metrics-store.js';
-import { testStore } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 
 const quiet = createLogger({ level: 'error' });
 const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -101,10 +97,7 @@ test("a behavior's policies limit how much changes per period", () => {
 });
 
 async function cluster(t: TestContext) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const informers = new SharedInformers(registry, catalogue, quiet);
   t.after(() => informers.close());
   const type = (group: string, plural: string) => catalogue.get(group, group === 'autoscaling' ? 'v2' : 'v1', plural)!;

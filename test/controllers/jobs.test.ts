@@ -5,25 +5,19 @@ import { test, type TestContext } from 'node:test';
 import type { Job, JobSpec } from 'kubernetes-types/batch/v1.js';
 import type { Event, Pod } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import { type KubeObject, metaTime } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { ApiError } from '../../server/api/status.js';
 import { JOB_TRACKING_FINALIZER, JobController } from '../../server/controllers/job-controller.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { GarbageCollector } from '../../server/controllers/garbage-collector.js';
 import { TtlAfterFinishedController } from '../../server/controllers/ttl-after-finished-controller.js';
-import { testStore, until } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
 
 const quiet = createLogger({ level: 'error' });
 
 async function setup(t: TestContext, backoff = { initialMs: 50, maxMs: 400 }) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const jobs = catalogue.get('batch', 'v1', 'jobs')!;
   const pods = catalogue.get('', 'v1', 'pods')!;
   const events = catalogue.get('', 'v1', 'events')!;

@@ -3,27 +3,18 @@
 // longer renew stops its work within renewDeadline, and the other takes over
 // once the Lease has gone unrenewed for leaseDuration.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import { Registry } from '../../server/api/registry/registry.js';
 import { ApiError } from '../../server/api/status.js';
 import { LEASE_NAMESPACE, LeaderElection } from '../../server/leader/leader-election.js';
-import { openLevelStore } from '../../server/store/level-store.js';
-import { tempDir } from '../helpers/temp.js';
+import { apiRegistry } from '../helpers/api-registry.js';
 import { quiet } from '../helpers/workload-sim.js';
 
 const TIMING = { leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 50 };
 
 async function setup(t: TestContext) {
-  const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  t.after(() => store.close());
-  const registry = new Registry(store, rulesFor, quiet);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const leases = catalogue.get('coordination.k8s.io', 'v1', 'leases')!;
   const working = new Set<string>();
   const candidate = (identity: string, reg: Registry = registry) => {

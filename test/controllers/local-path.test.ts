@@ -9,26 +9,23 @@ import { test, type TestContext } from 'node:test';
 import type { Event, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import { STORAGE_PATH_ANNOTATION } from '../../common/local-path.js';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
 import { withDefaultStorageClass } from '../../server/api/kinds/storage.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { ApiError } from '../../server/api/status.js';
 import { LocalPathProvisioner } from '../../server/controllers/local-path-provisioner.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { Scheduler } from '../../server/scheduler/scheduler.js';
-import { testStore, until } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
 
 const quiet = createLogger({ level: 'error' });
 
 async function setup(t: TestContext) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
+  const { catalogue, registry } = await apiRegistry(t, {
+    rules: (store, catalogue) => withDefaultStorageClass(rulesFor, store, catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!),
+  });
   const classes = catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!;
-  const registry = new Registry(store, withDefaultStorageClass(rulesFor, store, classes), quiet);
-  await bootstrapCluster(registry, catalogue);
   const type = (plural: string) => catalogue.get('', 'v1', plural)!;
   const informers = new SharedInformers(registry, catalogue, quiet);
   t.after(() => informers.close());

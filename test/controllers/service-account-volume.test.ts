@@ -7,25 +7,22 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { ConfigMap, Pod } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
 import { apiAccessVolume, withServiceAccountVolume } from '../../server/api/kinds/service-account-volume.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { RootCaPublisher } from '../../server/controllers/root-ca-publisher.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
-import { testStore, until } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
 
 const quiet = createLogger({ level: 'error' });
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 async function setup(t: TestContext) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
+  const { catalogue, registry } = await apiRegistry(t, {
+    rules: (store, catalogue) => withServiceAccountVolume(rulesFor, store, catalogue.get('', 'v1', 'serviceaccounts')!),
+  });
   const type = (plural: string) => catalogue.get('', 'v1', plural)!;
-  const registry = new Registry(store, withServiceAccountVolume(rulesFor, store, type('serviceaccounts')), quiet);
-  await bootstrapCluster(registry, catalogue);
   const informers = new SharedInformers(registry, catalogue, quiet);
   t.after(() => informers.close());
   const publisher = await RootCaPublisher.start({ registry, catalogue, informers, caPem: CA, log: quiet });

@@ -5,22 +5,16 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import { SYSTEM_NAMESPACES } from '../../server/api/kinds/namespaces.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { ServiceAccountController } from '../../server/controllers/serviceaccount-controller.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
-import { testStore, until } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
 
 const quiet = createLogger({ level: 'error' });
 
 async function setup(t: TestContext) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const namespaces = catalogue.get('', 'v1', 'namespaces')!;
   const accounts = catalogue.get('', 'v1', 'serviceaccounts')!;
   const informers = new SharedInformers(registry, catalogue, quiet);

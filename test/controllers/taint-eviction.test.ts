@@ -5,24 +5,19 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { Event, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
 import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { AUTONOMY_ANNOTATION, evictionTime, TaintEvictionController } from '../../server/controllers/taint-eviction-controller.js';
-import { testStore, until } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
 
 const quiet = createLogger({ level: 'error' });
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 const unreachable = (at = T0): Taint => ({ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z') });
 
 async function setup(t: TestContext, nodeAnnotations: Record<string, string> = {}) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const nodes = catalogue.get('', 'v1', 'nodes')!;
   const pods = catalogue.get('', 'v1', 'pods')!;
   const events = catalogue.get('', 'v1', 'events')!;

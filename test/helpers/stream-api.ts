@@ -13,14 +13,12 @@ import { Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { createLogger } from '../../common/log.js';
 import { createApiServer } from '../../server/api/api-server.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import { Registry } from '../../server/api/registry/registry.js';
 import type { ResourceType } from '../../server/api/resources.js';
 import { openFrontDoor } from '../../server/front-door.js';
 import { ensureClusterPki, writeKubeconfig } from '../../server/pki/index.js';
 import { ERROR, type Frame, type PodStreamRequest, type PodStreams, RESIZE, STDERR, STDIN, STDOUT } from '../../common/pod-streams.js';
+import { apiRegistry } from './api-registry.js';
 import { testStore } from './store.js';
 import { tempDir } from './temp.js';
 
@@ -53,11 +51,8 @@ export interface StreamApi {
 export async function startStreamApi(t: TestContext): Promise<StreamApi> {
   const dir = await tempDir(t, 'bramble-streams-');
   const logger = createLogger({ level: 'error' });
-  const store = await testStore(t, { path: join(dir, 'db') });
+  const { catalogue, registry } = await apiRegistry(t, { store: await testStore(t, { path: join(dir, 'db') }), logger });
   const pki = await ensureClusterPki({ dir: join(dir, 'pki'), sans: [] });
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, logger);
-  await bootstrapCluster(registry, catalogue);
   const node = fakeNode();
   const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams: node, logger });
   const door = await openFrontDoor({

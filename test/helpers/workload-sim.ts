@@ -8,25 +8,22 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import { type KubeObject, metaTime } from '../../server/api/objects.js';
 import { Registry } from '../../server/api/registry/registry.js';
 import type { ControllerDeps, RunningController } from '../../server/controllers/controller-manager.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { Scheduler } from '../../server/scheduler/scheduler.js';
 import { openLevelStore } from '../../server/store/level-store.js';
+import { apiRegistry } from './api-registry.js';
 import { tempDir } from './temp.js';
 
 export const quiet = createLogger({ level: 'error' });
 export type PodObject = KubeObject & Pod;
 
 export async function workloadCluster<C extends RunningController>(t: TestContext, start: (deps: ControllerDeps) => Promise<C>, opts: { scheduler?: boolean } = {}) {
+  // Our own store, closed after the controllers and informers that watch it.
   const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t, { store });
   const types = {
     pods: catalogue.get('', 'v1', 'pods')!,
     nodes: catalogue.get('', 'v1', 'nodes')!,

@@ -6,22 +6,16 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { Event, Pod } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
-import { bootstrapCluster } from '../../server/api/bootstrap.js';
-import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import { Registry } from '../../server/api/registry/registry.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { fitError, Scheduler } from '../../server/scheduler/scheduler.js';
-import { testStore, until } from '../helpers/store.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
 
 const quiet = createLogger({ level: 'error' });
 
 async function setup(t: TestContext) {
-  const store = await testStore(t);
-  const catalogue = new Catalogue(BUILTIN_RESOURCES);
-  const registry = new Registry(store, rulesFor, quiet);
-  await bootstrapCluster(registry, catalogue);
+  const { catalogue, registry } = await apiRegistry(t);
   const pods = catalogue.get('', 'v1', 'pods')!;
   const nodes = catalogue.get('', 'v1', 'nodes')!;
   const events = catalogue.get('', 'v1', 'events')!;
