@@ -29,6 +29,12 @@ export function apiTable(r: ApiBenchReport): string {
     `CPU over the window, % of one core: server ${percent(r.serverCpuPercent)}, clients (this process) ${percent(r.clientCpuPercent)}, other processes ${percent(r.otherCpuPercent)}`,
     `create p99 target: under ${API.createP99TargetMs} ms at ${r.clients} clients: ${targetMet(r) ? 'met' : 'MISSED'} (${milliseconds(r.verbs.create.p99Ms)})`,
     '',
+    `The window in ${API.sliceSeconds} s slices (same build, same mix: the server's CPU per request follows the machine's speed)`,
+    ...alignColumns([
+      ['from', 'requests/s', 'create p99', 'server CPU per request'],
+      ...r.slices.map((sl) => [`${sl.fromS.toFixed(0)} s`, count(sl.requestsPerS), milliseconds(sl.createP99Ms), `${sl.serverCpuUsPerRequest.toFixed(0)} µs`]),
+    ]),
+    '',
     ...alignColumns([
       [`list of ${pods} pods, no limit (median of ${API.listRepeats})`, 'time', 'response'],
       ['as JSON (PodList)', milliseconds(r.podsJson.ms), mib(r.podsJson.bytes / 1024 / 1024)],
@@ -74,6 +80,10 @@ export function apiJson(r: ApiBenchReport): Record<string, number | string | boo
     other_cpu_percent: round(r.otherCpuPercent, 1),
     create_p99_target_ms: API.createP99TargetMs,
     create_p99_target_met: targetMet(r),
+    slices: r.slices.length,
+    ...sliceRange('slice_requests_per_s', r.slices.map((sl) => sl.requestsPerS), 0),
+    ...sliceRange('slice_create_p99_ms', r.slices.map((sl) => sl.createP99Ms), 3),
+    ...sliceRange('slice_server_cpu_us_per_request', r.slices.map((sl) => sl.serverCpuUsPerRequest), 1),
     pods: API.pods,
     list_5000_pods_json_ms: round(r.podsJson.ms, 3),
     list_5000_pods_table_ms: round(r.podsTable.ms, 3),
@@ -83,6 +93,12 @@ export function apiJson(r: ApiBenchReport): Record<string, number | string | boo
     rss_peak_mb: round(r.rssPeakMb, 1),
     ...(r.cpuProfile === undefined ? {} : { cpu_profile: r.cpuProfile }),
   };
+}
+
+/** `<name>_min` and `<name>_max` over the slices (none when there are no slices). */
+function sliceRange(name: string, values: readonly number[], digits: number): Record<string, number> {
+  if (values.length === 0) return {};
+  return { [`${name}_min`]: round(Math.min(...values), digits), [`${name}_max`]: round(Math.max(...values), digits) };
 }
 
 function percent(n: number): string {

@@ -28,6 +28,8 @@ export const API = {
   podLoaders: 50,
   listRepeats: 5,
   createP99TargetMs: 20,
+  /** The window is also shown in slices this long: how its speed varied. */
+  sliceSeconds: 5,
 } as const;
 
 /** What `kubectl get` asks for first. */
@@ -40,6 +42,20 @@ export interface VerbFigures {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly requests: number;
+}
+
+/**
+ * A slice of the window. The build and the mix stay the same throughout, so
+ * the server's CPU time per request shows how fast the machine ran then (a
+ * shared VM's host takes cycles that no steal figure shows).
+ */
+export interface SliceFigures {
+  /** Start, seconds after the window's. */
+  readonly fromS: number;
+  readonly requestsPerS: number;
+  readonly createP99Ms: number;
+  /** CPU time of the server (user + system, all threads) per request answered in the slice, µs. */
+  readonly serverCpuUsPerRequest: number;
 }
 
 export interface ListFigures {
@@ -64,6 +80,8 @@ export interface ApiBenchReport extends MachineInfo {
   /** The rest of the machine's busy CPU over the window, % of one core: other processes competing for the cores. */
   readonly otherCpuPercent: number;
   readonly verbs: Readonly<Record<Verb, VerbFigures>>;
+  /** The window's whole slices (the last, partial one is left out). */
+  readonly slices: readonly SliceFigures[];
   readonly podsJson: ListFigures;
   readonly podsTable: ListFigures;
   /** VmRSS / VmHWM of the server process at the end, MiB. */
@@ -101,7 +119,7 @@ export async function runApiBench(opts: ApiBenchOptions, cleanup: Cleanup, log: 
 
   log(`${API.clients} clients: ${API.warmupMs / 1000} s of warm-up, then ${opts.seconds} s of create/get/update/list of ConfigMaps in "${API.mixNamespace}"`);
   const warmup = await alive(mix(client, API.warmupMs, 'warmup'));
-  const { window, serverCpuPercent, clientCpuPercent, otherCpuPercent } = await alive(measuredMix(client, opts.seconds, server.pid));
+  const { window, slices, serverCpuPercent, clientCpuPercent, otherCpuPercent } = await alive(measuredMix(client, opts.seconds, server.pid));
 
   log(`creating ${API.pods} pods in namespace "${API.podNamespace}" (not timed)`);
   await alive(loadPods(client));
@@ -127,6 +145,7 @@ export async function runApiBench(opts: ApiBenchOptions, cleanup: Cleanup, log: 
     clientCpuPercent,
     otherCpuPercent,
     verbs: { create: verb('create'), get: verb('get'), update: verb('update'), list: verb('list') },
+    slices,
     podsJson,
     podsTable,
     rssMb: mem.rssMb,
@@ -137,15 +156,31 @@ export async function runApiBench(opts: ApiBenchOptions, cleanup: Cleanup, log: 
 
 interface MixResult {
   readonly samples: Record<Verb, number[]>;
+  /** When each sample's response arrived (performance.now()), in the order of `samples`. */
+  readonly arrivals: Record<Verb, number[]>;
   readonly seconds: number;
 }
 
-/** The mix for `seconds`, with the CPU the server, this process (the clients) and all else used meanwhile, as % of one core. */
+/** The server's CPU ticks at a moment (performance.now()). */
+interface TickReading {
+  readonly at: number;
+  readonly ticks: number;
+}
+
+/** The mix for `seconds`, with the CPU the server, this process (the clients) and all else used meanwhile, as % of one core, and its slices. */
 async function measuredMix(client: ApiClient, seconds: number, serverPid: number) {
   const hz = await clockTicksPerSecond();
   const [serverBefore, machineBefore] = await Promise.all([cpuTicks(serverPid), machineBusyTicks()]);
   const clientBefore = process.cpuUsage();
-  const window = await mix(client, seconds * 1000, 'cm');
+  const readings: TickReading[] = [{ at: performance.now(), ticks: serverBefore }];
+  const ticker = setInterval(() => {
+    const at = performance.now();
+    void cpuTicks(serverPid).then(
+      (ticks) => readings.push({ at, ticks }),
+      () => undefined,
+    );
+  }, API.sliceSeconds * 1000);
+  const window = await mix(client, seconds * 1000, 'cm').finally(() => clearInterval(ticker));
   const clientCpu = process.cpuUsage(clientBefore);
   const [serverAfter, machineAfter] = await Promise.all([cpuTicks(serverPid), machineBusyTicks()]);
   const percent = (ticks: number) => (ticks / hz / window.seconds) * 100;
@@ -153,11 +188,32 @@ async function measuredMix(client: ApiClient, seconds: number, serverPid: number
   const clientCpuPercent = percent(((clientCpu.user + clientCpu.system) / 1e6) * hz);
   return {
     window,
+    slices: slicesOf(window, readings, hz),
     serverCpuPercent,
     clientCpuPercent,
     // Never below 0: the three readings are not taken at exactly the same instant.
     otherCpuPercent: Math.max(0, percent(machineAfter - machineBefore) - serverCpuPercent - clientCpuPercent),
   };
+}
+
+/** One slice between each two readings of the server's ticks, its requests counted by when their responses arrived. */
+function slicesOf(window: MixResult, readings: readonly TickReading[], hz: number): SliceFigures[] {
+  const slices: SliceFigures[] = [];
+  for (let i = 0; i + 1 < readings.length; i++) {
+    const from = readings[i]!;
+    const to = readings[i + 1]!;
+    const within = (v: Verb) => window.samples[v].filter((_, j) => window.arrivals[v][j]! >= from.at && window.arrivals[v][j]! < to.at);
+    const creates = within('create');
+    const requests = VERBS.reduce((n, v) => n + within(v).length, 0);
+    if (requests === 0) continue;
+    slices.push({
+      fromS: (from.at - readings[0]!.at) / 1000,
+      requestsPerS: requests / ((to.at - from.at) / 1000),
+      createP99Ms: percentile(creates, 99),
+      serverCpuUsPerRequest: (((to.ticks - from.ticks) / hz) * 1e6) / requests,
+    });
+  }
+  return slices;
 }
 
 /**
@@ -168,9 +224,11 @@ async function measuredMix(client: ApiClient, seconds: number, serverPid: number
  */
 async function mix(client: ApiClient, ms: number, prefix: string): Promise<MixResult> {
   const samples: Record<Verb, number[]> = { create: [], get: [], update: [], list: [] };
+  const arrivals: Record<Verb, number[]> = { create: [], get: [], update: [], list: [] };
   const call = async (verb: Verb, status: number, method: string, path: string, body?: unknown): Promise<ApiResponse> => {
     const res = await client.expect(status, method, path, body === undefined ? {} : { body });
     samples[verb].push(res.ms);
+    arrivals[verb].push(performance.now());
     return res;
   };
   let failed = false;
@@ -195,7 +253,7 @@ async function mix(client: ApiClient, ms: number, prefix: string): Promise<MixRe
       }
     }),
   );
-  return { samples, seconds: (performance.now() - start) / 1000 };
+  return { samples, arrivals, seconds: (performance.now() - start) / 1000 };
 }
 
 /** Creates the pods, then writes each one's running status through pods/status, as the kubelet reports it. */
