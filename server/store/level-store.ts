@@ -137,6 +137,14 @@ export class LevelStore implements Store {
   private compacted: Revision = 0;
   private compactTarget: Revision = 0;
   private closing = false;
+  /**
+   * Set once the disk refused a write. LevelDB's log may then end in a torn
+   * record, after which further records are written out of step with its
+   * blocks and lost when the log is read back: a later acknowledged write
+   * would not survive a restart. So no write is taken until the store is
+   * opened again (a restart), whose recovery drops the torn record.
+   */
+  private diskFailure: StoreError | undefined;
   private compactionTimer: NodeJS.Timeout | undefined;
   private progressTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -330,6 +338,7 @@ export class LevelStore implements Store {
 
   private enqueue(op: WriteOp): Promise<{ revision: Revision; prev?: KeyValue }> {
     if (this.closing) return Promise.reject(new StoreError('Closed', 'the store is closed'));
+    if (this.diskFailure !== undefined) return Promise.reject(this.diskFailure);
     return new Promise((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
       this.kickWriter();
@@ -354,7 +363,7 @@ export class LevelStore implements Store {
   private async writeLoop(): Promise<void> {
     let publish = NOTHING_TO_PUBLISH;
     try {
-      while (this.queue.length > 0 || this.compactTarget > this.compacted) {
+      while (this.diskFailure === undefined && (this.queue.length > 0 || this.compactTarget > this.compacted)) {
         if (this.queue.length > 0) {
           const committing = this.commit(this.queue.splice(0, MAX_BATCH_OPS));
           publish();
@@ -380,6 +389,7 @@ export class LevelStore implements Store {
     const base = this.assigned;
     const applied: Applied[] = [];
     let prevs: Map<Revision, KeyValue>;
+    let written = false;
     try {
       const ops = this.prepare(batch, applied);
       if (applied.length === 0) return NOTHING_TO_PUBLISH;
@@ -387,14 +397,21 @@ export class LevelStore implements Store {
       const found = this.previousValues(applied);
       // Awaiting a value that is already there would still give way to other work before the write.
       prevs = found instanceof Map ? found : await found;
+      written = true;
       await this.writeSynced(ops);
     } catch (err) {
       this.assigned = base;
       for (const a of applied) this.index.truncateAfter(a.pending.op.key, base);
       const failure = new StoreError('Unavailable', `the write could not be made durable: ${(err as Error).message}`, undefined, { cause: err });
-      this.log?.error('store write failed', { error: failure });
       // Writes refused in prepare are settled already; this settles the rest.
       for (const pending of batch) pending.reject(failure);
+      if (!written) {
+        this.log?.error('store write failed', { error: failure });
+        return NOTHING_TO_PUBLISH;
+      }
+      this.diskFailure = new StoreError('Unavailable', `the store takes no writes since its disk refused one (${(err as Error).message}); restart the server once the disk is fixed`);
+      this.log?.error('store write failed; no more writes until the server restarts', { error: failure });
+      for (const pending of this.queue.splice(0)) pending.reject(this.diskFailure);
       return NOTHING_TO_PUBLISH;
     }
     return () => {

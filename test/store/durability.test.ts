@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Level } from 'level';
+import { mountTmpfs } from '../../agent/volumes/tmpfs.js';
 import { isStoreError, type StoreErrorCode } from '../../server/store/errors.js';
 import { openLevelStore } from '../../server/store/level-store.js';
 import { tempDir } from '../helpers/temp.js';
 import { bytes, text } from '../helpers/store.js';
 
+const execFileAsync = promisify(execFile);
 const crashWriter = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crash-writer.js');
 
 /** Runs the writer child until it has acknowledged `acks` writes, then SIGKILLs it. */
@@ -171,4 +174,53 @@ test('a store held by another opener is refused as Locked', async (t) => {
   const first = await openLevelStore({ path });
   t.after(() => first.close());
   await assert.rejects(openLevelStore({ path }), (err) => isStoreError(err, 'Locked') && /in use by another process/.test(err.message));
+});
+
+test('a batch the disk refuses fails with Unavailable and changes nothing; the batch before it stays acknowledged; no write is taken until a restart', async (t) => {
+  const dir = await tempDir(t);
+  // A small tmpfs, so the disk itself refuses the write (ENOSPC). tempDir unmounts it once the store is closed (below, as its hooks run first).
+  await mountTmpfs(dir, 1n << 20n);
+  const path = join(dir, 'db');
+  let store = await openLevelStore({ path });
+  try {
+    await store.create('/a', bytes('a'));
+    const settled: string[] = [];
+    // '/b' goes to disk at once, alone; '/c' waits for the next batch, which is handed to LevelDB before '/b' is acknowledged.
+    const small = store.create('/b', bytes('b')).finally(() => settled.push('/b'));
+    const large = store.create('/c', randomBytes(2 << 20)).finally(() => settled.push('/c'));
+    assert.deepEqual(await small, { revision: 2 });
+    await assert.rejects(large, (err) => isStoreError(err, 'Unavailable') || assert.fail(`expected Unavailable, got ${String(err)}`));
+    assert.deepEqual(settled, ['/b', '/c']);
+    assert.equal(store.revision, 2);
+    assert.equal(await store.get('/c'), undefined);
+    assert.equal(text((await store.get('/b'))?.value), 'b', 'reads go on');
+
+    // With room again, LevelDB would take a write after its torn log record, and lose it on the next open: the store refuses it.
+    await execFileAsync('mount', ['-o', 'remount,size=16m', dir]);
+    await assert.rejects(store.create('/d', bytes('d')), (err) => {
+      assert.ok(isStoreError(err, 'Unavailable'), String(err));
+      assert.match(err.message, /takes no writes since its disk refused one .*restart the server/);
+      return true;
+    });
+    assert.equal(store.revision, 2);
+
+    // A restart: recovery drops the torn record, and writes are taken again.
+    await store.close();
+    store = await openLevelStore({ path });
+    assert.equal(store.revision, 2);
+    assert.deepEqual(await store.create('/d', bytes('d')), { revision: 3 });
+    await store.close();
+    store = await openLevelStore({ path });
+    const listed = await store.list('/');
+    assert.deepEqual(
+      listed.items.map((kv) => [kv.key, text(kv.value), kv.modRevision]),
+      [
+        ['/a', 'a', 1],
+        ['/b', 'b', 2],
+        ['/d', 'd', 3],
+      ],
+    );
+  } finally {
+    await store.close();
+  }
 });
