@@ -2,6 +2,7 @@
 // errors as Status objects.
 import type { ServerResponse } from 'node:http';
 import type { HttpAnswer } from '../http-answer.js';
+import { isStoreError } from '../../store/errors.js';
 import { ApiError, errors } from '../status.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, warnings: readonly string[] = [], contentType = 'application/json'): void {
@@ -20,9 +21,14 @@ export function sendAnswer(res: ServerResponse, answer: HttpAnswer): void {
   res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) }).end(answer.body);
 }
 
-/** Any error as a Status; unexpected ones are 500s whose detail stays in the log. */
+/**
+ * Any error as a Status; unexpected ones are 500s whose detail stays in the
+ * log. A store that cannot write says why (a full disk, say), as upstream
+ * passes etcd's reason on: it names no object's contents.
+ */
 export function sendError(res: ServerResponse, err: unknown): ApiError {
-  const apiError = err instanceof ApiError ? err : errors.internal('the server hit an unexpected error; see its log');
+  const apiError =
+    err instanceof ApiError ? err : errors.internal(isStoreError(err, 'Unavailable') ? err.message : 'the server hit an unexpected error; see its log');
   if (!res.headersSent) sendJson(res, apiError.code, apiError.toStatus());
   else res.destroy();
   return apiError;
