@@ -68,6 +68,13 @@ export const errors = {
       `${r.kind} "${name}" is invalid: ${causes.map((c) => (c.field === undefined ? c.message : `${c.field}: ${c.message}`)).join(', ')}`,
       { name, group: r.group, kind: r.kind, causes },
     ),
+  forbidden: (r: ResourceName, name: string, why: string) => new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, detailsOf(r, name)),
+  /** NewTooManyRequests: retryAfterSeconds 0 is left out, as upstream's omitempty does. */
+  tooManyRequests: (message: string, retryAfterSeconds: number, causes: readonly StatusCause[] = []) =>
+    new ApiError(429, 'TooManyRequests', message, {
+      ...(causes.length > 0 ? { causes } : {}),
+      ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}),
+    }),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
   unauthorized: () => new ApiError(401, 'Unauthorized', 'Unauthorized'),
   notFoundPath: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}),

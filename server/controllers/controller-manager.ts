@@ -13,6 +13,7 @@ import type { MetricsStore } from '../metrics/metrics-store.js';
 import { CronJobController } from './cronjob-controller.js';
 import { DaemonSetController } from './daemonset-controller.js';
 import { DeploymentController } from './deployment-controller.js';
+import { DisruptionController } from './disruption-controller.js';
 import { EndpointSliceController } from './endpointslice-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
 import { GarbageCollector } from './garbage-collector.js';
@@ -67,6 +68,7 @@ const CACHED: readonly (readonly [string, string, string])[] = [
   ['batch', 'v1', 'jobs'],
   ['batch', 'v1', 'cronjobs'],
   ['discovery.k8s.io', 'v1', 'endpointslices'],
+  ['policy', 'v1', 'poddisruptionbudgets'],
 ];
 
 export async function startControllers(deps: ControllerDeps): Promise<ControllerManager> {
@@ -95,6 +97,7 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     await start('cronjobs', (d) => CronJobController.start(d));
     await start('daemonsets', (d) => DaemonSetController.start(d));
     await start('statefulsets', (d) => StatefulSetController.start(d));
+    await start('disruption', (d) => DisruptionController.start(d));
     await start('local-path-provisioner', (d) => LocalPathProvisioner.start(d));
     const metrics = deps.metrics;
     if (metrics !== undefined) await start('horizontal-pod-autoscaler', (d) => HorizontalPodAutoscalerController.start({ ...d, metrics }));

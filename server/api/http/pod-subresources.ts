@@ -1,6 +1,5 @@
-// pods/binding (how a scheduler assigns a pod to a node) and pods/eviction
-// (how `kubectl drain` asks a pod to leave). Both are POSTs of a small object
-// that act on the pod.
+// pods/binding: how a scheduler assigns a pod to a node, a POST of a small
+// object that acts on the pod (pods/eviction, its sibling, is in eviction.ts).
 import type { Registry } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 import { errors } from '../status.js';
@@ -44,11 +43,4 @@ export async function bindPod(registry: Registry, pods: ResourceType, namespace:
     },
     { dryRun, subresource: 'binding' },
   );
-}
-
-/** Deletes the pod, as an eviction that every disruption budget allows (PodDisruptionBudgets are not consulted yet). */
-export async function evictPod(registry: Registry, pods: ResourceType, namespace: string, name: string, body: unknown, dryRun: boolean): Promise<void> {
-  const eviction = body as { kind?: string; deleteOptions?: { gracePeriodSeconds?: number } } | undefined;
-  if (eviction?.kind !== 'Eviction') throw errors.badRequest(`the body must be an Eviction, not ${JSON.stringify(eviction?.kind)}`);
-  await registry.delete(pods, namespace, name, { dryRun, ...(eviction.deleteOptions ?? {}) });
 }

@@ -15,7 +15,8 @@ import { ApiError, errors } from '../status.js';
 import { type IncludeObject, toTable } from '../table/table.js';
 import { decodeDocument, mediaType, readBody } from './body.js';
 import { type ResponseForm, responseForm } from './negotiate.js';
-import { bindPod, evictPod } from './pod-subresources.js';
+import { evictPod } from './eviction.js';
+import { bindPod } from './pod-subresources.js';
 import { sendBytes, sendJson } from './respond.js';
 import { toScale, writeScale } from './scale.js';
 
@@ -56,7 +57,11 @@ export async function handleResource(
       if (info.verb !== 'create') throw errors.methodNotAllowed(req.method ?? '');
       const body = decodeDocument(await readBody(req), req.headers['content-type']);
       if (info.subresource === 'binding') await bindPod(ctx.registry, type, namespace!, info.name!, body, dryRun);
-      else await evictPod(ctx.registry, type, namespace!, info.name!, body, dryRun);
+      else {
+        const podDisruptionBudgets = ctx.catalogue.get('policy', 'v1', 'poddisruptionbudgets')!;
+        const refused = await evictPod(ctx.registry, { pods: type, podDisruptionBudgets }, namespace!, info.name!, body, dryRun);
+        if (refused !== undefined) return sendJson(res, refused.code, refused);
+      }
       return sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     }
   }
