@@ -130,7 +130,7 @@ test('a pod two budgets select is refused with upstream 500 Status and stays', a
   assert.equal((await getPdb(c.registry, c.types, 'web-a')).status?.disruptionsAllowed, 1);
 });
 
-test('a budget with an empty selector covers no pod (as upstream's eviction reads it)', async (t) => {
+test('a budget with an empty selector covers no pod, as upstream eviction reads it', async (t) => {
   const c = await setup(t);
   await createPod(c.registry, c.types, 'web-1');
   await createPdb(c.registry, c.types, 'everything', { minAvailable: 5, selector: {} });
