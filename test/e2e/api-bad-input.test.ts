@@ -94,6 +94,21 @@ test('stale resourceVersions, bad patches and bad selectors are refused and chan
   const notFound = await api(creds, 'PATCH', `${CM}/nope`, { body: '{}', contentType: 'application/merge-patch+json' });
   assert.equal(notFound.status, 404);
   assert.equal(notFound.json<{ message: string }>().message, 'configmaps "nope" not found');
+  // DeleteOptions of the wrong types, in the body or the query.
+  for (const [opts, message] of [
+    [{ body: '{"gracePeriodSeconds":"soon"}' }, /DeleteOptions.gracePeriodSeconds must be a non-negative integer/],
+    [{ body: '{"preconditions":{"uid":7}}' }, /DeleteOptions.preconditions must be an object of strings uid and resourceVersion/],
+    [{ body: '{"dryRun":"All"}' }, /DeleteOptions.dryRun must be a list of strings/],
+    [{ body: '[]' }, /DeleteOptions must be an object/],
+  ] as const) {
+    // Node's client sends a DELETE's body only with a length it is told.
+    const refused = await api(creds, 'DELETE', `${CM}/web`, { ...opts, headers: { 'content-length': String(Buffer.byteLength(opts.body)) } });
+    assert.equal(refused.status, 400, refused.text.slice(0, 300));
+    assert.match(refused.json<{ message: string }>().message, message);
+  }
+  const badGrace = await api(creds, 'DELETE', `${CM}/web?gracePeriodSeconds=-1`);
+  assert.equal(badGrace.status, 400);
+  assert.match(badGrace.json<{ message: string }>().message, /gracePeriodSeconds must be a non-negative integer, not "-1"/);
   assert.equal(await snapshot(creds), before);
 
   // A dry run answers as the real write would and writes nothing.

@@ -10,8 +10,9 @@ import { updateDisruptionAllowedCondition } from '../kinds/pod-disruption-budget
 import { type KubeObject, metaTime } from '../objects.js';
 import type { DeleteOptions, Registry } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
-import { ApiError, errors, type StatusCause } from '../status.js';
+import { ApiError, errors } from '../status.js';
 import { isPodReady, type PodObject } from '../../controllers/pod-predicates.js';
+import { deleteOptionsOf } from './delete-options.js';
 
 /** What the eviction answers when it refuses without an error (upstream returns this Status, code and all). */
 export interface EvictionFailure {
@@ -51,7 +52,8 @@ export async function evictPod(
   const eviction = body as { kind?: string; metadata?: { name?: string }; deleteOptions?: unknown } | undefined;
   if (eviction?.kind !== 'Eviction') throw errors.badRequest(`the body must be an Eviction, not ${JSON.stringify(eviction?.kind)}`);
   if (eviction.metadata?.name !== name) throw errors.badRequest('name in URL does not match name in Eviction object');
-  const options = deleteOptionsOf(eviction.deleteOptions, queryDryRun);
+  // Dry run when the query or the options ask for it.
+  const options = { ...deleteOptionsOf(eviction.deleteOptions), ...(queryDryRun ? { dryRun: true } : {}) };
   const rvPrecondition = options.preconditions?.resourceVersion !== undefined;
 
   // A pod that is not running has disrupted already: it is deleted without consulting the budgets.
@@ -167,36 +169,4 @@ function withResourceVersion(options: DeleteOptions, pod: PodObject): DeleteOpti
 
 function stillProcessing(name: string): ApiError {
   return errors.tooManyRequests(BUDGET_VIOLATED, 10, [{ reason: 'DisruptionBudget', message: `The disruption budget ${name} is still being processed by the server.` }]);
-}
-
-/** The Eviction's deleteOptions, checked; dry run when the query or the options ask for it. */
-function deleteOptionsOf(raw: unknown, queryDryRun: boolean): DeleteOptions {
-  if (raw === undefined || raw === null) return { dryRun: queryDryRun };
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw errors.badRequest('deleteOptions must be an object');
-  const o = raw as Record<string, unknown>;
-  const causes: StatusCause[] = [];
-  const grace = o['gracePeriodSeconds'];
-  if (grace !== undefined && grace !== null && !(Number.isInteger(grace) && (grace as number) >= 0)) causes.push({ message: 'gracePeriodSeconds must be a non-negative integer' });
-  const policy = o['propagationPolicy'];
-  if (policy !== undefined && policy !== null && typeof policy !== 'string') causes.push({ message: 'propagationPolicy must be a string' });
-  const pre = o['preconditions'] as Record<string, unknown> | undefined | null;
-  if (pre !== undefined && pre !== null && (typeof pre !== 'object' || ['uid', 'resourceVersion'].some((k) => pre[k] !== undefined && pre[k] !== null && typeof pre[k] !== 'string'))) {
-    causes.push({ message: 'preconditions must hold strings uid and resourceVersion' });
-  }
-  const dryRun = o['dryRun'];
-  if (dryRun !== undefined && dryRun !== null && !(Array.isArray(dryRun) && dryRun.every((v) => typeof v === 'string'))) causes.push({ message: 'dryRun must be a list of strings' });
-  if (causes.length > 0) throw errors.badRequest(`invalid deleteOptions: ${causes.map((c) => c.message).join(', ')}`);
-  const preconditions = pre
-    ? {
-        ...(typeof pre['uid'] === 'string' ? { uid: pre['uid'] } : {}),
-        ...(typeof pre['resourceVersion'] === 'string' ? { resourceVersion: pre['resourceVersion'] } : {}),
-      }
-    : undefined;
-  return {
-    dryRun: queryDryRun || (Array.isArray(dryRun) && dryRun.includes('All')),
-    ...(typeof grace === 'number' ? { gracePeriodSeconds: grace } : {}),
-    ...(typeof policy === 'string' ? { propagationPolicy: policy } : {}),
-    ...(typeof o['orphanDependents'] === 'boolean' ? { orphanDependents: o['orphanDependents'] } : {}),
-    ...(preconditions !== undefined ? { preconditions } : {}),
-  };
 }

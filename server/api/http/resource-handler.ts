@@ -14,7 +14,9 @@ import { checkFieldSelector, parseFieldSelector, parseLabelSelector, SelectorErr
 import { ApiError, errors } from '../status.js';
 import { type IncludeObject, toTable } from '../table/table.js';
 import { decodeDocument, mediaType, readBody } from './body.js';
+import { deleteOptionsOf } from './delete-options.js';
 import { type ResponseForm, responseForm } from './negotiate.js';
+import { nonNegativeInt, optional } from './query-params.js';
 import { evictPod } from './eviction.js';
 import { bindPod } from './pod-subresources.js';
 import { sendBytes, sendJson } from './respond.js';
@@ -106,7 +108,7 @@ export async function handleResource(
     case 'patch':
       return patch(ctx, type, namespace, info.name!, query, req, res, { dryRun, ...subresource });
     case 'delete': {
-      const options = await deleteOptions(req, query);
+      const options = deleteOptionsOf(await optionalDocument(req), query);
       const { object, pending } = await ctx.registry.delete(type, namespace, info.name!, { ...options, dryRun: dryRun || options.dryRun });
       // Upstream answers with the object for pods and for deletions still held by finalizers, else a Status;
       // 202 only for a held deletion asked with orphanDependents=false (a quirk it keeps for old clients).
@@ -120,7 +122,7 @@ export async function handleResource(
       });
     }
     case 'deletecollection': {
-      const options = await deleteOptions(req, query);
+      const options = deleteOptionsOf(await optionalDocument(req), query);
       const deleted = await ctx.registry.deleteCollection(type, namespace, selectors(type, query), { ...options, dryRun: dryRun || options.dryRun });
       return sendJson(res, 200, deleted);
     }
@@ -358,39 +360,8 @@ function selectors(type: ResourceType, query: URLSearchParams, extraField?: stri
   }
 }
 
-async function deleteOptions(req: IncomingMessage, query: URLSearchParams) {
+/** The decoded body, or undefined when it is empty (a DELETE without DeleteOptions). */
+async function optionalDocument(req: IncomingMessage): Promise<unknown> {
   const body = await readBody(req);
-  const fromBody = body.length === 0 ? {} : (decodeDocument(body, req.headers['content-type']) as Record<string, unknown>);
-  if (typeof fromBody !== 'object' || fromBody === null || Array.isArray(fromBody)) throw errors.badRequest('DeleteOptions must be an object');
-  // The registry checks the policy (a 422 naming the supported values, as upstream).
-  const policy = query.get('propagationPolicy') ?? (fromBody['propagationPolicy'] as string | undefined);
-  const orphan = booleanParam(query.get('orphanDependents'), 'orphanDependents') ?? (fromBody['orphanDependents'] as boolean | undefined);
-  if (orphan !== undefined && typeof orphan !== 'boolean') throw errors.badRequest('orphanDependents must be true or false');
-  const grace = nonNegativeInt(query.get('gracePeriodSeconds'), 'gracePeriodSeconds') ?? (fromBody['gracePeriodSeconds'] as number | undefined);
-  const pre = fromBody['preconditions'] as { uid?: string; resourceVersion?: string } | undefined;
-  // kubectl sends dryRun in the DeleteOptions body, not the query.
-  const bodyDryRun = fromBody['dryRun'];
-  return {
-    dryRun: Array.isArray(bodyDryRun) && bodyDryRun.includes('All'),
-    ...optional('propagationPolicy', policy),
-    ...optional('orphanDependents', orphan),
-    ...optional('gracePeriodSeconds', grace),
-    ...optional('preconditions', pre),
-  };
-}
-
-function booleanParam(value: string | null, name: string): boolean | undefined {
-  if (value === null || value === '') return undefined;
-  if (value !== 'true' && value !== 'false') throw errors.badRequest(`${name} must be true or false, not ${JSON.stringify(value)}`);
-  return value === 'true';
-}
-
-function nonNegativeInt(value: string | null, name: string): number | undefined {
-  if (value === null || value === '') return undefined;
-  if (!/^\d+$/.test(value)) throw errors.badRequest(`${name} must be a non-negative integer, not ${JSON.stringify(value)}`);
-  return Number(value);
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+  return body.length === 0 ? undefined : decodeDocument(body, req.headers['content-type']);
 }
