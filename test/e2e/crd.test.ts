@@ -75,11 +75,7 @@ for (const version of VERSIONS) {
     const dataDir = join(dir, 'data');
     await startServer(t, serverArgs(dataDir));
     const k = await kubectl(t, version, join(dataDir, 'kubeconfig.yaml'));
-    const ok = async (args: string[], stdin?: string) => {
-      const r = await k.run(args, stdin === undefined ? {} : { stdin });
-      assert.equal(r.code, 0, `kubectl ${args.join(' ')}\n${r.stderr}`);
-      return r.stdout;
-    };
+    const { ok } = k;
 
     // The very next command may use the new kind: the CRD is served before it is even waited for.
     assert.equal(await ok(['apply', '-f', '-'], CRD), 'customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created\n');

@@ -38,11 +38,7 @@ for (const version of VERSIONS) {
     const dataDir = join(dir, 'data');
     await startServer(t, [...serverArgs(dataDir), '--node-monitor-grace-period', '1h']);
     const k = await kubectl(t, version, join(dataDir, 'kubeconfig.yaml'));
-    const ok = async (args: string[], stdin?: string) => {
-      const r = await k.run(args, stdin === undefined ? {} : { stdin });
-      assert.equal(r.code, 0, `kubectl ${args.join(' ')}\n${r.stderr}`);
-      return r.stdout;
-    };
+    const { ok } = k;
     const owner = async (name: string): Promise<Owner> => {
       await ok(['create', 'configmap', name]);
       return { name, uid: await ok(['get', 'configmap', name, '-o', 'jsonpath={.metadata.uid}']) };

@@ -26,11 +26,7 @@ for (const version of VERSIONS) {
     await startServer(t, serverArgs(dataDir));
     const kubeconfig = join(dataDir, 'kubeconfig.yaml');
     const k = await kubectl(t, version, kubeconfig);
-    const ok = async (args: string[], stdin?: string) => {
-      const r = await k.run(args, stdin === undefined ? {} : { stdin });
-      assert.equal(r.code, 0, `kubectl ${args.join(' ')}\n${r.stderr}`);
-      return r.stdout;
-    };
+    const { ok } = k;
 
     // 1.27 prints a version.Info struct, later ones the bare version.
     assert.match(await ok(['version']), /Server Version: (version\.Info\{.*GitVersion:")?v1\.\d+\.\d+\+bramble/);

@@ -18,11 +18,7 @@ for (const version of VERSIONS) {
     const dataDir = join(dir, 'data');
     await startServer(t, serverArgs(dataDir));
     const k = await kubectl(t, version, join(dataDir, 'kubeconfig.yaml'));
-    const ok = async (args: string[], stdin?: string) => {
-      const r = await k.run(args, stdin === undefined ? {} : { stdin });
-      assert.equal(r.code, 0, `kubectl ${args.join(' ')}\n${r.stderr}`);
-      return r.stdout;
-    };
+    const { ok } = k;
 
     await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'pi-1' } }));
     for (const name of ['web-1', 'web-2']) {

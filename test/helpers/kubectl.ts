@@ -1,5 +1,6 @@
 // Runs the real kubectl binaries on this machine (1.27 … 1.33) against a
 // kubeconfig, each with its own HOME so no discovery cache leaks between runs.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ export const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 export interface Kubectl {
   readonly version: string;
   run(args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<Result>;
+  /** Runs kubectl, failing the test unless it exits 0 (with its stderr); its stdout. */
+  ok(args: string[], stdin?: string): Promise<string>;
   /** A long-running kubectl (get -w): lines as they come; killed when the test ends. */
   stream(args: string[]): { lines: string[]; waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>; stop(): void };
 }
@@ -24,12 +27,18 @@ export async function kubectl(t: TestContext, version: string, kubeconfig: strin
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, ...env },
       timeout: 60_000,
     });
+  const run = (args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) => {
+    const child = start(args, opts.env);
+    child.stdin.end(opts.stdin ?? '');
+    return collect(child);
+  };
   return {
     version,
-    run: (args, opts = {}) => {
-      const child = start(args, opts.env);
-      child.stdin.end(opts.stdin ?? '');
-      return collect(child);
+    run,
+    ok: async (args, stdin) => {
+      const r = await run(args, stdin === undefined ? {} : { stdin });
+      assert.equal(r.code, 0, `kubectl ${args.join(' ')}\n${r.stderr}`);
+      return r.stdout;
     },
     stream: (args) => {
       const child = start(args);
