@@ -145,6 +145,7 @@ test('column sets, orders and priorities are upstream printers.go', () => {
       ['Name', 'Status', 'Volume', 'Capacity', 'Access Modes', 'StorageClass', 'VolumeAttributesClass', 'Age', 'VolumeMode (wide)'],
     ],
     ['coordination.k8s.io', 'Lease', ['Name', 'Holder', 'Age']],
+    ['policy', 'PodDisruptionBudget', ['Name', 'Min Available', 'Max Unavailable', 'Allowed Disruptions', 'Age']],
     ['networking.k8s.io', 'Ingress', ['Name', 'Class', 'Hosts', 'Address', 'Ports', 'Age']],
     ['rbac.authorization.k8s.io', 'ClusterRole', ['Name', 'Created At']],
     ['example.com', 'Widget', ['Name', 'Created At']],
@@ -675,6 +676,11 @@ test('namespace, configmap, secret, serviceaccount, lease', () => {
   const lease = object('coordination.k8s.io/v1', 'Lease', { name: 'pi-1', namespace: 'kube-node-lease' }, { spec: { holderIdentity: 'pi-1' } });
   assert.deepEqual(cells(lease), ['pi-1', 'pi-1', '10m']);
   assert.deepEqual(cells(object('coordination.k8s.io/v1', 'Lease', { name: 'free' }, { spec: {} })), ['free', '', '10m']);
+
+  const pdb = (name: string, spec: Record<string, unknown>, status?: Record<string, unknown>) =>
+    object('policy/v1', 'PodDisruptionBudget', { name }, { spec: { selector: { matchLabels: { app: 'web' } }, ...spec }, ...(status ? { status } : {}) });
+  assert.deepEqual(cells(pdb('web', { minAvailable: 2 }, { disruptionsAllowed: 1 })), ['web', '2', 'N/A', 1, '10m']);
+  assert.deepEqual(cells(pdb('web', { maxUnavailable: '25%' })), ['web', 'N/A', '25%', 0, '10m']);
 });
 
 test('events: core/v1 with timestamps and count; eventTime and series; events.k8s.io/v1', () => {

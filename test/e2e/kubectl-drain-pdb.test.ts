@@ -33,6 +33,7 @@ for (const version of VERSIONS) {
       'the budget computed: two healthy, no disruption allowed',
       15_000,
     );
+    assert.match(await ok(['get', 'pdb']), /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\nweb-pdb\s+2\s+N\/A\s+0\s+\d+s\n$/);
 
     const drain = await k.run(['drain', 'pi-1', '--ignore-daemonsets', '--force', '--timeout=7s']);
     assert.notEqual(drain.code, 0, 'the drain cannot finish');
