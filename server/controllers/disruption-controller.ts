@@ -75,9 +75,7 @@ export class DisruptionController {
     const controller = new DisruptionController(opts);
     await Promise.all([controller.#pdbs, controller.#pods, controller.#replicaSets, controller.#deployments, controller.#statefulSets].map((i) => i.start()));
     controller.#pdbs.subscribe((key) => controller.#queue.add(key));
-    controller.#pods.subscribe((key) => {
-      for (const pdb of controller.#budgetsFor(key)) controller.#queue.add(pdb);
-    });
+    controller.#pods.subscribe((key) => controller.#podChanged(key));
     return controller;
   }
 
@@ -252,15 +250,17 @@ export class DisruptionController {
     }
   }
 
-  /** The budgets of the pod's namespace that select it now; all of its namespace once it is gone (which selected it is not known then). */
-  #budgetsFor(podKey: string): string[] {
-    const pod = this.#pods.get(podKey);
-    const namespace = pod?.metadata.namespace ?? podKey.slice(0, podKey.indexOf('/'));
-    return this.#pdbs
-      .byIndex(BY_NAMESPACE, namespace)
-      .filter((pdb) => pod === undefined || asSelector((pdb as PdbObject).spec?.selector)?.(pod.metadata.labels) === true)
-      .map((pdb) => `${namespace}/${pdb.metadata.name}`);
+  /**
+   * Requeues every budget of the pod's namespace: those that select it now,
+   * and any that did before its labels changed or it went (the informer
+   * gives the key, not the old pod). A namespace holds few budgets, and the
+   * queue folds repeats.
+   */
+  #podChanged(podKey: string): void {
+    const namespace = podKey.slice(0, podKey.indexOf('/'));
+    for (const pdb of this.#pdbs.byIndex(BY_NAMESPACE, namespace)) this.#queue.add(`${namespace}/${pdb.metadata.name}`);
   }
+
 }
 
 interface ExpectedCounts {

@@ -182,3 +182,16 @@ test('a budget matching no pods allows nothing and says so in a NoPods event', a
   await c.registry.delete(c.types.pods, 'default', 'web-1', { gracePeriodSeconds: 0 });
   await c.statusOf('web-pdb', (p) => p.status?.currentHealthy === 0 && p.status.expectedPods === 0, 'the pod gone');
 });
+
+test('a pod relabelled out of a budget is counted out of it', async (t) => {
+  const c = await setup(t);
+  for (const name of ['web-1', 'web-2']) await createPod(c.registry, c.types, name);
+  await createPdb(c.registry, c.types, 'web-pdb', { minAvailable: 1 });
+  await c.statusOf('web-pdb', (p) => p.status?.currentHealthy === 2 && p.status.disruptionsAllowed === 1, 'both pods counted');
+  await c.registry.patch(c.types.pods, 'default', 'web-2', (pod) => {
+    pod.metadata.labels = { app: 'db' };
+    return pod;
+  }, {});
+  const status = await c.statusOf('web-pdb', (p) => p.status?.expectedPods === 1, 'the relabelled pod left the budget');
+  assert.deepEqual([status.currentHealthy, status.disruptionsAllowed], [1, 0]);
+});
