@@ -999,6 +999,27 @@ describe('events and leases', () => {
   });
 });
 
+// --- policy --------------------------------------------------------------------------
+
+test('a PodDisruptionBudget sets minAvailable or maxUnavailable, each a non-negative integer or a percentage up to 100 %', () => {
+  const pdb = (spec: Json): Json => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, ...spec } });
+  assert.doesNotThrow(() => create(pdb({ minAvailable: 2 })));
+  assert.doesNotThrow(() => create(pdb({ maxUnavailable: '25%', unhealthyPodEvictionPolicy: 'AlwaysAllow' })));
+  assert.equal(
+    invalid(() => create(pdb({ minAvailable: 1, maxUnavailable: 1 }))),
+    'PodDisruptionBudget "web" is invalid: spec: Invalid value: policy.PodDisruptionBudgetSpec{MinAvailable:(*intstr.IntOrString)(0xc000000000), Selector:(*v1.LabelSelector)(0xc000000000), MaxUnavailable:(*intstr.IntOrString)(0xc000000000), UnhealthyPodEvictionPolicy:(*policy.UnhealthyPodEvictionPolicyType)(nil)}: minAvailable and maxUnavailable cannot be both set',
+  );
+  assert.equal(invalid(() => create(pdb({ minAvailable: -1 }))), 'PodDisruptionBudget "web" is invalid: spec.minAvailable: Invalid value: -1: must be greater than or equal to 0');
+  assert.equal(
+    invalid(() => create(pdb({ maxUnavailable: '120%' }))),
+    'PodDisruptionBudget "web" is invalid: spec.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"120%"}: must not be greater than 100%',
+  );
+  assert.equal(
+    invalid(() => create(pdb({ minAvailable: 1, unhealthyPodEvictionPolicy: 'Sometimes' }))),
+    'PodDisruptionBudget "web" is invalid: spec.unhealthyPodEvictionPolicy: Unsupported value: "Sometimes": supported values: "AlwaysAllow", "IfHealthyBudget"',
+  );
+});
+
 // --- through the registry ------------------------------------------------------------
 
 test('the registry applies the rules registered for each kind', async (t: TestContext) => {

@@ -15,10 +15,10 @@ import { ApiError, errors } from '../status.js';
 import { type IncludeObject, toTable } from '../table/table.js';
 import { decodeDocument, mediaType, readBody } from './body.js';
 import { deleteOptionsOf } from './delete-options.js';
-import { type ResponseForm, responseForm } from './negotiate.js';
-import { nonNegativeInt, optional } from './query-params.js';
 import { evictPod } from './eviction.js';
+import { type ResponseForm, responseForm } from './negotiate.js';
 import { bindPod } from './pod-subresources.js';
+import { nonNegativeInt, optional } from './query-params.js';
 import { sendBytes, sendJson } from './respond.js';
 import { toScale, writeScale } from './scale.js';
 

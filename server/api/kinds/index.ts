@@ -10,6 +10,7 @@ import { eventRules, newEventRules } from './events.js';
 import { cronJobRules, jobRules } from './jobs.js';
 import { leaseRules } from './leases.js';
 import { namespaceRules } from './namespaces.js';
+import { podDisruptionBudgetRules } from './pod-disruption-budgets.js';
 import { podRules } from './pods.js';
 import type { ServiceRanges } from './service-ranges.js';
 import { serviceRules } from './services.js';
@@ -34,6 +35,7 @@ const RULES = new Map<string, KindRules>([
   ['batch/jobs', jobRules],
   ['batch/cronjobs', cronJobRules],
   ['coordination.k8s.io/leases', leaseRules],
+  ['policy/poddisruptionbudgets', podDisruptionBudgetRules],
   // Stored as autoscaling/v2, also served as autoscaling/v1.
   ['autoscaling/horizontalpodautoscalers', { ...horizontalPodAutoscalerRules, conversions: { v1: autoscalingV1 } }],
 ]);

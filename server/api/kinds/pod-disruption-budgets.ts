@@ -1,9 +1,42 @@
-// The status a PodDisruptionBudget's DisruptionAllowed condition has, as
-// upstream's component-helpers/apps/poddisruptionbudget sets it: written by
-// the disruption controller and by the eviction subresource alike.
+// policy/v1 PodDisruptionBudgets: their spec checked as upstream's
+// ValidatePodDisruptionBudgetSpec does, and the DisruptionAllowed condition
+// as component-helpers/apps/poddisruptionbudget sets it (written by the
+// disruption controller and by the eviction subresource alike).
 import type { Condition } from 'kubernetes-types/meta/v1.js';
-import type { PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
-import { metaTime } from '../objects.js';
+import type { PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
+import { type KubeObject, metaTime } from '../objects.js';
+import type { KindRules } from '../registry/registry.js';
+import type { StatusCause } from '../status.js';
+import { invalid, notSupported, quote } from './field-errors.js';
+import { notMoreThan100Percent, positiveIntOrPercent } from './int-or-percent.js';
+import { validateLabelSelector } from './labels.js';
+
+const EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
+
+export const podDisruptionBudgetRules: KindRules = {
+  validate(obj: KubeObject): StatusCause[] {
+    const spec = (obj as KubeObject & { spec?: PodDisruptionBudgetSpec }).spec ?? {};
+    const causes: StatusCause[] = [];
+    if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined) {
+      // Go prints the spec's pointers' addresses, which have no meaning here.
+      const set = (v: unknown) => (v === undefined ? 'nil' : '0xc000000000');
+      const value =
+        `policy.PodDisruptionBudgetSpec{MinAvailable:(*intstr.IntOrString)(${set(spec.minAvailable)}), Selector:(*v1.LabelSelector)(${set(spec.selector)}), ` +
+        `MaxUnavailable:(*intstr.IntOrString)(${set(spec.maxUnavailable)}), UnhealthyPodEvictionPolicy:(*policy.UnhealthyPodEvictionPolicyType)(${set(spec.unhealthyPodEvictionPolicy)})}`;
+      causes.push(invalid('spec', value, 'minAvailable and maxUnavailable cannot be both set'));
+    }
+    for (const [field, value] of [
+      ['spec.minAvailable', spec.minAvailable],
+      ['spec.maxUnavailable', spec.maxUnavailable],
+    ] as const) {
+      if (value !== undefined) causes.push(...positiveIntOrPercent(value, field), ...notMoreThan100Percent(value, field));
+    }
+    causes.push(...validateLabelSelector(spec.selector, 'spec.selector'));
+    const policy = spec.unhealthyPodEvictionPolicy;
+    if (policy !== undefined && !EVICTION_POLICIES.includes(policy)) causes.push(notSupported('spec.unhealthyPodEvictionPolicy', quote(policy), EVICTION_POLICIES));
+    return causes;
+  },
+};
 
 /**
  * pdbhelper.UpdateDisruptionAllowedCondition: DisruptionAllowed True

@@ -18,10 +18,10 @@ import type { StatusCause } from '../status.js';
 import { semanticEqual } from './equality.js';
 import { forbidden, goStringMap, IMMUTABLE, invalid, nonNegative, notSupported, quote, required } from './field-errors.js';
 import { asSelector, goLabelSelector, isEmptySelector, type Selector, validateLabels, validateLabelSelector } from './labels.js';
+import { goIntOrString, intOrPercentValue, notMoreThan100Percent, positiveIntOrPercent } from './int-or-percent.js';
 import { podTemplateDefaults, templateMetadataDefaults, validateAnnotationKeys, validatePodTemplate } from './pod-spec.js';
 
 type Workload<Spec> = KubeObject & { spec?: Spec; status?: object };
-type IntOrString = number | string;
 
 /** The annotation apps/v1 keeps a DaemonSet's template generation in. */
 const TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
@@ -311,35 +311,6 @@ function claimTemplateDefaults(claim: PersistentVolumeClaim): void {
   // status is read-only to clients, but the claim template's zero status still serializes.
   const template = claim as { status?: { phase?: string } };
   (template.status ??= {}).phase ||= 'Pending';
-}
-
-// --- int-or-percent fields ------------------------------------------------
-
-const PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
-
-/** ValidatePositiveIntOrPercent. */
-function positiveIntOrPercent(value: IntOrString, path: string): StatusCause[] {
-  if (typeof value === 'number') return nonNegative(path, value);
-  return /^[0-9]+%$/.test(value) ? [] : [invalid(path, goIntOrString(value), PERCENT_MSG)];
-}
-
-function notMoreThan100Percent(value: IntOrString, path: string): StatusCause[] {
-  const percent = typeof value === 'string' && /^[0-9]+%$/.test(value) ? Number.parseInt(value, 10) : undefined;
-  return percent !== undefined && percent > 100 ? [invalid(path, goIntOrString(value), 'must not be greater than 100%')] : [];
-}
-
-/** getIntOrPercentValue: a percentage's number, an int, or what Atoi makes of any other string (0 when it fails). */
-function intOrPercentValue(value: IntOrString): number {
-  if (typeof value === 'number') return value;
-  const m = /^([0-9]+)%?$/.exec(value);
-  return m === null ? 0 : Number(m[1]);
-}
-
-/** %#v of an intstr.IntOrString. */
-function goIntOrString(value: IntOrString): string {
-  return typeof value === 'number'
-    ? `intstr.IntOrString{Type:0, IntVal:${value}, StrVal:""}`
-    : `intstr.IntOrString{Type:1, IntVal:0, StrVal:${quote(value)}}`;
 }
 
 /** %#v of an update strategy; a set rollingUpdate is a pointer whose address Go prints and we cannot. */
