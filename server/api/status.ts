@@ -65,8 +65,9 @@ export const errors = {
     new ApiError(
       422,
       'Invalid',
-      `${r.kind} "${name}" is invalid: ${causes.map((c) => (c.field === undefined ? c.message : `${c.field}: ${c.message}`)).join(', ')}`,
-      { name, group: r.group, kind: r.kind, causes },
+      // NewInvalid names the kind with its group (Deployment.apps); kubectl prints its own line from the details.
+      `${r.group === '' ? r.kind : `${r.kind}.${r.group}`} "${name}" is invalid: ${causes.map((c) => (c.field === undefined ? c.message : `${c.field}: ${c.message}`)).join(', ')}`,
+      r.group === '' ? { name, kind: r.kind, causes } : { name, group: r.group, kind: r.kind, causes },
     ),
   forbidden: (r: ResourceName, name: string, why: string) => new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, detailsOf(r, name)),
   /** NewTooManyRequests: retryAfterSeconds 0 is left out, as upstream's omitempty does. */

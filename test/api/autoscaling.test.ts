@@ -300,7 +300,7 @@ describe('one stored HPA, served as autoscaling/v2 and autoscaling/v1', () => {
       (err: unknown) =>
         err instanceof ApiError &&
         err.code === 422 &&
-        err.message === 'HorizontalPodAutoscaler "bad" is invalid: spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`',
+        err.message === 'HorizontalPodAutoscaler.autoscaling "bad" is invalid: spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`',
     );
   });
 });

@@ -440,13 +440,13 @@ describe('deployments', () => {
   });
 
   test('replicas may not be negative', () => {
-    assert.equal(invalid(() => create(deployment({ replicas: -1 }))), 'Deployment "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+    assert.equal(invalid(() => create(deployment({ replicas: -1 }))), 'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
   });
 
   test('the selector must select the template', () => {
     assert.equal(
       invalid(() => create(deployment({ template: template({}, { app: 'other', tier: 'front' }) }))),
-      'Deployment "web" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"other", "tier":"front"}: `selector` does not match template `labels`',
+      'Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"other", "tier":"front"}: `selector` does not match template `labels`',
     );
     assert.deepEqual(causes(() => create(deployment({ selector: undefined }))), [
       'spec.selector: Required value',
@@ -468,11 +468,11 @@ describe('deployments', () => {
   test('template pods restart Always and have no deadline', () => {
     assert.equal(
       invalid(() => create(deployment({ template: template({ restartPolicy: 'Never' }) }))),
-      'Deployment "web" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
+      'Deployment.apps "web" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
     );
     assert.equal(
       invalid(() => create(deployment({ template: template({ activeDeadlineSeconds: 30 }) }))),
-      'Deployment "web" is invalid: spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported',
+      'Deployment.apps "web" is invalid: spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported',
     );
   });
 
@@ -517,7 +517,7 @@ describe('deployments', () => {
     const next = deployment({ selector: { matchLabels: { app: 'web2' } }, template: template({}, { app: 'web2' }) });
     assert.equal(
       invalid(() => update(current, next)),
-      'Deployment "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+      'Deployment.apps "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
     );
     // Everything else may change; the status stays the server's.
     const scaled = update({ ...current, status: { replicas: 1 } }, deployment({ replicas: 3 }));
@@ -589,7 +589,7 @@ describe('replica sets, stateful sets, daemon sets', () => {
     assert.equal(update(current, workload('StatefulSet', { serviceName: 'web', replicas: 3 }))['spec'].replicas, 3);
     assert.equal(
       invalid(() => update(current, workload('StatefulSet', { serviceName: 'web-headless' }))),
-      "StatefulSet \"web\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+      "StatefulSet.apps \"web\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
     );
   });
 
@@ -666,7 +666,7 @@ describe('jobs', () => {
   test('a Job must choose OnFailure or Never', () => {
     assert.equal(
       invalid(() => create(job({ template: { spec: { containers: [{ name: 'pi', image: 'perl' }] } } }))),
-      'Job "pi" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
+      'Job.batch "pi" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
     );
     assert.deepEqual(causes(() => create(job({ template: { spec: { containers: [{ name: 'pi', image: 'perl' }], restartPolicy: 'Sometimes' } } }))), [
       'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
@@ -729,31 +729,31 @@ describe('cron jobs', () => {
       assert.doesNotThrow(() => create(cronJob({ schedule })), schedule);
     }
     const scheduleError = (schedule: string): string => invalid(() => create(cronJob({ schedule })));
-    assert.equal(scheduleError('61 * * * *'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61');
-    assert.equal(scheduleError('* * * *'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "* * * *": expected exactly 5 fields, found 4: [* * * *]');
-    assert.equal(scheduleError('0 0 * * * *'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "0 0 * * * *": expected exactly 5 fields, found 6: [0 0 * * * *]');
-    assert.equal(scheduleError('@fortnightly'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "@fortnightly": unrecognized descriptor: @fortnightly');
+    assert.equal(scheduleError('61 * * * *'), 'CronJob.batch "hello" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61');
+    assert.equal(scheduleError('* * * *'), 'CronJob.batch "hello" is invalid: spec.schedule: Invalid value: "* * * *": expected exactly 5 fields, found 4: [* * * *]');
+    assert.equal(scheduleError('0 0 * * * *'), 'CronJob.batch "hello" is invalid: spec.schedule: Invalid value: "0 0 * * * *": expected exactly 5 fields, found 6: [0 0 * * * *]');
+    assert.equal(scheduleError('@fortnightly'), 'CronJob.batch "hello" is invalid: spec.schedule: Invalid value: "@fortnightly": unrecognized descriptor: @fortnightly');
     assert.equal(
       scheduleError('0 x * * *'),
-      'CronJob "hello" is invalid: spec.schedule: Invalid value: "0 x * * *": failed to parse int from x: strconv.Atoi: parsing "x": invalid syntax',
+      'CronJob.batch "hello" is invalid: spec.schedule: Invalid value: "0 x * * *": failed to parse int from x: strconv.Atoi: parsing "x": invalid syntax',
     );
-    assert.equal(scheduleError('0 0 * * 7'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "0 0 * * 7": end of range (7) above maximum (6): 7');
-    assert.equal(scheduleError('5-1 * * * *'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "5-1 * * * *": beginning of range (5) beyond end of range (1): 5-1');
-    assert.equal(scheduleError('*/0 * * * *'), 'CronJob "hello" is invalid: spec.schedule: Invalid value: "*/0 * * * *": step of range should be a positive number: */0');
+    assert.equal(scheduleError('0 0 * * 7'), 'CronJob.batch "hello" is invalid: spec.schedule: Invalid value: "0 0 * * 7": end of range (7) above maximum (6): 7');
+    assert.equal(scheduleError('5-1 * * * *'), 'CronJob.batch "hello" is invalid: spec.schedule: Invalid value: "5-1 * * * *": beginning of range (5) beyond end of range (1): 5-1');
+    assert.equal(scheduleError('*/0 * * * *'), 'CronJob.batch "hello" is invalid: spec.schedule: Invalid value: "*/0 * * * *": step of range should be a positive number: */0');
     assert.equal(
       scheduleError('CRON_TZ=UTC 0 * * * *'),
-      'CronJob "hello" is invalid: spec.schedule: Invalid value: "CRON_TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead',
+      'CronJob.batch "hello" is invalid: spec.schedule: Invalid value: "CRON_TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead',
     );
     assert.equal(
       scheduleError('@every 5d'),
-      'CronJob "hello" is invalid: spec.schedule: Invalid value: "@every 5d": failed to parse duration @every 5d: time: unknown unit "d" in duration "5d"',
+      'CronJob.batch "hello" is invalid: spec.schedule: Invalid value: "@every 5d": failed to parse duration @every 5d: time: unknown unit "d" in duration "5d"',
     );
-    assert.equal(invalid(() => create(cronJob({ schedule: '' }))), 'CronJob "hello" is invalid: spec.schedule: Required value');
+    assert.equal(invalid(() => create(cronJob({ schedule: '' }))), 'CronJob.batch "hello" is invalid: spec.schedule: Required value');
   });
 
   test('time zones, the job template and the name length', () => {
     assert.doesNotThrow(() => create(cronJob({ timeZone: 'Europe/Berlin' })));
-    assert.equal(invalid(() => create(cronJob({ timeZone: 'Mars/Olympus' }))), 'CronJob "hello" is invalid: spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus');
+    assert.equal(invalid(() => create(cronJob({ timeZone: 'Mars/Olympus' }))), 'CronJob.batch "hello" is invalid: spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus');
     assert.deepEqual(causes(() => create(cronJob({ jobTemplate: { spec: { template: { spec: { containers: [{ name: 'hello', image: 'busybox' }] } } } } }))), [
       'spec.jobTemplate.spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
     ]);
@@ -994,8 +994,8 @@ describe('events and leases', () => {
   test('a lease lasts a positive time', () => {
     const lease = (spec: Json): Json => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'node-1' }, spec });
     assert.doesNotThrow(() => create(lease({ holderIdentity: 'node-1', leaseDurationSeconds: 40 })));
-    assert.equal(invalid(() => create(lease({ leaseDurationSeconds: 0 }))), 'Lease "node-1" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0');
-    assert.equal(invalid(() => create(lease({ leaseTransitions: -1 }))), 'Lease "node-1" is invalid: spec.leaseTransitions: Invalid value: -1: must be greater than or equal to 0');
+    assert.equal(invalid(() => create(lease({ leaseDurationSeconds: 0 }))), 'Lease.coordination.k8s.io "node-1" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0');
+    assert.equal(invalid(() => create(lease({ leaseTransitions: -1 }))), 'Lease.coordination.k8s.io "node-1" is invalid: spec.leaseTransitions: Invalid value: -1: must be greater than or equal to 0');
   });
 });
 
@@ -1007,16 +1007,16 @@ test('a PodDisruptionBudget sets minAvailable or maxUnavailable, each a non-nega
   assert.doesNotThrow(() => create(pdb({ maxUnavailable: '25%', unhealthyPodEvictionPolicy: 'AlwaysAllow' })));
   assert.equal(
     invalid(() => create(pdb({ minAvailable: 1, maxUnavailable: 1 }))),
-    'PodDisruptionBudget "web" is invalid: spec: Invalid value: policy.PodDisruptionBudgetSpec{MinAvailable:(*intstr.IntOrString)(0xc000000000), Selector:(*v1.LabelSelector)(0xc000000000), MaxUnavailable:(*intstr.IntOrString)(0xc000000000), UnhealthyPodEvictionPolicy:(*policy.UnhealthyPodEvictionPolicyType)(nil)}: minAvailable and maxUnavailable cannot be both set',
+    'PodDisruptionBudget.policy "web" is invalid: spec: Invalid value: policy.PodDisruptionBudgetSpec{MinAvailable:(*intstr.IntOrString)(0xc000000000), Selector:(*v1.LabelSelector)(0xc000000000), MaxUnavailable:(*intstr.IntOrString)(0xc000000000), UnhealthyPodEvictionPolicy:(*policy.UnhealthyPodEvictionPolicyType)(nil)}: minAvailable and maxUnavailable cannot be both set',
   );
-  assert.equal(invalid(() => create(pdb({ minAvailable: -1 }))), 'PodDisruptionBudget "web" is invalid: spec.minAvailable: Invalid value: -1: must be greater than or equal to 0');
+  assert.equal(invalid(() => create(pdb({ minAvailable: -1 }))), 'PodDisruptionBudget.policy "web" is invalid: spec.minAvailable: Invalid value: -1: must be greater than or equal to 0');
   assert.equal(
     invalid(() => create(pdb({ maxUnavailable: '120%' }))),
-    'PodDisruptionBudget "web" is invalid: spec.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"120%"}: must not be greater than 100%',
+    'PodDisruptionBudget.policy "web" is invalid: spec.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"120%"}: must not be greater than 100%',
   );
   assert.equal(
     invalid(() => create(pdb({ minAvailable: 1, unhealthyPodEvictionPolicy: 'Sometimes' }))),
-    'PodDisruptionBudget "web" is invalid: spec.unhealthyPodEvictionPolicy: Unsupported value: "Sometimes": supported values: "AlwaysAllow", "IfHealthyBudget"',
+    'PodDisruptionBudget.policy "web" is invalid: spec.unhealthyPodEvictionPolicy: Unsupported value: "Sometimes": supported values: "AlwaysAllow", "IfHealthyBudget"',
   );
 });
 
@@ -1031,7 +1031,7 @@ test('the registry applies the rules registered for each kind', async (t: TestCo
   assert.deepEqual(stored['status'], {});
   await assert.rejects(
     registry.create(deployments, 'default', { ...deployment({ replicas: -1 }), metadata: { name: 'bad' } } as KubeObject, {}),
-    (err: unknown) => err instanceof ApiError && err.code === 422 && err.message === 'Deployment "bad" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    (err: unknown) => err instanceof ApiError && err.code === 422 && err.message === 'Deployment.apps "bad" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
   );
   const pods = catalogue.get('', 'v1', 'pods')!;
   const created = await registry.create(pods, 'default', pod({ containers: [nginx()] }) as KubeObject, {});
