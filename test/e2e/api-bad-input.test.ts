@@ -91,6 +91,11 @@ test('stale resourceVersions, bad patches and bad selectors are refused and chan
   assert.equal(badLimit.status, 400);
   const badContinue = await api(creds, 'GET', `${CM}?limit=1&continue=garbage`);
   assert.equal(badContinue.status, 400);
+  // A revision the store has not reached: upstream's 504 "Too large resource version", retry after 1 s, in the header too.
+  const future = await api(creds, 'GET', `${CM}?resourceVersion=999999999&resourceVersionMatch=Exact`);
+  assert.equal(future.status, 504, future.text.slice(0, 300));
+  assert.match(future.json<{ message: string }>().message, /^Too large resource version/);
+  assert.equal(future.headers['retry-after'], '1');
   const notFound = await api(creds, 'PATCH', `${CM}/nope`, { body: '{}', contentType: 'application/merge-patch+json' });
   assert.equal(notFound.status, 404);
   assert.equal(notFound.json<{ message: string }>().message, 'configmaps "nope" not found');
