@@ -29,12 +29,13 @@ export function sendAnswer(res: ServerResponse, answer: HttpAnswer): void {
 export function sendError(res: ServerResponse, err: unknown): ApiError {
   const apiError =
     err instanceof ApiError ? err : errors.internal(isStoreError(err, 'Unavailable') ? err.message : 'the server hit an unexpected error; see its log');
-  if (!res.headersSent) {
-    // As upstream's ErrorNegotiated: a Status that says when to retry says it in the header too.
-    const retryAfter = apiError.details?.retryAfterSeconds;
-    if (retryAfter !== undefined && retryAfter > 0) res.setHeader('retry-after', String(retryAfter));
-    sendJson(res, apiError.code, apiError.toStatus());
+  if (res.headersSent) {
+    res.destroy();
+    return apiError;
   }
-  else res.destroy();
+  // As upstream's ErrorNegotiated: a Status that says when to retry says it in the header too.
+  const retryAfter = apiError.details?.retryAfterSeconds;
+  if (retryAfter !== undefined && retryAfter > 0) res.setHeader('retry-after', String(retryAfter));
+  sendJson(res, apiError.code, apiError.toStatus());
   return apiError;
 }
