@@ -14,7 +14,7 @@ import { WorkQueue } from '../../common/work-queue.js';
 import type { Catalogue } from '../api/catalogue.js';
 import { semanticEqual } from '../api/kinds/equality.js';
 import { asSelector } from '../api/kinds/labels.js';
-import type { KubeObject } from '../api/objects.js';
+import { groupVersionOf, type KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
@@ -136,7 +136,8 @@ export class DisruptionController {
 
     const now = this.#now();
     const { disrupted, recheckAt } = this.#disruptedPods(pods, pdb, now);
-    const currentHealthy = pods.filter((pod) => pod.metadata.deletionTimestamp === undefined && !stillDisrupted(disrupted[pod.metadata.name!], now) && isPodReady(pod)).length;
+    // `disrupted` holds only the entries still within their timeout.
+    const currentHealthy = pods.filter((pod) => pod.metadata.deletionTimestamp === undefined && disrupted[pod.metadata.name!] === undefined && isPodReady(pod)).length;
     const allowed = currentHealthy - counts.desiredHealthy;
     // A budget that expects no pods allows nothing: its first pods may come before its next sync.
     const disruptionsAllowed = counts.expected <= 0 || allowed <= 0 ? 0 : allowed;
@@ -171,7 +172,10 @@ export class DisruptionController {
 
   /** getExpectedScale: the sum of the scales of the pods' controllers, each counted once; pods without one are named apart. */
   #expectedScale(pods: readonly PodObject[]): { expected: number; unmanaged: string[] } {
+    /** Controller uid → its scale; a Deployment's ReplicaSets all lead to it. */
     const scales = new Map<string, number>();
+    /** Controller references already followed (a ReplicaSet's, where the scale is its Deployment's). */
+    const followed = new Set<string>();
     const unmanaged: string[] = [];
     for (const pod of pods) {
       const ref = controllerRefOf(pod);
@@ -179,7 +183,8 @@ export class DisruptionController {
         unmanaged.push(pod.metadata.name!);
         continue;
       }
-      if (scales.has(ref.uid)) continue;
+      if (followed.has(ref.uid)) continue;
+      followed.add(ref.uid);
       const found = this.#controllerScale(ref, pod.metadata.namespace ?? '');
       if (found === undefined) throw new Error(`found no controllers for pod "${pod.metadata.name}"`);
       scales.set(found.uid, found.scale);
@@ -189,13 +194,13 @@ export class DisruptionController {
 
   /** Upstream's finders in their order: a ReplicaSet's Deployment, a ReplicaSet of its own, a StatefulSet; else whether the kind has a scale at all. */
   #controllerScale(ref: OwnerRef, namespace: string): { uid: string; scale: number } | undefined {
-    const group = groupOf(ref.apiVersion);
+    const { group, version } = groupVersionOf(ref.apiVersion);
     if (ref.kind === 'ReplicaSet' && (group === 'apps' || group === 'extensions')) {
       const rs = this.#replicaSets.get(`${namespace}/${ref.name}`);
       if (rs === undefined || rs.metadata.uid !== ref.uid) return undefined;
       const owner = controllerRefOf(rs);
       if (owner?.kind === 'Deployment') {
-        const ownerGroup = groupOf(owner.apiVersion);
+        const ownerGroup = groupVersionOf(owner.apiVersion).group;
         if (ownerGroup !== 'apps' && ownerGroup !== 'extensions') return undefined;
         const deployment = this.#deployments.get(`${namespace}/${owner.name}`);
         if (deployment === undefined || deployment.metadata.uid !== owner.uid) return undefined;
@@ -209,7 +214,6 @@ export class DisruptionController {
       return { uid: set.metadata.uid, scale: replicasOf(set) };
     }
     // Upstream reads any other controller's scale subresource; the kinds served here with one are the three above.
-    const version = ref.apiVersion.includes('/') ? ref.apiVersion.slice(ref.apiVersion.indexOf('/') + 1) : ref.apiVersion;
     const type = this.opts.catalogue.byKind(group, version, ref.kind);
     if (type === undefined) throw new Error(`no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`);
     if (!type.subresources.some((s) => s.name === 'scale')) {
@@ -274,14 +278,6 @@ interface OwnerRef {
   readonly kind: string;
   readonly name: string;
   readonly uid: string;
-}
-
-function stillDisrupted(at: string | undefined, now: number): boolean {
-  return at !== undefined && Date.parse(at) + DELETION_TIMEOUT_MS > now;
-}
-
-function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 }
 
 function replicasOf(obj: KubeObject): number {

@@ -9,7 +9,7 @@
 // idempotent, and a restart rebuilds the graph by listing.
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
-import type { KubeObject, ObjectMeta, OwnerReference } from '../api/objects.js';
+import { groupVersionOf, type KubeObject, type ObjectMeta, type OwnerReference } from '../api/objects.js';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
@@ -180,8 +180,7 @@ export class GarbageCollector {
   }
 
   #typeOf(ref: OwnerReference): ResourceType {
-    const slash = ref.apiVersion.indexOf('/');
-    const [group, version] = slash < 0 ? ['', ref.apiVersion] : [ref.apiVersion.slice(0, slash), ref.apiVersion.slice(slash + 1)];
+    const { group, version } = groupVersionOf(ref.apiVersion);
     const type = this.opts.catalogue.byKind(group, version, ref.kind);
     if (type === undefined) throw new NotYet(`no resource of kind ${ref.kind} in ${ref.apiVersion}`);
     return type;

@@ -13,7 +13,7 @@ import { WorkQueue } from '../../common/work-queue.js';
 import type { Catalogue } from '../api/catalogue.js';
 import { toScale, writeScale } from '../api/http/scale.js';
 import { parseQuantity, type Quantity, formatQuantity } from '../../common/quantity.js';
-import { type KubeObject, metaTime } from '../api/objects.js';
+import { groupVersionOf, type KubeObject, metaTime } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { parseLabelSelector, SelectorError } from '../api/selectors.js';
@@ -297,7 +297,7 @@ export class HorizontalPodAutoscalerController {
 
   /** The scale target's type (any version of its group and kind with a scale subresource) and object. */
   async #target(ref: HpaObject['spec']['scaleTargetRef'], namespace: string): Promise<{ type: ResourceType; object: KubeObject } | { error: string }> {
-    const group = ref.apiVersion?.includes('/') ? ref.apiVersion.split('/')[0]! : '';
+    const { group } = groupVersionOf(ref.apiVersion ?? '');
     const type = this.opts.catalogue.all().find((t) => t.group === group && t.kind === ref.kind && t.subresources.some((s) => s.name === 'scale'));
     if (type === undefined) return { error: `no matches for kind "${ref.kind}" in group "${group}"` };
     try {

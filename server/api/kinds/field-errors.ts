@@ -2,7 +2,7 @@
 // (Kubernetes 1.31): the cause message is the error body ("Invalid value:
 // 5: must be …"), the cause field the path. Values render as Go prints them
 // there: strings quoted, numbers bare, maps and slices in %#v form.
-import type { KubeObject } from '../objects.js';
+import { groupVersionOf, type KubeObject } from '../objects.js';
 import { ApiError, type StatusCause } from '../status.js';
 
 export const IMMUTABLE = 'field is immutable';
@@ -90,6 +90,6 @@ export function sortedKeys(m: object | undefined | null): string[] {
  * (bad base64, bad quantity): 400, before any validation runs.
  */
 export function decodeError(obj: KubeObject, detail: string): ApiError {
-  const version = obj.apiVersion.includes('/') ? obj.apiVersion.slice(obj.apiVersion.indexOf('/') + 1) : obj.apiVersion;
+  const { version } = groupVersionOf(obj.apiVersion);
   return new ApiError(400, 'BadRequest', `${obj.kind} in version ${quote(version)} cannot be handled as a ${obj.kind}: ${detail}`);
 }
