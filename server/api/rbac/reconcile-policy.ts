@@ -56,7 +56,7 @@ async function reconcile(
       const existing = await getIfThere(registry, type, name);
       if (existing === undefined) {
         await registry.create(type, undefined, structuredClone(expected), {});
-        log.info(`created ${type.kind}`, what);
+        log.debug(`created ${type.kind}`, what);
         return;
       }
       const result = reconciled(existing);
