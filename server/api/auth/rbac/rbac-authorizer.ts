@@ -43,13 +43,13 @@ export class RbacAuthorizer implements Authorizer {
   }
 
   /** Lists the four kinds once (every caller waits for the same list), so that no request is judged on an empty cache. */
-  start(): Promise<void> {
+  #sync(): Promise<void> {
     this.#synced ??= Promise.all([this.#roles, this.#clusterRoles, this.#roleBindings, this.#clusterRoleBindings].map((i) => i.start())).then(() => undefined);
     return this.#synced;
   }
 
   async authorize(user: UserInfo, attrs: Attributes): Promise<Decision> {
-    await this.start();
+    await this.#sync();
     const failures: string[] = [];
     for (const binding of this.#bindingsOf(user, attrs.kind === 'resource' ? namespaceOf(attrs) : undefined)) {
       const resolved = this.#rulesOf(binding);
