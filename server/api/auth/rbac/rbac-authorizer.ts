@@ -10,7 +10,7 @@ import type { SharedInformer, SharedInformers } from '../../../controllers/share
 import { quote } from '../../kinds/field-errors.js';
 import type { KubeObject } from '../../objects.js';
 import { namespaceOf } from '../../request-info.js';
-import { errors } from '../../status.js';
+import { aggregate, errors } from '../../status.js';
 import { ALLOW, type Attributes, type Authorizer, type Decision, NO_OPINION, noOpinion } from '../authorizer.js';
 import type { UserInfo } from '../user.js';
 import { bindingSubjectKeys, ruleAllows, userKeys } from './policy-rules.js';
@@ -91,10 +91,4 @@ function rulesOrMissing(role: KubeObject | undefined, singular: string, name: st
   if (role === undefined) return { error: errors.notFound({ group: RBAC_GROUP, plural: singular, kind: singular }, name).message };
   const rules = role['rules'];
   return { rules: Array.isArray(rules) ? rules.filter((r): r is PolicyRule => typeof r === 'object' && r !== null) : [] };
-}
-
-/** Several errors as upstream's utilerrors aggregate prints them: each distinct message once, "[a, b]" when more than one. */
-function aggregate(messages: readonly string[]): string {
-  const distinct = [...new Set(messages)];
-  return distinct.length === 1 ? distinct[0]! : `[${distinct.join(', ')}]`;
 }
