@@ -16,13 +16,16 @@ import {
   isPublicPath,
   mastersAuthorizer,
   NodeAuthorizer,
+  RbacAuthorizer,
   requireAccess,
   ServiceAccountTokens,
 } from './auth/index.js';
+import type { SharedInformers } from '../controllers/shared-informers.js';
 import type { MetricsApi } from '../metrics/metrics-api.js';
 import { METRICS_GROUP } from '../metrics/metrics-objects.js';
 import type { Catalogue } from './catalogue.js';
 import { discover, versionInfo } from './discovery.js';
+import { type HealthCheck, healthAnswer, healthCheckAnswer } from './http/health.js';
 import { handleResource } from './http/resource-handler.js';
 import { sendAnswer, sendError, sendJson } from './http/respond.js';
 import { openapi } from './openapi/openapi.js';
@@ -39,6 +42,10 @@ export interface ApiServerOptions {
   readonly serviceAccountKeyPem: string;
   /** Where log, exec, attach and port-forward streams to a pod's node are opened. */
   readonly podStreams: PodStreams;
+  /** The server's caches: RBAC reads its roles and bindings from them. */
+  readonly informers: SharedInformers;
+  /** Run by /healthz, /livez and /readyz besides ping (the store's, say). */
+  readonly healthChecks?: readonly HealthCheck[];
   /** Serves metrics.k8s.io (kubectl top), from memory rather than the store. */
   readonly metrics?: MetricsApi;
   readonly logger: Logger;
@@ -65,8 +72,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   if (serviceAccounts === undefined) throw new Error('the catalogue has no serviceaccounts');
   const auth: Auth = {
     tokens: new ServiceAccountTokens({ signingKeyPem: opts.serviceAccountKeyPem, registry: opts.registry, serviceAccounts, pods: opts.catalogue.get('', 'v1', 'pods')!, log }),
-    // First decision wins: RBAC joins as one more authorizer.
-    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer]),
+    // First decision wins: masters, nodes and discovery as before; RBAC (which only ever allows) last.
+    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer, new RbacAuthorizer(opts.informers)]),
   };
   const streams = new StreamServer({ registry: opts.registry, catalogue: opts.catalogue, podStreams: opts.podStreams, log });
   const server: Server = createServer(
@@ -126,8 +133,8 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(opts.caPem);
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
-    return;
+    // The other public paths: /healthz, /livez, /readyz.
+    return sendAnswer(res, healthAnswer(path, url.searchParams, opts.healthChecks ?? []));
   }
   const user = await authenticate(req, auth.tokens);
   if (user === undefined) throw errors.unauthorized();
@@ -137,6 +144,7 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
     await requireAccess(auth.authorizer, user, { kind: 'path', verb, path });
     if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '');
     const answer =
+      healthCheckAnswer(path, opts.healthChecks ?? []) ??
       discover(opts.catalogue, path, req.headers.accept, req.headers['if-none-match']) ??
       openapi(opts.catalogue.all(), path, url.searchParams, req.headers.accept);
     if (answer === undefined) throw errors.notFoundPath();

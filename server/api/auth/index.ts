@@ -7,5 +7,6 @@ export { discoveryAuthorizer } from './discovery-authorizer.js';
 export { mastersAuthorizer } from './masters-authorizer.js';
 export { NodeAuthorizer } from './node-authorizer.js';
 export { isPublicPath } from './public-paths.js';
+export { RbacAuthorizer } from './rbac/rbac-authorizer.js';
 export { ServiceAccountTokens } from './service-account-tokens.js';
 export { createTokenRequest } from './token-request.js';
