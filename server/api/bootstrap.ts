@@ -8,7 +8,7 @@ import type { Catalogue } from './catalogue.js';
 import { SYSTEM_NAMESPACES } from './kinds/namespaces.js';
 import { DEFAULT_CLASS_ANNOTATION } from './kinds/storage.js';
 import type { KubeObject } from './objects.js';
-import { reconcileDefaultPolicy } from './rbac/reconcile-policy.js';
+import { reconcileDefaultPolicy } from './auth/rbac/default-policy-reconcile.js';
 import type { Registry } from './registry/registry.js';
 import type { ResourceType } from './resources.js';
 import { ApiError } from './status.js';

@@ -10,7 +10,7 @@ import type { Logger } from '../../common/log.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import type { Catalogue } from '../api/catalogue.js';
 import { semanticEqual } from '../api/kinds/equality.js';
-import type { ClusterRoleObject } from '../api/rbac/default-policy.js';
+import type { ClusterRoleObject } from '../api/auth/rbac/default-policy.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { labelSelectorFromObject, type LabelSelector, SelectorError } from '../api/selectors.js';

@@ -8,8 +8,8 @@
 // `kubectl get clusterrole view -o yaml` shows no rule for a kind that is
 // not there; a kind served later gets its rule on the next start.
 import type { ClusterRole, ClusterRoleBinding, PolicyRule } from 'kubernetes-types/rbac/v1.js';
-import type { Catalogue } from '../catalogue.js';
-import type { KubeObject } from '../objects.js';
+import type { Catalogue } from '../../catalogue.js';
+import type { KubeObject } from '../../objects.js';
 
 /** Upstream's label on the roles and bindings it bootstraps. */
 export const BOOTSTRAPPING_LABEL = 'kubernetes.io/bootstrapping';
@@ -143,13 +143,13 @@ function binding(name: string, groups: readonly string[]): ClusterRoleBindingObj
   };
 }
 
-/** The default ClusterRoles, their rules cut down to what `catalogue` serves; a role left with no rule (and no aggregation) is not made. */
+/** The default ClusterRoles, their rules cut down to what `catalogue` serves (a role may be left with none: it is made all the same, as its bindings are). */
 export function defaultClusterRoles(catalogue: Catalogue): ClusterRoleObject[] {
-  return [...UPSTREAM_ROLES, METRICS_READER].flatMap((r) => {
-    if (r.rules === undefined) return [r];
-    const rules = servedRules(r.rules, catalogue);
-    if (rules.length === 0) return [];
-    return [{ ...r, rules }];
+  return [...UPSTREAM_ROLES, METRICS_READER].map((r) => {
+    if (r.rules === undefined) return r;
+    const { rules, ...rest } = r;
+    const served = servedRules(rules, catalogue);
+    return served.length > 0 ? { ...rest, rules: served } : rest;
   });
 }
 

@@ -7,13 +7,13 @@
 // start that finds everything in place writes nothing.
 import type { PolicyRule, Subject } from 'kubernetes-types/rbac/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import type { Logger } from '../../../common/log.js';
-import type { Catalogue } from '../catalogue.js';
-import { semanticEqual } from '../kinds/equality.js';
-import type { KubeObject } from '../objects.js';
-import type { Registry } from '../registry/registry.js';
-import type { ResourceType } from '../resources.js';
-import { ApiError } from '../status.js';
+import type { Logger } from '../../../../common/log.js';
+import type { Catalogue } from '../../catalogue.js';
+import { semanticEqual } from '../../kinds/equality.js';
+import type { KubeObject } from '../../objects.js';
+import type { Registry } from '../../registry/registry.js';
+import type { ResourceType } from '../../resources.js';
+import { ApiError } from '../../status.js';
 import { AUTOUPDATE_ANNOTATION, type ClusterRoleObject, type ClusterRoleBindingObject, defaultClusterRoleBindings, defaultClusterRoles } from './default-policy.js';
 import { uncoveredRules } from './rule-coverage.js';
 
