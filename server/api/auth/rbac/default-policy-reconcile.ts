@@ -17,7 +17,6 @@ import { ApiError } from '../../status.js';
 import { AUTOUPDATE_ANNOTATION, type ClusterRoleObject, type ClusterRoleBindingObject, defaultClusterRoleBindings, defaultClusterRoles } from './default-policy.js';
 import { uncoveredRules } from './rule-coverage.js';
 
-
 /** What a stored object lacks, and the object with it added. */
 interface Reconciled<T> {
   readonly object: T;
