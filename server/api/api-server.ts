@@ -10,6 +10,7 @@ import { refuseUpgrade } from '../streams/upgrade-reply.js';
 import {
   authenticate,
   type Authorizer,
+  basicUserAuthorizer,
   CreatedName,
   discoveryAuthorizer,
   inOrder,
@@ -66,7 +67,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const auth: Auth = {
     tokens: new ServiceAccountTokens({ signingKeyPem: opts.serviceAccountKeyPem, registry: opts.registry, serviceAccounts, pods: opts.catalogue.get('', 'v1', 'pods')!, log }),
     // First decision wins: RBAC joins as one more authorizer.
-    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer]),
+    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer, basicUserAuthorizer]),
   };
   const streams = new StreamServer({ registry: opts.registry, catalogue: opts.catalogue, podStreams: opts.podStreams, log });
   const server: Server = createServer(
@@ -146,7 +147,7 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
   await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read(), createdObject: () => created.document() });
   if (streams.handles(info)) return streams.serveRequest(info, url.searchParams, res);
   if (info.group === METRICS_GROUP && opts.metrics !== undefined) return sendAnswer(res, opts.metrics.answer(info, url.searchParams, req.headers.accept));
-  const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens };
+  const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens, access: { user, authorizer: auth.authorizer } };
   return handleResource(context, info, url.searchParams, await created.request(), res);
 }
 
