@@ -136,7 +136,16 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const podDeleter = new PodDeleter({ registry, catalogue });
     const agents = startAgentService({ join, keeper, feed, pki, podStatus, podEvents, podDeleter, metrics, log: log.with({ component: 'agents' }) });
     const metricsApi = new MetricsApi({ store: metrics, pods: informers.of('', 'v1', 'pods'), nodes: informers.of('', 'v1', 'nodes') });
-    const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams: agents.podStreams, metrics: metricsApi, logger: log });
+    const api = createApiServer({
+      registry,
+      catalogue,
+      caPem: pki.caCertPem,
+      serviceAccountKeyPem: pki.serviceAccountKeyPem,
+      podStreams: agents.podStreams,
+      metrics: metricsApi,
+      healthChecks: [{ name: 'store', check: () => store.writeRefusal }],
+      logger: log,
+    });
     const door = await openFrontDoor({
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
       bindAddress: config.bindAddress,

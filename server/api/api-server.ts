@@ -24,6 +24,7 @@ import type { MetricsApi } from '../metrics/metrics-api.js';
 import { METRICS_GROUP } from '../metrics/metrics-objects.js';
 import type { Catalogue } from './catalogue.js';
 import { discover, versionInfo } from './discovery.js';
+import { type HealthCheck, healthAnswer, healthCheckAnswer } from './http/health.js';
 import { handleResource } from './http/resource-handler.js';
 import { sendAnswer, sendError, sendJson } from './http/respond.js';
 import { openapi } from './openapi/openapi.js';
@@ -40,6 +41,8 @@ export interface ApiServerOptions {
   readonly serviceAccountKeyPem: string;
   /** Where log, exec, attach and port-forward streams to a pod's node are opened. */
   readonly podStreams: PodStreams;
+  /** Run by /healthz, /livez and /readyz besides ping (the store's, say). */
+  readonly healthChecks?: readonly HealthCheck[];
   /** Serves metrics.k8s.io (kubectl top), from memory rather than the store. */
   readonly metrics?: MetricsApi;
   readonly logger: Logger;
@@ -127,8 +130,8 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(opts.caPem);
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
-    return;
+    // The other public paths: /healthz, /livez, /readyz.
+    return sendAnswer(res, healthAnswer(path, url.searchParams, opts.healthChecks ?? []));
   }
   const user = await authenticate(req, auth.tokens);
   if (user === undefined) throw errors.unauthorized();
@@ -138,6 +141,7 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
     await requireAccess(auth.authorizer, user, { kind: 'path', verb, path });
     if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '');
     const answer =
+      healthCheckAnswer(path, opts.healthChecks ?? []) ??
       discover(opts.catalogue, path, req.headers.accept, req.headers['if-none-match']) ??
       openapi(opts.catalogue.all(), path, url.searchParams, req.headers.accept);
     if (answer === undefined) throw errors.notFoundPath();

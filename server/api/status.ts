@@ -44,16 +44,33 @@ export class ApiError extends Error {
   }
 }
 
-/** What error messages call a resource: "pods", or "deployments.apps" for a named group. */
-export interface ResourceName {
+/** What 422s call a kind: "Deployment.apps", or "Pod" for the core group. */
+export interface KindName {
   readonly group: string;
-  readonly plural: string;
   readonly kind: string;
+}
+
+/** What error messages call a resource: "pods", or "deployments.apps" for a named group. */
+export interface ResourceName extends KindName {
+  readonly plural: string;
 }
 
 const qualified = (r: ResourceName) => (r.group === '' ? r.plural : `${r.plural}.${r.group}`);
 const detailsOf = (r: ResourceName, name: string): StatusDetails =>
   r.group === '' ? { name, kind: r.plural } : { name, group: r.group, kind: r.plural };
+
+/** The kinds of a request's options (CreateOptions, DeleteOptions …), as 422s for their fields name them. */
+export type OptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions';
+
+export function optionsKind(kind: OptionsKind): KindName {
+  return { group: 'meta.k8s.io', kind };
+}
+
+/** An error list as upstream's utilerrors.Aggregate prints it: one message alone, several (repeats dropped) in brackets. */
+function aggregate(messages: readonly string[]): string {
+  const unique = [...new Set(messages)];
+  return unique.length === 1 ? unique[0]! : `[${unique.join(', ')}]`;
+}
 
 export const errors = {
   notFound: (r: ResourceName, name: string) => new ApiError(404, 'NotFound', `${qualified(r)} "${name}" not found`, detailsOf(r, name)),
@@ -61,13 +78,14 @@ export const errors = {
     new ApiError(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, detailsOf(r, name)),
   conflict: (r: ResourceName, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again') =>
     new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, detailsOf(r, name)),
-  invalid: (r: ResourceName, name: string, causes: readonly StatusCause[]) =>
+  invalid: (r: KindName, name: string, causes: readonly StatusCause[]) =>
     new ApiError(
       422,
       'Invalid',
       // NewInvalid names the kind with its group (Deployment.apps); kubectl prints its own line from the details.
-      `${r.group === '' ? r.kind : `${r.kind}.${r.group}`} "${name}" is invalid: ${causes.map((c) => (c.field === undefined ? c.message : `${c.field}: ${c.message}`)).join(', ')}`,
-      r.group === '' ? { name, kind: r.kind, causes } : { name, group: r.group, kind: r.kind, causes },
+      `${r.group === '' ? r.kind : `${r.kind}.${r.group}`} "${name}" is invalid: ${aggregate(causes.map((c) => (c.field === undefined ? c.message : `${c.field}: ${c.message}`)))}`,
+      // Empty name and group are left out, as upstream's omitempty does.
+      { ...(name === '' ? {} : { name }), ...(r.group === '' ? {} : { group: r.group }), kind: r.kind, causes },
     ),
   forbidden: (r: ResourceName, name: string, why: string) => new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, detailsOf(r, name)),
   /** NewTooManyRequests: retryAfterSeconds 0 is left out, as upstream's omitempty does. */

@@ -172,6 +172,11 @@ export class LevelStore implements Store {
     return this.compacted;
   }
 
+  /** Why the store refuses every write (its disk refused one), or undefined while it takes them. */
+  get writeRefusal(): string | undefined {
+    return this.diskFailure?.message;
+  }
+
   /** Synced batches and the writes they carried: writes/commits is the group-commit factor. */
   get stats(): { readonly commits: number; readonly writes: number } {
     return { ...this.counters };

@@ -364,7 +364,7 @@ describe('pods', () => {
     );
     assert.equal(
       invalid(() => create(pod({ containers: [nginx({ resources: { requests: { gpu: '1' } } })] }))),
-      'Pod "web" is invalid: spec.containers[0].resources.requests[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified, spec.containers[0].resources.requests[gpu]: Invalid value: "gpu": must be a standard resource for containers',
+      'Pod "web" is invalid: [spec.containers[0].resources.requests[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified, spec.containers[0].resources.requests[gpu]: Invalid value: "gpu": must be a standard resource for containers]',
     );
   });
 

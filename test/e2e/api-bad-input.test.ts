@@ -121,6 +121,32 @@ test('stale resourceVersions, bad patches and bad selectors are refused and chan
   assert.equal(dry.status, 201);
   assert.equal((await api(creds, 'GET', `${CM}/dry`)).status, 404);
   assert.equal(await snapshot(creds), before);
+  // A dryRun that is not "All" (a mistyped dry run) is refused, not written, as upstream's ValidateDryRun.
+  for (const [method, path, body, kind, value] of [
+    ['POST', `${CM}?dryRun=true`, cm('typo'), 'CreateOptions', '[]string{"true"}'],
+    ['PUT', `${CM}/web?dryRun=All&dryRun=server`, undefined, 'UpdateOptions', '[]string{"All", "server"}'],
+    ['DELETE', `${CM}/web?dryRun=`, undefined, 'DeleteOptions', '[]string{""}'],
+    ['DELETE', `${CM}/web`, '{"dryRun":["true"]}', 'DeleteOptions', '[]string{"true"}'],
+  ] as const) {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+    const refused = await api(creds, method, path, { ...(body === undefined ? {} : { body }), headers });
+    assert.equal(refused.status, 422, `${method} ${path}: ${refused.text.slice(0, 300)}`);
+    assert.deepEqual(refused.json(), {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `${kind}.meta.k8s.io "" is invalid: dryRun: Unsupported value: ${value}: supported values: "All"`,
+      reason: 'Invalid',
+      details: { group: 'meta.k8s.io', kind, causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: ${value}: supported values: "All"`, field: 'dryRun' }] },
+      code: 422,
+    });
+  }
+  const patched = await api(creds, 'PATCH', `${CM}/web?dryRun=1`, { body: '{"data":{"x":"y"}}', contentType: 'application/merge-patch+json' });
+  assert.equal(patched.status, 422);
+  assert.match(patched.json<{ message: string }>().message, /^PatchOptions\.meta\.k8s\.io "" is invalid: dryRun: /);
+  assert.equal((await api(creds, 'GET', `${CM}?dryRun=whatever`)).status, 200, 'reads have no dryRun and ignore it');
+  assert.equal(await snapshot(creds), before);
 });
 
 test('anonymous callers get 401 except on public paths; a non-admin certificate gets 403', async (t) => {

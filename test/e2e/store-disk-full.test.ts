@@ -1,8 +1,8 @@
 // A full disk under a real `bramble server` (its data dir on a small tmpfs, as
 // an SD card that filled up): the write the disk refuses fails with the
 // store's reason and leaves nothing behind, later writes are refused until a
-// restart while reads go on, and a restart with room again has every
-// acknowledged object and takes writes.
+// restart while reads go on (and /readyz, /livez and /healthz fail), and a
+// restart with room again has every acknowledged object and takes writes.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -67,6 +67,17 @@ test('a full disk: the refused write fails with the reason and leaves nothing, w
       [...acknowledged.keys()],
     );
     assert.match(server.log(), /msg="store write failed; no more writes until the server restarts"/);
+    // Health says so: the public roots withhold the reason, the check's own path gives it to the admin.
+    const anonymous: Credentials = { server: creds.server, ca: creds.ca };
+    for (const root of ['/readyz', '/livez', '/healthz']) {
+      const health = await api(anonymous, 'GET', root);
+      assert.equal(health.status, 500, root);
+      assert.equal(health.text, `[+]ping ok\n[-]store failed: reason withheld\n${root.slice(1)} check failed\n`);
+    }
+    const storeCheck = await api(creds, 'GET', '/readyz/store');
+    assert.equal(storeCheck.status, 500);
+    assert.match(storeCheck.text, /^internal server error: the store takes no writes since its disk refused one \(.*No space left on device.*\); restart the server/);
+    assert.equal((await api(anonymous, 'GET', '/readyz/store')).status, 401, 'the reason is not public');
 
     await server.stop();
     server = await startServer(t, serverArgs(dataDir));
@@ -78,6 +89,7 @@ test('a full disk: the refused write fails with the reason and leaves nothing, w
       assert.equal(got.json<{ data: { fill: string } }>().data.fill, fill);
     }
     assert.equal((await api(creds, 'POST', CM, { body: configMap('after-restart', 'z') })).status, 201);
+    assert.equal((await api(creds, 'GET', '/readyz?verbose')).text, '[+]ping ok\n[+]store ok\nreadyz check passed\n');
   } finally {
     // Before tempDir's unmount (its hook runs first).
     await server?.stop();

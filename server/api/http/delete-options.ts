@@ -3,7 +3,7 @@
 // parameters taking precedence over the body's, as upstream decodes them.
 import type { DeleteOptions } from '../registry/registry.js';
 import { errors } from '../status.js';
-import { booleanParam, nonNegativeInt, optional } from './query-params.js';
+import { booleanParam, dryRunOf, nonNegativeInt, optional } from './query-params.js';
 
 /** `raw`: the decoded body (or an Eviction's deleteOptions), absent when empty; `query`: the request's, for a DELETE. */
 export function deleteOptionsOf(raw: unknown, query?: URLSearchParams): DeleteOptions {
@@ -16,9 +16,9 @@ export function deleteOptionsOf(raw: unknown, query?: URLSearchParams): DeleteOp
   const grace = nonNegativeInt(param(query, 'gracePeriodSeconds'), 'gracePeriodSeconds') ?? field(o, 'gracePeriodSeconds', isNonNegativeInt, 'a non-negative integer');
   const pre = field(o, 'preconditions', isPreconditions, 'an object of strings uid and resourceVersion');
   // kubectl sends dryRun in the DeleteOptions body, not the query.
-  const dryRun = field(o, 'dryRun', (v) => Array.isArray(v) && v.every((s) => typeof s === 'string'), 'a list of strings');
+  const dryRun = field(o, 'dryRun', (v): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string'), 'a list of strings');
   return {
-    dryRun: dryRun?.includes('All') === true,
+    dryRun: dryRunOf(dryRun ?? [], 'DeleteOptions'),
     ...optional('propagationPolicy', policy),
     ...optional('orphanDependents', orphan),
     ...optional('gracePeriodSeconds', grace),

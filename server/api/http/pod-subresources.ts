@@ -20,7 +20,7 @@ export async function bindPod(registry: Registry, pods: ResourceType, namespace:
   }
   const node = binding.target?.name;
   if (!node || (binding.target?.kind !== undefined && binding.target.kind !== 'Node')) {
-    throw errors.invalid({ group: '', plural: 'bindings', kind: 'Binding' }, name, [
+    throw errors.invalid({ group: '', kind: 'Binding' }, name, [
       { reason: 'FieldValueRequired', message: 'Required value: a Node to bind to', field: 'target.name' },
     ]);
   }

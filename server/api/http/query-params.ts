@@ -1,6 +1,6 @@
 // Query parameters as the API reads them: absent when missing or empty, else
 // checked (a 400 naming the parameter).
-import { errors } from '../status.js';
+import { errors, type OptionsKind, optionsKind } from '../status.js';
 
 export function booleanParam(value: string | null | undefined, name: string): boolean | undefined {
   if (value === null || value === undefined || value === '') return undefined;
@@ -17,4 +17,16 @@ export function nonNegativeInt(value: string | null | undefined, name: string): 
 /** `{ key: value }`, or nothing when the value is absent: for spreading into options. */
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/**
+ * Whether a write's dryRun values ask for a dry run: "All" is the only one
+ * there is, and anything else is refused (upstream's ValidateDryRun), so a
+ * mistyped dry run (dryRun=true) never writes.
+ */
+export function dryRunOf(values: readonly string[], kind: OptionsKind): boolean {
+  if (values.every((v) => v === 'All')) return values.length > 0;
+  // Go's %#v of the []string, as field.NotSupported prints it.
+  const value = `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
+  throw errors.invalid(optionsKind(kind), '', [{ reason: 'FieldValueNotSupported', message: `Unsupported value: ${value}: supported values: "All"`, field: 'dryRun' }]);
 }

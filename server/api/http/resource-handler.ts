@@ -8,19 +8,28 @@ import { apiVersionOf, type KubeObject } from '../objects.js';
 import { unknownFields } from '../openapi/field-validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, supportsStrategicMerge } from '../patch/index.js';
 import { parseResourceVersion, type Registry, type Selectors, type UpdateOptions } from '../registry/registry.js';
-import { queryBool, type ResourceRequest } from '../request-info.js';
+import { type ApiVerb, queryBool, type ResourceRequest } from '../request-info.js';
 import type { ResourceType } from '../resources.js';
 import { checkFieldSelector, parseFieldSelector, parseLabelSelector, SelectorError } from '../selectors.js';
-import { ApiError, errors } from '../status.js';
+import { ApiError, errors, type OptionsKind } from '../status.js';
 import { type IncludeObject, toTable } from '../table/table.js';
 import { decodeDocument, mediaType, readBody } from './body.js';
 import { deleteOptionsOf } from './delete-options.js';
 import { evictPod } from './eviction.js';
 import { type ResponseForm, responseForm } from './negotiate.js';
 import { bindPod } from './pod-subresources.js';
-import { nonNegativeInt, optional } from './query-params.js';
+import { dryRunOf, nonNegativeInt, optional } from './query-params.js';
 import { sendBytes, sendJson } from './respond.js';
 import { toScale, writeScale } from './scale.js';
+
+/** The options kind whose dryRun a write's query carries (reads have none, and ignore it as upstream does). */
+const OPTIONS_OF_VERB: Partial<Record<ApiVerb, OptionsKind>> = {
+  create: 'CreateOptions',
+  update: 'UpdateOptions',
+  patch: 'PatchOptions',
+  delete: 'DeleteOptions',
+  deletecollection: 'DeleteOptions',
+};
 
 const DEFAULT_WATCH_TIMEOUT_S = 1800;
 
@@ -47,7 +56,8 @@ export async function handleResource(
   if (type.namespaced && namespace === undefined && info.name !== undefined) throw errors.notFoundPath();
   const form = responseForm(req.headers.accept);
   if (form === undefined) throw errors.notAcceptable(req.headers.accept ?? '');
-  const dryRun = query.getAll('dryRun').includes('All');
+  const optionsOfVerb = OPTIONS_OF_VERB[info.verb];
+  const dryRun = optionsOfVerb !== undefined && dryRunOf(query.getAll('dryRun'), optionsOfVerb);
   if (isReview(type)) {
     if (info.verb !== 'create' || info.subresource !== undefined || info.name !== undefined) throw errors.methodNotAllowed(req.method ?? '');
     const { obj, warnings } = await readObject(req, type, query);

@@ -52,7 +52,7 @@ export async function writeScale(
       const scale = next as ScaleObject;
       const replicas = scale.spec?.replicas;
       if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-        throw errors.invalid({ group: 'autoscaling', plural: 'scales', kind: 'Scale' }, name, [
+        throw errors.invalid({ group: 'autoscaling', kind: 'Scale' }, name, [
           { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, field: 'spec.replicas' },
         ]);
       }

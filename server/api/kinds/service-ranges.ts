@@ -167,7 +167,7 @@ function portsOf(spec: ServiceSpec): number[] {
 
 function invalid(obj: KubeObject, field: string, message: string) {
   const cause: StatusCause = { reason: 'FieldValueInvalid', message, field };
-  return errors.invalid({ group: '', plural: 'services', kind: 'Service' }, obj.metadata.name ?? '', [cause]);
+  return errors.invalid({ group: '', kind: 'Service' }, obj.metadata.name ?? '', [cause]);
 }
 
 function ipToNumber(ip: string): number {

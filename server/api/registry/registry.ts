@@ -11,7 +11,7 @@ import type { KeyValue, Store } from '../../store/types.js';
 import { apiVersionOf, type KubeList, type KubeObject, metaTime } from '../objects.js';
 import type { ResourceType } from '../resources.js';
 import { type FieldSelector, type LabelSelector, selectableFields } from '../selectors.js';
-import { ApiError, errors, type StatusCause } from '../status.js';
+import { ApiError, errors, optionsKind, type StatusCause } from '../status.js';
 import { checkName, generatedName, nameRuleOf } from './names.js';
 import { decodeMetadata, decodeObject, encodeObject, objectJson, objectsJson } from './stored-object.js';
 
@@ -657,13 +657,7 @@ function checkDeleteOptions(opts: DeleteOptions): void {
     const supported = [...PROPAGATION_POLICIES, 'nil'].map((p) => JSON.stringify(p)).join(', ');
     causes.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(policy)}: supported values: ${supported}`, field: 'propagationPolicy' });
   }
-  if (causes.length === 0) return;
-  const listed = causes.map((c) => `${c.field}: ${c.message}`);
-  throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: ${listed.length === 1 ? listed[0] : `[${listed.join(', ')}]`}`, {
-    group: 'meta.k8s.io',
-    kind: 'DeleteOptions',
-    causes,
-  });
+  if (causes.length > 0) throw errors.invalid(optionsKind('DeleteOptions'), '', causes);
 }
 
 /**
