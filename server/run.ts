@@ -142,6 +142,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       caPem: pki.caCertPem,
       serviceAccountKeyPem: pki.serviceAccountKeyPem,
       podStreams: agents.podStreams,
+      informers,
       metrics: metricsApi,
       healthChecks: [{ name: 'store', check: () => store.writeRefusal }],
       logger: log,

@@ -17,9 +17,11 @@ import {
   isPublicPath,
   mastersAuthorizer,
   NodeAuthorizer,
+  RbacAuthorizer,
   requireAccess,
   ServiceAccountTokens,
 } from './auth/index.js';
+import type { SharedInformers } from '../controllers/shared-informers.js';
 import type { MetricsApi } from '../metrics/metrics-api.js';
 import { METRICS_GROUP } from '../metrics/metrics-objects.js';
 import type { Catalogue } from './catalogue.js';
@@ -41,6 +43,8 @@ export interface ApiServerOptions {
   readonly serviceAccountKeyPem: string;
   /** Where log, exec, attach and port-forward streams to a pod's node are opened. */
   readonly podStreams: PodStreams;
+  /** The server's caches: RBAC reads its roles and bindings from them. */
+  readonly informers: SharedInformers;
   /** Run by /healthz, /livez and /readyz besides ping (the store's, say). */
   readonly healthChecks?: readonly HealthCheck[];
   /** Serves metrics.k8s.io (kubectl top), from memory rather than the store. */
@@ -69,8 +73,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   if (serviceAccounts === undefined) throw new Error('the catalogue has no serviceaccounts');
   const auth: Auth = {
     tokens: new ServiceAccountTokens({ signingKeyPem: opts.serviceAccountKeyPem, registry: opts.registry, serviceAccounts, pods: opts.catalogue.get('', 'v1', 'pods')!, log }),
-    // First decision wins: RBAC joins as one more authorizer.
-    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer, basicUserAuthorizer]),
+    // First decision wins: masters, nodes, discovery and basic-user as before; RBAC (which only ever allows) last.
+    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer, basicUserAuthorizer, new RbacAuthorizer(opts.informers)]),
   };
   const streams = new StreamServer({ registry: opts.registry, catalogue: opts.catalogue, podStreams: opts.podStreams, log });
   const server: Server = createServer(

@@ -67,7 +67,7 @@ export function optionsKind(kind: OptionsKind): KindName {
 }
 
 /** An error list as upstream's utilerrors.Aggregate prints it: one message alone, several (repeats dropped) in brackets. */
-function aggregate(messages: readonly string[]): string {
+export function aggregate(messages: readonly string[]): string {
   const unique = [...new Set(messages)];
   return unique.length === 1 ? unique[0]! : `[${unique.join(', ')}]`;
 }

@@ -6,7 +6,8 @@
 // evicted), and so how many disruptions the eviction subresource may allow.
 // Evictions record the pods they let go in status.disruptedPods; an entry
 // leaves once the pod is being deleted or gone, or after DELETION_TIMEOUT_MS
-// when it never went.
+// when it never went. A pod's DisruptionTarget condition left True on a pod
+// that was not deleted is set False after STALE_DISRUPTION_MS.
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
 import type { Logger } from '../../common/log.js';
@@ -19,8 +20,9 @@ import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { ApiError } from '../api/status.js';
 import { setCondition, updateDisruptionAllowedCondition } from '../api/kinds/pod-disruption-budgets.js';
-import { messageOf } from './api-errors.js';
+import { isGoneOrReplaced, messageOf } from './api-errors.js';
 import { isGone } from './delete-all.js';
+import { DISRUPTION_TARGET, setPodCondition, STALE_DISRUPTION_MS, type StatusChange, updatePodStatus } from './disruption-target.js';
 import { EventRecorder } from './event-recorder.js';
 import { scaledValue } from './int-or-percent.js';
 import { controllerRefOf } from './owned-objects.js';
@@ -51,6 +53,9 @@ export class DisruptionController {
   readonly #statefulSets: SharedInformer;
   readonly #type: ResourceType;
   readonly #queue: WorkQueue;
+  /** Pods whose DisruptionTarget condition may have gone stale (upstream's stalePodDisruptionQueue). */
+  readonly #stale: WorkQueue;
+  readonly #podType: ResourceType;
   readonly #events: EventRecorder;
   readonly #now: () => number;
 
@@ -62,6 +67,11 @@ export class DisruptionController {
       (key) => this.reconcile(key),
       (key, err, retryInMs) => opts.log.warn('poddisruptionbudget reconcile failed', { poddisruptionbudget: key, error: err, retryInMs }),
     );
+    this.#stale = new WorkQueue(
+      (key) => this.clearStaleDisruption(key),
+      (key, err, retryInMs) => opts.log.warn('clearing a stale DisruptionTarget condition failed', { pod: key, error: err, retryInMs }),
+    );
+    this.#podType = opts.catalogue.get('', 'v1', 'pods')!;
     this.#pdbs = opts.informers.of('policy', 'v1', 'poddisruptionbudgets');
     this.#pods = opts.informers.of('', 'v1', 'pods');
     this.#replicaSets = opts.informers.of('apps', 'v1', 'replicasets');
@@ -76,7 +86,34 @@ export class DisruptionController {
     await Promise.all([controller.#pdbs, controller.#pods, controller.#replicaSets, controller.#deployments, controller.#statefulSets].map((i) => i.start()));
     controller.#pdbs.subscribe((key) => controller.#queue.add(key));
     controller.#pods.subscribe((key) => controller.#podChanged(key));
+    controller.#pods.subscribe((key) => {
+      if (staleCandidate(controller.#pods.get(key) as PodObject | undefined) !== undefined) controller.#stale.add(key);
+    });
     return controller;
+  }
+
+  /**
+   * syncStalePodDisruption: a pod that said it would be disrupted
+   * (DisruptionTarget True) but is still not being deleted STALE_DISRUPTION_MS
+   * later gets the condition set False, so nothing takes it for disrupted.
+   */
+  async clearStaleDisruption(key: string): Promise<void> {
+    const pod = this.#pods.get(key) as PodObject | undefined;
+    const since = staleCandidate(pod);
+    if (pod === undefined || since === undefined) return;
+    const now = this.#now();
+    const left = since + STALE_DISRUPTION_MS - now;
+    if (left > 0) {
+      this.#stale.addAfter(key, left);
+      return;
+    }
+    const { namespace, name, uid } = pod.metadata as { namespace: string; name: string; uid: string };
+    const clear: StatusChange = (status, at) => setPodCondition(status, { type: DISRUPTION_TARGET, status: 'False' }, at);
+    try {
+      await updatePodStatus(this.opts.registry, this.#podType, { namespace, name }, clear, now, { uid });
+    } catch (err) {
+      if (!isGoneOrReplaced(err)) throw err;
+    }
   }
 
   /** Reads the budget and its pods as they are now and writes the status they give. */
@@ -98,12 +135,12 @@ export class DisruptionController {
   }
 
   /** Resolves once every change seen so far has been reconciled (tests). */
-  settled(): Promise<void> {
-    return this.#queue.drained();
+  async settled(): Promise<void> {
+    await Promise.all([this.#queue.drained(), this.#stale.drained()]);
   }
 
   async close(): Promise<void> {
-    await this.#queue.close();
+    await Promise.all([this.#queue.close(), this.#stale.close()]);
   }
 
   async #trySync(key: string, pdb: PdbObject): Promise<void> {
@@ -278,6 +315,14 @@ interface OwnerRef {
   readonly kind: string;
   readonly name: string;
   readonly uid: string;
+}
+
+/** When a pod not being deleted took the DisruptionTarget condition True (ms since the epoch), or undefined. */
+function staleCandidate(pod: PodObject | undefined): number | undefined {
+  if (pod === undefined || pod.metadata.deletionTimestamp !== undefined) return undefined;
+  const condition = pod.status?.conditions?.find((c) => c.type === DISRUPTION_TARGET);
+  if (condition?.status !== 'True') return undefined;
+  return Date.parse(condition.lastTransitionTime ?? '') || 0;
 }
 
 function replicasOf(obj: KubeObject): number {

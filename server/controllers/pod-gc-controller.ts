@@ -16,8 +16,12 @@ import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { isGoneOrReplaced } from './api-errors.js';
+import { disruptionTarget, failed, type StatusChange, updatePodStatus } from './disruption-target.js';
 import { keyOf } from './informer.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
+
+/** An orphan (its node gone) is marked Failed with why, as upstream's pod GC does before it force-deletes it. */
+const ORPHANED = failed(disruptionTarget('DeletionByPodGC', 'PodGC: node no longer exists'));
 
 /** Upstream's default --terminated-pod-gc-threshold. */
 export const TERMINATED_POD_THRESHOLD = 12_500;
@@ -89,7 +93,7 @@ export class PodGcController {
       const node = pod.spec?.nodeName;
       const left = this.#graceLeftOnLostNode(pod, now);
       if (left === 0) {
-        await this.#delete(pod, `its node ${node} is not ready and its grace period has passed`);
+        await this.#delete(pod, `its node ${node} is not ready and its grace period has passed`, failed());
         continue;
       }
       // Already deleted but for finalizers: their owners finish it; a delete cannot help.
@@ -97,7 +101,7 @@ export class PodGcController {
       missing.add(node);
       const since = this.#missingSince.get(node) ?? now;
       this.#missingSince.set(node, since);
-      if (now - since >= quarantine) await this.#delete(pod, `node ${node} no longer exists`);
+      if (now - since >= quarantine) await this.#delete(pod, `node ${node} no longer exists`, ORPHANED);
     }
     for (const node of this.#missingSince.keys()) if (!missing.has(node)) this.#missingSince.delete(node);
 
@@ -122,9 +126,14 @@ export class PodGcController {
     return pod.metadata.deletionTimestamp !== undefined && !pod.metadata.deletionGracePeriodSeconds;
   }
 
-  async #delete(pod: KubeObject & Pod, why: string): Promise<void> {
+  /** Forced deletion, after `mark` (a pod left unfinished is marked Failed first, as upstream's markFailedAndDeletePod). */
+  async #delete(pod: KubeObject & Pod, why: string, mark?: StatusChange): Promise<void> {
+    const preconditions = { uid: pod.metadata.uid! };
     try {
-      await this.opts.registry.delete(this.#podType, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } });
+      if (mark !== undefined) {
+        await updatePodStatus(this.opts.registry, this.#podType, { namespace: pod.metadata.namespace!, name: pod.metadata.name! }, mark, this.#now(), preconditions);
+      }
+      await this.opts.registry.delete(this.#podType, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions });
       this.opts.log.info('deleted a pod nobody else would', { pod: keyOf(pod), why });
     } catch (err) {
       if (!isGoneOrReplaced(err)) throw err;

@@ -16,10 +16,14 @@ import type { KubeObject } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { isGoneOrReplaced } from './api-errors.js';
+import { disruptionTarget, updatePodStatus } from './disruption-target.js';
 import { EventRecorder } from './event-recorder.js';
 import { podsOnNode } from './pods-by-node.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { WorkQueue } from '../../common/work-queue.js';
+
+/** What an evicted pod's DisruptionTarget condition says, as upstream's taint manager writes it. */
+const TAINT_EVICTION = disruptionTarget('DeletionByTaintManager', 'Taint manager: deleting due to NoExecute taint');
 
 export const AUTONOMY_ANNOTATION = 'bramble.io/autonomy-seconds';
 /** The taints that mean "the server cannot reach the node", which the autonomy window stretches. */
@@ -90,7 +94,9 @@ export class TaintEvictionController {
     const { namespace, name } = pod.metadata as { namespace: string; name: string };
     this.#events.record({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${namespace}/${name}`);
     try {
-      await this.opts.registry.delete(this.#podType, namespace, name, { preconditions: { uid: pod.metadata.uid! } });
+      const preconditions = { uid: pod.metadata.uid! };
+      await updatePodStatus(this.opts.registry, this.#podType, { namespace, name }, TAINT_EVICTION, this.#now(), preconditions);
+      await this.opts.registry.delete(this.#podType, namespace, name, { preconditions });
       this.opts.log.info('evicted a pod from a tainted node', { pod: `${namespace}/${name}`, node: pod.spec?.nodeName });
     } catch (err) {
       // Gone already, or a new pod of the same name: not this one to evict.

@@ -185,3 +185,30 @@ test('an Eviction naming another pod than the URL is a 400', async (t) => {
   assert.equal(err.message, 'name in URL does not match name in Eviction object');
   assert.equal(await c.podState('web-1'), 'present');
 });
+
+test('an evicted pod says why before it goes (DisruptionTarget, EvictionByEvictionAPI); a dry run and a refused eviction leave its status alone', async (t) => {
+  const c = await setup(t);
+  // A finalizer keeps the deleted pod readable.
+  const hold = async (name: string) => {
+    await createPod(c.registry, c.types, name);
+    await c.registry.patch(c.types.pods, 'default', name, (pod) => ({ ...pod, metadata: { ...pod.metadata, finalizers: ['example.com/hold'] } }), {});
+  };
+  const disruption = async (name: string) =>
+    ((await c.registry.get(c.types.pods, 'default', name))['status'] as { conditions?: { type: string; lastTransitionTime?: string }[] }).conditions?.find((cond) => cond.type === 'DisruptionTarget');
+  await hold('web-1');
+  await hold('web-2');
+  await createPdb(c.registry, c.types, 'web-pdb', { minAvailable: 1 });
+  await setPdbStatus(c.registry, c.types, 'web-pdb', { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 });
+
+  assert.equal(await c.evict('web-1', { dryRun: true }), undefined);
+  assert.equal(await disruption('web-1'), undefined, 'a dry run writes no condition');
+  const started = Date.now() - 1000;
+  assert.equal(await c.evict('web-1'), undefined);
+  assert.equal(await c.podState('web-1'), 'terminating');
+  const condition = await disruption('web-1');
+  assert.deepEqual({ ...condition, lastTransitionTime: undefined }, { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: undefined });
+  assert.ok(Date.parse(condition?.lastTransitionTime ?? '') >= started);
+
+  assert.equal((await refusal(c.evict('web-2'))).code, 429, 'the budget allows no more');
+  assert.equal(await disruption('web-2'), undefined, 'a refused eviction writes no condition');
+});

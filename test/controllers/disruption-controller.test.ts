@@ -195,3 +195,33 @@ test('a pod relabelled out of a budget is counted out of it', async (t) => {
   const status = await c.statusOf('web-pdb', (p) => p.status?.expectedPods === 1, 'the relabelled pod left the budget');
   assert.deepEqual([status.currentHealthy, status.disruptionsAllowed], [1, 0]);
 });
+
+test('a DisruptionTarget condition left True on a pod not being deleted is set False after 2 minutes; one on a pod being deleted stays', async (t) => {
+  const c = await setup(t);
+  const at = new Date(c.clock.now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const disrupt = async (name: string) => {
+    await createPod(c.registry, c.types, name);
+    await c.registry.patch(c.types.pods, 'default', name, (pod) => {
+      const status = pod['status'] as { conditions: object[] };
+      status.conditions.push({ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: at });
+      return pod;
+    }, { subresource: 'status' });
+  };
+  const disruption = async (name: string) =>
+    ((await c.registry.get(c.types.pods, 'default', name))['status'] as { conditions: { type: string; status: string; reason?: string; lastTransitionTime?: string }[] }).conditions.find((cond) => cond.type === 'DisruptionTarget');
+  await disrupt('web-stuck');
+  await disrupt('web-going');
+  await c.registry.patch(c.types.pods, 'default', 'web-going', (pod) => ({ ...pod, metadata: { ...pod.metadata, finalizers: ['example.com/hold'] } }), {});
+  await c.registry.delete(c.types.pods, 'default', 'web-going', {});
+  await c.controller.settled();
+  assert.equal((await disruption('web-stuck'))?.status, 'True', 'not before its time');
+
+  c.clock.now += 2 * 60_000 + 1000;
+  await c.controller.clearStaleDisruption('default/web-stuck');
+  await c.controller.clearStaleDisruption('default/web-going');
+  const cleared = await disruption('web-stuck');
+  assert.equal(cleared?.status, 'False');
+  assert.equal(cleared?.reason, undefined, 'upstream sets the status alone');
+  assert.notEqual(cleared?.lastTransitionTime, at);
+  assert.equal((await disruption('web-going'))?.status, 'True', 'a pod being deleted keeps it');
+});

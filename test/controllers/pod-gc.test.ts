@@ -3,6 +3,7 @@
 // past the threshold. On a real store and registry, with a fake clock.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import type { PodCondition } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
 import type { KubeObject } from '../../server/api/objects.js';
 import { PodGcController } from '../../server/controllers/pod-gc-controller.js';
@@ -31,16 +32,25 @@ async function setup(t: TestContext, terminatedThreshold = 100) {
   };
   const names = async () => (await registry.list(pods, 'default', {})).items.map((p) => p.metadata.name).sort();
   const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
-  return { registry, nodes, node, pod, start, names, settle, advance: (ms: number) => (now += ms) };
+  return { registry, nodes, podType: pods, node, pod, start, names, settle, advance: (ms: number) => (now += ms) };
 }
 
-test("a deleted node's pods go once it has stayed gone for the quarantine; pods of existing nodes stay", async (t) => {
-  const { registry, nodes, node, pod, start, names, settle, advance } = await setup(t);
+test("a deleted node's pods go once it has stayed gone for the quarantine, marked Failed with DisruptionTarget DeletionByPodGC first; pods of existing nodes stay", async (t) => {
+  const { registry, nodes, podType, node, pod, start, names, settle, advance } = await setup(t);
   await node('pi-1');
   await node('pi-2');
   await pod('on-1', 'pi-1');
   await pod('on-2', 'pi-2');
   const gc = await start();
+  // The status written before the deletion, as watchers see it.
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  const modified: KubeObject[] = [];
+  void (async () => {
+    for await (const event of registry.watch(podType, 'default', { resourceVersion: String(registry.revision), signal: abort.signal })) {
+      if (event.type === 'MODIFIED') modified.push(event.object as KubeObject);
+    }
+  })().catch(() => undefined);
   await registry.delete(nodes, undefined, 'pi-2', {});
   await settle();
   await gc.sweep();
@@ -48,6 +58,11 @@ test("a deleted node's pods go once it has stayed gone for the quarantine; pods 
   advance(40_000);
   await gc.sweep();
   assert.deepEqual(await names(), ['on-1']);
+  await settle();
+  const marked = modified.find((p) => p.metadata.name === 'on-2')?.['status'] as { phase?: string; conditions?: PodCondition[] } | undefined;
+  assert.equal(marked?.phase, 'Failed');
+  const disruption = marked?.conditions?.find((c) => c.type === 'DisruptionTarget');
+  assert.deepEqual([disruption?.status, disruption?.reason, disruption?.message], ['True', 'DeletionByPodGC', 'PodGC: node no longer exists']);
 });
 
 test('a node that comes back within the quarantine keeps its pods', async (t) => {

@@ -3,7 +3,7 @@
 // stay after it is lost. On a real store and registry, with a fake clock.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import type { Event, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Event, PodCondition, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
 import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
 import type { KubeObject } from '../../server/api/objects.js';
@@ -43,11 +43,12 @@ async function setup(t: TestContext, nodeAnnotations: Record<string, string> = {
     await controller.reconcile('pi-1');
   };
   const eventsList = async () => (await registry.list(events, 'default', {})).items.map((e) => e as unknown as Event);
-  return { registry, pod, names, taint, settle, eventsList, advance: (ms: number) => (now += ms) };
+  const conditions = async (name: string) => ((await registry.get(pods, 'default', name))['status'] as { conditions?: PodCondition[] } | undefined)?.conditions ?? [];
+  return { registry, pod, names, taint, settle, eventsList, conditions, advance: (ms: number) => (now += ms) };
 }
 
-test('a pod that does not tolerate a NoExecute taint leaves at once, with a TaintManagerEviction event', async (t) => {
-  const { pod, names, taint, settle, eventsList } = await setup(t);
+test('a pod that does not tolerate a NoExecute taint leaves at once, with a TaintManagerEviction event and the DisruptionTarget condition', async (t) => {
+  const { pod, names, taint, settle, eventsList, conditions } = await setup(t);
   await pod('tolerates-unreachable');
   await pod('tolerates-nothing-of-this');
   await taint([{ key: 'dedicated', value: 'gpu', effect: 'NoExecute' }]);
@@ -56,6 +57,14 @@ test('a pod that does not tolerate a NoExecute taint leaves at once, with a Tain
   await settle();
   const evicted = (await eventsList()).filter((e) => e.reason === 'TaintManagerEviction').map((e) => e.message).sort();
   assert.deepEqual(evicted, ['Marking for deletion Pod default/tolerates-nothing-of-this', 'Marking for deletion Pod default/tolerates-unreachable']);
+  for (const name of ['tolerates-nothing-of-this', 'tolerates-unreachable']) {
+    const disruption = (await conditions(name)).find((c) => c.type === 'DisruptionTarget');
+    assert.deepEqual(
+      [disruption?.status, disruption?.reason, disruption?.message, disruption?.lastTransitionTime],
+      ['True', 'DeletionByTaintManager', 'Taint manager: deleting due to NoExecute taint', '2026-11-22T10:00:00Z'],
+      name,
+    );
+  }
 });
 
 test('an unreachable node keeps pods for their tolerationSeconds (300 s by default), and those tolerating it without a time for good', async (t) => {

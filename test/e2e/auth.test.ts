@@ -152,6 +152,37 @@ for (const version of ['1.27', '1.33']) {
   });
 }
 
+for (const version of ['1.27', '1.33']) {
+  test(`kubectl ${version}: a ServiceAccount allowed to create ClusterRoleBindings cannot bind a role granting everything to itself (upstream's escalation 403) until it may bind that role`, async (t) => {
+    const c = await cluster(t);
+    const admin = await kubectl(t, version, join(c.dataDir, 'kubeconfig.yaml'));
+    const bearer = await kubectl(t, version, await kubeconfigFor(c, 'bearer', {}));
+    await ok(admin, ['apply', '-f', '-'], SERVICE_ACCOUNT);
+    // Made here by the admin rather than taken from the default policy: this test is about who may grant it.
+    await ok(admin, ['create', 'clusterrole', 'everything', '--verb=*', '--resource=*.*']);
+    await ok(admin, ['create', 'clusterrole', 'binding-writer', '--verb=create,get', '--resource=clusterrolebindings']);
+    await ok(admin, ['create', 'clusterrolebinding', 'robot-writes-bindings', '--clusterrole=binding-writer', '--serviceaccount=default:robot']);
+    const token = (await ok(admin, ['create', 'token', 'robot'])).trim();
+    const asRobot = ['--token', token];
+
+    const refused = await bearer.run([...asRobot, 'create', 'clusterrolebinding', 'robot-everything', '--clusterrole=everything', '--serviceaccount=default:robot']);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.equal(
+      refused.stderr,
+      'error: failed to create clusterrolebinding: clusterrolebindings.rbac.authorization.k8s.io "robot-everything" is forbidden: user "system:serviceaccount:default:robot" ' +
+        '(groups=["system:serviceaccounts" "system:serviceaccounts:default" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n' +
+        '{APIGroups:["*"], Resources:["*"], Verbs:["*"]}\n',
+    );
+    assert.equal((await bearer.run([...asRobot, 'auth', 'can-i', 'list', 'pods'])).stdout, 'no\n');
+
+    // Allowed to bind that one role, it may: and then holds what it grants.
+    await ok(admin, ['create', 'clusterrole', 'binds-everything', '--verb=bind', '--resource=clusterroles', '--resource-name=everything']);
+    await ok(admin, ['create', 'clusterrolebinding', 'robot-binds', '--clusterrole=binds-everything', '--serviceaccount=default:robot']);
+    await ok(bearer, [...asRobot, 'create', 'clusterrolebinding', 'robot-everything', '--clusterrole=everything', '--serviceaccount=default:robot']);
+    assert.equal(await ok(bearer, [...asRobot, 'auth', 'can-i', 'list', 'pods']), 'yes\n');
+  });
+}
+
 test('bearer tokens on the wire: malformed, tampered and unknown tokens are 401 Status, never 500; the token subresource answers as upstream', async (t) => {
   const c = await cluster(t);
   const anonymous: Credentials = { server: c.admin.server, ca: c.admin.ca };

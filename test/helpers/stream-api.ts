@@ -13,6 +13,7 @@ import { Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { createLogger } from '../../common/log.js';
 import { createApiServer } from '../../server/api/api-server.js';
+import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { Registry } from '../../server/api/registry/registry.js';
 import type { ResourceType } from '../../server/api/resources.js';
 import { openFrontDoor } from '../../server/front-door.js';
@@ -54,7 +55,8 @@ export async function startStreamApi(t: TestContext): Promise<StreamApi> {
   const { catalogue, registry } = await apiRegistry(t, { store: await testStore(t, { path: join(dir, 'db') }), logger });
   const pki = await ensureClusterPki({ dir: join(dir, 'pki'), sans: [] });
   const node = fakeNode();
-  const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams: node, logger });
+  const informers = new SharedInformers(registry, catalogue, logger);
+  const api = createApiServer({ registry, catalogue, caPem: pki.caCertPem, serviceAccountKeyPem: pki.serviceAccountKeyPem, podStreams: node, informers, logger });
   const door = await openFrontDoor({
     tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, caPem: pki.caCertPem },
     bindAddress: '127.0.0.1',
@@ -66,6 +68,7 @@ export async function startStreamApi(t: TestContext): Promise<StreamApi> {
   t.after(async () => {
     await api.close();
     await door.close();
+    await informers.close();
   });
   const url = `https://127.0.0.1:${door.port}`;
   const kubeconfig = join(dir, 'kubeconfig.yaml');

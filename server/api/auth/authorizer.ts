@@ -1,7 +1,7 @@
 // Whether a user may do what a request asks. Authorizers are asked in order
 // and the first that allows or denies decides, as upstream's union
 // authorizer; with no decision the request is refused with every reason
-// given. RBAC can join the list later as one more authorizer.
+// given.
 import type { ResourceRequest } from '../request-info.js';
 import { forbidden } from './forbidden.js';
 import type { UserInfo } from './user.js';

@@ -3,7 +3,8 @@
 // running (Pending, Succeeded, Failed) or already being deleted goes at once;
 // a running one goes only if the one PodDisruptionBudget that selects it
 // allows a disruption, which the eviction takes (disruptionsAllowed - 1, the
-// pod recorded in disruptedPods) before deleting the pod.
+// pod recorded in disruptedPods) before deleting the pod. A pod that goes
+// carries the DisruptionTarget condition (EvictionByEvictionAPI) first.
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
 import { asSelector, isEmptySelector } from '../kinds/labels.js';
 import { updateDisruptionAllowedCondition } from '../kinds/pod-disruption-budgets.js';
@@ -11,6 +12,7 @@ import { type KubeObject, metaTime } from '../objects.js';
 import type { DeleteOptions, Registry } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 import { ApiError, errors } from '../status.js';
+import { disruptionTarget, updatePodStatus } from '../../controllers/disruption-target.js';
 import { isPodReady, type PodObject } from '../../controllers/pod-predicates.js';
 import { deleteOptionsOf } from './delete-options.js';
 
@@ -37,6 +39,7 @@ const MAX_DISRUPTED_PODS = 2000;
 const RETRIES = 20;
 const RETRY_PAUSE_MS = 500;
 
+const EVICTING = disruptionTarget('EvictionByEvictionAPI', 'Eviction API: evicting');
 const BUDGET_VIOLATED = "Cannot evict pod as it would violate the pod's disruption budget.";
 const PDB_RESOURCE = { group: 'policy', plural: 'poddisruptionbudget', kind: 'PodDisruptionBudget' };
 
@@ -62,7 +65,7 @@ export async function evictPod(
     if (!canIgnoreBudgets(current)) return current;
     // Pinned to the version read, so the pod cannot have become Running (and covered) in between.
     const pin = shouldPinVersion(current) && !rvPrecondition;
-    await registry.delete(types.pods, namespace, name, pin ? withResourceVersion(options, current) : options);
+    await deleteEvicted(registry, types.pods, current, pin ? withResourceVersion(options, current) : options);
     return undefined;
   });
   if (pod === undefined) return undefined;
@@ -98,13 +101,28 @@ export async function evictPod(
     }
   }
   try {
-    await registry.delete(types.pods, namespace, name, pinned ? withResourceVersion(options, pod) : options);
+    await deleteEvicted(registry, types.pods, pod, pinned ? withResourceVersion(options, pod) : options);
   } catch (err) {
     // The unready pod changed since: it may be Ready now, so the client is to ask again.
     if (pinned && !rvPrecondition && err instanceof ApiError && err.code === 409) throw stillProcessing(budget!.metadata.name!);
     throw err;
   }
   return undefined;
+}
+
+/**
+ * addConditionAndDeletePod: the pod says why it goes (DisruptionTarget, not
+ * in a dry run), then is deleted; a resourceVersion precondition, checked by
+ * that status write, moves to the version it made.
+ */
+async function deleteEvicted(registry: Registry, pods: ResourceType, pod: PodObject, options: DeleteOptions): Promise<void> {
+  const { namespace, name } = pod.metadata as { namespace: string; name: string };
+  let deleteOptions = options;
+  if (options.dryRun !== true) {
+    const written = await updatePodStatus(registry, pods, { namespace, name }, EVICTING, Date.now(), options.preconditions);
+    if (options.preconditions?.resourceVersion !== undefined) deleteOptions = withResourceVersion(options, written);
+  }
+  await registry.delete(pods, namespace, name, deleteOptions);
 }
 
 /** checkAndDecrement: the budget allows one disruption, which this eviction takes (written with the resourceVersion read). */

@@ -7,18 +7,17 @@
 // (upstream asks RBAC's own rules; here any authorizer counts). system:masters
 // is never checked. The check sees the object as it will be stored: create,
 // update, every patch and dry runs alike.
-import type { Catalogue } from '../catalogue.js';
-import { semanticEqual } from '../kinds/equality.js';
-import type { KubeObject } from '../objects.js';
-import type { Registry } from '../registry/registry.js';
-import type { ResourceRequest } from '../request-info.js';
-import type { ResourceType } from '../resources.js';
-import { errors } from '../status.js';
-import { askedAttributes, type Attributes, type Authorizer } from './authorizer.js';
-import { type AtomicRule, atomicRules, describeMissing, goQuotedList, type PolicyRule, policyRulesOf } from './policy-rules.js';
-import { MASTERS_GROUP, type UserInfo } from './user.js';
-
-export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+import type { Catalogue } from '../../catalogue.js';
+import { semanticEqual } from '../../kinds/equality.js';
+import type { KubeObject } from '../../objects.js';
+import type { Registry } from '../../registry/registry.js';
+import type { ResourceRequest } from '../../request-info.js';
+import type { ResourceType } from '../../resources.js';
+import { errors } from '../../status.js';
+import { askedAttributes, type Attributes, type Authorizer } from '../authorizer.js';
+import { MASTERS_GROUP, type UserInfo } from '../user.js';
+import { type AtomicRule, atomicRules, describeMissing, goQuotedList, type ParsedPolicyRule, policyRulesOf } from './atomic-rules.js';
+import { RBAC_GROUP } from './rbac-authorizer.js';
 
 /** Throws to refuse writing `obj` (over `old`, for an update). */
 export type WriteCheck = (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
@@ -73,7 +72,7 @@ async function checkBinding(ctx: EscalationContext, type: ResourceType, request:
 }
 
 /** The referenced role's rules; a missing role is its 404, as upstream's GetRoleReferenceRules. */
-async function referencedRules(ctx: EscalationContext, ref: RoleRef, namespace: string | undefined): Promise<PolicyRule[]> {
+async function referencedRules(ctx: EscalationContext, ref: RoleRef, namespace: string | undefined): Promise<ParsedPolicyRule[]> {
   if (ref.kind !== 'Role' && ref.kind !== 'ClusterRole') throw errors.internal(`unsupported role reference kind: ${JSON.stringify(ref.kind)}`);
   const roleType = ctx.catalogue.get(RBAC_GROUP, 'v1', ref.kind === 'Role' ? 'roles' : 'clusterroles')!;
   const role = await ctx.registry.get(roleType, ref.kind === 'Role' ? namespace : undefined, ref.name);
@@ -81,7 +80,7 @@ async function referencedRules(ctx: EscalationContext, ref: RoleRef, namespace: 
 }
 
 /** Upstream's ConfirmNoEscalation, worded as its 403. */
-async function requireHeld(ctx: EscalationContext, type: ResourceType, name: string, namespace: string | undefined, rules: readonly PolicyRule[]): Promise<void> {
+async function requireHeld(ctx: EscalationContext, type: ResourceType, name: string, namespace: string | undefined, rules: readonly ParsedPolicyRule[]): Promise<void> {
   const notHeld = await missing(ctx, namespace, rules.flatMap(atomicRules));
   if (notHeld.length === 0) return;
   const { user } = ctx;

@@ -3,9 +3,10 @@
 // from an object's JSON, broken into atomic rules (one verb, group, resource
 // and resource name, or one URL and verb), and the missing ones compacted and
 // printed the way upstream's 403 lists them.
-import { errors } from '../status.js';
+import { errors } from '../../status.js';
 
-export interface PolicyRule {
+/** A PolicyRule as checked: every list present, of strings. */
+export interface ParsedPolicyRule {
   readonly verbs: readonly string[];
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
@@ -21,7 +22,7 @@ export type AtomicRule =
 const FIELDS = ['verbs', 'apiGroups', 'resources', 'resourceNames', 'nonResourceURLs'] as const;
 
 /** The `rules` of a Role or ClusterRole; absent is none. A malformed list is a 400, as it would be when decoding it upstream. */
-export function policyRulesOf(value: unknown, field = 'rules'): PolicyRule[] {
+export function policyRulesOf(value: unknown, field = 'rules'): ParsedPolicyRule[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw errors.badRequest(`${field} must be a list of PolicyRules`);
   return value.map((rule: unknown, i) => {
@@ -38,7 +39,7 @@ export function policyRulesOf(value: unknown, field = 'rules'): PolicyRule[] {
 }
 
 /** Upstream's breakdownRule: every group × resource × verb (× resource name), then every URL × verb. */
-export function atomicRules(rule: PolicyRule): AtomicRule[] {
+export function atomicRules(rule: ParsedPolicyRule): AtomicRule[] {
   const atoms: AtomicRule[] = [];
   for (const group of rule.apiGroups) {
     for (const resource of rule.resources) {
