@@ -1020,6 +1020,68 @@ test('a PodDisruptionBudget sets minAvailable or maxUnavailable, each a non-nega
   );
 });
 
+describe('rbac', () => {
+  const RBAC = 'rbac.authorization.k8s.io/v1';
+  const binding = (extra: Json = {}): Json => ({
+    apiVersion: RBAC,
+    kind: 'RoleBinding',
+    metadata: { name: 'read' },
+    roleRef: { kind: 'ClusterRole', name: 'view' },
+    subjects: [{ kind: 'User', name: 'ann' }, { kind: 'Group', name: 'devs' }, { kind: 'ServiceAccount', name: 'ci' }],
+    ...extra,
+  });
+
+  test("a binding's roleRef and its users' and groups' apiGroup default to RBAC's; a ServiceAccount's stays the core group", () => {
+    const created = create(binding());
+    assert.deepEqual(created['roleRef'], { kind: 'ClusterRole', name: 'view', apiGroup: 'rbac.authorization.k8s.io' });
+    assert.deepEqual(
+      created['subjects'].map((s: Json) => s['apiGroup']),
+      ['rbac.authorization.k8s.io', 'rbac.authorization.k8s.io', undefined],
+    );
+  });
+
+  test('a roleRef cannot change, as upstream words it', () => {
+    const current = create(binding());
+    assert.equal(
+      invalid(() => update(current, binding({ roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' } }))),
+      'RoleBinding.rbac.authorization.k8s.io "read" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"}: cannot change roleRef',
+    );
+    assert.deepEqual(update(current, binding({ subjects: [] }))['subjects'], [], 'the subjects may change');
+  });
+
+  test("bindings: the roleRef's kind and name, and each subject's kind, name, group and (cluster-wide) namespace", () => {
+    assert.deepEqual(
+      causes(() => create(binding({ roleRef: { kind: 'Robot', name: '' }, subjects: [{ kind: 'Team', name: 'x' }, { kind: 'ServiceAccount', name: 'Bad_Name', apiGroup: 'v1' }] }))),
+      [
+        'roleRef.kind: Unsupported value: "Robot": supported values: "Role", "ClusterRole"',
+        'roleRef.name: Required value',
+        'subjects[0].kind: Unsupported value: "Team": supported values: "ServiceAccount", "User", "Group"',
+        'subjects[1].name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+        'subjects[1].apiGroup: Unsupported value: "v1": supported values: ""',
+      ],
+    );
+    assert.deepEqual(causes(() => create(binding({ kind: 'ClusterRoleBinding', roleRef: { kind: 'Role', name: 'x' } }))), [
+      'roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"',
+      'subjects[2].namespace: Required value',
+    ]);
+  });
+
+  test('rules: verbs always; resources with groups, or non-resource URLs alone and only in ClusterRoles', () => {
+    const role = (kind: string, rules: Json[]): Json => ({ apiVersion: RBAC, kind, metadata: { name: 'r' }, rules });
+    assert.deepEqual(causes(() => create(role('Role', [{ resources: ['pods'] }, { verbs: ['get'], nonResourceURLs: ['/healthz'], resources: ['pods'] }, { verbs: ['get'], apiGroups: [''], resources: ['pods', 'secrets'], resourceNames: ['a'] }]))), [
+      'rules[0].verbs: Required value: verbs must contain at least one value',
+      'rules[0].apiGroups: Required value: resource rules must supply at least one api group',
+      'rules[1].nonResourceURLs: Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs',
+      'rules[1].nonResourceURLs: Invalid value: []string{"/healthz"}: rules cannot apply to both regular resources and non-resource URLs',
+      'rules[2].resourceNames: Required value: resource names cannot apply to multiple resources',
+    ]);
+    assert.doesNotThrow(() => create(role('ClusterRole', [{ verbs: ['get'], nonResourceURLs: ['/healthz', '/readyz/*'] }, { verbs: ['*'], apiGroups: ['*'], resources: ['*'] }])));
+    assert.deepEqual(causes(() => create({ ...role('ClusterRole', []), aggregationRule: { clusterRoleSelectors: [] } })), [
+      'aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil',
+    ]);
+  });
+});
+
 // --- through the registry ------------------------------------------------------------
 
 test('the registry applies the rules registered for each kind', async (t: TestContext) => {

@@ -8,6 +8,7 @@ import type { Attributes, Decision } from '../../server/api/auth/authorizer.js';
 import { RBAC_GROUP, RbacAuthorizer } from '../../server/api/auth/rbac/rbac-authorizer.js';
 import type { UserInfo } from '../../server/api/auth/user.js';
 import type { KubeObject } from '../../server/api/objects.js';
+import { Registry } from '../../server/api/registry/registry.js';
 import type { ApiVerb } from '../../server/api/request-info.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { apiRegistry } from '../helpers/api-registry.js';
@@ -38,7 +39,9 @@ function request(verb: ApiVerb, resource: string, namespace?: string, more: { gr
 }
 
 async function setup(t: TestContext) {
-  const { catalogue, registry } = await apiRegistry(t);
+  const { catalogue, registry, store } = await apiRegistry(t);
+  // Objects validation now refuses, as stored before it did: the authorizer still reads them safely.
+  const unchecked = new Registry(store, () => ({}), quiet);
   for (const name of ['team-a', 'team-b']) {
     await registry.create(catalogue.get('', 'v1', 'namespaces')!, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, {});
   }
@@ -57,6 +60,8 @@ async function setup(t: TestContext) {
     rbac,
     create: (plural: string, namespace: string | undefined, name: string, body: Record<string, unknown>) =>
       registry.create(type(plural), namespace, object(plural, namespace, name, body), {}),
+    createUnchecked: (plural: string, namespace: string | undefined, name: string, body: Record<string, unknown>) =>
+      unchecked.create(type(plural), namespace, object(plural, namespace, name, body), {}),
     update: async (plural: string, namespace: string | undefined, name: string, body: Record<string, unknown>) => {
       const current = await registry.get(type(plural), namespace, name);
       return registry.update(type(plural), namespace, name, { ...object(plural, namespace, name, body), metadata: current.metadata }, {});
@@ -130,7 +135,7 @@ test('ServiceAccount subjects: the namespace given, or the RoleBinding’s own; 
   await api.create('clusterroles', undefined, 'pod-reader', { rules: POD_READER });
   await api.create('rolebindings', 'team-b', 'builder-of-a', { ...ref('ClusterRole', 'pod-reader'), ...subjects({ kind: 'ServiceAccount', name: 'builder', namespace: 'team-a' }) });
   await api.create('rolebindings', 'team-b', 'builder-of-b', { ...ref('ClusterRole', 'pod-reader'), ...subjects({ kind: 'ServiceAccount', name: 'builder' }) });
-  await api.create('clusterrolebindings', undefined, 'builder-nowhere', { ...ref('ClusterRole', 'pod-reader'), ...subjects({ kind: 'ServiceAccount', name: 'builder' }) });
+  await api.createUnchecked('clusterrolebindings', undefined, 'builder-nowhere', { ...ref('ClusterRole', 'pod-reader'), ...subjects({ kind: 'ServiceAccount', name: 'builder' }) });
   assert.equal(await api.allowed(BUILDER, request('list', 'pods', 'team-b')), true, 'team-a:builder bound in team-b');
   assert.equal(await api.allowed(BUILDER, request('list', 'pods', 'team-a')), false, 'the ClusterRoleBinding without a namespace');
   const otherBuilder: UserInfo = { name: 'system:serviceaccount:team-b:builder', groups: ['system:authenticated'] };
@@ -161,8 +166,8 @@ test("a binding to a missing role grants nothing and says so, as upstream's reas
 test('a ClusterRoleBinding to a Role, or to an unknown kind, grants nothing', async (t) => {
   const api = await setup(t);
   await api.create('roles', 'team-a', 'pod-reader', { rules: POD_READER });
-  await api.create('clusterrolebindings', undefined, 'to-a-role', { ...ref('Role', 'pod-reader'), ...subjects({ kind: 'User', name: 'alice' }) });
-  await api.create('clusterrolebindings', undefined, 'to-a-robot', { roleRef: { apiGroup: RBAC_GROUP, kind: 'Robot', name: 'x' }, ...subjects({ kind: 'User', name: 'bob' }) });
+  await api.createUnchecked('clusterrolebindings', undefined, 'to-a-role', { ...ref('Role', 'pod-reader'), ...subjects({ kind: 'User', name: 'alice' }) });
+  await api.createUnchecked('clusterrolebindings', undefined, 'to-a-robot', { roleRef: { apiGroup: RBAC_GROUP, kind: 'Robot', name: 'x' }, ...subjects({ kind: 'User', name: 'bob' }) });
   assert.deepEqual(await api.decide(ALICE, request('list', 'pods', 'team-a')), {
     decision: 'no-opinion',
     reason: 'RBAC: role.rbac.authorization.k8s.io "pod-reader" not found',

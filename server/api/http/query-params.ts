@@ -1,5 +1,6 @@
 // Query parameters as the API reads them: absent when missing or empty, else
 // checked (a 400 naming the parameter).
+import { goStrings, notSupported } from '../kinds/field-errors.js';
 import { errors, type OptionsKind, optionsKind } from '../status.js';
 
 export function booleanParam(value: string | null | undefined, name: string): boolean | undefined {
@@ -26,7 +27,5 @@ export function optional<K extends string, V>(key: K, value: V | undefined): { [
  */
 export function dryRunOf(values: readonly string[], kind: OptionsKind): boolean {
   if (values.every((v) => v === 'All')) return values.length > 0;
-  // Go's %#v of the []string, as field.NotSupported prints it.
-  const value = `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
-  throw errors.invalid(optionsKind(kind), '', [{ reason: 'FieldValueNotSupported', message: `Unsupported value: ${value}: supported values: "All"`, field: 'dryRun' }]);
+  throw errors.invalid(optionsKind(kind), '', [notSupported('dryRun', goStrings(values), ['All'])]);
 }

@@ -12,6 +12,7 @@ import { leaseRules } from './leases.js';
 import { namespaceRules } from './namespaces.js';
 import { podDisruptionBudgetRules } from './pod-disruption-budgets.js';
 import { podRules } from './pods.js';
+import { clusterRoleBindingRules, clusterRoleRules, roleBindingRules, roleRules } from './rbac.js';
 import type { ServiceRanges } from './service-ranges.js';
 import { serviceRules } from './services.js';
 import { persistentVolumeClaimRules, persistentVolumeRules, storageClassRules } from './storage.js';
@@ -36,6 +37,10 @@ const RULES = new Map<string, KindRules>([
   ['batch/cronjobs', cronJobRules],
   ['coordination.k8s.io/leases', leaseRules],
   ['policy/poddisruptionbudgets', podDisruptionBudgetRules],
+  ['rbac.authorization.k8s.io/roles', roleRules],
+  ['rbac.authorization.k8s.io/clusterroles', clusterRoleRules],
+  ['rbac.authorization.k8s.io/rolebindings', roleBindingRules],
+  ['rbac.authorization.k8s.io/clusterrolebindings', clusterRoleBindingRules],
   // Stored as autoscaling/v2, also served as autoscaling/v1.
   ['autoscaling/horizontalpodautoscalers', { ...horizontalPodAutoscalerRules, conversions: { v1: autoscalingV1 } }],
 ]);
