@@ -80,6 +80,13 @@ export interface WriteOptions {
    * API server's CPU when most requests are writes.
    */
   readonly adoptInput?: boolean;
+  /**
+   * The request's own check of the object as it will be stored (after
+   * defaults, before validation), with the stored object for an update; it
+   * throws to refuse. How the API server checks what only its user may write
+   * (RBAC escalation) without the registry knowing users.
+   */
+  readonly check?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -240,6 +247,7 @@ export class Registry {
     else delete meta.generation;
     rules.defaults?.(obj, undefined);
     await rules.admit?.(obj);
+    await opts.check?.(obj, undefined);
     this.validate(type, obj, undefined, rules);
     const key = keyOf(type, namespace, meta.name);
     if ((await this.store.get(key)) !== undefined) throw errors.alreadyExists(type, meta.name);
@@ -516,6 +524,7 @@ export class Registry {
     if (narrow !== undefined) {
       obj = structuredClone(current);
       narrow(obj, next);
+      await opts.check?.(obj, current);
     } else {
       obj = next;
       // System fields are the server's, whatever the client sent.
@@ -536,6 +545,7 @@ export class Registry {
         meta.generation = current.metadata.generation + (specChanged(current, obj) ? 1 : 0);
       }
       rules.defaults?.(obj, current);
+      await opts.check?.(obj, current);
       this.validate(type, obj, current, rules);
     }
     obj.metadata.resourceVersion = current.metadata.resourceVersion!;
