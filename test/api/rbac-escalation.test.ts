@@ -131,25 +131,27 @@ test('a Role needs its permissions held in its own namespace; escalate on roles 
 
 test('system:masters is never checked', async (t) => {
   const h = await harness(t, {});
-  assert.equal((await h.send(ADMIN, 'POST', CLUSTER_ROLES, clusterRole('cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]))).status, 201);
+  // (Not named cluster-admin: the default policy has that one.)
+  assert.equal((await h.send(ADMIN, 'POST', CLUSTER_ROLES, clusterRole('everything', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]))).status, 201);
   assert.equal((await h.send(ADMIN, 'POST', CLUSTER_ROLE_BINDINGS, binding('ClusterRoleBinding', 'to-missing', 'ClusterRole', 'nope'))).status, 201);
 });
 
 test('a binding needs bind on its role (by name), or every permission of the role; a binding to a missing role is its 404', async (t) => {
   const h = await harness(t, {
-    bob: [...BOB_READS_PODS, { verb: 'bind', group: RBAC, resource: 'clusterroles', name: 'edit' }, { verb: 'bind', group: RBAC, resource: 'clusterroles', name: 'gone' }],
+    bob: [...BOB_READS_PODS, { verb: 'bind', group: RBAC, resource: 'clusterroles', name: 'deployer' }, { verb: 'bind', group: RBAC, resource: 'clusterroles', name: 'gone' }],
   });
-  await h.send(ADMIN, 'POST', CLUSTER_ROLES, clusterRole('cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]));
-  await h.send(ADMIN, 'POST', CLUSTER_ROLES, clusterRole('edit', [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['*'] }]));
+  // Roles of their own: cluster-admin and edit are the default policy's.
+  await h.send(ADMIN, 'POST', CLUSTER_ROLES, clusterRole('everything', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]));
+  await h.send(ADMIN, 'POST', CLUSTER_ROLES, clusterRole('deployer', [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['*'] }]));
   await h.send(ADMIN, 'POST', CLUSTER_ROLES, clusterRole('pod-reader', [READ_PODS]));
 
-  const admin = await h.send(BOB, 'POST', CLUSTER_ROLE_BINDINGS, binding('ClusterRoleBinding', 'eve-admin', 'ClusterRole', 'cluster-admin'));
+  const admin = await h.send(BOB, 'POST', CLUSTER_ROLE_BINDINGS, binding('ClusterRoleBinding', 'eve-admin', 'ClusterRole', 'everything'));
   assert.equal(admin.status, 403);
   assert.equal(
     admin.body['message'],
     notHeld('clusterrolebindings', 'eve-admin', ['{APIGroups:["*"], Resources:["*"], Verbs:["*"]}', '{NonResourceURLs:["*"], Verbs:["*"]}']),
   );
-  assert.equal((await h.send(BOB, 'POST', CLUSTER_ROLE_BINDINGS, binding('ClusterRoleBinding', 'eve-edit', 'ClusterRole', 'edit'))).status, 201, 'bind on edit');
+  assert.equal((await h.send(BOB, 'POST', CLUSTER_ROLE_BINDINGS, binding('ClusterRoleBinding', 'eve-edit', 'ClusterRole', 'deployer'))).status, 201, 'bind on deployer');
   assert.equal((await h.send(BOB, 'POST', CLUSTER_ROLE_BINDINGS, binding('ClusterRoleBinding', 'eve-reads', 'ClusterRole', 'pod-reader'))).status, 201, 'holds all of pod-reader');
 
   const missing = await h.send(BOB, 'POST', CLUSTER_ROLE_BINDINGS, binding('ClusterRoleBinding', 'eve-nope', 'ClusterRole', 'nope'));
