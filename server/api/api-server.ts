@@ -10,9 +10,7 @@ import { refuseUpgrade } from '../streams/upgrade-reply.js';
 import {
   authenticate,
   type Authorizer,
-  basicUserAuthorizer,
   CreatedName,
-  discoveryAuthorizer,
   inOrder,
   isPublicPath,
   mastersAuthorizer,
@@ -73,8 +71,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   if (serviceAccounts === undefined) throw new Error('the catalogue has no serviceaccounts');
   const auth: Auth = {
     tokens: new ServiceAccountTokens({ signingKeyPem: opts.serviceAccountKeyPem, registry: opts.registry, serviceAccounts, pods: opts.catalogue.get('', 'v1', 'pods')!, log }),
-    // First decision wins: masters, nodes, discovery and basic-user as before; RBAC (which only ever allows) last.
-    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer, basicUserAuthorizer, new RbacAuthorizer(opts.informers)]),
+    // First decision wins, as upstream's chain: the superuser group, nodes, then RBAC (which only ever allows;
+    // discovery and self reviews come from the default policy's system:discovery and system:basic-user bindings).
+    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), new RbacAuthorizer(opts.informers)]),
   };
   const streams = new StreamServer({ registry: opts.registry, catalogue: opts.catalogue, podStreams: opts.podStreams, log });
   const server: Server = createServer(

@@ -1,11 +1,11 @@
 // Access reviews and SelfSubjectReview (server/api/auth/access-review.ts)
 // through the real resource handler: answered by the authorizer chain for the
 // requester or the named subject, validated as upstream validates them, never
-// stored; and who may create which (basic-user-authorizer.ts).
+// stored. Who may create which is RBAC's (the default policy's
+// system:basic-user: test/api/rbac-authorizer.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Attributes, type Authorizer, ALLOW, noOpinion, askedAttributes } from '../../server/api/auth/authorizer.js';
-import { basicUserAuthorizer } from '../../server/api/auth/basic-user-authorizer.js';
+import { type Attributes, type Authorizer, ALLOW, noOpinion } from '../../server/api/auth/authorizer.js';
 import type { UserInfo } from '../../server/api/auth/user.js';
 import { handlerApi } from '../helpers/handler-api.js';
 
@@ -92,17 +92,3 @@ test('a SelfSubjectReview tells the requester who it is', async (t) => {
   });
 });
 
-test('every authenticated user may create self reviews, as system:basic-user grants; nobody else and nothing more', async () => {
-  const create = (group: string, resource: string) => askedAttributes({ verb: 'create', group, version: 'v1', resource });
-  for (const [group, resource] of [
-    ['authorization.k8s.io', 'selfsubjectaccessreviews'],
-    ['authorization.k8s.io', 'selfsubjectrulesreviews'],
-    ['authentication.k8s.io', 'selfsubjectreviews'],
-  ] as const) {
-    assert.equal((await basicUserAuthorizer.authorize(BOB, create(group, resource))).decision, 'allow', resource);
-    assert.equal((await basicUserAuthorizer.authorize({ name: 'x', groups: [] }, create(group, resource))).decision, 'no-opinion', `${resource} unauthenticated`);
-  }
-  assert.equal((await basicUserAuthorizer.authorize(BOB, create('authorization.k8s.io', 'subjectaccessreviews'))).decision, 'no-opinion');
-  assert.equal((await basicUserAuthorizer.authorize(BOB, create('authorization.k8s.io', 'localsubjectaccessreviews'))).decision, 'no-opinion');
-  assert.equal((await basicUserAuthorizer.authorize(BOB, askedAttributes({ verb: 'get', group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews' }))).decision, 'no-opinion');
-});

@@ -84,6 +84,30 @@ test('with no binding a user gets no opinion, never a denial', async (t) => {
   assert.deepEqual(await api.decide(BUILDER, { kind: 'path', verb: 'get', path: '/logs' }), NO_OPINION);
 });
 
+test("every authenticated user reads discovery and OpenAPI and creates self reviews through the default policy's bindings; nobody else, nothing more", async (t) => {
+  const api = await setup(t);
+  for (const path of ['/api', '/api/v1', '/apis', '/apis/apps/v1', '/openapi/v2', '/openapi/v3/apis/apps/v1', '/version']) {
+    assert.equal(await api.allowed(ALICE, { kind: 'path', verb: 'get', path }), true, path);
+  }
+  for (const [group, resource] of [
+    ['authorization.k8s.io', 'selfsubjectaccessreviews'],
+    ['authentication.k8s.io', 'selfsubjectreviews'],
+  ] as const) {
+    assert.equal(await api.allowed(ALICE, request('create', resource, undefined, { group })), true, resource);
+  }
+  const nobody: UserInfo = { name: 'nobody', groups: [] };
+  const refused: [UserInfo, Attributes][] = [
+    [ALICE, { kind: 'path', verb: 'get', path: '/metrics' }],
+    [ALICE, { kind: 'path', verb: 'post', path: '/apis' }],
+    [ALICE, request('list', 'namespaces')],
+    [ALICE, request('create', 'subjectaccessreviews', undefined, { group: 'authorization.k8s.io' })],
+    [ALICE, request('get', 'selfsubjectaccessreviews', undefined, { group: 'authorization.k8s.io' })],
+    [nobody, { kind: 'path', verb: 'get', path: '/apis' }],
+    [nobody, request('create', 'selfsubjectaccessreviews', undefined, { group: 'authorization.k8s.io' })],
+  ];
+  for (const [user, attrs] of refused) assert.equal(await api.allowed(user, attrs), false, JSON.stringify(attrs));
+});
+
 test('the first request waits for the initial list: bindings made before it are honoured at once', async (t) => {
   const api = await setup(t);
   await api.create('roles', 'team-a', 'pod-reader', { rules: POD_READER });
