@@ -123,6 +123,7 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   ...groupVersion('authorization.k8s.io', 'v1', [
     { kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', namespaced: true, verbs: ['create'] },
     { kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', namespaced: false, verbs: ['create'] },
+    { kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', namespaced: false, verbs: ['create'] },
     { kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', namespaced: false, verbs: ['create'] },
   ]),
   // v2 (stored) before v1: whatever takes the first type of a group and plural reads the stored form.

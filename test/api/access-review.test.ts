@@ -42,6 +42,36 @@ test('a SelfSubjectAccessReview is answered for its requester by the authorizer 
   assert.deepEqual(path.body['status'], { allowed: true });
 });
 
+test('a SelfSubjectRulesReview lists what the chain can list for its requester in the namespace, incomplete and the errors said', async (t) => {
+  const listing: Authorizer = {
+    ...authorizer,
+    rulesFor: async (user, namespace) => ({
+      resourceRules: user.name === 'bob' && namespace === 'default' ? [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }] : [],
+      nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }],
+      incomplete: namespace === 'kube-system',
+      errors: namespace === 'kube-system' ? ['clusterrole.rbac.authorization.k8s.io "gone" not found'] : [],
+    }),
+  };
+  const api = await handlerApi(t, listing);
+  const review = (namespace?: string) => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: { creationTimestamp: null }, spec: namespace === undefined ? {} : { namespace } });
+  const answered = await api.send(BOB, 'POST', `${AUTHZ}/selfsubjectrulesreviews`, review('default'));
+  assert.equal(answered.status, 201);
+  assert.deepEqual(answered.body['status'], {
+    resourceRules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }],
+    nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }],
+    incomplete: false,
+  });
+  assert.deepEqual((await api.send(BOB, 'POST', `${AUTHZ}/selfsubjectrulesreviews`, review('kube-system'))).body['status'], {
+    resourceRules: [],
+    nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }],
+    incomplete: true,
+    evaluationError: 'clusterrole.rbac.authorization.k8s.io "gone" not found',
+  });
+  const noNamespace = await api.send(BOB, 'POST', `${AUTHZ}/selfsubjectrulesreviews`, review());
+  assert.equal(noNamespace.status, 400);
+  assert.equal((noNamespace.body as { message: string }).message, 'no namespace on request');
+});
+
 test('a SubjectAccessReview asks about the user and groups it names, not the requester', async (t) => {
   const api = await handlerApi(t, authorizer);
   const asBob = await api.send(ADMIN, 'POST', `${AUTHZ}/subjectaccessreviews`, sar('SubjectAccessReview', { user: 'bob', groups: ['devs'], resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' } }));

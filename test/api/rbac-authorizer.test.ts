@@ -108,6 +108,22 @@ test("every authenticated user reads discovery and OpenAPI and creates self revi
   for (const [user, attrs] of refused) assert.equal(await api.allowed(user, attrs), false, JSON.stringify(attrs));
 });
 
+test("rulesFor lists the rules of the roles bound to the user, cluster-wide and in the namespace, and the bindings it cannot resolve", async (t) => {
+  const api = await setup(t);
+  await api.create('roles', 'team-a', 'pod-reader', { rules: POD_READER });
+  await api.create('rolebindings', 'team-a', 'builder-reads', { ...ref('Role', 'pod-reader'), ...subjects({ kind: 'ServiceAccount', name: 'builder' }) });
+  await api.create('rolebindings', 'team-a', 'builder-ghost', { ...ref('Role', 'ghost'), ...subjects({ kind: 'ServiceAccount', name: 'builder' }) });
+  await until(async () => (await api.rbac.rulesFor(BUILDER, 'team-a')).errors.length > 0, 'the bindings seen');
+  const inA = await api.rbac.rulesFor(BUILDER, 'team-a');
+  assert.ok(inA.resourceRules.some((r) => r.resources?.includes('pods') && r.verbs.join() === 'get,list'), JSON.stringify(inA.resourceRules));
+  assert.ok(inA.resourceRules.some((r) => r.resources?.includes('selfsubjectaccessreviews')), 'system:basic-user, cluster-wide');
+  assert.ok(inA.nonResourceRules.some((r) => r.nonResourceURLs?.includes('/apis/*')), 'system:discovery');
+  assert.deepEqual([inA.incomplete, inA.errors], [false, ['role.rbac.authorization.k8s.io "ghost" not found']]);
+  const inB = await api.rbac.rulesFor(BUILDER, 'team-b');
+  assert.equal(inB.resourceRules.some((r) => r.resources?.includes('pods')), false, 'a RoleBinding grants only its namespace');
+  assert.deepEqual(inB.errors, []);
+});
+
 test('the first request waits for the initial list: bindings made before it are honoured at once', async (t) => {
   const api = await setup(t);
   await api.create('roles', 'team-a', 'pod-reader', { rules: POD_READER });

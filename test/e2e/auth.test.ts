@@ -119,7 +119,7 @@ for (const version of ['1.27', '1.33']) {
 }
 
 for (const version of ['1.27', '1.33']) {
-  test(`kubectl ${version}: auth can-i is answered by the server's authorizers: yes for the admin, no (exit 1) for a ServiceAccount; SubjectAccessReview and auth whoami`, async (t) => {
+  test(`kubectl ${version}: auth can-i is answered by the server's authorizers: yes for the admin, no (exit 1) for a ServiceAccount, --list; SubjectAccessReview and auth whoami`, async (t) => {
     const c = await cluster(t);
     const admin = await kubectl(t, version, join(c.dataDir, 'kubeconfig.yaml'));
     const bearer = await kubectl(t, version, await kubeconfigFor(c, 'bearer', {}));
@@ -132,6 +132,12 @@ for (const version of ['1.27', '1.33']) {
     assert.equal(no.code, 1, no.stderr);
     assert.equal(no.stdout, 'no\n');
     assert.equal(await ok(bearer, ['--token', token, 'auth', 'can-i', 'get', '/apis']), 'yes\n', 'discovery, as system:discovery grants');
+    // --list: a SelfSubjectRulesReview (protobuf from 1.32), what the default policy's bindings give every user.
+    const listed = await ok(bearer, ['--token', token, 'auth', 'can-i', '--list']);
+    assert.match(listed, /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs\n/);
+    assert.match(listed, /^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
+    assert.match(listed, /^\s+\[\/apis\/\*\]\s+\[\]\s+\[get\]$/m);
+    assert.doesNotMatch(listed, /^pods\s/m);
 
     // Another user's access, asked by the admin: the same authorizers, for the subject named.
     const review = {

@@ -2,11 +2,13 @@
 // pkg/registry/authorization and authentication selfsubjectreview:
 // SelfSubjectAccessReview (`kubectl auth can-i`), SubjectAccessReview and
 // LocalSubjectAccessReview (may another user?), answered by the server's own
-// authorizer chain, and SelfSubjectReview (`kubectl auth whoami`).
+// authorizer chain, SelfSubjectRulesReview (`kubectl auth can-i --list`), from
+// the rules the chain can list, and SelfSubjectReview (`kubectl auth whoami`).
 import type { KubeObject } from '../objects.js';
 import type { ResourceType } from '../resources.js';
-import { errors, type StatusCause } from '../status.js';
-import { askedAttributes, type Attributes, type Authorizer } from './authorizer.js';
+import { invalid } from '../kinds/field-errors.js';
+import { aggregate, errors, type StatusCause } from '../status.js';
+import { askedAttributes, type Attributes, type Authorizer, NO_RULES } from './authorizer.js';
 import type { UserInfo } from './user.js';
 
 /** Who asks, and what the server would allow: what checks that depend on the request's user need. */
@@ -17,7 +19,7 @@ export interface RequestAccess {
 
 const AUTHORIZATION_GROUP = 'authorization.k8s.io';
 const AUTHENTICATION_GROUP = 'authentication.k8s.io';
-const ACCESS_REVIEWS = new Set(['selfsubjectaccessreviews', 'subjectaccessreviews', 'localsubjectaccessreviews']);
+const ACCESS_REVIEWS = new Set(['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews', 'localsubjectaccessreviews']);
 
 /** Whether `type` is a review: served by `answerReview`, create only. */
 export function isReview(type: ResourceType): boolean {
@@ -31,6 +33,7 @@ export async function answerReview(access: RequestAccess, type: ResourceType, na
     const { user } = access;
     return { ...typeMeta, status: { userInfo: { username: user.name, groups: user.groups } } } as unknown as KubeObject;
   }
+  if (type.plural === 'selfsubjectrulesreviews') return { ...typeMeta, spec: review['spec'], status: await rulesStatus(access, review) } as unknown as KubeObject;
   const spec = specOf(review['spec']);
   const causes = [...attributeCauses(spec), ...kindCauses(type, namespace, review, spec)];
   if (causes.length > 0) throw errors.invalid(type, '', causes);
@@ -42,6 +45,19 @@ export async function answerReview(access: RequestAccess, type: ResourceType, na
     ...(decision.reason === '' ? {} : { reason: decision.reason }),
   };
   return { ...typeMeta, spec: review['spec'], status } as unknown as KubeObject;
+}
+
+/** SelfSubjectRulesReview (`kubectl auth can-i --list`): every authorizer's rules for the requester in spec.namespace. */
+async function rulesStatus(access: RequestAccess, review: KubeObject): Promise<Record<string, unknown>> {
+  const { namespace } = strings(objectOf(review['spec'], 'spec'), 'spec', ['namespace']);
+  if (namespace === '') throw errors.badRequest('no namespace on request');
+  const rules = (await access.authorizer.rulesFor?.(access.user, namespace!)) ?? NO_RULES;
+  return {
+    resourceRules: rules.resourceRules,
+    nonResourceRules: rules.nonResourceRules,
+    incomplete: rules.incomplete,
+    ...(rules.errors.length === 0 ? {} : { evaluationError: aggregate(rules.errors) }),
+  };
 }
 
 interface ResourceAttributesSpec {
@@ -133,10 +149,6 @@ function attributesOf(spec: ReviewSpec): Attributes {
     ...(r.name === '' ? {} : { name: r.name }),
     ...(r.subresource === '' ? {} : { subresource: r.subresource }),
   });
-}
-
-function invalid(field: string, value: string, detail: string): StatusCause {
-  return { reason: 'FieldValueInvalid', message: `Invalid value: ${value}: ${detail}`, field };
 }
 
 function objectOf(value: unknown, field: string): Record<string, unknown> {

@@ -35,7 +35,34 @@ export interface Decision {
 
 export interface Authorizer {
   authorize(user: UserInfo, attrs: Attributes): Promise<Decision>;
+  /** Upstream's RulesFor: what the user may do in `namespace`, as far as this authorizer can list it; left out by those that list nothing. */
+  rulesFor?(user: UserInfo, namespace: string): Promise<UserRules>;
 }
+
+/** authorization.k8s.io/v1 ResourceRule (kubernetes-types' lacks verbs and resources). */
+export interface ResourceRule {
+  readonly verbs: readonly string[];
+  readonly apiGroups?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly resourceNames?: readonly string[];
+}
+
+export interface NonResourceRule {
+  readonly verbs: readonly string[];
+  readonly nonResourceURLs?: readonly string[];
+}
+
+/** What a user may do, as `kubectl auth can-i --list` shows it (SelfSubjectRulesReview's status). */
+export interface UserRules {
+  readonly resourceRules: readonly ResourceRule[];
+  readonly nonResourceRules: readonly NonResourceRule[];
+  /** Some of the user's permissions could not be listed (a node's, say). */
+  readonly incomplete: boolean;
+  /** Why some could not be resolved (a binding to a missing role). */
+  readonly errors: readonly string[];
+}
+
+export const NO_RULES: UserRules = { resourceRules: [], nonResourceRules: [], incomplete: false, errors: [] };
 
 export const ALLOW: Decision = { decision: 'allow', reason: '' };
 export const NO_OPINION: Decision = { decision: 'no-opinion', reason: '' };
@@ -59,6 +86,16 @@ export function inOrder(authorizers: readonly Authorizer[]): Authorizer {
         if (result.reason !== '') reasons.push(result.reason);
       }
       return noOpinion(reasons.join('\n'));
+    },
+    // Every authorizer's rules together, as upstream's union.
+    rulesFor: async (user, namespace) => {
+      const all = await Promise.all(authorizers.map((a) => a.rulesFor?.(user, namespace) ?? NO_RULES));
+      return {
+        resourceRules: all.flatMap((r) => r.resourceRules),
+        nonResourceRules: all.flatMap((r) => r.nonResourceRules),
+        incomplete: all.some((r) => r.incomplete),
+        errors: all.flatMap((r) => r.errors),
+      };
     },
   };
 }

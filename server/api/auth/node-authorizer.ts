@@ -11,7 +11,7 @@ import type { Catalogue } from '../catalogue.js';
 import type { Registry } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 import { ApiError } from '../status.js';
-import { ALLOW, type Attributes, type Authorizer, type Decision, NO_OPINION, noOpinion, type ResourceAttributes } from './authorizer.js';
+import { ALLOW, type Attributes, type Authorizer, type Decision, NO_OPINION, NO_RULES, noOpinion, type ResourceAttributes, type UserRules } from './authorizer.js';
 import { podReferences, type PodReferences } from '../../../common/pod-references.js';
 import { nodeNameOf, type UserInfo } from './user.js';
 
@@ -37,6 +37,12 @@ export class NodeAuthorizer implements Authorizer {
     this.pods = type('pods');
     this.claims = type('persistentvolumeclaims');
     this.volumes = type('persistentvolumes');
+  }
+
+  /** As upstream's: a node's permissions follow its pods, and are not listed. */
+  async rulesFor(user: UserInfo): Promise<UserRules> {
+    if (nodeNameOf(user) === undefined) return NO_RULES;
+    return { ...NO_RULES, incomplete: true, errors: ['node authorizer does not support user rule resolution'] };
   }
 
   async authorize(user: UserInfo, attrs: Attributes): Promise<Decision> {

@@ -11,9 +11,9 @@ import { quote } from '../../kinds/field-errors.js';
 import type { KubeObject } from '../../objects.js';
 import { namespaceOf } from '../../request-info.js';
 import { aggregate, errors } from '../../status.js';
-import { ALLOW, type Attributes, type Authorizer, type Decision, NO_OPINION, noOpinion } from '../authorizer.js';
+import { ALLOW, type Attributes, type Authorizer, type Decision, NO_OPINION, type NonResourceRule, noOpinion, type ResourceRule, type UserRules } from '../authorizer.js';
 import type { UserInfo } from '../user.js';
-import { bindingSubjectKeys, ruleAllows, userKeys } from './policy-rules.js';
+import { bindingSubjectKeys, ruleAllows, stringsOf, userKeys } from './policy-rules.js';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
@@ -59,6 +59,29 @@ export class RbacAuthorizer implements Authorizer {
     return failures.length === 0 ? NO_OPINION : noOpinion(`RBAC: ${aggregate(failures)}`);
   }
 
+  /** RulesFor: the rules of every role bound to the user, cluster-wide and in `namespace`, resource and non-resource apart. */
+  async rulesFor(user: UserInfo, namespace: string): Promise<UserRules> {
+    await this.#sync();
+    const resourceRules: ResourceRule[] = [];
+    const nonResourceRules: NonResourceRule[] = [];
+    const failures: string[] = [];
+    for (const binding of this.#bindingsOf(user, namespace)) {
+      const resolved = this.#rulesOf(binding);
+      if ('error' in resolved) {
+        failures.push(resolved.error);
+        continue;
+      }
+      for (const rule of resolved.rules) {
+        const verbs = stringsOf(rule.verbs);
+        const resources = stringsOf(rule.resources);
+        const urls = stringsOf(rule.nonResourceURLs);
+        if (resources.length > 0) resourceRules.push({ verbs, ...present('apiGroups', stringsOf(rule.apiGroups)), resources, ...present('resourceNames', stringsOf(rule.resourceNames)) });
+        if (urls.length > 0) nonResourceRules.push({ verbs, nonResourceURLs: urls });
+      }
+    }
+    return { resourceRules, nonResourceRules, incomplete: false, errors: failures.length === 0 ? [] : [aggregate(failures)] };
+  }
+
   /** The ClusterRoleBindings, then the RoleBindings of `namespace`, that name the user or one of its groups; each once. */
   #bindingsOf(user: UserInfo, namespace: string | undefined): KubeObject[] {
     const keys = userKeys(user);
@@ -84,6 +107,11 @@ export class RbacAuthorizer implements Authorizer {
         return { error: `unsupported role reference kind: ${quote(typeof roleRef.kind === 'string' ? roleRef.kind : '')}` };
     }
   }
+}
+
+/** A list field as upstream's omitempty writes it: left out when empty. */
+function present<K extends string>(key: K, list: readonly string[]): { [P in K]?: readonly string[] } {
+  return (list.length === 0 ? {} : { [key]: list }) as { [P in K]?: readonly string[] };
 }
 
 /** As upstream's listers say it: `role.rbac.authorization.k8s.io "x" not found`. */
