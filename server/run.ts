@@ -99,7 +99,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       (node) => keeper?.lastSeen(node),
     );
     const registry = new Registry(store, rules, log.with({ component: 'registry' }));
-    await bootstrapCluster(registry, catalogue);
+    await bootstrapCluster(registry, catalogue, log.with({ component: 'rbac' }));
     // Before the API serves: the custom resources of stored CRDs are there from the first request.
     stack.push(await CrdCatalogue.start({ registry, catalogue, log: log.with({ component: 'crd' }) }));
     // One cache per resource type for everything below; closed after all of them (pushed first, closed last).

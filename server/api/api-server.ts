@@ -11,7 +11,6 @@ import {
   authenticate,
   type Authorizer,
   CreatedName,
-  discoveryAuthorizer,
   inOrder,
   isPublicPath,
   mastersAuthorizer,
@@ -72,8 +71,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   if (serviceAccounts === undefined) throw new Error('the catalogue has no serviceaccounts');
   const auth: Auth = {
     tokens: new ServiceAccountTokens({ signingKeyPem: opts.serviceAccountKeyPem, registry: opts.registry, serviceAccounts, pods: opts.catalogue.get('', 'v1', 'pods')!, log }),
-    // First decision wins: masters, nodes and discovery as before; RBAC (which only ever allows) last.
-    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), discoveryAuthorizer, new RbacAuthorizer(opts.informers)]),
+    // First decision wins, as upstream's chain: the superuser group, nodes, then RBAC (which only ever allows;
+    // discovery and self reviews come from the default policy's system:discovery and system:basic-user bindings).
+    authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), new RbacAuthorizer(opts.informers)]),
   };
   const streams = new StreamServer({ registry: opts.registry, catalogue: opts.catalogue, podStreams: opts.podStreams, log });
   const server: Server = createServer(
@@ -154,7 +154,7 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
   await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read(), createdObject: () => created.document() });
   if (streams.handles(info)) return streams.serveRequest(info, url.searchParams, res);
   if (info.group === METRICS_GROUP && opts.metrics !== undefined) return sendAnswer(res, opts.metrics.answer(info, url.searchParams, req.headers.accept));
-  const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens };
+  const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens, access: { user, authorizer: auth.authorizer } };
   return handleResource(context, info, url.searchParams, await created.request(), res);
 }
 

@@ -1,16 +1,19 @@
-// What a new cluster has before anyone asks: the system namespaces, and
+// What a new cluster has before anyone asks: the system namespaces,
 // k3s's default StorageClass "local-path" (on every start, as k3s applies
-// its manifests: one a user deleted comes back).
+// its manifests: one a user deleted comes back), and the default RBAC
+// policy (reconciled on every start, as kube-apiserver does).
 import { LOCAL_PATH_PROVISIONER, LOCAL_PATH_STORAGE_CLASS } from '../../common/local-path.js';
+import type { Logger } from '../../common/log.js';
 import type { Catalogue } from './catalogue.js';
 import { SYSTEM_NAMESPACES } from './kinds/namespaces.js';
 import { DEFAULT_CLASS_ANNOTATION } from './kinds/storage.js';
 import type { KubeObject } from './objects.js';
+import { reconcileDefaultPolicy } from './auth/rbac/default-policy-reconcile.js';
 import type { Registry } from './registry/registry.js';
 import type { ResourceType } from './resources.js';
 import { ApiError } from './status.js';
 
-export async function bootstrapCluster(registry: Registry, catalogue: Catalogue): Promise<void> {
+export async function bootstrapCluster(registry: Registry, catalogue: Catalogue, log: Logger): Promise<void> {
   const namespaces = catalogue.get('', 'v1', 'namespaces')!;
   for (const name of SYSTEM_NAMESPACES) await createIfMissing(registry, namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   await createIfMissing(registry, catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!, {
@@ -21,6 +24,7 @@ export async function bootstrapCluster(registry: Registry, catalogue: Catalogue)
     reclaimPolicy: 'Delete',
     volumeBindingMode: 'WaitForFirstConsumer',
   });
+  await reconcileDefaultPolicy(registry, catalogue, log);
 }
 
 async function createIfMissing(registry: Registry, type: ResourceType, object: KubeObject): Promise<void> {

@@ -118,6 +118,13 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     },
   ]),
   ...groupVersion('events.k8s.io', 'v1', [{ kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }]),
+  // Reviews: created, answered, never stored.
+  ...groupVersion('authentication.k8s.io', 'v1', [{ kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] }]),
+  ...groupVersion('authorization.k8s.io', 'v1', [
+    { kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', namespaced: true, verbs: ['create'] },
+    { kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', namespaced: false, verbs: ['create'] },
+    { kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', namespaced: false, verbs: ['create'] },
+  ]),
   // v2 (stored) before v1: whatever takes the first type of a group and plural reads the stored form.
   ...(['v2', 'v1'] as const).flatMap((version) =>
     groupVersion('autoscaling', version, [

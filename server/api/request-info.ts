@@ -60,7 +60,7 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
 }
 
 /** The namespace a request acts in, as upstream's RequestInfo gives it: a Namespace's own requests act in that namespace (what RBAC and the 403 read). */
-export function namespaceOf(info: ResourceRequest): string | undefined {
+export function namespaceOf(info: Pick<ResourceRequest, 'group' | 'resource' | 'namespace' | 'name'>): string | undefined {
   if (info.namespace !== undefined) return info.namespace;
   return info.group === '' && info.resource === 'namespaces' ? info.name : undefined;
 }

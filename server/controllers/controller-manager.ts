@@ -10,6 +10,7 @@ import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { MetricsStore } from '../metrics/metrics-store.js';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
 import { CronJobController } from './cronjob-controller.js';
 import { DaemonSetController } from './daemonset-controller.js';
 import { DeploymentController } from './deployment-controller.js';
@@ -69,6 +70,7 @@ const CACHED: readonly (readonly [string, string, string])[] = [
   ['batch', 'v1', 'cronjobs'],
   ['discovery.k8s.io', 'v1', 'endpointslices'],
   ['policy', 'v1', 'poddisruptionbudgets'],
+  ['rbac.authorization.k8s.io', 'v1', 'clusterroles'],
 ];
 
 export async function startControllers(deps: ControllerDeps): Promise<ControllerManager> {
@@ -99,6 +101,7 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     await start('statefulsets', (d) => StatefulSetController.start(d));
     await start('disruption', (d) => DisruptionController.start(d));
     await start('local-path-provisioner', (d) => LocalPathProvisioner.start(d));
+    await start('clusterrole-aggregation', (d) => ClusterRoleAggregationController.start(d));
     const metrics = deps.metrics;
     if (metrics !== undefined) await start('horizontal-pod-autoscaler', (d) => HorizontalPodAutoscalerController.start({ ...d, metrics }));
   } catch (err) {

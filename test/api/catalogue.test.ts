@@ -45,6 +45,8 @@ test('the types asked for are all there, in the versions upstream serves', () =>
     'coordination.k8s.io/v1': ['leases'],
     'discovery.k8s.io/v1': ['endpointslices'],
     'events.k8s.io/v1': ['events'],
+    'authentication.k8s.io/v1': ['selfsubjectreviews'],
+    'authorization.k8s.io/v1': ['localsubjectaccessreviews', 'selfsubjectaccessreviews', 'subjectaccessreviews'],
     'rbac.authorization.k8s.io/v1': ['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles'],
     'policy/v1': ['poddisruptionbudgets'],
     'networking.k8s.io/v1': ['ingressclasses', 'ingresses', 'networkpolicies'],
@@ -115,6 +117,15 @@ test('spot checks against upstream discovery', () => {
   assert.deepEqual(find('apiextensions.k8s.io', 'customresourcedefinitions').categories, ['api-extensions']);
   assert.equal(find('rbac.authorization.k8s.io', 'clusterroles').namespaced, false);
   assert.equal(find('rbac.authorization.k8s.io', 'roles').namespaced, true);
+  // Reviews are create-only and never stored, as upstream serves them.
+  for (const [group, plural, namespaced] of [
+    ['authorization.k8s.io', 'selfsubjectaccessreviews', false],
+    ['authorization.k8s.io', 'subjectaccessreviews', false],
+    ['authorization.k8s.io', 'localsubjectaccessreviews', true],
+    ['authentication.k8s.io', 'selfsubjectreviews', false],
+  ] as const) {
+    assert.deepEqual([find(group, plural).verbs, find(group, plural).namespaced], [['create'], namespaced], plural);
+  }
 });
 
 const widget = (version: string, plural = 'widgets'): ResourceType => ({
@@ -165,7 +176,7 @@ test('groups: core first, built-ins in upstream order, then others by name; vers
   c.add({ ...widget('v1'), group: 'aaa.io' });
   assert.deepEqual(
     c.groups().map((g) => g.name),
-    ['', 'apps', 'events.k8s.io', 'autoscaling', 'batch', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
+    ['', 'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
       'apiextensions.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'aaa.io', 'example.com'],
   );
   const example = c.groups().find((g) => g.name === 'example.com');

@@ -228,6 +228,24 @@ describe('decodeProtobufObject: metadata', () => {
   });
 });
 
+describe('decodeProtobufObject: reviews a client-go program may send', () => {
+  test('a SubjectAccessReview with its user and groups, and a SelfSubjectReview', () => {
+    // spec (2) { resourceAttributes (1) { verb (2) "get", resource (5) "pods" }, user (3) "bob", groups (4) "devs", "ops" }
+    const spec = Writer.create().uint32(0x12).fork();
+    spec.uint32(0x0a).fork().uint32(0x12).string('get').uint32(0x2a).string('pods').ldelim();
+    spec.uint32(0x1a).string('bob').uint32(0x22).string('devs').uint32(0x22).string('ops').ldelim();
+    assert.deepStrictEqual(decodeProtobufObject(body('authorization.k8s.io/v1', 'SubjectAccessReview', spec.finish())), {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { resourceAttributes: { verb: 'get', resource: 'pods' }, user: 'bob', groups: ['devs', 'ops'] },
+    });
+    assert.deepStrictEqual(decodeProtobufObject(body('authentication.k8s.io/v1', 'SelfSubjectReview', new Uint8Array())), {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'SelfSubjectReview',
+    });
+  });
+});
+
 describe('decodeProtobufObject: refusals', () => {
   test('kinds and groups outside the subset', () => {
     refuses(body('v1', 'Pod', new Uint8Array()), 'Pod of v1 is not supported in protobuf yet, send JSON');

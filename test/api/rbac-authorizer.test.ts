@@ -80,7 +80,32 @@ const NO_OPINION: Decision = { decision: 'no-opinion', reason: '' };
 test('with no binding a user gets no opinion, never a denial', async (t) => {
   const api = await setup(t);
   assert.deepEqual(await api.decide(BUILDER, request('list', 'pods', 'team-a')), NO_OPINION);
-  assert.deepEqual(await api.decide(BUILDER, { kind: 'path', verb: 'get', path: '/healthz' }), NO_OPINION);
+  // (/healthz, /version and discovery are every user's through the default policy's bindings.)
+  assert.deepEqual(await api.decide(BUILDER, { kind: 'path', verb: 'get', path: '/logs' }), NO_OPINION);
+});
+
+test("every authenticated user reads discovery and OpenAPI and creates self reviews through the default policy's bindings; nobody else, nothing more", async (t) => {
+  const api = await setup(t);
+  for (const path of ['/api', '/api/v1', '/apis', '/apis/apps/v1', '/openapi/v2', '/openapi/v3/apis/apps/v1', '/version']) {
+    assert.equal(await api.allowed(ALICE, { kind: 'path', verb: 'get', path }), true, path);
+  }
+  for (const [group, resource] of [
+    ['authorization.k8s.io', 'selfsubjectaccessreviews'],
+    ['authentication.k8s.io', 'selfsubjectreviews'],
+  ] as const) {
+    assert.equal(await api.allowed(ALICE, request('create', resource, undefined, { group })), true, resource);
+  }
+  const nobody: UserInfo = { name: 'nobody', groups: [] };
+  const refused: [UserInfo, Attributes][] = [
+    [ALICE, { kind: 'path', verb: 'get', path: '/metrics' }],
+    [ALICE, { kind: 'path', verb: 'post', path: '/apis' }],
+    [ALICE, request('list', 'namespaces')],
+    [ALICE, request('create', 'subjectaccessreviews', undefined, { group: 'authorization.k8s.io' })],
+    [ALICE, request('get', 'selfsubjectaccessreviews', undefined, { group: 'authorization.k8s.io' })],
+    [nobody, { kind: 'path', verb: 'get', path: '/apis' }],
+    [nobody, request('create', 'selfsubjectaccessreviews', undefined, { group: 'authorization.k8s.io' })],
+  ];
+  for (const [user, attrs] of refused) assert.equal(await api.allowed(user, attrs), false, JSON.stringify(attrs));
 });
 
 test('the first request waits for the initial list: bindings made before it are honoured at once', async (t) => {
@@ -177,14 +202,14 @@ test('a ClusterRoleBinding to a Role, or to an unknown kind, grants nothing', as
 
 test('non-resource URLs are granted by ClusterRoleBindings; a RoleBinding never grants a path', async (t) => {
   const api = await setup(t);
-  await api.create('clusterroles', undefined, 'health', { rules: [{ nonResourceURLs: ['/healthz', '/metrics/*'], verbs: ['get'] }] });
+  await api.create('clusterroles', undefined, 'health', { rules: [{ nonResourceURLs: ['/logs', '/metrics/*'], verbs: ['get'] }] });
   await api.create('rolebindings', 'team-a', 'alice-health', { ...ref('ClusterRole', 'health'), ...subjects({ kind: 'User', name: 'alice' }) });
-  assert.equal(await api.allowed(ALICE, { kind: 'path', verb: 'get', path: '/healthz' }), false);
-  await api.create('clusterrolebindings', undefined, 'alice-health', { ...ref('ClusterRole', 'health'), ...subjects({ kind: 'User', name: 'alice' }) });
-  await until(async () => api.allowed(ALICE, { kind: 'path', verb: 'get', path: '/healthz' }), 'the ClusterRoleBinding seen');
-  assert.equal(await api.allowed(ALICE, { kind: 'path', verb: 'get', path: '/metrics/cadvisor' }), true);
-  assert.equal(await api.allowed(ALICE, { kind: 'path', verb: 'post', path: '/healthz' }), false);
   assert.equal(await api.allowed(ALICE, { kind: 'path', verb: 'get', path: '/logs' }), false);
+  await api.create('clusterrolebindings', undefined, 'alice-health', { ...ref('ClusterRole', 'health'), ...subjects({ kind: 'User', name: 'alice' }) });
+  await until(async () => api.allowed(ALICE, { kind: 'path', verb: 'get', path: '/logs' }), 'the ClusterRoleBinding seen');
+  assert.equal(await api.allowed(ALICE, { kind: 'path', verb: 'get', path: '/metrics/cadvisor' }), true);
+  assert.equal(await api.allowed(ALICE, { kind: 'path', verb: 'post', path: '/logs' }), false);
+  assert.equal(await api.allowed(ALICE, { kind: 'path', verb: 'get', path: '/debug/pprof' }), false);
 });
 
 test("changes take effect without a restart: a binding's subjects changed, a role's rules changed, a binding deleted", async (t) => {

@@ -118,6 +118,71 @@ for (const version of ['1.27', '1.33']) {
   });
 }
 
+for (const version of ['1.27', '1.33']) {
+  test(`kubectl ${version}: auth can-i is answered by the server's authorizers: yes for the admin, no (exit 1) for a ServiceAccount; SubjectAccessReview and auth whoami`, async (t) => {
+    const c = await cluster(t);
+    const admin = await kubectl(t, version, join(c.dataDir, 'kubeconfig.yaml'));
+    const bearer = await kubectl(t, version, await kubeconfigFor(c, 'bearer', {}));
+    assert.equal(await ok(admin, ['auth', 'can-i', 'create', 'deployments']), 'yes\n');
+    assert.equal(await ok(admin, ['auth', 'can-i', 'get', 'pods', '--subresource', 'log', '-n', 'kube-system']), 'yes\n');
+
+    await ok(admin, ['apply', '-f', '-'], SERVICE_ACCOUNT);
+    const token = (await ok(admin, ['create', 'token', 'robot'])).trim();
+    const no = await bearer.run(['--token', token, 'auth', 'can-i', 'list', 'pods']);
+    assert.equal(no.code, 1, no.stderr);
+    assert.equal(no.stdout, 'no\n');
+    assert.equal(await ok(bearer, ['--token', token, 'auth', 'can-i', 'get', '/apis']), 'yes\n', 'discovery, as system:discovery grants');
+
+    // Another user's access, asked by the admin: the same authorizers, for the subject named.
+    const review = {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: 'system:serviceaccount:default:robot', groups: ['system:serviceaccounts', 'system:authenticated'], resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'default' } },
+    };
+    const answered = JSON.parse(await ok(admin, ['create', '-f', '-', '-o', 'json'], JSON.stringify(review))) as { status: Record<string, unknown> };
+    assert.deepEqual(answered.status, { allowed: false });
+    const forbidden = await bearer.run(['--token', token, 'create', '-f', '-', '-o', 'json'], { stdin: JSON.stringify(review) });
+    assert.equal(forbidden.code, 1);
+    assert.match(forbidden.stderr, /subjectaccessreviews.authorization.k8s.io is forbidden: User "system:serviceaccount:default:robot" cannot create resource "subjectaccessreviews"/);
+
+    if (version === '1.27') return; // 1.27's whoami asks for authentication.k8s.io/v1alpha1 and v1beta1, which are not served.
+    const whoami = JSON.parse(await ok(bearer, ['--token', token, 'auth', 'whoami', '-o', 'json'])) as { status: { userInfo: Record<string, unknown> } };
+    assert.deepEqual(whoami.status.userInfo, { username: 'system:serviceaccount:default:robot', groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'] });
+    assert.match(await ok(admin, ['auth', 'whoami']), /^ATTRIBUTE +VALUE\nUsername +[^\n]+\nGroups +\[system:masters system:authenticated\]\n$/);
+  });
+}
+
+for (const version of ['1.27', '1.33']) {
+  test(`kubectl ${version}: a ServiceAccount allowed to create ClusterRoleBindings cannot bind a role granting everything to itself (upstream's escalation 403) until it may bind that role`, async (t) => {
+    const c = await cluster(t);
+    const admin = await kubectl(t, version, join(c.dataDir, 'kubeconfig.yaml'));
+    const bearer = await kubectl(t, version, await kubeconfigFor(c, 'bearer', {}));
+    await ok(admin, ['apply', '-f', '-'], SERVICE_ACCOUNT);
+    // Made here by the admin rather than taken from the default policy: this test is about who may grant it.
+    await ok(admin, ['create', 'clusterrole', 'everything', '--verb=*', '--resource=*.*']);
+    await ok(admin, ['create', 'clusterrole', 'binding-writer', '--verb=create,get', '--resource=clusterrolebindings']);
+    await ok(admin, ['create', 'clusterrolebinding', 'robot-writes-bindings', '--clusterrole=binding-writer', '--serviceaccount=default:robot']);
+    const token = (await ok(admin, ['create', 'token', 'robot'])).trim();
+    const asRobot = ['--token', token];
+
+    const refused = await bearer.run([...asRobot, 'create', 'clusterrolebinding', 'robot-everything', '--clusterrole=everything', '--serviceaccount=default:robot']);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.equal(
+      refused.stderr,
+      'error: failed to create clusterrolebinding: clusterrolebindings.rbac.authorization.k8s.io "robot-everything" is forbidden: user "system:serviceaccount:default:robot" ' +
+        '(groups=["system:serviceaccounts" "system:serviceaccounts:default" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n' +
+        '{APIGroups:["*"], Resources:["*"], Verbs:["*"]}\n',
+    );
+    assert.equal((await bearer.run([...asRobot, 'auth', 'can-i', 'list', 'pods'])).stdout, 'no\n');
+
+    // Allowed to bind that one role, it may: and then holds what it grants.
+    await ok(admin, ['create', 'clusterrole', 'binds-everything', '--verb=bind', '--resource=clusterroles', '--resource-name=everything']);
+    await ok(admin, ['create', 'clusterrolebinding', 'robot-binds', '--clusterrole=binds-everything', '--serviceaccount=default:robot']);
+    await ok(bearer, [...asRobot, 'create', 'clusterrolebinding', 'robot-everything', '--clusterrole=everything', '--serviceaccount=default:robot']);
+    assert.equal(await ok(bearer, [...asRobot, 'auth', 'can-i', 'list', 'pods']), 'yes\n');
+  });
+}
+
 test('bearer tokens on the wire: malformed, tampered and unknown tokens are 401 Status, never 500; the token subresource answers as upstream', async (t) => {
   const c = await cluster(t);
   const anonymous: Credentials = { server: c.admin.server, ca: c.admin.ca };

@@ -33,6 +33,6 @@ export async function apiRegistry(t: TestContext, opts: ApiRegistryOptions = {})
   const store = opts.store ?? (await testStore(t, { logger }));
   const catalogue = new Catalogue(BUILTIN_RESOURCES);
   const registry = new Registry(store, opts.rules?.(store, catalogue) ?? rulesFor, logger);
-  if (opts.bootstrap !== false) await bootstrapCluster(registry, catalogue);
+  if (opts.bootstrap !== false) await bootstrapCluster(registry, catalogue, logger);
   return { store, catalogue, registry };
 }

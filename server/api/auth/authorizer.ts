@@ -6,7 +6,12 @@ import type { ResourceRequest } from '../request-info.js';
 import { forbidden } from './forbidden.js';
 import type { UserInfo } from './user.js';
 
-export interface ResourceAttributes extends ResourceRequest {
+export interface ResourceAttributes extends Omit<ResourceRequest, 'verb'> {
+  /**
+   * A request's verb, or one that only checks and access reviews ask about
+   * (bind, escalate, impersonate, "*" for every verb): authorizers read any string.
+   */
+  readonly verb: string;
   /** The name of the object a create carries, read from its body (only authorizers that need it call this). */
   readonly createdName: () => Promise<string | undefined>;
   /** The whole body of a create, decoded (only authorizers that need it call this). */
@@ -34,6 +39,11 @@ export interface Authorizer {
 
 export const ALLOW: Decision = { decision: 'allow', reason: '' };
 export const NO_OPINION: Decision = { decision: 'no-opinion', reason: '' };
+
+/** A question an authorizer is asked that no request body goes with (escalation checks, access reviews). */
+export function askedAttributes(asked: Omit<ResourceAttributes, 'kind' | 'createdName' | 'createdObject'>): ResourceAttributes {
+  return { ...asked, kind: 'resource', createdName: async () => undefined };
+}
 
 export function noOpinion(reason: string): Decision {
   return { decision: 'no-opinion', reason };

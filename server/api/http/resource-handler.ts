@@ -2,12 +2,12 @@
 // registry calls, JSON or Table out, watches streamed as JSON lines.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../../common/log.js';
-import { createTokenRequest, type ServiceAccountTokens } from '../auth/index.js';
+import { answerReview, createTokenRequest, escalationCheck, isReview, type RequestAccess, type ServiceAccountTokens } from '../auth/index.js';
 import type { Catalogue } from '../catalogue.js';
 import { apiVersionOf, type KubeObject } from '../objects.js';
 import { unknownFields } from '../openapi/field-validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, supportsStrategicMerge } from '../patch/index.js';
-import { parseResourceVersion, type Registry, type Selectors } from '../registry/registry.js';
+import { parseResourceVersion, type Registry, type Selectors, type UpdateOptions } from '../registry/registry.js';
 import { type ApiVerb, queryBool, type ResourceRequest } from '../request-info.js';
 import type { ResourceType } from '../resources.js';
 import { checkFieldSelector, parseFieldSelector, parseLabelSelector, SelectorError } from '../selectors.js';
@@ -38,6 +38,8 @@ export interface ResourceContext {
   readonly catalogue: Catalogue;
   readonly log: Logger;
   readonly tokens: ServiceAccountTokens;
+  /** The request's user and the server's authorizer: for RBAC escalation checks and access reviews. */
+  readonly access: RequestAccess;
 }
 
 export async function handleResource(
@@ -56,6 +58,14 @@ export async function handleResource(
   if (form === undefined) throw errors.notAcceptable(req.headers.accept ?? '');
   const optionsOfVerb = OPTIONS_OF_VERB[info.verb];
   const dryRun = optionsOfVerb !== undefined && dryRunOf(query.getAll('dryRun'), optionsOfVerb);
+  if (isReview(type)) {
+    if (info.verb !== 'create' || info.subresource !== undefined || info.name !== undefined) throw errors.methodNotAllowed(req.method ?? '');
+    const { obj, warnings } = await readObject(req, type, query);
+    return sendJson(res, 201, await answerReview(ctx.access, type, namespace, obj), warnings);
+  }
+  // Writes of RBAC objects: nobody grants what they do not hold.
+  const check = escalationCheck({ ...ctx, ...ctx.access }, type, info);
+  const checked = check === undefined ? {} : { check };
 
   if (info.subresource !== undefined) {
     if (info.subresource === 'token' && type.subresources.some((s) => s.name === 'token')) {
@@ -107,16 +117,16 @@ export async function handleResource(
     case 'create': {
       if (info.name !== undefined) throw errors.methodNotAllowed('POST');
       const { obj, warnings } = await readObject(req, type, query);
-      const created = await ctx.registry.create(type, namespace, obj, { dryRun, adoptInput: true });
+      const created = await ctx.registry.create(type, namespace, obj, { dryRun, adoptInput: true, ...checked });
       return sendJson(res, 201, created, warnings);
     }
     case 'update': {
       const { obj, warnings } = await readObject(req, type, query);
-      const updated = await ctx.registry.update(type, namespace, info.name!, obj, { dryRun, adoptInput: true, ...subresource });
+      const updated = await ctx.registry.update(type, namespace, info.name!, obj, { dryRun, adoptInput: true, ...subresource, ...checked });
       return sendJson(res, 200, updated, warnings);
     }
     case 'patch':
-      return patch(ctx, type, namespace, info.name!, query, req, res, { dryRun, ...subresource });
+      return patch(ctx, type, namespace, info.name!, query, req, res, { dryRun, ...subresource, ...checked });
     case 'delete': {
       const options = deleteOptionsOf(await optionalDocument(req), query);
       const { object, pending } = await ctx.registry.delete(type, namespace, info.name!, { ...options, dryRun: dryRun || options.dryRun });
@@ -176,7 +186,7 @@ async function patch(
   query: URLSearchParams,
   req: IncomingMessage,
   res: ServerResponse,
-  opts: { dryRun: boolean; subresource?: string },
+  opts: UpdateOptions,
 ): Promise<void> {
   const contentType = mediaType(req.headers['content-type']);
   const body = await readBody(req);

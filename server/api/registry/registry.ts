@@ -88,6 +88,13 @@ export interface WriteOptions {
    * API server's CPU when most requests are writes.
    */
   readonly adoptInput?: boolean;
+  /**
+   * The request's own check of the object as it will be stored (after
+   * defaults, before validation), with the stored object for an update; it
+   * throws to refuse. How the API server checks what only its user may write
+   * (RBAC escalation) without the registry knowing users.
+   */
+  readonly check?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -249,6 +256,7 @@ export class Registry {
     rules.decodeInput?.(obj);
     rules.defaults?.(obj, undefined);
     await rules.admit?.(obj);
+    await opts.check?.(obj, undefined);
     this.validate(type, obj, undefined, rules);
     const key = keyOf(type, namespace, meta.name);
     if ((await this.store.get(key)) !== undefined) throw errors.alreadyExists(type, meta.name);
@@ -526,6 +534,7 @@ export class Registry {
     if (narrow !== undefined) {
       obj = structuredClone(current);
       narrow(obj, next);
+      await opts.check?.(obj, current);
       const causes = opts.subresource === 'status' ? (rules.validateStatus?.(obj, current) ?? []) : [];
       if (causes.length > 0) throw errors.invalid(type, current.metadata.name!, causes);
     } else {
@@ -548,6 +557,7 @@ export class Registry {
         meta.generation = current.metadata.generation + (specChanged(current, obj) ? 1 : 0);
       }
       rules.defaults?.(obj, current);
+      await opts.check?.(obj, current);
       this.validate(type, obj, current, rules);
     }
     obj.metadata.resourceVersion = current.metadata.resourceVersion!;

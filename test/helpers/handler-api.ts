@@ -1,0 +1,55 @@
+// The resource handler over a real registry behind a plain HTTP server, with
+// the authorizer and the user of each request chosen by the test: for checks
+// that depend on who asks (RBAC escalation, access reviews) without TLS,
+// certificates or the server's own authorization of the request.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import { createLogger } from '../../common/log.js';
+import type { Authorizer } from '../../server/api/auth/authorizer.js';
+import type { ServiceAccountTokens } from '../../server/api/auth/service-account-tokens.js';
+import type { UserInfo } from '../../server/api/auth/user.js';
+import type { Catalogue } from '../../server/api/catalogue.js';
+import { handleResource } from '../../server/api/http/resource-handler.js';
+import { sendError } from '../../server/api/http/respond.js';
+import type { Registry } from '../../server/api/registry/registry.js';
+import { requestInfo } from '../../server/api/request-info.js';
+import { apiRegistry } from './api-registry.js';
+
+export interface HandlerApi {
+  readonly registry: Registry;
+  readonly catalogue: Catalogue;
+  /** Sends as `user` (a JSON body, or none); the answer's status and JSON body. */
+  send(user: UserInfo, method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+export async function handlerApi(t: TestContext, authorizer: Authorizer): Promise<HandlerApi> {
+  const { registry, catalogue } = await apiRegistry(t);
+  const log = createLogger({ level: 'error' });
+  const users = new Map<string, UserInfo>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const info = requestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    const user = users.get(String(req.headers['x-test-user']));
+    if (info.kind !== 'resource' || user === undefined) return void res.writeHead(400).end('{}');
+    // No request here makes a token.
+    const ctx = { registry, catalogue, log, tokens: undefined as unknown as ServiceAccountTokens, access: { user, authorizer } };
+    handleResource(ctx, info, url.searchParams, req, res).catch((err: unknown) => sendError(res, err));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    registry,
+    catalogue,
+    send: async (user, method, path, body, contentType = 'application/json') => {
+      users.set(user.name, user);
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { 'x-test-user': user.name, ...(body === undefined ? {} : { 'content-type': contentType }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+  };
+}
