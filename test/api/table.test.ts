@@ -148,6 +148,8 @@ test('column sets, orders and priorities are upstream printers.go', () => {
     ['policy', 'PodDisruptionBudget', ['Name', 'Min Available', 'Max Unavailable', 'Allowed Disruptions', 'Age']],
     ['networking.k8s.io', 'Ingress', ['Name', 'Class', 'Hosts', 'Address', 'Ports', 'Age']],
     ['rbac.authorization.k8s.io', 'ClusterRole', ['Name', 'Created At']],
+    ['rbac.authorization.k8s.io', 'RoleBinding', ['Name', 'Role', 'Age', 'Users (wide)', 'Groups (wide)', 'ServiceAccounts (wide)']],
+    ['rbac.authorization.k8s.io', 'ClusterRoleBinding', ['Name', 'Role', 'Age', 'Users (wide)', 'Groups (wide)', 'ServiceAccounts (wide)']],
     ['example.com', 'Widget', ['Name', 'Created At']],
   ];
   for (const [group, kind, columns] of expected) assert.deepEqual(columnsOf(group, kind), columns, `${group}/${kind}`);
@@ -681,6 +683,25 @@ test('namespace, configmap, secret, serviceaccount, lease', () => {
     object('policy/v1', 'PodDisruptionBudget', { name }, { spec: { selector: { matchLabels: { app: 'web' } }, ...spec }, ...(status ? { status } : {}) });
   assert.deepEqual(cells(pdb('web', { minAvailable: 2 }, { disruptionsAllowed: 1 })), ['web', '2', 'N/A', 1, '10m']);
   assert.deepEqual(cells(pdb('web', { maxUnavailable: '25%' })), ['web', 'N/A', '25%', 0, '10m']);
+
+  const binding = object('rbac.authorization.k8s.io/v1', 'RoleBinding', { name: 'read', namespace: 'team-a' }, {
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+    subjects: [
+      { kind: 'User', name: 'ann', apiGroup: 'rbac.authorization.k8s.io' },
+      { kind: 'ServiceAccount', name: 'ci', namespace: 'team-a' },
+      { kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io' },
+      { kind: 'Group', name: 'devs', apiGroup: 'rbac.authorization.k8s.io' },
+    ],
+  });
+  assert.deepEqual(cells(binding), ['read', 'ClusterRole/view', '10m', 'ann, bob', 'devs', 'team-a/ci']);
+  assert.deepEqual(cells(object('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', { name: 'admins' }, { roleRef: { kind: 'ClusterRole', name: 'cluster-admin' } })), [
+    'admins',
+    'ClusterRole/cluster-admin',
+    '10m',
+    '',
+    '',
+    '',
+  ]);
 });
 
 test('events: core/v1 with timestamps and count; eventTime and series; events.k8s.io/v1', () => {

@@ -1,5 +1,6 @@
 // The default RBAC policy and ClusterRole aggregation as kubectl 1.33 sees
-// them on a real `bramble server`: upstream's default roles are there, edit
+// them on a real `bramble server`: upstream's default roles are there (and
+// their bindings in upstream's columns), edit
 // shows its aggregated rules, `kubectl create rolebinding --clusterrole=edit`
 // gives a ServiceAccount what edit gives on any cluster, a chart's CRD with a
 // ClusterRole labelled aggregate-to-view reaches view, edit and admin within
@@ -56,6 +57,12 @@ test('kubectl 1.33: default ClusterRoles, rolebinding to edit, a chart role aggr
   assert.match(listed, /^NAME\s+CREATED AT\n/);
   for (const name of ['admin', 'edit', 'view', 'cluster-admin']) assert.match(listed, new RegExp(`^${name}\\s+\\d{4}-\\d\\d-\\d\\dT`, 'm'), name);
   assert.equal(await k.ok(['get', 'clusterrolebinding', 'cluster-admin', '-o', 'jsonpath={.subjects[*].name}']), 'system:masters');
+  // Upstream's binding columns, the subjects with -o wide.
+  assert.match(await k.ok(['get', 'clusterrolebinding', 'cluster-admin']), /^NAME\s+ROLE\s+AGE\ncluster-admin\s+ClusterRole\/cluster-admin\s+\d+s\n$/);
+  assert.match(
+    await k.ok(['get', 'clusterrolebinding', 'system:public-info-viewer', '-o', 'wide']),
+    /^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\nsystem:public-info-viewer\s+ClusterRole\/system:public-info-viewer\s+\d+s\s+system:authenticated, system:unauthenticated\s*\n$/,
+  );
 
   const editRole = async () => parse(await k.ok(['get', 'clusterrole', 'edit', '-o', 'yaml'])) as ClusterRole;
   await until(async () => ((await editRole()).rules ?? []).length > 0, 'edit aggregated', 10_000);

@@ -13,6 +13,7 @@ import { endpointSlicePrinter, endpointsPrinter, ingressPrinter, servicePrinter 
 import { configMapPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from './core.js';
 import { podPrinter } from './pods.js';
 import { podDisruptionBudgetPrinter } from './policy.js';
+import { clusterRoleBindingPrinter, roleBindingPrinter } from './rbac.js';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
 import { cronJobPrinter, daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.js';
 
@@ -90,6 +91,8 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['batch/CronJob', cronJobPrinter],
   ['autoscaling/HorizontalPodAutoscaler', horizontalPodAutoscalerPrinter],
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
+  ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
+  ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingPrinter],
   ['coordination.k8s.io/Lease', leasePrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
   ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
