@@ -27,6 +27,8 @@ export type SchemaProps = JSONSchemaProps & {
   'x-kubernetes-embedded-resource'?: boolean;
   'x-kubernetes-int-or-string'?: boolean;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-list-type'?: string;
+  'x-kubernetes-list-map-keys'?: string[];
 };
 
 /** A CRD's name is `<plural>.<group>` (validation holds it to that), so even a deleted one tells what it served. */

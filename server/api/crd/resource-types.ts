@@ -5,13 +5,18 @@ import type { CustomResourceColumnDefinition, CustomResourceDefinitionNames } fr
 import type { GroupVersionKind } from '../objects.js';
 import type { Schema } from '../openapi/schema.js';
 import type { ResourceType, Subresource, Verb } from '../resources.js';
-import type { Definition } from './definition.js';
+import type { Definition, SchemaProps } from './definition.js';
+import { hasDefaults } from './schema-defaults.js';
 import { objectSchema } from './object-schema.js';
 import { DEFAULT_COLUMNS } from './printer-columns.js';
 
 export interface CustomResourceType extends ResourceType {
   /** The object schema as OpenAPI publishes it. */
   readonly schema: Schema;
+  /** The version's openAPIV3Schema as the CRD has it: what validation, pruning and defaulting read. */
+  readonly openAPIV3Schema: SchemaProps | undefined;
+  /** Some node of it has a default: reads fill them in, so they cannot send the stored bytes as they are. */
+  readonly hasDefaults: boolean;
   /** The version's additionalPrinterColumns, or upstream's default Age column. */
   readonly printerColumns: readonly CustomResourceColumnDefinition[];
   /** The CRD is being deleted: its objects can still be read and deleted, but no new ones created. */
@@ -49,6 +54,8 @@ export function resourceTypesOf(crd: Definition, names: CustomResourceDefinition
         verbs: ALL_VERBS,
         subresources,
         schema: objectSchema(v.schema?.openAPIV3Schema),
+        openAPIV3Schema: v.schema?.openAPIV3Schema,
+        hasDefaults: hasDefaults(v.schema?.openAPIV3Schema),
         printerColumns: v.additionalPrinterColumns?.length ? v.additionalPrinterColumns : DEFAULT_COLUMNS,
         terminating: crd.metadata.deletionTimestamp !== undefined,
       };

@@ -3,6 +3,7 @@
 import type { KindRules } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 import { ApiError } from '../status.js';
+import { customResourceRules } from './custom-resource-rules.js';
 import { CRD_GROUP, CRD_PLURAL } from './definition.js';
 import { definitionRules } from './definition-rules.js';
 import { isCustomResourceType } from './resource-types.js';
@@ -11,7 +12,7 @@ export function withCustomResourceRules(builtin: (type: ResourceType) => KindRul
   return (type) => {
     if (type.group === CRD_GROUP && type.plural === CRD_PLURAL) return { ...definitionRules, tracksGeneration: true };
     if (!isCustomResourceType(type)) return builtin(type);
-    return { ...(type.terminating ? refuseCreate(type) : {}), tracksGeneration: true };
+    return { ...customResourceRules(type), ...(type.terminating ? refuseCreate(type) : {}), tracksGeneration: true };
   };
 }
 

@@ -104,9 +104,7 @@ function checkNames(names: Partial<CustomResourceDefinitionNames>): StatusCause[
   if (names.singular) causes.push(...dns1035('spec.names.singular', names.singular));
   for (const field of ['kind', 'listKind'] as const) {
     const value = names[field];
-    if (value && dns1035(`spec.names.${field}`, value.toLowerCase()).length > 0) {
-      causes.push(invalid(`spec.names.${field}`, JSON.stringify(value), `may have mixed case, but should otherwise match: ${DNS1035_MESSAGE}`));
-    }
+    if (value) causes.push(...checkKindName(`spec.names.${field}`, value));
   }
   (names.shortNames ?? []).forEach((s, i) => causes.push(...dns1035(`spec.names.shortNames[${i}]`, s)));
   if (names.kind && names.kind === names.listKind) causes.push(invalid('spec.names.listKind', JSON.stringify(names.listKind), 'kind and listKind may not be the same'));
@@ -138,6 +136,12 @@ function checkUpdate(crd: Definition, spec: Partial<CustomResourceDefinitionSpec
     }
   });
   return causes;
+}
+
+/** A kind: a DNS-1035 label but for its case. */
+export function checkKindName(path: string, value: string): StatusCause[] {
+  if (dns1035(path, value.toLowerCase()).length === 0) return [];
+  return [invalid(path, JSON.stringify(value), `may have mixed case, but should otherwise match: ${DNS1035_MESSAGE}`)];
 }
 
 /** IsDNS1035Label, as a cause on `path`. */

@@ -93,3 +93,55 @@ export function decodeError(obj: KubeObject, detail: string): ApiError {
   const { version } = groupVersionOf(obj.apiVersion);
   return new ApiError(400, 'BadRequest', `${obj.kind} in version ${quote(version)} cannot be handled as a ${obj.kind}: ${detail}`);
 }
+
+/** field.TypeInvalid: a value that is not of the schema's type. */
+export function typeInvalid(field: string, value: string, detail: string): StatusCause {
+  return { reason: 'FieldValueTypeInvalid', message: `Invalid value: ${value}: ${detail}`, field };
+}
+
+/** field.TooLongMaxLength, as custom resources' maxLength reports it. */
+export function tooLongMaxLength(field: string, max: number): StatusCause {
+  return { reason: 'FieldValueTooLong', message: `Too long: may not be longer than ${max}`, field };
+}
+
+/** field.TooMany: a list (or object) with more items than allowed. */
+export function tooMany(field: string, actual: number, max: number): StatusCause {
+  return { reason: 'FieldValueTooMany', message: `Too many: ${actual}: must have at most ${max} items`, field };
+}
+
+/**
+ * A JSON value (a custom resource's) as field.Error prints it: strings
+ * quoted, numbers and booleans bare, null as "null", objects and lists in
+ * Go's %#v form of map[string]interface {} and []interface {}.
+ */
+export function goValue(v: unknown): string {
+  if (v === null || v === undefined) return '"null"';
+  if (typeof v === 'string') return quote(v);
+  if (typeof v === 'number') return goNumber(v);
+  if (typeof v === 'boolean') return String(v);
+  return goSharp(v);
+}
+
+/** %v of a JSON number: integers as int64 (JSON without a fraction decodes to one), others as float64 (%g, shortest: an exponent below -4 or from 6 up). */
+export function goNumber(n: number): string {
+  if (Number.isSafeInteger(n)) return String(n);
+  const exp = Math.floor(Math.log10(Math.abs(n)));
+  if (exp < -4 || exp >= 6) {
+    const [mantissa, e] = n.toExponential().split('e') as [string, string];
+    const sign = e.startsWith('-') ? '-' : '+';
+    return `${mantissa}e${sign}${e.replace(/^[-+]/, '').padStart(2, '0')}`;
+  }
+  return String(n);
+}
+
+function goSharp(v: unknown): string {
+  if (v === null || v === undefined) return 'interface {}(nil)';
+  if (typeof v === 'string') return quote(v);
+  if (typeof v === 'number') return goNumber(v);
+  if (typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[]interface {}{${v.map(goSharp).join(', ')}}`;
+  const m = v as Record<string, unknown>;
+  return `map[string]interface {}{${sortedKeys(m)
+    .map((k) => `${quote(k)}:${goSharp(m[k])}`)
+    .join(', ')}}`;
+}

@@ -18,8 +18,16 @@ import { decodeMetadata, decodeObject, encodeObject, objectJson, objectsJson } f
 export interface KindRules {
   /** Fills in what users omit, as the real API does. */
   readonly defaults?: (obj: KubeObject, old: KubeObject | undefined) => void;
+  /**
+   * What upstream's decoder does to every object of the kind a client sends
+   * (custom resources: pruning of undeclared fields, schema defaults), before
+   * anything else sees it. In place.
+   */
+  readonly decodeInput?: (obj: KubeObject) => void;
   /** Causes for a 422 Invalid; empty when valid. */
   readonly validate?: (obj: KubeObject, old: KubeObject | undefined) => StatusCause[];
+  /** Causes for a 422 Invalid on a write of the status subresource, which bypasses `validate`. */
+  readonly validateStatus?: (obj: KubeObject, old: KubeObject) => StatusCause[];
   /** Admission that reads other objects (the ServiceAccount plugin), on create after defaults and before validation. */
   readonly admit?: (obj: KubeObject) => Promise<void>;
   /** Claims what the object needs from shared ranges (cluster IPs, node ports) that `old` did not hold. */
@@ -245,6 +253,7 @@ export class Registry {
     meta.creationTimestamp = metaTime();
     if (rules.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
+    rules.decodeInput?.(obj);
     rules.defaults?.(obj, undefined);
     await rules.admit?.(obj);
     await opts.check?.(obj, undefined);
@@ -521,10 +530,13 @@ export class Registry {
     const hasStatus = type.subresources.some((s) => s.name === 'status');
     let obj: KubeObject;
     const narrow = opts.subresource === undefined ? undefined : NARROW_WRITES[opts.subresource];
+    rules.decodeInput?.(next);
     if (narrow !== undefined) {
       obj = structuredClone(current);
       narrow(obj, next);
       await opts.check?.(obj, current);
+      const causes = opts.subresource === 'status' ? (rules.validateStatus?.(obj, current) ?? []) : [];
+      if (causes.length > 0) throw errors.invalid(type, current.metadata.name!, causes);
     } else {
       obj = next;
       // System fields are the server's, whatever the client sent.

@@ -1,0 +1,160 @@
+// Custom resources through the registry as upstream's apiextensions-apiserver
+// handles them: written bodies pruned and defaulted before they are
+// validated against the version's schema (create, update, patch, the status
+// subresource), and defaults a CRD gains filled in when old objects are read.
+import assert from 'node:assert/strict';
+import { type TestContext, test } from 'node:test';
+import { createLogger } from '../../common/log.js';
+import { CrdCatalogue } from '../../server/api/crd/crd-catalogue.js';
+import type { Definition, SchemaProps } from '../../server/api/crd/definition.js';
+import { withCustomResourceRules } from '../../server/api/crd/rules.js';
+import { rulesFor } from '../../server/api/kinds/index.js';
+import type { KubeObject } from '../../server/api/objects.js';
+import type { Registry } from '../../server/api/registry/registry.js';
+import type { ResourceType } from '../../server/api/resources.js';
+import { ApiError } from '../../server/api/status.js';
+import type { Catalogue } from '../../server/api/catalogue.js';
+import { apiRegistry } from '../helpers/api-registry.js';
+import { until } from '../helpers/store.js';
+
+const quiet = createLogger({ level: 'error' });
+
+const SCHEMA: SchemaProps = {
+  type: 'object',
+  properties: {
+    spec: {
+      type: 'object',
+      required: ['size'],
+      properties: {
+        size: { type: 'integer', minimum: 1 },
+        mode: { type: 'string', enum: ['fast', 'slow'], default: 'fast' },
+      },
+    },
+    status: { type: 'object', properties: { ready: { type: 'integer' } } },
+  },
+};
+
+interface Harness {
+  readonly registry: Registry;
+  readonly catalogue: Catalogue;
+  readonly crds: CrdCatalogue;
+  readonly crdType: ResourceType;
+}
+
+async function harness(t: TestContext): Promise<Harness> {
+  const { catalogue, registry } = await apiRegistry(t, { rules: () => withCustomResourceRules(rulesFor) });
+  const crds = await CrdCatalogue.start({ registry, catalogue, log: quiet });
+  t.after(() => crds.close());
+  return { registry, catalogue, crds, crdType: catalogue.get('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')! };
+}
+
+function widgets(schema: SchemaProps = SCHEMA): Definition {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema }, subresources: { status: {} } }],
+    },
+  };
+}
+
+/** Serves the CRD (created, or its schema replaced) and returns its type once the catalogue has the schema. */
+async function serve(h: Harness, schema: SchemaProps = SCHEMA): Promise<ResourceType> {
+  const current = await h.registry.get(h.crdType, undefined, 'widgets.example.com').catch(() => undefined);
+  if (current === undefined) await h.registry.create(h.crdType, undefined, widgets(schema), {});
+  else await h.registry.patch(h.crdType, undefined, 'widgets.example.com', (crd) => ({ ...crd, spec: widgets(schema).spec }), {});
+  const want = JSON.stringify(schema);
+  await until(() => JSON.stringify((h.catalogue.get('example.com', 'v1', 'widgets') as { openAPIV3Schema?: unknown } | undefined)?.openAPIV3Schema) === want, 'schema served');
+  return h.catalogue.get('example.com', 'v1', 'widgets')!;
+}
+
+function widget(name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}): KubeObject {
+  return { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name }, spec, ...extra };
+}
+
+async function invalidCauses(write: Promise<unknown>): Promise<string[]> {
+  try {
+    await write;
+  } catch (err) {
+    assert.ok(err instanceof ApiError && err.code === 422, `a 422, not ${String(err)}`);
+    return (err.toStatus().details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
+  }
+  assert.fail('the write was accepted');
+}
+
+test('create: a body breaking the schema is refused with every cause, as kubectl prints them', async (t) => {
+  const h = await harness(t);
+  const type = await serve(h);
+  const causes = await invalidCauses(h.registry.create(type, 'default', widget('bad', { size: 'big', mode: 'turbo' }), {}));
+  assert.deepEqual(causes, [
+    'spec.size: Invalid value: "string": spec.size in body must be of type integer: "string"',
+    'spec.mode: Unsupported value: "turbo": supported values: "fast", "slow"',
+  ]);
+  assert.deepEqual(await invalidCauses(h.registry.create(type, 'default', widget('empty', {}), {})), ['spec.size: Required value']);
+  await assert.rejects(h.registry.get(type, 'default', 'bad'), /not found/);
+  try {
+    await h.registry.create(type, 'default', widget('bad', { size: 0 }), {});
+  } catch (err) {
+    assert.equal((err as ApiError).message, 'Widget.example.com "bad" is invalid: spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1');
+  }
+});
+
+test('create: undeclared fields are pruned and defaults filled in before validation', async (t) => {
+  const h = await harness(t);
+  const type = await serve(h);
+  const created = await h.registry.create(type, 'default', widget('w', { size: 2, colour: 'red' }, { extra: true }), {});
+  assert.deepEqual(created['spec'], { size: 2, mode: 'fast' });
+  assert.equal(created['extra'], undefined);
+  const stored = JSON.parse((await h.registry.getJson(type, 'default', 'w')).toString()) as KubeObject;
+  assert.deepEqual(stored['spec'], { size: 2, mode: 'fast' });
+});
+
+test('update and patch are validated; what the stored object already broke is not held against it (ratcheting)', async (t) => {
+  const h = await harness(t);
+  const type = await serve(h);
+  await h.registry.create(type, 'default', widget('w', { size: 2 }), {});
+  const current = await h.registry.get(type, 'default', 'w');
+  const causes = await invalidCauses(h.registry.update(type, 'default', 'w', { ...current, spec: { size: -1 } }, {}));
+  assert.deepEqual(causes, ['spec.size: Invalid value: -1: spec.size in body should be greater than or equal to 1']);
+  const patched = await invalidCauses(h.registry.patch(type, 'default', 'w', (obj) => ({ ...obj, spec: { ...(obj['spec'] as object), mode: 'x' } }), {}));
+  assert.deepEqual(patched, ['spec.mode: Unsupported value: "x": supported values: "fast", "slow"']);
+
+  // The CRD tightens its schema: the stored size 2 breaks it, but a label can still be added.
+  const tighter = structuredClone(SCHEMA);
+  tighter.properties!['spec']!.properties!['size']!.minimum = 5;
+  const tight = await serve(h, tighter);
+  const labelled = await h.registry.patch(tight, 'default', 'w', (obj) => ({ ...obj, metadata: { ...obj.metadata, labels: { a: 'b' } } }), {});
+  assert.deepEqual(labelled.metadata.labels, { a: 'b' });
+  const changed = await invalidCauses(h.registry.patch(tight, 'default', 'w', (obj) => ({ ...obj, spec: { ...(obj['spec'] as object), size: 3 } }), {}));
+  assert.deepEqual(changed, ['spec.size: Invalid value: 3: spec.size in body should be greater than or equal to 5']);
+});
+
+test('the status subresource: the status is validated against its schema', async (t) => {
+  const h = await harness(t);
+  const type = await serve(h);
+  const created = await h.registry.create(type, 'default', widget('w', { size: 2 }), {});
+  const causes = await invalidCauses(h.registry.update(type, 'default', 'w', { ...created, status: { ready: 'yes' } }, { subresource: 'status' }));
+  assert.deepEqual(causes, ['status.ready: Invalid value: "string": ready in body must be of type integer: "string"']);
+  const written = await h.registry.update(type, 'default', 'w', { ...created, status: { ready: 1, unknown: 2 } }, { subresource: 'status' });
+  assert.deepEqual(written['status'], { ready: 1 });
+});
+
+test('reads: a default the CRD gains shows on objects stored before it, by get, list and their JSON', async (t) => {
+  const h = await harness(t);
+  const noDefault = structuredClone(SCHEMA);
+  delete noDefault.properties!['spec']!.properties!['mode']!.default;
+  let type = await serve(h, noDefault);
+  await h.registry.create(type, 'default', widget('old', { size: 2 }), {});
+  assert.deepEqual((await h.registry.get(type, 'default', 'old'))['spec'], { size: 2 });
+
+  type = await serve(h, SCHEMA);
+  assert.deepEqual((await h.registry.get(type, 'default', 'old'))['spec'], { size: 2, mode: 'fast' });
+  assert.deepEqual((JSON.parse((await h.registry.getJson(type, 'default', 'old')).toString()) as KubeObject)['spec'], { size: 2, mode: 'fast' });
+  assert.deepEqual((await h.registry.list(type, 'default', {})).items[0]?.['spec'], { size: 2, mode: 'fast' });
+  const listed = JSON.parse((await h.registry.listJson(type, 'default', {})).toString()) as { items: KubeObject[] };
+  assert.deepEqual(listed.items[0]?.['spec'], { size: 2, mode: 'fast' });
+});

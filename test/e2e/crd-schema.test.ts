@@ -1,0 +1,97 @@
+// A CRD's schema enforced on its custom resources, with the real kubectl
+// against a real `bramble server`, as an operator's users meet it: a bad
+// object refused with upstream's field errors, defaults filled in, unknown
+// fields dropped when kubectl does not validate them itself.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { serverArgs, startServer } from '../helpers/bramble.js';
+import { kubectl } from '../helpers/kubectl.js';
+import { tempDir } from '../helpers/temp.js';
+
+const VERSIONS = ['1.27', '1.33'];
+
+const CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names:
+    plural: widgets
+    singular: widget
+    kind: Widget
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [size]
+            properties:
+              size:
+                type: integer
+                minimum: 1
+              mode:
+                type: string
+                enum: [fast, slow]
+                default: fast
+              ports:
+                type: array
+                items:
+                  type: object
+                  properties:
+                    port:
+                      x-kubernetes-int-or-string: true
+                    protocol:
+                      type: string
+                      default: TCP
+`;
+
+const widget = (name: string, spec: string) => `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: ${name}
+spec:
+${spec}`;
+
+for (const version of VERSIONS) {
+  test(`kubectl ${version}: a custom resource breaking its schema is refused with upstream's errors; defaults are filled in`, async (t) => {
+    const dir = await tempDir(t);
+    const dataDir = join(dir, 'data');
+    await startServer(t, serverArgs(dataDir));
+    const k = await kubectl(t, version, join(dataDir, 'kubeconfig.yaml'));
+    await k.ok(['apply', '-f', '-'], CRD);
+    await k.ok(['wait', '--for', 'condition=established', '--timeout=30s', 'crd/widgets.example.com']);
+
+    const bad = await k.run(['apply', '-f', '-'], { stdin: widget('bad', '  size: "big"\n  mode: turbo\n') });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /The Widget "bad" is invalid: \n/);
+    assert.match(bad.stderr, /\* spec\.size: Invalid value: "string": spec\.size in body must be of type integer: "string"\n/);
+    assert.match(bad.stderr, /\* spec\.mode: Unsupported value: "turbo": supported values: "fast", "slow"\n/);
+
+    const missing = await k.run(['create', '-f', '-'], { stdin: widget('missing', '  mode: slow\n') });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'The Widget "missing" is invalid: spec.size: Required value\n');
+    assert.equal((await k.run(['get', 'widget', 'bad'])).code, 1);
+
+    assert.equal(await k.ok(['apply', '-f', '-'], widget('good', '  size: 2\n  ports:\n  - port: 80\n  - port: http\n    protocol: UDP\n')), 'widget.example.com/good created\n');
+    const yaml = await k.ok(['get', 'widget', 'good', '-o', 'yaml']);
+    assert.match(yaml, /\n {2}mode: fast\n/);
+    assert.match(yaml, /\n {2}- port: 80\n {4}protocol: TCP\n {2}- port: http\n {4}protocol: UDP\n/);
+
+    // Bigger than allowed on update too.
+    const shrunk = await k.run(['patch', 'widget', 'good', '--type', 'merge', '-p', '{"spec":{"size":0}}']);
+    assert.equal(shrunk.code, 1);
+    assert.match(shrunk.stderr, /spec\.size: Invalid value: 0: spec\.size in body should be greater than or equal to 1/);
+
+    // Without kubectl's own validation (fieldValidation=Ignore) an unknown field is dropped, as upstream prunes it.
+    await k.ok(['apply', '--validate=false', '-f', '-'], widget('loose', '  size: 1\n  colour: red\n'));
+    assert.equal(await k.ok(['get', 'widget', 'loose', '-o', 'jsonpath={.spec}']), '{"mode":"fast","size":1}');
+  });
+}
