@@ -119,7 +119,10 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   ]),
   ...groupVersion('events.k8s.io', 'v1', [{ kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }]),
   // Reviews: created, answered, never stored.
-  ...groupVersion('authentication.k8s.io', 'v1', [{ kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] }]),
+  ...groupVersion('authentication.k8s.io', 'v1', [
+    { kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] },
+    { kind: 'TokenReview', plural: 'tokenreviews', namespaced: false, verbs: ['create'] },
+  ]),
   ...groupVersion('authorization.k8s.io', 'v1', [
     { kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', namespaced: true, verbs: ['create'] },
     { kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', namespaced: false, verbs: ['create'] },

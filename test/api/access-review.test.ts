@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Attributes, type Authorizer, ALLOW, noOpinion } from '../../server/api/auth/authorizer.js';
+import { SERVICE_ACCOUNT_ISSUER } from '../../server/api/auth/service-account-token.js';
 import type { UserInfo } from '../../server/api/auth/user.js';
 import { handlerApi } from '../helpers/handler-api.js';
 
@@ -70,6 +71,38 @@ test('a SelfSubjectRulesReview lists what the chain can list for its requester i
   const noNamespace = await api.send(BOB, 'POST', `${AUTHZ}/selfsubjectrulesreviews`, review());
   assert.equal(noNamespace.status, 400);
   assert.equal((noNamespace.body as { message: string }).message, 'no namespace on request');
+});
+
+test('a TokenReview says whether a ServiceAccount token is good for the audiences asked (the API by default), and whose it is', async (t) => {
+  const api = await handlerApi(t, authorizer);
+  const sa = await api.registry.create(api.catalogue.get('', 'v1', 'serviceaccounts')!, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'proxy' } }, {});
+  const ref = { namespace: 'default', name: 'proxy', uid: sa.metadata.uid! };
+  const token = api.tokens.issue(ref, { audiences: [SERVICE_ACCOUNT_ISSUER, 'metrics'], expirationSeconds: 600, now: new Date() });
+  const review = (spec: Record<string, unknown>) => ({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: { creationTimestamp: null }, spec });
+  const good = await api.send(ADMIN, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', review({ token }));
+  assert.equal(good.status, 201);
+  const status = good.body['status'] as { user: { extra: Record<string, string[]> } };
+  const credential = status.user.extra['authentication.kubernetes.io/credential-id']!;
+  assert.match(credential[0]!, /^JTI=[0-9a-f-]{36}$/);
+  assert.deepEqual(status, {
+    authenticated: true,
+    user: {
+      username: 'system:serviceaccount:default:proxy',
+      uid: sa.metadata.uid,
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+      extra: { 'authentication.kubernetes.io/credential-id': credential },
+    },
+    audiences: [SERVICE_ACCOUNT_ISSUER],
+  });
+  const forMetrics = await api.send(ADMIN, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', review({ token, audiences: ['metrics', 'other'] }));
+  assert.deepEqual((forMetrics.body['status'] as { audiences: string[] }).audiences, ['metrics']);
+  const otherAudience = await api.send(ADMIN, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', review({ token, audiences: ['other'] }));
+  assert.deepEqual(otherAudience.body['status'], { authenticated: false, error: 'token is not for this audience' });
+  const forged = await api.send(ADMIN, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', review({ token: `${token.slice(0, -4)}AAAA` }));
+  assert.deepEqual(forged.body['status'], { authenticated: false, error: 'malformed token or bad signature' });
+  const none = await api.send(ADMIN, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', review({}));
+  assert.equal(none.status, 400);
+  assert.equal((none.body as { message: string }).message, 'token is required for TokenReview in authentication');
 });
 
 test('a SubjectAccessReview asks about the user and groups it names, not the requester', async (t) => {

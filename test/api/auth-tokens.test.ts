@@ -62,7 +62,9 @@ test('a token carries upstream claims and header, and an independent ES256 check
 test('a good token is accepted until it expires, with upstream\'s 60 s leeway', () => {
   const token = issue({ expirationSeconds: 600 });
   for (const at of [NOW, minutesAfter(NOW, 10), new Date(NOW.getTime() + 660_000)]) {
-    assert.deepEqual(checkServiceAccountToken(token, publicKey, AUDIENCES, at), { ok: true, serviceAccount: SA }, at.toISOString());
+    const checked = checkServiceAccountToken(token, publicKey, AUDIENCES, at);
+    assert.deepEqual(checked, { ok: true, serviceAccount: SA, audiences: AUDIENCES, jti: checked.ok ? checked.jti : '' }, at.toISOString());
+    assert.match(checked.ok ? (checked.jti ?? '') : '', /^[0-9a-f-]{36}$/, 'the credential id');
   }
   assert.deepEqual(checkServiceAccountToken(token, publicKey, AUDIENCES, new Date(NOW.getTime() + 661_000)), { ok: false, reason: 'token has expired' });
   assert.deepEqual(checkServiceAccountToken(issue({ now: minutesAfter(NOW, 5) }), publicKey, AUDIENCES, NOW), {
@@ -125,7 +127,7 @@ test('well-signed tokens whose claims are not a service account\'s are refused',
   for (const [what, claims, reason] of cases) {
     assert.deepEqual(checkServiceAccountToken(signJwt(claims, key), publicKey, AUDIENCES, NOW), { ok: false, reason }, what);
   }
-  assert.deepEqual(checkServiceAccountToken(signJwt({ ...base, aud: SERVICE_ACCOUNT_ISSUER }, key), publicKey, AUDIENCES, NOW), { ok: true, serviceAccount: SA });
+  assert.deepEqual(checkServiceAccountToken(signJwt({ ...base, aud: SERVICE_ACCOUNT_ISSUER }, key), publicKey, AUDIENCES, NOW), { ok: true, serviceAccount: SA, audiences: [SERVICE_ACCOUNT_ISSUER] });
 });
 
 test('verifyJwt returns the claims only for an ES256 signature by the given key', () => {

@@ -55,6 +55,10 @@ test('the first start makes upstream default ClusterRoles and ClusterRoleBinding
   ]);
   assert.deepEqual((await role('system:public-info-viewer')).rules, [{ nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }]);
   assert.equal((await role('system:aggregate-to-view')).metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-view'], 'true');
+  assert.deepEqual((await role('system:auth-delegator')).rules, [
+    { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+  ]);
 
   const group = (name: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name });
   for (const [name, groups] of [

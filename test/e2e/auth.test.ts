@@ -12,6 +12,7 @@ import { api, type Credentials, credentialsFrom } from '../helpers/api-client.js
 import { type BrambleProcess, serverArgs, startServer } from '../helpers/bramble.js';
 import { type Kubectl, kubectl } from '../helpers/kubectl.js';
 import { tempDir } from '../helpers/temp.js';
+import { until } from '../helpers/store.js';
 
 interface Cluster {
   readonly dataDir: string;
@@ -150,6 +151,15 @@ for (const version of ['1.27', '1.33']) {
     const forbidden = await bearer.run(['--token', token, 'create', '-f', '-', '-o', 'json'], { stdin: JSON.stringify(review) });
     assert.equal(forbidden.code, 1);
     assert.match(forbidden.stderr, /subjectaccessreviews.authorization.k8s.io is forbidden: User "system:serviceaccount:default:robot" cannot create resource "subjectaccessreviews"/);
+
+    // Is the robot's token good, and whose? (What an auth proxy bound to system:auth-delegator asks.)
+    const tokenReview = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } };
+    const reviewed = JSON.parse(await ok(admin, ['create', '-f', '-', '-o', 'json'], JSON.stringify(tokenReview))) as { status: { authenticated: boolean; user: { username: string } } };
+    assert.deepEqual([reviewed.status.authenticated, reviewed.status.user.username], [true, 'system:serviceaccount:default:robot']);
+    const refusedReview = await bearer.run(['--token', token, 'create', '-f', '-', '-o', 'json'], { stdin: JSON.stringify(tokenReview) });
+    assert.match(refusedReview.stderr, /tokenreviews.authentication.k8s.io is forbidden/);
+    await ok(admin, ['create', 'clusterrolebinding', 'robot-delegator', '--clusterrole=system:auth-delegator', '--serviceaccount=default:robot']);
+    await until(async () => (await bearer.run(['--token', token, 'create', '-f', '-', '-o', 'json'], { stdin: JSON.stringify(tokenReview) })).code === 0, 'system:auth-delegator lets it review tokens');
 
     if (version === '1.27') return; // 1.27's whoami asks for authentication.k8s.io/v1alpha1 and v1beta1, which are not served.
     const whoami = JSON.parse(await ok(bearer, ['--token', token, 'auth', 'whoami', '-o', 'json'])) as { status: { userInfo: Record<string, unknown> } };

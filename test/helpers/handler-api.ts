@@ -2,12 +2,13 @@
 // the authorizer and the user of each request chosen by the test: for checks
 // that depend on who asks (RBAC escalation, access reviews) without TLS,
 // certificates or the server's own authorization of the request.
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { createLogger } from '../../common/log.js';
 import type { Authorizer } from '../../server/api/auth/authorizer.js';
-import type { ServiceAccountTokens } from '../../server/api/auth/service-account-tokens.js';
+import { ServiceAccountTokens } from '../../server/api/auth/service-account-tokens.js';
 import type { UserInfo } from '../../server/api/auth/user.js';
 import type { Catalogue } from '../../server/api/catalogue.js';
 import { handleResource } from '../../server/api/http/resource-handler.js';
@@ -19,6 +20,8 @@ import { apiRegistry } from './api-registry.js';
 export interface HandlerApi {
   readonly registry: Registry;
   readonly catalogue: Catalogue;
+  /** The service-account tokens the handler checks (a key of the test's own). */
+  readonly tokens: ServiceAccountTokens;
   /** Sends as `user` (a JSON body, or none); the answer's status and JSON body. */
   send(user: UserInfo, method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: Record<string, unknown> }>;
 }
@@ -26,14 +29,15 @@ export interface HandlerApi {
 export async function handlerApi(t: TestContext, authorizer: Authorizer): Promise<HandlerApi> {
   const { registry, catalogue } = await apiRegistry(t);
   const log = createLogger({ level: 'error' });
+  const signingKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const tokens = new ServiceAccountTokens({ signingKeyPem, registry, serviceAccounts: catalogue.get('', 'v1', 'serviceaccounts')!, pods: catalogue.get('', 'v1', 'pods')!, log });
   const users = new Map<string, UserInfo>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const info = requestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     const user = users.get(String(req.headers['x-test-user']));
     if (info.kind !== 'resource' || user === undefined) return void res.writeHead(400).end('{}');
-    // No request here makes a token.
-    const ctx = { registry, catalogue, log, tokens: undefined as unknown as ServiceAccountTokens, access: { user, authorizer } };
+    const ctx = { registry, catalogue, log, tokens, access: { user, authorizer } };
     handleResource(ctx, info, url.searchParams, req, res).catch((err: unknown) => sendError(res, err));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -42,6 +46,7 @@ export async function handlerApi(t: TestContext, authorizer: Authorizer): Promis
   return {
     registry,
     catalogue,
+    tokens,
     send: async (user, method, path, body, contentType = 'application/json') => {
       users.set(user.name, user);
       const res = await fetch(`${base}${path}`, {

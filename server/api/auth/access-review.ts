@@ -3,13 +3,15 @@
 // SelfSubjectAccessReview (`kubectl auth can-i`), SubjectAccessReview and
 // LocalSubjectAccessReview (may another user?), answered by the server's own
 // authorizer chain, SelfSubjectRulesReview (`kubectl auth can-i --list`), from
-// the rules the chain can list, and SelfSubjectReview (`kubectl auth whoami`).
+// the rules the chain can list, SelfSubjectReview (`kubectl auth whoami`) and
+// TokenReview (is this bearer token good, and whose?).
 import type { KubeObject } from '../objects.js';
 import type { ResourceType } from '../resources.js';
 import { invalid } from '../kinds/field-errors.js';
 import { aggregate, errors, type StatusCause } from '../status.js';
 import { askedAttributes, type Attributes, type Authorizer, NO_RULES } from './authorizer.js';
-import type { UserInfo } from './user.js';
+import { API_AUDIENCES, type ServiceAccountTokens } from './service-account-tokens.js';
+import { AUTHENTICATED_GROUP, type UserInfo } from './user.js';
 
 /** Who asks, and what the server would allow: what checks that depend on the request's user need. */
 export interface RequestAccess {
@@ -19,16 +21,18 @@ export interface RequestAccess {
 
 const AUTHORIZATION_GROUP = 'authorization.k8s.io';
 const AUTHENTICATION_GROUP = 'authentication.k8s.io';
+const AUTHENTICATION_REVIEWS = new Set(['selfsubjectreviews', 'tokenreviews']);
 const ACCESS_REVIEWS = new Set(['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews', 'localsubjectaccessreviews']);
 
 /** Whether `type` is a review: served by `answerReview`, create only. */
 export function isReview(type: ResourceType): boolean {
-  return (type.group === AUTHORIZATION_GROUP && ACCESS_REVIEWS.has(type.plural)) || (type.group === AUTHENTICATION_GROUP && type.plural === 'selfsubjectreviews');
+  return (type.group === AUTHORIZATION_GROUP && ACCESS_REVIEWS.has(type.plural)) || (type.group === AUTHENTICATION_GROUP && AUTHENTICATION_REVIEWS.has(type.plural));
 }
 
 /** The review with its status filled in; a malformed one is a 400 or 422, as upstream's validation words it. */
-export async function answerReview(access: RequestAccess, type: ResourceType, namespace: string | undefined, review: KubeObject): Promise<KubeObject> {
+export async function answerReview(access: RequestAccess, tokens: ServiceAccountTokens, type: ResourceType, namespace: string | undefined, review: KubeObject): Promise<KubeObject> {
   const typeMeta = { apiVersion: review.apiVersion, kind: review.kind, metadata: { ...review.metadata, creationTimestamp: null } };
+  if (type.plural === 'tokenreviews') return { ...typeMeta, spec: review['spec'], status: await tokenStatus(tokens, review) } as unknown as KubeObject;
   if (type.plural === 'selfsubjectreviews') {
     const { user } = access;
     return { ...typeMeta, status: { userInfo: { username: user.name, groups: user.groups } } } as unknown as KubeObject;
@@ -45,6 +49,27 @@ export async function answerReview(access: RequestAccess, type: ResourceType, na
     ...(decision.reason === '' ? {} : { reason: decision.reason }),
   };
   return { ...typeMeta, spec: review['spec'], status } as unknown as KubeObject;
+}
+
+/**
+ * TokenReview (what auth proxies such as kube-rbac-proxy ask): whether the
+ * token authenticates for spec.audiences (the API's when none), and as whom,
+ * with every authenticated user's group added, as upstream's.
+ */
+async function tokenStatus(tokens: ServiceAccountTokens, review: KubeObject): Promise<Record<string, unknown>> {
+  const spec = objectOf(review['spec'], 'spec');
+  const { token } = strings(spec, 'spec', ['token']);
+  if (token === '') throw errors.badRequest('token is required for TokenReview in authentication');
+  const audiences = spec['audiences'] ?? [];
+  if (!Array.isArray(audiences) || !audiences.every((a) => typeof a === 'string')) throw errors.badRequest('spec.audiences must be a list of strings');
+  const result = await tokens.review(token!, audiences.length === 0 ? API_AUDIENCES : audiences);
+  if (!result.ok) return { authenticated: false, error: result.reason };
+  const { user } = result;
+  return {
+    authenticated: true,
+    user: { username: user.username, uid: user.uid, groups: [...user.groups, AUTHENTICATED_GROUP], ...(Object.keys(user.extra).length === 0 ? {} : { extra: user.extra }) },
+    audiences: result.audiences,
+  };
 }
 
 /** SelfSubjectRulesReview (`kubectl auth can-i --list`): every authorizer's rules for the requester in spec.namespace. */

@@ -31,7 +31,16 @@ export interface TokenSpec {
   readonly pod?: BoundPod;
 }
 
-export type TokenCheck = { readonly ok: true; readonly serviceAccount: ServiceAccountRef; readonly pod?: BoundPod } | { readonly ok: false; readonly reason: string };
+export type TokenCheck =
+  | {
+      readonly ok: true;
+      readonly serviceAccount: ServiceAccountRef;
+      readonly pod?: BoundPod;
+      /** The token's audiences among those accepted. */
+      readonly audiences: readonly string[];
+      readonly jti?: string;
+    }
+  | { readonly ok: false; readonly reason: string };
 
 export function serviceAccountUserName(namespace: string, name: string): string {
   return `${SERVICE_ACCOUNT_USER_PREFIX}${namespace}:${name}`;
@@ -67,12 +76,14 @@ export function checkServiceAccountToken(token: string, key: KeyObject, audience
     if (value !== undefined && (typeof value !== 'number' || value > seconds + LEEWAY_S)) return refused(`token is not valid yet (${field})`);
   }
   const aud = typeof claims['aud'] === 'string' ? [claims['aud']] : claims['aud'];
-  if (!Array.isArray(aud) || !aud.some((a) => audiences.includes(a as string))) return refused('token is not for this audience');
+  const accepted = Array.isArray(aud) ? audiences.filter((a) => aud.includes(a)) : [];
+  if (accepted.length === 0) return refused('token is not for this audience');
   const sa = serviceAccountOf(claims);
   if (sa === undefined || claims['sub'] !== serviceAccountUserName(sa.namespace, sa.name)) return refused('token names no service account');
   const pod = podOf(claims);
   if (pod === null) return refused('token names a malformed pod');
-  return { ok: true, serviceAccount: sa, ...(pod !== undefined ? { pod } : {}) };
+  const jti = claims['jti'];
+  return { ok: true, serviceAccount: sa, ...(pod !== undefined ? { pod } : {}), audiences: accepted, ...(typeof jti === 'string' && jti !== '' ? { jti } : {}) };
 }
 
 function serviceAccountOf(claims: JwtClaims): ServiceAccountRef | undefined {

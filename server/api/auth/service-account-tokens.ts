@@ -29,6 +29,14 @@ export interface ServiceAccountTokensOptions {
   readonly log: Logger;
 }
 
+export type TokenReviewResult =
+  | {
+      readonly ok: true;
+      readonly user: { readonly username: string; readonly uid: string; readonly groups: readonly string[]; readonly extra: Readonly<Record<string, string[]>> };
+      readonly audiences: readonly string[];
+    }
+  | { readonly ok: false; readonly reason: string };
+
 export class ServiceAccountTokens {
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
@@ -44,7 +52,17 @@ export class ServiceAccountTokens {
 
   /** The token's user, or undefined (→ 401) when it does not verify or its ServiceAccount is gone. */
   async authenticateToken(token: string): Promise<UserInfo | undefined> {
-    const check = checkServiceAccountToken(token, this.publicKey, API_AUDIENCES, new Date());
+    const result = await this.review(token, API_AUDIENCES);
+    return result.ok ? { name: result.user.username, groups: result.user.groups } : undefined;
+  }
+
+  /**
+   * What a TokenReview says of the token for `audiences`: the user with its
+   * uid and extra (the bound pod, the credential id) as upstream's
+   * ServiceAccountInfo gives them, and the audiences it is good for; or why not.
+   */
+  async review(token: string, audiences: readonly string[]): Promise<TokenReviewResult> {
+    const check = checkServiceAccountToken(token, this.publicKey, audiences, new Date());
     if (!check.ok) return this.refuse(check.reason);
     const { namespace, name, uid } = check.serviceAccount;
     let current;
@@ -65,12 +83,17 @@ export class ServiceAccountTokens {
       const deletion = pod.metadata.deletionTimestamp;
       if (deletion !== undefined && Date.parse(deletion) < Date.now()) return this.refuse('the pod the token is bound to is being deleted', namespace, name);
     }
-    return { name: serviceAccountUserName(namespace, name), groups: [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${namespace}`] };
+    const extra: Record<string, string[]> = {
+      ...(check.pod === undefined ? {} : { 'authentication.kubernetes.io/pod-name': [check.pod.name], 'authentication.kubernetes.io/pod-uid': [check.pod.uid] }),
+      ...(check.jti === undefined ? {} : { 'authentication.kubernetes.io/credential-id': [`JTI=${check.jti}`] }),
+    };
+    const user = { username: serviceAccountUserName(namespace, name), uid, groups: [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${namespace}`], extra };
+    return { ok: true, user, audiences: check.audiences };
   }
 
   // Why, never the token: it is a credential for as long as it has not expired.
-  private refuse(why: string, namespace?: string, serviceAccount?: string): undefined {
+  private refuse(why: string, namespace?: string, serviceAccount?: string): TokenReviewResult {
     this.opts.log.debug('bearer token refused', { why, namespace, serviceAccount });
-    return undefined;
+    return { ok: false, reason: why };
   }
 }

@@ -61,7 +61,7 @@ export async function handleResource(
   if (isReview(type)) {
     if (info.verb !== 'create' || info.subresource !== undefined || info.name !== undefined) throw errors.methodNotAllowed(req.method ?? '');
     const { obj, warnings } = await readObject(req, type, query);
-    return sendJson(res, 201, await answerReview(ctx.access, type, namespace, obj), warnings);
+    return sendJson(res, 201, await answerReview(ctx.access, ctx.tokens, type, namespace, obj), warnings);
   }
   // Writes of RBAC objects: nobody grants what they do not hold.
   const check = escalationCheck({ ...ctx, ...ctx.access }, type, info);

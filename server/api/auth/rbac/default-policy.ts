@@ -71,6 +71,11 @@ const UPSTREAM_ROLES: readonly ClusterRoleObject[] = [
     resources(['create'], 'authentication.k8s.io', ['selfsubjectreviews']),
   ]),
   role('system:public-info-viewer', [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])]),
+  // Unbound: what an auth proxy's ServiceAccount is bound to (kube-rbac-proxy, metrics-server).
+  role('system:auth-delegator', [
+    resources(['create'], 'authentication.k8s.io', ['tokenreviews']),
+    resources(['create'], 'authorization.k8s.io', ['subjectaccessreviews']),
+  ]),
   aggregated('admin', AGGREGATE_TO_ADMIN),
   aggregated('edit', AGGREGATE_TO_EDIT, { [AGGREGATE_TO_ADMIN]: 'true' }),
   aggregated('view', AGGREGATE_TO_VIEW, { [AGGREGATE_TO_EDIT]: 'true' }),
