@@ -149,7 +149,7 @@ export class HorizontalPodAutoscalerController {
 
     if (rescale) {
       try {
-        await writeScale(this.opts.registry, target.type, namespace, ref.name, { kind: 'replace', scale: { ...scale, spec: { replicas: desired } } }, false);
+        await writeScale(this.opts.registry, target.type, namespace, ref.name, { kind: 'replace', scale: { ...scale, spec: { replicas: desired } } }, { manager: { name: 'kube-controller-manager', subresource: 'scale' } });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         this.#events.record(hpa, 'Warning', 'FailedRescale', `New size: ${desired}; reason: ${reason}; error: ${message}`);

@@ -16,9 +16,10 @@ import { type IncludeObject, toTable } from '../table/table.js';
 import { decodeDocument, mediaType, readBody } from './body.js';
 import { deleteOptionsOf } from './delete-options.js';
 import { evictPod } from './eviction.js';
+import { checkPatchOptions, fieldManagerOf, type ManagerOptions } from './field-manager.js';
 import { type ResponseForm, responseForm } from './negotiate.js';
 import { bindPod } from './pod-subresources.js';
-import { dryRunOf, nonNegativeInt, optional } from './query-params.js';
+import { booleanParam, dryRunOf, nonNegativeInt, optional } from './query-params.js';
 import { sendBytes, sendJson } from './respond.js';
 import { toScale, writeScale } from './scale.js';
 
@@ -74,7 +75,7 @@ export async function handleResource(
     if (!['status', 'scale', 'finalize', 'binding', 'eviction'].includes(info.subresource) || !type.subresources.some((s) => s.name === info.subresource)) {
       throw errors.notFoundPath();
     }
-    if (info.subresource === 'scale') return scale(ctx, type, namespace, info, req, res, dryRun);
+    if (info.subresource === 'scale') return scale(ctx, type, namespace, info, query, req, res, dryRun);
     if (info.subresource === 'binding' || info.subresource === 'eviction') {
       if (info.verb !== 'create') throw errors.methodNotAllowed(req.method ?? '');
       const body = decodeDocument(await readBody(req), req.headers['content-type']);
@@ -88,6 +89,9 @@ export async function handleResource(
     }
   }
   const subresource = info.subresource === undefined ? {} : { subresource: info.subresource };
+  const writes = info.verb === 'create' || info.verb === 'update' || info.verb === 'patch';
+  const managerOptions = writes ? fieldManagerOf(query, req.headers['user-agent'], optionsOfVerb!) : undefined;
+  const manager = managerOptions === undefined ? {} : { manager: { name: managerOptions.name, ...subresource } };
 
   switch (info.verb) {
     case 'get': {
@@ -117,16 +121,16 @@ export async function handleResource(
     case 'create': {
       if (info.name !== undefined) throw errors.methodNotAllowed('POST');
       const { obj, warnings } = await readObject(req, type, query);
-      const created = await ctx.registry.create(type, namespace, obj, { dryRun, adoptInput: true, ...checked });
+      const created = await ctx.registry.create(type, namespace, obj, { dryRun, adoptInput: true, ...checked, ...manager });
       return sendJson(res, 201, created, warnings);
     }
     case 'update': {
       const { obj, warnings } = await readObject(req, type, query);
-      const updated = await ctx.registry.update(type, namespace, info.name!, obj, { dryRun, adoptInput: true, ...subresource, ...checked });
+      const updated = await ctx.registry.update(type, namespace, info.name!, obj, { dryRun, adoptInput: true, ...subresource, ...checked, ...manager });
       return sendJson(res, 200, updated, warnings);
     }
     case 'patch':
-      return patch(ctx, type, namespace, info.name!, query, req, res, { dryRun, ...subresource, ...checked });
+      return patch(ctx, type, namespace, info.name!, query, req, res, managerOptions!, { dryRun, ...subresource, ...checked, ...manager });
     case 'delete': {
       const options = deleteOptionsOf(await optionalDocument(req), query);
       const { object, pending } = await ctx.registry.delete(type, namespace, info.name!, { ...options, dryRun: dryRun || options.dryRun });
@@ -154,16 +158,19 @@ async function scale(
   type: ResourceType,
   namespace: string | undefined,
   info: ResourceRequest,
+  query: URLSearchParams,
   req: IncomingMessage,
   res: ServerResponse,
   dryRun: boolean,
 ): Promise<void> {
   const name = info.name!;
+  const writer = info.verb === 'update' || info.verb === 'patch' ? fieldManagerOf(query, req.headers['user-agent'], info.verb === 'update' ? 'UpdateOptions' : 'PatchOptions') : undefined;
+  const manager = { name: writer?.name ?? '', subresource: 'scale' };
   switch (info.verb) {
     case 'get':
       return sendJson(res, 200, toScale(await ctx.registry.get(type, namespace, name)));
     case 'update':
-      return sendJson(res, 200, await writeScale(ctx.registry, type, namespace, name, { kind: 'replace', scale: decodeDocument(await readBody(req), req.headers['content-type']) }, dryRun));
+      return sendJson(res, 200, await writeScale(ctx.registry, type, namespace, name, { kind: 'replace', scale: decodeDocument(await readBody(req), req.headers['content-type']) }, { dryRun, manager }));
     case 'patch': {
       const contentType = mediaType(req.headers['content-type']);
       if (contentType !== 'application/merge-patch+json' && contentType !== 'application/json-patch+json' && contentType !== 'application/strategic-merge-patch+json') {
@@ -171,7 +178,7 @@ async function scale(
       }
       // A Scale has no lists, so a strategic merge patch of it is a merge patch.
       const patchDoc = decodeDocument(await readBody(req), 'application/json');
-      return sendJson(res, 200, await writeScale(ctx.registry, type, namespace, name, { kind: 'patch', contentType, patch: patchDoc }, dryRun));
+      return sendJson(res, 200, await writeScale(ctx.registry, type, namespace, name, { kind: 'patch', contentType, patch: patchDoc }, { dryRun, manager }));
     }
     default:
       throw errors.methodNotAllowed(req.method ?? '');
@@ -186,11 +193,14 @@ async function patch(
   query: URLSearchParams,
   req: IncomingMessage,
   res: ServerResponse,
+  manager: ManagerOptions,
   opts: UpdateOptions,
 ): Promise<void> {
   const contentType = mediaType(req.headers['content-type']);
+  const isApply = contentType === 'application/apply-patch+yaml';
+  checkPatchOptions(query, manager, isApply);
   const body = await readBody(req);
-  const patchDoc = decodeDocument(body, contentType === 'application/apply-patch+yaml' ? 'application/yaml' : 'application/json');
+  const patchDoc = decodeDocument(body, isApply ? 'application/yaml' : 'application/json');
   let apply: (current: KubeObject) => unknown;
   switch (contentType) {
     case 'application/json-patch+json':
@@ -203,24 +213,16 @@ async function patch(
       if (!supportsStrategicMerge(type)) throw errors.unsupportedMediaType(contentType);
       apply = (current) => applyStrategicMergePatch(current, patchDoc, type);
       break;
-    case 'application/apply-patch+yaml':
-      // Server-side apply, as apply-as-merge: creates the object when it is missing.
-      apply = (current) => applyMergePatch(current, patchDoc);
-      try {
-        await ctx.registry.get(type, namespace, name);
-      } catch (err) {
-        if (err instanceof ApiError && err.code === 404) {
-          const obj = checkedObject(patchDoc, type);
-          const warnings = fieldValidation(type, obj, query);
-          if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
-            throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-          }
-          obj.metadata.name = name;
-          return sendJson(res, 201, await ctx.registry.create(type, namespace, obj, opts), warnings);
-        }
-        throw err;
+    case 'application/apply-patch+yaml': {
+      const config = checkedObject(patchDoc, type);
+      const warnings = fieldValidation(type, config, query);
+      if (config.metadata.name !== undefined && config.metadata.name !== name) {
+        throw errors.badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
       }
-      break;
+      const force = booleanParam(query.get('force'), 'force') ?? false;
+      const { object, created } = await ctx.registry.apply(type, namespace, name, config, { ...opts, manager: opts.manager!, force });
+      return sendJson(res, created ? 201 : 200, object, warnings);
+    }
     default:
       throw errors.unsupportedMediaType(contentType);
   }

@@ -3,7 +3,7 @@
 // scale` and autoscalers use it. Writes change only spec.replicas.
 import type { KubeObject } from '../objects.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from '../patch/index.js';
-import type { Registry } from '../registry/registry.js';
+import type { Registry, WriteOptions } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 import { ApiError, errors } from '../status.js';
 import { labelSelectorString } from '../table/format.js';
@@ -32,7 +32,7 @@ export async function writeScale(
   namespace: string | undefined,
   name: string,
   change: { kind: 'replace'; scale: unknown } | { kind: 'patch'; contentType: string; patch: unknown },
-  dryRun: boolean,
+  opts: WriteOptions,
 ): Promise<ScaleObject> {
   const updated = await registry.patch(
     type,
@@ -61,7 +61,7 @@ export async function writeScale(
       (parent['spec'] as { replicas?: number }).replicas = replicas;
       return parent;
     },
-    { dryRun },
+    opts,
   );
   return toScale(updated);
 }

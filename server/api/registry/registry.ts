@@ -12,6 +12,7 @@ import { apiVersionOf, type KubeList, type KubeObject, metaTime } from '../objec
 import type { ResourceType } from '../resources.js';
 import { type FieldSelector, type LabelSelector, selectableFields } from '../selectors.js';
 import { ApiError, errors, optionsKind, type StatusCause } from '../status.js';
+import { applyConfig, fieldTypeOf, type FieldManager, type OwnershipContext, recordUpdate, zeroObject } from '../fields/index.js';
 import { checkName, generatedName, nameRuleOf } from './names.js';
 import { decodeMetadata, decodeObject, encodeObject, objectJson, objectsJson } from './stored-object.js';
 
@@ -95,11 +96,23 @@ export interface WriteOptions {
    * (RBAC escalation) without the registry knowing users.
    */
   readonly check?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
+  /**
+   * Who writes, for metadata.managedFields: the write is recorded as this
+   * manager's Update of the fields it changed. Without one (the server's own
+   * controllers), an object's managedFields stay as they were.
+   */
+  readonly manager?: FieldManager;
 }
 
 export interface UpdateOptions extends WriteOptions {
   /** "status" writes only the status; the main resource writes everything else. */
   readonly subresource?: string;
+}
+
+export interface ApplyOptions extends UpdateOptions {
+  readonly manager: FieldManager;
+  /** Take the fields other managers own instead of failing with a conflict. */
+  readonly force: boolean;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -238,7 +251,7 @@ export class Registry {
     return this.served(type, await this.createStored(type, namespace, this.stored(type, input), opts));
   }
 
-  private async createStored(type: ResourceType, namespace: string | undefined, input: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+  private async createStored(type: ResourceType, namespace: string | undefined, input: KubeObject, opts: WriteOptions, applied = false): Promise<KubeObject> {
     const obj = opts.adoptInput ? input : structuredClone(input);
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) meta.name = generatedName(meta.generateName);
@@ -257,6 +270,7 @@ export class Registry {
     rules.defaults?.(obj, undefined);
     await rules.admit?.(obj);
     await opts.check?.(obj, undefined);
+    if (!applied) this.recordOwnership(type, undefined, obj, opts);
     this.validate(type, obj, undefined, rules);
     const key = keyOf(type, namespace, meta.name);
     if ((await this.store.get(key)) !== undefined) throw errors.alreadyExists(type, meta.name);
@@ -301,6 +315,43 @@ export class Registry {
     mutate: (current: KubeObject) => KubeObject,
     opts: UpdateOptions,
   ): Promise<KubeObject> {
+    return this.readModifyWrite(type, namespace, name, mutate, opts, false);
+  }
+
+  /**
+   * Server-side apply of `config` by `opts.manager` (see ../fields/apply.ts):
+   * the object is created when it is missing, except through a subresource.
+   * A conflict with other managers' fields is a 409 unless `opts.force`.
+   */
+  async apply(type: ResourceType, namespace: string | undefined, name: string, config: KubeObject, opts: ApplyOptions): Promise<{ object: KubeObject; created: boolean }> {
+    const ownership = this.ownership(type, opts);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const object = await this.readModifyWrite(type, namespace, name, (live) => applyConfig(live, structuredClone(config), opts.manager, opts.force, ownership), opts, true);
+        return { object, created: false };
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'NotFound') || opts.subresource !== undefined) throw err;
+      }
+      const obj = applyConfig(undefined, structuredClone(config), opts.manager, opts.force, ownership);
+      obj.metadata.name = name;
+      try {
+        return { object: this.served(type, await this.createStored(type, namespace, this.stored(type, obj), opts, true)), created: true };
+      } catch (err) {
+        // Created meanwhile by another writer: apply to it.
+        if (!(err instanceof ApiError && err.reason === 'AlreadyExists') || attempt > 0) throw err;
+      }
+    }
+  }
+
+  /** Read-modify-write with retries on conflict (GuaranteedUpdate); `applied`: `mutate` sets the managedFields itself. */
+  private async readModifyWrite(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject,
+    opts: UpdateOptions,
+    applied: boolean,
+  ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(keyOf(type, namespace, name));
       if (kv === undefined) throw errors.notFound(type, name);
@@ -310,7 +361,7 @@ export class Registry {
         throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
       }
       try {
-        return this.served(type, await this.replace(type, current, kv.modRevision, next, opts));
+        return this.served(type, await this.replace(type, current, kv.modRevision, next, opts, applied));
       } catch (err) {
         if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= CONFLICT_RETRIES) throw err;
       }
@@ -525,7 +576,7 @@ export class Registry {
     return conversion === undefined ? obj : conversion.toStored(obj);
   }
 
-  private async replace(type: ResourceType, current: KubeObject, modRevision: number, next: KubeObject, opts: UpdateOptions): Promise<KubeObject> {
+  private async replace(type: ResourceType, current: KubeObject, modRevision: number, next: KubeObject, opts: UpdateOptions, applied = false): Promise<KubeObject> {
     const rules = this.rules(type);
     const hasStatus = type.subresources.some((s) => s.name === 'status');
     let obj: KubeObject;
@@ -534,6 +585,7 @@ export class Registry {
     if (narrow !== undefined) {
       obj = structuredClone(current);
       narrow(obj, next);
+      if (!applied) this.recordOwnership(type, current, obj, opts);
       await opts.check?.(obj, current);
       const causes = opts.subresource === 'status' ? (rules.validateStatus?.(obj, current) ?? []) : [];
       if (causes.length > 0) throw errors.invalid(type, current.metadata.name!, causes);
@@ -557,6 +609,7 @@ export class Registry {
         meta.generation = current.metadata.generation + (specChanged(current, obj) ? 1 : 0);
       }
       rules.defaults?.(obj, current);
+      if (!applied) this.recordOwnership(type, current, obj, opts);
       await opts.check?.(obj, current);
       this.validate(type, obj, current, rules);
     }
@@ -600,6 +653,23 @@ export class Registry {
       throw err;
     }
     return withTypeMeta(type, obj);
+  }
+
+  /** metadata.managedFields after a write that is no apply: the manager's Update, or, without one, as they were. */
+  private recordOwnership(type: ResourceType, old: KubeObject | undefined, obj: KubeObject, opts: UpdateOptions): void {
+    if (opts.manager !== undefined) return recordUpdate(old, obj, opts.manager, this.ownership(type, opts));
+    if (old?.metadata.managedFields !== undefined) obj.metadata.managedFields = old.metadata.managedFields;
+    else delete obj.metadata.managedFields;
+  }
+
+  private ownership(type: ResourceType, opts: UpdateOptions): OwnershipContext {
+    const fields = fieldTypeOf(type);
+    return {
+      fields,
+      apiVersion: apiVersionOf(type.group, type.version),
+      zero: () => zeroObject(type, fields),
+      ignoresStatus: opts.subresource === undefined && type.subresources.some((s) => s.name === 'status'),
+    };
   }
 
   private validate(type: ResourceType, obj: KubeObject, old: KubeObject | undefined, rules: KindRules): void {
