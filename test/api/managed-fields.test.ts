@@ -1,34 +1,223 @@
+// metadata.managedFields kept by the registry (server/api/fields): Update
+// entries for creates, updates, patches and status writes, and server-side
+// apply's ownership, removal of fields no longer applied, conflicts and force.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { ALLOW, type Authorizer } from '../../server/api/auth/authorizer.js';
+import type { UserInfo } from '../../server/api/auth/user.js';
+import type { ManagedFieldsEntry } from '../../server/api/fields/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import type { Registry } from '../../server/api/registry/registry.js';
+import { ApiError } from '../../server/api/status.js';
 import { apiRegistry } from '../helpers/api-registry.js';
+import { handlerApi } from '../helpers/handler-api.js';
 
-function deployment(extra: { labels?: Record<string, string>; replicas?: number; image?: string } = {}): KubeObject {
+interface Options {
+  labels?: Record<string, string>;
+  replicas?: number;
+  image?: string;
+}
+
+function deployment(o: Options = {}): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: 'web', ...(extra.labels ? { labels: extra.labels } : {}) },
+    metadata: { name: 'web', ...(o.labels ? { labels: o.labels } : {}) },
     spec: {
-      ...(extra.replicas !== undefined ? { replicas: extra.replicas } : {}),
+      ...(o.replicas !== undefined ? { replicas: o.replicas } : {}),
       selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: { containers: [{ name: 'web', image: extra.image ?? 'nginx:1', ports: [{ containerPort: 80 }] }] },
-      },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: o.image ?? 'nginx:1' }] } },
     },
   };
 }
 
-describe('scratch', () => {
-  test('shows', async (t) => {
-    const { registry, catalogue } = await apiRegistry(t);
-    const type = catalogue.get('apps', 'v1', 'deployments')!;
+async function deployments(t: TestContext) {
+  const { registry, catalogue } = await apiRegistry(t);
+  const type = catalogue.get('apps', 'v1', 'deployments')!;
+  return { registry, type, catalogue };
+}
+
+const entries = (obj: KubeObject) => (obj.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+const entryOf = (obj: KubeObject, manager: string) => entries(obj).find((e) => e.manager === manager);
+const fieldsOf = (obj: KubeObject, manager: string) => JSON.stringify(entryOf(obj, manager)?.fieldsV1);
+
+describe('Update entries', () => {
+  test('a create is its manager\'s Update of every field it set, defaults included, in upstream\'s shape (maps it added carry ".")', async (t) => {
+    const { registry, type } = await deployments(t);
     const created = await registry.create(type, 'default', deployment({ labels: { app: 'web' } }), { manager: { name: 'kubectl-create' } });
-    console.log(JSON.stringify(created.metadata.managedFields, null, 1));
-    const applied = await registry.apply(type, 'default', 'web', deployment({ labels: { app: 'web', tier: 'x' }, replicas: 3 }), { manager: { name: 'kubectl' }, force: false }).catch((e) => e);
-    console.log(applied);
-    void (registry as Registry);
-    assert.ok(true);
+    assert.equal(entries(created).length, 1);
+    const e = entries(created)[0]!;
+    assert.deepEqual(Object.keys(e), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
+    assert.equal(e.manager, 'kubectl-create');
+    assert.equal(e.operation, 'Update');
+    assert.equal(e.apiVersion, 'apps/v1');
+    assert.match(e.time!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(e.fieldsType, 'FieldsV1');
+    assert.equal(
+      JSON.stringify(e.fieldsV1),
+      '{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:progressDeadlineSeconds":{},"f:replicas":{},"f:revisionHistoryLimit":{},"f:selector":{},' +
+        '"f:strategy":{"f:rollingUpdate":{".":{},"f:maxSurge":{},"f:maxUnavailable":{}},"f:type":{}},"f:template":{"f:metadata":{"f:creationTimestamp":{},"f:labels":{".":{},"f:app":{}}},' +
+        '"f:spec":{"f:containers":{"k:{\\"name\\":\\"web\\"}":{".":{},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:resources":{},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}},' +
+        '"f:dnsPolicy":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{}}}}}',
+    );
+    assert.deepEqual((await registry.get(type, 'default', 'web')).metadata.managedFields, created.metadata.managedFields, 'stored and read back');
+  });
+
+  test('an update takes the fields it changed from their owner; fields it removed leave every owner; an emptied entry goes', async (t) => {
+    const { registry, type, catalogue } = await deployments(t);
+    const created = await registry.create(type, 'default', deployment({ labels: { app: 'web', tier: 'front' } }), { manager: { name: 'creator' } });
+    const next = structuredClone(created);
+    (next.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image = 'nginx:2';
+    delete next.metadata.labels!['tier'];
+    const updated = await registry.update(type, 'default', 'web', next, { manager: { name: 'kubectl-edit' } });
+    assert.equal(fieldsOf(updated, 'kubectl-edit'), '{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\\"name\\":\\"web\\"}":{"f:image":{}}}}}}}');
+    assert.ok(!fieldsOf(updated, 'creator').includes('"f:image"'), 'the image is no longer the creator\'s');
+    assert.ok(fieldsOf(updated, 'creator').includes('"f:imagePullPolicy"'));
+    assert.ok(!fieldsOf(updated, 'creator').includes('"f:tier"'), 'the removed label is nobody\'s');
+    assert.ok(fieldsOf(updated, 'creator').includes('"f:replicas"'));
+
+    // The creator's other fields all taken: its entry is dropped.
+    const configMaps = catalogue.get('', 'v1', 'configmaps')!;
+    await registry.create(configMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1' } }, { manager: { name: 'zero' } });
+    const one = await registry.patch(configMaps, 'default', 'c', (c) => ({ ...c, data: { a: '2' } }), { manager: { name: 'one' } });
+    assert.equal(fieldsOf(one, 'one'), '{"f:data":{"f:a":{}}}');
+    assert.equal(fieldsOf(one, 'zero'), '{"f:data":{}}', 'the map it added stays its own');
+    const taken = await registry.patch(configMaps, 'default', 'c', (c) => ({ ...c, data: { a: '3' } }), { manager: { name: 'two' } });
+    assert.deepEqual(entries(taken).map((e) => e.manager).sort(), ['two', 'zero']);
+  });
+
+  test('a write that changes nothing leaves the entries and their times as they were; managedFields a client sends are not taken', async (t) => {
+    const { registry, type } = await deployments(t);
+    const created = await registry.create(type, 'default', deployment(), { manager: { name: 'creator' } });
+    const same = await registry.update(type, 'default', 'web', { ...structuredClone(created), metadata: { ...created.metadata, managedFields: [] } }, { manager: { name: 'other' } });
+    assert.deepEqual(same.metadata.managedFields, created.metadata.managedFields);
+  });
+
+  test('a status write is an Update of the status subresource; the main resource\'s writes own no status', async (t) => {
+    const { registry, type } = await deployments(t);
+    const created = await registry.create(type, 'default', { ...deployment(), status: { replicas: 5 } }, { manager: { name: 'creator' } });
+    assert.ok(!fieldsOf(created, 'creator').includes('f:status'));
+    const status = await registry.update(type, 'default', 'web', { ...structuredClone(created), status: { replicas: 1, conditions: [{ type: 'Available', status: 'True' }] } }, { subresource: 'status', manager: { name: 'controller', subresource: 'status' } });
+    const e = entryOf(status, 'controller')!;
+    assert.equal(e.subresource, 'status');
+    assert.deepEqual(Object.keys(e), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1', 'subresource']);
+    assert.equal(JSON.stringify(e.fieldsV1), '{"f:status":{"f:conditions":{".":{},"k:{\\"type\\":\\"Available\\"}":{".":{},"f:status":{},"f:type":{}}},"f:replicas":{}}}');
+  });
+
+  test('writes without a manager (the server\'s own) keep the entries as they were', async (t) => {
+    const { registry, type } = await deployments(t);
+    const created = await registry.create(type, 'default', deployment(), { manager: { name: 'creator' } });
+    const bumped = await registry.patch(type, 'default', 'web', (d) => ({ ...d, metadata: { ...d.metadata, annotations: { a: 'b' }, managedFields: [] } }), {});
+    assert.deepEqual(bumped.metadata.managedFields, created.metadata.managedFields);
+    const internal = await registry.create(type, 'default', { ...deployment(), metadata: { name: 'x', managedFields: [{ manager: 'forged' }] } }, {});
+    assert.equal(internal.metadata.managedFields, undefined);
+  });
+});
+
+describe('server-side apply', () => {
+  test('an apply creates the object when missing; the manager\'s Apply entry owns what it applied, not the defaults', async (t) => {
+    const { registry, type } = await deployments(t);
+    const { object, created } = await registry.apply(type, 'default', 'web', deployment({ labels: { app: 'web' }, replicas: 2 }), { manager: { name: 'kubectl' }, force: false });
+    assert.equal(created, true);
+    assert.deepEqual(entries(object).map((e) => [e.manager, e.operation]), [['kubectl', 'Apply']]);
+    assert.equal(
+      fieldsOf(object, 'kubectl'),
+      '{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:replicas":{},"f:selector":{},"f:template":{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:containers":{"k:{\\"name\\":\\"web\\"}":{".":{},"f:image":{},"f:name":{}}}}}}}',
+    );
+    assert.equal((object.spec as { strategy: { type: string } }).strategy.type, 'RollingUpdate', 'defaulted');
+  });
+
+  test('a field applied before and applied no more is removed, unless another manager owns it too', async (t) => {
+    const { registry, type } = await deployments(t);
+    await registry.apply(type, 'default', 'web', deployment({ labels: { app: 'web', tier: 'front', team: 'a' } }), { manager: { name: 'kubectl' }, force: false });
+    // Another manager sets the team label to the same value: both own it.
+    await registry.patch(type, 'default', 'web', (d) => ({ ...d, metadata: { ...d.metadata, labels: { ...d.metadata.labels, team: 'a', extra: 'x' } } }), { manager: { name: 'labeller' } });
+    const { object } = await registry.apply(type, 'default', 'web', deployment({ labels: { app: 'web' } }), { manager: { name: 'kubectl' }, force: false });
+    assert.deepEqual(object.metadata.labels, { app: 'web', extra: 'x' }, 'tier removed; team (not changed by the labeller, so not its) removed too; extra kept');
+    const again = await registry.patch(type, 'default', 'web', (d) => ({ ...d, metadata: { ...d.metadata, labels: { ...d.metadata.labels, team: 'b' } } }), { manager: { name: 'labeller' } });
+    assert.ok(fieldsOf(again, 'labeller').includes('f:team'));
+    await registry.apply(type, 'default', 'web', deployment({ labels: { app: 'web', team: 'b' } }), { manager: { name: 'kubectl' }, force: false });
+    const { object: last } = await registry.apply(type, 'default', 'web', deployment({ labels: { app: 'web' } }), { manager: { name: 'kubectl' }, force: false });
+    assert.equal(last.metadata.labels!['team'], 'b', 'the labeller owns it too: it stays');
+  });
+
+  test('changing a field another manager owns is a 409 with upstream\'s message and causes; the same value is shared; force takes it', async (t) => {
+    const { registry, type } = await deployments(t);
+    await registry.create(type, 'default', deployment({ replicas: 2 }), { manager: { name: 'kubectl-client-side-apply' } });
+    const err = await registry.apply(type, 'default', 'web', deployment({ replicas: 3 }), { manager: { name: 'kubectl' }, force: false }).catch((e: unknown) => e);
+    assert.ok(err instanceof ApiError);
+    assert.equal(err.code, 409);
+    assert.equal(err.reason, 'Conflict');
+    assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+    assert.deepEqual(err.details, { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' }] });
+    assert.equal((await registry.get(type, 'default', 'web')).spec!['replicas' as never], 2, 'nothing written');
+
+    const shared = await registry.apply(type, 'default', 'web', deployment({ replicas: 2 }), { manager: { name: 'kubectl' }, force: false });
+    assert.ok(fieldsOf(shared.object, 'kubectl').includes('f:replicas'));
+    assert.ok(fieldsOf(shared.object, 'kubectl-client-side-apply').includes('f:replicas'));
+
+    const forced = await registry.apply(type, 'default', 'web', deployment({ replicas: 4 }), { manager: { name: 'kubectl' }, force: true });
+    assert.equal((forced.object.spec as { replicas: number }).replicas, 4);
+    assert.ok(!fieldsOf(forced.object, 'kubectl-client-side-apply').includes('f:replicas'));
+    assert.ok(fieldsOf(forced.object, 'kubectl').includes('f:replicas'));
+  });
+
+  test('conflicts with several managers: the plural message, by manager', async (t) => {
+    const { registry, type } = await deployments(t);
+    await registry.create(type, 'default', deployment({ replicas: 2, labels: { a: '1' } }), { manager: { name: 'zed' } });
+    await registry.patch(type, 'default', 'web', (d) => ({ ...d, metadata: { ...d.metadata, labels: { a: '1', b: '1' } } }), { manager: { name: 'alpha', subresource: 'scale' } });
+    const err = await registry.apply(type, 'default', 'web', deployment({ replicas: 3, labels: { a: '2', b: '2' } }), { manager: { name: 'kubectl' }, force: false }).catch((e: unknown) => e);
+    assert.ok(err instanceof ApiError);
+    assert.equal(
+      err.message,
+      'Apply failed with 3 conflicts: conflicts with "alpha" with subresource "scale" using apps/v1:\n- .metadata.labels.b\nconflicts with "zed" using apps/v1:\n- .metadata.labels.a\n- .spec.replicas',
+    );
+  });
+
+  test('an object written before managedFields were kept: what it holds is before-first-apply\'s', async (t) => {
+    const { registry, type } = await deployments(t);
+    await registry.create(type, 'default', deployment({ replicas: 2 }), {});
+    const err = await registry.apply(type, 'default', 'web', deployment({ replicas: 3 }), { manager: { name: 'kubectl' }, force: false }).catch((e: unknown) => e);
+    assert.ok(err instanceof ApiError);
+    assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas');
+  });
+});
+
+describe('fieldManager on the wire', () => {
+  const ADMIN: UserInfo = { name: 'admin', groups: ['system:masters'] };
+  const allow: Authorizer = { authorize: async () => ALLOW };
+  const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data });
+  const CMS = '/api/v1/namespaces/default/configmaps';
+
+  test('the fieldManager parameter names the manager, else the User-Agent before its "/"; a bad one is a 422', async (t) => {
+    const api = await handlerApi(t, allow);
+    const created = await api.send(ADMIN, 'POST', `${CMS}?fieldManager=my-tool`, cm({ a: '1' }));
+    assert.equal(created.status, 201);
+    assert.equal((created.body['metadata'] as { managedFields: ManagedFieldsEntry[] }).managedFields[0]!.manager, 'my-tool');
+    const patched = await api.send(ADMIN, 'PATCH', `${CMS}/c`, { data: { b: '2' } }, 'application/merge-patch+json');
+    assert.deepEqual((patched.body['metadata'] as { managedFields: ManagedFieldsEntry[] }).managedFields.map((e) => e.manager), ['my-tool', 'node'], 'fetch sends "node" as its User-Agent');
+    const long = await api.send(ADMIN, 'PUT', `${CMS}/c?fieldManager=${'x'.repeat(129)}`, cm({}));
+    assert.equal(long.status, 422);
+    assert.equal(long.body['message'], 'UpdateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: must have at most 128 bytes');
+    const bad = await api.send(ADMIN, 'POST', `${CMS}?fieldManager=a%07b`, cm({}));
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body['message'], 'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "a\\ab": invalid character U+0007 (at position 1)');
+  });
+
+  test('an apply needs a fieldManager; force is for applies only; an apply answers 201 when it creates, 200 after', async (t) => {
+    const api = await handlerApi(t, allow);
+    const missing = await api.send(ADMIN, 'PATCH', `${CMS}/c`, cm({ a: '1' }), 'application/apply-patch+yaml');
+    assert.equal(missing.status, 422);
+    assert.equal(missing.body['message'], 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    const forced = await api.send(ADMIN, 'PATCH', `${CMS}/c?force=true`, { data: {} }, 'application/merge-patch+json');
+    assert.equal(forced.status, 422);
+    assert.equal(forced.body['message'], 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+    const created = await api.send(ADMIN, 'PATCH', `${CMS}/c?fieldManager=kubectl&force=false`, cm({ a: '1' }), 'application/apply-patch+yaml');
+    assert.equal(created.status, 201);
+    const again = await api.send(ADMIN, 'PATCH', `${CMS}/c?fieldManager=kubectl`, cm({ a: '1' }), 'application/apply-patch+yaml');
+    assert.equal(again.status, 200);
+    const withManaged = await api.send(ADMIN, 'PATCH', `${CMS}/c?fieldManager=kubectl`, { ...cm({}), metadata: { name: 'c', managedFields: [] } }, 'application/apply-patch+yaml');
+    assert.equal(withManaged.status, 400);
+    assert.equal(withManaged.body['message'], 'metadata.managedFields must be nil');
   });
 });
