@@ -188,14 +188,14 @@ test('updates and every patch type are checked on the object as it would be stor
     ['PATCH', 'application/apply-patch+yaml', clusterRole('r', [addDelete])],
   ];
   for (const [method, contentType, body] of attempts) {
-    const res = await h.send(BOB, method, url, body, contentType);
+    const res = await h.send(BOB, method, contentType === 'application/apply-patch+yaml' ? `${url}?fieldManager=kubectl&force=true` : url, body, contentType);
     assert.equal(res.status, 403, `${method} ${contentType}`);
     assert.match(String(res.body['message']), /not currently held:\n\{APIGroups:\[""\], Resources:\["pods"\], Verbs:\["delete"\]\}$/, `${method} ${contentType}`);
   }
   const stored = await h.registry.get(h.catalogue.get(RBAC, 'v1', 'clusterroles')!, undefined, 'r');
   assert.deepEqual(stored['rules'], [READ_PODS]);
   // Server-side apply of a missing object creates it: checked as a create.
-  const applied = await h.send(BOB, 'PATCH', `${CLUSTER_ROLES}/new`, clusterRole('new', [addDelete]), 'application/apply-patch+yaml');
+  const applied = await h.send(BOB, 'PATCH', `${CLUSTER_ROLES}/new?fieldManager=kubectl`, clusterRole('new', [addDelete]), 'application/apply-patch+yaml');
   assert.equal(applied.status, 403);
   // Removing a permission, or only finalizers, is fine.
   assert.equal((await h.send(BOB, 'PATCH', url, { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] }, 'application/merge-patch+json')).status, 200);
