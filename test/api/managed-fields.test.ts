@@ -174,6 +174,19 @@ describe('server-side apply', () => {
     );
   });
 
+  test('an apply of the status subresource owns the status alone, beside the main resource\'s applier', async (t) => {
+    const { registry, type } = await deployments(t);
+    await registry.apply(type, 'default', 'web', deployment({ replicas: 1 }), { manager: { name: 'kubectl' }, force: false });
+    const status = { ...deployment({ replicas: 9 }), status: { replicas: 1, conditions: [{ type: 'Available', status: 'True' }] } };
+    const { object } = await registry.apply(type, 'default', 'web', status, { subresource: 'status', manager: { name: 'ctrl', subresource: 'status' }, force: false });
+    assert.equal((object.spec as { replicas: number }).replicas, 1, 'a status write changes no spec');
+    const e = entryOf(object, 'ctrl')!;
+    assert.deepEqual([e.operation, e.subresource], ['Apply', 'status']);
+    assert.equal(JSON.stringify(e.fieldsV1), '{"f:status":{"f:conditions":{"k:{\\"type\\":\\"Available\\"}":{".":{},"f:status":{},"f:type":{}}},"f:replicas":{}}}');
+    assert.ok(fieldsOf(object, 'kubectl').includes('"f:replicas"'), 'the main applier keeps its fields');
+    await assert.rejects(registry.apply(type, 'default', 'gone', status, { subresource: 'status', manager: { name: 'ctrl', subresource: 'status' }, force: false }), /not found/);
+  });
+
   test('an object written before managedFields were kept: what it holds is before-first-apply\'s', async (t) => {
     const { registry, type } = await deployments(t);
     await registry.create(type, 'default', deployment({ replicas: 2 }), {});

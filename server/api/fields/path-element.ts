@@ -28,7 +28,8 @@ export function compareElements(a: Element, b: Element): number {
   if (ka !== kb) return ka - kb;
   switch (a[0]) {
     case 'f':
-      return compareStrings(a.slice(2), b.slice(2));
+      // The same prefix: the names decide.
+      return compareStrings(a, b);
     case 'k':
       return compareKeys(JSON.parse(a.slice(2)) as Record<string, unknown>, JSON.parse(b.slice(2)) as Record<string, unknown>);
     case 'v':
@@ -68,10 +69,21 @@ function valueString(v: unknown): string {
   return String(v);
 }
 
-/** Go's strings.Compare: by bytes of UTF-8, which orders as code points do. */
+/**
+ * Go's strings.Compare: by the bytes of UTF-8, which order as code points
+ * do. UTF-16 code units below the surrogates order the same way, so only a
+ * difference at or above them needs the bytes.
+ */
 function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    return x < 0xd800 && y < 0xd800 ? x - y : Buffer.compare(Buffer.from(a.slice(i)), Buffer.from(b.slice(i)));
+  }
+  return a.length - b.length;
 }
 
 /** FieldList.Compare: field by field (name, then value); a shorter list first. */

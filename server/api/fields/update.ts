@@ -14,8 +14,11 @@ export interface OwnershipContext {
   readonly apiVersion: string;
   /** What the object is compared with on create: the kind's zero value. */
   readonly zero: () => Record<string, unknown>;
-  /** A write of the main resource of a kind with a status subresource: its status is nobody's (upstream's reset fields). */
-  readonly ignoresStatus: boolean;
+  /**
+   * Upstream's reset fields: a write of the main resource of a kind with a
+   * status subresource owns no status; a write of the status owns nothing else.
+   */
+  readonly owns: 'all' | 'all but status' | 'status';
 }
 
 /** Sets `after`'s managedFields for `manager`'s write from `before` (undefined: a create). */
@@ -33,10 +36,10 @@ export function recordUpdate(before: KubeObject | undefined, after: KubeObject, 
   setEntries(after, [...others, entry(manager, 'Update', ctx.apiVersion, time, fields)]);
 }
 
-/** The paths ownership is kept for: not the system's metadata, nor a main resource's status. */
+/** The paths ownership is kept for: never the system's metadata; see `owns`. */
 export function tracked(set: FieldSet, ctx: OwnershipContext): FieldSet {
   const kept = withoutSystemFields(set);
-  if (!ctx.ignoresStatus || kept['f:status'] === undefined) return kept;
-  const { 'f:status': _, ...rest } = kept;
-  return rest;
+  const { 'f:status': status, ...rest } = kept;
+  if (ctx.owns === 'status') return status === undefined ? {} : { 'f:status': status };
+  return ctx.owns === 'all' || status === undefined ? kept : rest;
 }

@@ -585,7 +585,8 @@ export class Registry {
     if (narrow !== undefined) {
       obj = structuredClone(current);
       narrow(obj, next);
-      if (!applied) this.recordOwnership(type, current, obj, opts);
+      if (applied) obj.metadata.managedFields = next.metadata.managedFields;
+      else this.recordOwnership(type, current, obj, opts);
       await opts.check?.(obj, current);
       const causes = opts.subresource === 'status' ? (rules.validateStatus?.(obj, current) ?? []) : [];
       if (causes.length > 0) throw errors.invalid(type, current.metadata.name!, causes);
@@ -668,7 +669,7 @@ export class Registry {
       fields,
       apiVersion: apiVersionOf(type.group, type.version),
       zero: () => zeroObject(type, fields),
-      ignoresStatus: opts.subresource === undefined && type.subresources.some((s) => s.name === 'status'),
+      owns: opts.subresource === 'status' ? 'status' : opts.subresource === undefined && type.subresources.some((s) => s.name === 'status') ? 'all but status' : 'all',
     };
   }
 
