@@ -104,6 +104,22 @@ describe('Update entries', () => {
     assert.equal(JSON.stringify(e.fieldsV1), '{"f:status":{"f:conditions":{".":{},"k:{\\"type\\":\\"Available\\"}":{".":{},"f:status":{},"f:type":{}}},"f:replicas":{}}}');
   });
 
+  test('past ten Update entries, the oldest are merged into "ancient-changes"', async (t) => {
+    const { registry, catalogue } = await deployments(t);
+    const configMaps = catalogue.get('', 'v1', 'configmaps')!;
+    await registry.create(configMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: {} }, { manager: { name: 'm00' } });
+    let last: KubeObject | undefined;
+    for (let i = 1; i <= 12; i++) {
+      const name = `m${String(i).padStart(2, '0')}`;
+      last = await registry.patch(configMaps, 'default', 'c', (c) => ({ ...c, data: { ...(c['data'] as object), [name]: 'x' } }), { manager: { name } });
+    }
+    const managers = entries(last!).map((e) => e.manager).sort();
+    assert.equal(managers.length, 10);
+    assert.deepEqual(managers, ['ancient-changes', 'm04', 'm05', 'm06', 'm07', 'm08', 'm09', 'm10', 'm11', 'm12']);
+    const ancient = JSON.stringify(entryOf(last!, 'ancient-changes')!.fieldsV1);
+    for (const f of ['"f:m01"', '"f:m02"', '"f:m03"']) assert.ok(ancient.includes(f), `${f} in ${ancient}`);
+  });
+
   test('writes without a manager (the server\'s own) keep the entries as they were', async (t) => {
     const { registry, type } = await deployments(t);
     const created = await registry.create(type, 'default', deployment(), { manager: { name: 'creator' } });

@@ -4,7 +4,7 @@
 // and, for an Update, the API version (upstream's manager identifier).
 import { isObject, type JsonObject } from '../patch/json.js';
 import type { KubeObject } from '../objects.js';
-import { type FieldSet, isEmpty, isFieldSet, sorted } from './field-set.js';
+import { type FieldSet, isEmpty, isFieldSet, sorted, union } from './field-set.js';
 
 export type Operation = 'Apply' | 'Update';
 
@@ -67,9 +67,13 @@ export function entry(manager: FieldManager, operation: Operation, apiVersion: s
   };
 }
 
+/** Upstream's cap on Update entries: the oldest are merged into one per version, so an object's entries stay few. */
+const MAX_UPDATE_ENTRIES = 10;
+const ANCIENT_CHANGES = 'ancient-changes';
+
 /** Writes the entries into the object: empty ones dropped, in upstream's order (operation, time, manager, version, subresource). */
 export function setEntries(obj: KubeObject, entries: readonly ManagedFieldsEntry[]): void {
-  const kept = entries.filter((e) => !isEmpty(e.fieldsV1));
+  const kept = capUpdates(entries.filter((e) => !isEmpty(e.fieldsV1)));
   kept.sort(
     (p, q) =>
       compare(p.operation, q.operation) ||
@@ -80,6 +84,35 @@ export function setEntries(obj: KubeObject, entries: readonly ManagedFieldsEntry
   );
   if (kept.length === 0) delete obj.metadata.managedFields;
   else obj.metadata.managedFields = kept;
+}
+
+/**
+ * Past the cap, the oldest Update entries go into an "ancient-changes"
+ * entry of their version, which takes the time of the newest merged
+ * (upstream's capManagersManager: the first of a version seeds the bucket).
+ */
+function capUpdates(entries: ManagedFieldsEntry[]): ManagedFieldsEntry[] {
+  const updates = entries.filter((e) => e.operation === 'Update');
+  if (updates.length <= MAX_UPDATE_ENTRIES) return entries;
+  updates.sort((p, q) => compare(seconds(p.time), seconds(q.time)) || compare(p.manager, q.manager));
+  const merged = new Set<ManagedFieldsEntry>();
+  // Earlier merges' buckets take the next ones.
+  const buckets = new Map(updates.filter((e) => e.manager === ANCIENT_CHANGES).map((e) => [e.apiVersion, e]));
+  let count = updates.length;
+  for (const e of updates) {
+    if (count <= MAX_UPDATE_ENTRIES) break;
+    if (e.manager === ANCIENT_CHANGES) continue;
+    const bucket = buckets.get(e.apiVersion);
+    if (bucket === undefined) {
+      buckets.set(e.apiVersion, e);
+      continue;
+    }
+    merged.add(bucket).add(e);
+    buckets.set(e.apiVersion, entry({ name: ANCIENT_CHANGES }, 'Update', e.apiVersion, e.time, union(bucket.fieldsV1, e.fieldsV1)));
+    count--;
+  }
+  const ancient = [...buckets.values()].filter((b) => b.manager === ANCIENT_CHANGES);
+  return [...entries.filter((e) => !merged.has(e)), ...ancient];
 }
 
 function seconds(time: string | undefined): number {
