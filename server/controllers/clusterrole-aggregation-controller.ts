@@ -68,7 +68,7 @@ export class ClusterRoleAggregationController {
       // With the resourceVersion read: a newer role brings this key back.
       const written = await this.opts.registry.update(this.#type, undefined, name, { ...role, rules }, {});
       this.#roles.remember(written);
-      this.opts.log.info('aggregated ClusterRole rules', { clusterRole: name, rules: rules.length });
+      this.opts.log.debug('aggregated ClusterRole rules', { clusterRole: name, rules: rules.length });
     } catch (err) {
       if (err instanceof ApiError && (err.reason === 'Conflict' || err.reason === 'NotFound')) return;
       throw err;

@@ -21,6 +21,7 @@ import { isNamespaceTerminating, messageOf } from './api-errors.js';
 import { isGone } from './delete-all.js';
 import { EventRecorder, type InvolvedObject } from './event-recorder.js';
 import { keyOf } from './informer.js';
+import { matchPodFailurePolicy } from './pod-failure-policy.js';
 import { isPodActive, isPodReady, type PodObject } from './pod-predicates.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
 import { WorkQueue } from '../../common/work-queue.js';
@@ -160,7 +161,8 @@ export class JobController {
     const newSucceeded = newFinishedPods(ctx, (p) => p.status?.phase === 'Succeeded');
     const newFailed = newFinishedPods(ctx, (p) => isPodFailed(p, job));
     ctx.succeeded = (status.succeeded ?? 0) + newSucceeded.length + ctx.uncountedSucceeded.size;
-    const failed = (status.failed ?? 0) + newFailed.length + ctx.uncountedFailed.size;
+    // Failures a podFailurePolicy ignores (a disruption, say) do not count against backoffLimit.
+    const failed = (status.failed ?? 0) + newFailed.filter((p) => matchPodFailurePolicy(job.spec.podFailurePolicy, p).countFailed).length + ctx.uncountedFailed.size;
     const suspended = job.spec.suspend === true;
     if (status.startTime === undefined && !suspended) status.startTime = metaTime();
     ctx.backoff = this.#newBackoffRecord(key, newSucceeded, newFailed);
@@ -168,6 +170,8 @@ export class JobController {
     ctx.finished = trueCondition(status, 'SuccessCriteriaMet');
     const failureTarget = trueCondition(status, 'FailureTarget');
     if (ctx.finished === undefined && failureTarget !== undefined) ctx.finished = condition('Failed', failureTarget.reason!, failureTarget.message!);
+    const failJob = ctx.finished === undefined ? failJobMessage(job, pods) : undefined;
+    if (failJob !== undefined) ctx.finished = condition('FailureTarget', 'PodFailurePolicy', failJob);
     if (ctx.finished === undefined) {
       if (failed > (job.spec.backoffLimit ?? 6) || pastBackoffLimitOnFailure(job, pods)) {
         ctx.finished = condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit');
@@ -261,8 +265,9 @@ export class JobController {
           (uncounted.succeeded ??= []).push(uid);
         }
       } else if (failed || ctx.finished !== undefined) {
-        // A Job that is done counts every pod not succeeded as failed.
-        if (!ctx.uncountedFailed.has(uid) && (!indexed || validIndex(pod, job) !== undefined)) {
+        // A Job that is done counts every pod not succeeded as failed, but for those its podFailurePolicy ignores.
+        const counted = matchPodFailurePolicy(job.spec.podFailurePolicy, pod).countFailed;
+        if (counted && !ctx.uncountedFailed.has(uid) && (!indexed || validIndex(pod, job) !== undefined)) {
           needsFlush = true;
           (uncounted.failed ??= []).push(uid);
         }
@@ -634,6 +639,16 @@ function isPodFailed(pod: PodObject, job: JobObject): boolean {
   if (pod.status?.phase === 'Failed') return true;
   if (job.spec.podFailurePolicy !== undefined) return false;
   return pod.metadata.deletionTimestamp !== undefined && pod.status?.phase !== 'Succeeded';
+}
+
+/** getFailJobMessage: the message of the first failed pod a FailJob rule of the podFailurePolicy matches. */
+function failJobMessage(job: JobObject, pods: readonly PodObject[]): string | undefined {
+  if (job.spec.podFailurePolicy === undefined) return undefined;
+  for (const pod of pods) {
+    const message = isPodFailed(pod, job) ? matchPodFailurePolicy(job.spec.podFailurePolicy, pod).failJob : undefined;
+    if (message !== undefined) return message;
+  }
+  return undefined;
 }
 
 /** With restartPolicy OnFailure, pods do not fail: their containers restart, and the restarts count against backoffLimit. */

@@ -657,6 +657,35 @@ describe('jobs', () => {
     assert.equal(create(job({ podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] } }))['spec'].podReplacementPolicy, 'Failed');
   });
 
+  test('a podFailurePolicy is validated as upstream: an action, exactly one of exit codes or pod conditions, ordered distinct codes, known containers', () => {
+    const policy = (rules: Json[]) => job({ podFailurePolicy: { rules } });
+    assert.deepEqual(
+      causes(() =>
+        create(
+          policy([
+            { action: 'Retry', onExitCodes: { operator: 'Is', values: [3, 1, 1] } },
+            { action: 'FailJob', onExitCodes: { containerName: 'nope', operator: 'In', values: [0] }, onPodConditions: [{ type: 'DisruptionTarget' }] },
+            { action: 'FailIndex' },
+            { action: 'Ignore', onExitCodes: { operator: 'NotIn', values: [] } },
+          ]),
+        ),
+      ),
+      [
+        'spec.podFailurePolicy.rules[0].action: Unsupported value: "Retry": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+        'spec.podFailurePolicy.rules[0].onExitCodes.operator: Unsupported value: "Is": supported values: "In", "NotIn"',
+        'spec.podFailurePolicy.rules[0].onExitCodes.values[2]: Duplicate value: 1',
+        'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{3, 1, 1}: must be ordered',
+        'spec.podFailurePolicy.rules[1].onExitCodes.containerName: Invalid value: "nope": must be one of the container or initContainer names in the pod template',
+        'spec.podFailurePolicy.rules[1].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
+        'spec.podFailurePolicy.rules[1]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported',
+        'spec.podFailurePolicy.rules[2].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set',
+        'spec.podFailurePolicy.rules[2]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required',
+        'spec.podFailurePolicy.rules[3].onExitCodes.values: Invalid value: []int32{}: at least one value is required',
+      ],
+    );
+    assert.doesNotThrow(() => create(policy([{ action: 'FailJob', onExitCodes: { containerName: 'pi', operator: 'In', values: [1, 42] } }, { action: 'Count', onPodConditions: [{ type: 'DisruptionTarget', status: 'False' }] }])));
+  });
+
   test('a manual selector is the user’s own', () => {
     const j = create(job({ manualSelector: true, selector: { matchLabels: { app: 'pi' } }, template: { metadata: { labels: { app: 'pi' } }, spec: job()['spec'].template.spec } }));
     assert.deepEqual(j['spec'].selector, { matchLabels: { app: 'pi' } });

@@ -304,3 +304,53 @@ test('a finished Job with ttlSecondsAfterFinished is deleted once the TTL has pa
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(condition(await getJob('kept'), 'Complete'), 'a Job without a TTL stays');
 });
+
+test('a podFailurePolicy ignores a disrupted pod (DisruptionTarget: not counted, replaced) and fails the Job at once on a FailJob exit code', async (t) => {
+  const { registry, pods, createJob, getJob, podsOf, running, condition, eventsOf } = await setup(t);
+  const job = await createJob('policy', {
+    completions: 2,
+    parallelism: 1,
+    backoffLimit: 0,
+    podFailurePolicy: {
+      rules: [
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+        { action: 'FailJob', onExitCodes: { operator: 'In', values: [42] } },
+      ],
+    },
+  });
+  /** What kubelet writes for a container that exited with `exitCode`, with the pod's extra conditions. */
+  const fail = (pod: KubeObject & Pod, exitCode: number, conditions: object[] = []) =>
+    registry.patch(
+      pods,
+      'default',
+      pod.metadata.name!,
+      (current) => {
+        const now = metaTime();
+        current['status'] = {
+          phase: 'Failed',
+          conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: now }, ...conditions],
+          containerStatuses: [{ name: 'c', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, startedAt: now, finishedAt: now } } }],
+        };
+        return current;
+      },
+      { subresource: 'status' },
+    );
+  await until(async () => (await running(job)).length === 1, 'a pod');
+  const [evicted] = await running(job);
+  await fail(evicted!, 137, [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: metaTime() }]);
+  await until(async () => (await running(job)).length === 1 && (await podsOf(job)).length === 2, 'the evicted pod replaced');
+  const after = await getJob('policy');
+  assert.equal(after.status?.failed ?? 0, 0, 'an ignored failure is not counted');
+  assert.equal(condition(after, 'Failed'), undefined, 'backoffLimit 0 is not reached by it');
+  await until(async () => ((await podsOf(job)).find((p) => p.metadata.uid === evicted!.metadata.uid)?.metadata.finalizers ?? []).length === 0, 'the ignored pod released');
+
+  const [crashed] = await running(job);
+  await fail(crashed!, 42);
+  await until(async () => condition(await getJob('policy'), 'Failed') !== undefined, 'Failed');
+  const message = `Container c for pod default/${crashed!.metadata.name} failed with exit code 42 matching FailJob rule at index 1`;
+  assert.deepEqual((await getJob('policy')).status?.conditions?.map((c) => [c.type, c.reason, c.message]), [
+    ['FailureTarget', 'PodFailurePolicy', message],
+    ['Failed', 'PodFailurePolicy', message],
+  ]);
+  await until(async () => (await eventsOf('policy')).some((e) => e.reason === 'PodFailurePolicy' && e.message === message), 'the event');
+});

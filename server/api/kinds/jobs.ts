@@ -8,8 +8,8 @@ import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { isTimeZone, scheduleError } from './cron.js';
 import { semanticEqual } from './equality.js';
-import { goStringMap, IMMUTABLE, invalid, nonNegative, notSupported, pointerValue, quote, required } from './field-errors.js';
-import { asSelector, goLabelSelector, validateLabelSelector } from './labels.js';
+import { duplicate, goStringMap, IMMUTABLE, invalid, nonNegative, notSupported, pointerValue, quote, required, tooMany } from './field-errors.js';
+import { asSelector, goLabelSelector, validateLabelSelector, validateQualifiedName } from './labels.js';
 import { podTemplateDefaults, templateMetadataDefaults, validatePodTemplate } from './pod-spec.js';
 
 type Job = KubeObject & { spec?: JobSpec; status?: JobStatus };
@@ -154,6 +154,65 @@ function generatedSelectorCauses(job: Job, prefixedLabels: boolean): StatusCause
   return causes;
 }
 
+const POLICY_ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
+const EXIT_CODE_OPERATORS = ['In', 'NotIn'];
+const CONDITION_STATUSES = ['False', 'True', 'Unknown'];
+/** Go's %q of a []string, as upstream's "valid values" details print it. */
+const goQuoted = (list: readonly string[]) => `[${list.map(quote).join(' ')}]`;
+/** field.Invalid with field.OmitValueType: the detail alone. */
+const invalidOmitted = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueInvalid', message: `Invalid value: ${detail}`, field });
+const goInt32s = (values: readonly number[]) => `[]int32{${values.join(', ')}}`;
+
+/** validatePodFailurePolicy: at most 20 rules, each with an action and exactly one of exit codes or pod conditions. */
+function validatePodFailurePolicy(spec: JobSpec, path: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const rules = spec.podFailurePolicy!.rules ?? [];
+  if (rules.length > 20) causes.push(tooMany(`${path}.rules`, rules.length, 20));
+  const template = spec.template?.spec;
+  const containers = new Set([...(template?.containers ?? []), ...(template?.initContainers ?? [])].map((c) => c.name));
+  rules.forEach((rule, i) => {
+    const at = `${path}.rules[${i}]`;
+    const action = rule.action ?? '';
+    if (action === '') causes.push(required(`${at}.action`, `valid values: ${goQuoted(POLICY_ACTIONS)}`));
+    else if (action === 'FailIndex') {
+      if (spec.backoffLimitPerIndex === undefined) causes.push(invalid(`${at}.action`, quote(action), 'requires the backoffLimitPerIndex to be set'));
+    } else if (!POLICY_ACTIONS.includes(action)) causes.push(notSupported(`${at}.action`, quote(action), POLICY_ACTIONS));
+    const exitCodes = rule.onExitCodes;
+    if (exitCodes !== undefined && exitCodes !== null) {
+      const codesAt = `${at}.onExitCodes`;
+      const operator = exitCodes.operator ?? '';
+      if (operator === '') causes.push(required(`${codesAt}.operator`, `valid values: ${goQuoted(EXIT_CODE_OPERATORS)}`));
+      else if (!EXIT_CODE_OPERATORS.includes(operator)) causes.push(notSupported(`${codesAt}.operator`, quote(operator), EXIT_CODE_OPERATORS));
+      if (exitCodes.containerName !== undefined && !containers.has(exitCodes.containerName)) {
+        causes.push(invalid(`${codesAt}.containerName`, quote(exitCodes.containerName), 'must be one of the container or initContainer names in the pod template'));
+      }
+      const values = exitCodes.values ?? [];
+      if (values.length === 0) causes.push(invalid(`${codesAt}.values`, goInt32s(values), 'at least one value is required'));
+      else if (values.length > 255) causes.push(tooMany(`${codesAt}.values`, values.length, 255));
+      const seen = new Set<number>();
+      values.forEach((value, j) => {
+        if (operator === 'In' && value === 0) causes.push(invalid(`${codesAt}.values[${j}]`, '0', 'must not be 0 for the In operator'));
+        if (seen.has(value)) causes.push(duplicate(`${codesAt}.values[${j}]`, String(value)));
+        seen.add(value);
+      });
+      if (values.some((v, j) => j > 0 && values[j - 1]! > v)) causes.push(invalid(`${codesAt}.values`, goInt32s(values), 'must be ordered'));
+    }
+    const patterns = rule.onPodConditions ?? [];
+    if (patterns.length > 20) causes.push(tooMany(`${at}.onPodConditions`, patterns.length, 20));
+    patterns.forEach((pattern, j) => {
+      const patternAt = `${at}.onPodConditions[${j}]`;
+      causes.push(...validateQualifiedName(pattern.type ?? '', `${patternAt}.type`));
+      const status = pattern.status ?? '';
+      if (status === '') causes.push(required(`${patternAt}.status`, `valid values: ${goQuoted(CONDITION_STATUSES)}`));
+      else if (!CONDITION_STATUSES.includes(status)) causes.push(notSupported(`${patternAt}.status`, quote(status), CONDITION_STATUSES));
+    });
+    const hasExitCodes = exitCodes !== undefined && exitCodes !== null;
+    if (hasExitCodes && patterns.length > 0) causes.push(invalidOmitted(at, 'specifying both OnExitCodes and OnPodConditions is not supported'));
+    if (!hasExitCodes && patterns.length === 0) causes.push(invalidOmitted(at, 'specifying one of OnExitCodes and OnPodConditions is required'));
+  });
+  return causes;
+}
+
 /** validateJobSpec: what a Job and a CronJob's job template share. */
 function validateJobSpec(spec: JobSpec, path: string): StatusCause[] {
   const causes: StatusCause[] = [];
@@ -180,6 +239,7 @@ function validateJobSpec(spec: JobSpec, path: string): StatusCause[] {
     if (spec.backoffLimitPerIndex !== undefined) causes.push(invalid(`${path}.backoffLimitPerIndex`, String(spec.backoffLimitPerIndex), 'requires indexed completion mode'));
     if (spec.maxFailedIndexes !== undefined) causes.push(invalid(`${path}.maxFailedIndexes`, String(spec.maxFailedIndexes), 'requires indexed completion mode'));
   }
+  if (spec.podFailurePolicy !== undefined && spec.podFailurePolicy !== null) causes.push(...validatePodFailurePolicy(spec, `${path}.podFailurePolicy`));
   const replacement = spec.podReplacementPolicy;
   if (replacement !== undefined) {
     const allowed = spec.podFailurePolicy === undefined ? ['Failed', 'TerminatingOrFailed'] : ['Failed'];
