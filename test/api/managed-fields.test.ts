@@ -1,6 +1,7 @@
-// metadata.managedFields kept by the registry (server/api/fields): Update
-// entries for creates, updates, patches and status writes, and server-side
-// apply's ownership, removal of fields no longer applied, conflicts and force.
+// metadata.managedFields kept by the registry (server/api/fields) for objects
+// that have been applied: Update entries for updates, patches and status
+// writes, and server-side apply's ownership, removal of fields no longer
+// applied, conflicts and force; objects never applied keep none.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -8,6 +9,8 @@ import { ALLOW, type Authorizer } from '../../server/api/auth/authorizer.js';
 import type { UserInfo } from '../../server/api/auth/user.js';
 import type { ManagedFieldsEntry } from '../../server/api/fields/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
+import type { Registry } from '../../server/api/registry/registry.js';
+import type { ResourceType } from '../../server/api/resources.js';
 import { ApiError } from '../../server/api/status.js';
 import { apiRegistry } from '../helpers/api-registry.js';
 import { handlerApi } from '../helpers/handler-api.js';
@@ -38,17 +41,25 @@ async function deployments(t: TestContext) {
 }
 
 const entries = (obj: KubeObject) => (obj.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+
+/** An object managed fields are kept for: written by `manager`'s apply (a create alone keeps none). */
+async function applied(registry: Registry, type: ResourceType, namespace: string, obj: KubeObject, manager: string): Promise<KubeObject> {
+  return (await registry.apply(type, namespace, obj.metadata.name!, obj, { manager: { name: manager }, force: false })).object;
+}
 const entryOf = (obj: KubeObject, manager: string) => entries(obj).find((e) => e.manager === manager);
 const fieldsOf = (obj: KubeObject, manager: string) => JSON.stringify(entryOf(obj, manager)?.fieldsV1);
 
 describe('Update entries', () => {
-  test('a create is its manager\'s Update of every field it set, defaults included, in upstream\'s shape (maps it added carry ".")', async (t) => {
+  test('an object never applied keeps none; its first apply gives every field it held, defaults included, to before-first-apply, in upstream\'s shape (maps carry ".")', async (t) => {
     const { registry, type } = await deployments(t);
     const created = await registry.create(type, 'default', deployment({ labels: { app: 'web' } }), { manager: { name: 'kubectl-create' } });
-    assert.equal(entries(created).length, 1);
-    const e = entries(created)[0]!;
+    assert.equal(created.metadata.managedFields, undefined, 'not kept before an apply');
+    const updated = await registry.update(type, 'default', 'web', structuredClone(created), { manager: { name: 'kubectl-edit' } });
+    assert.equal(updated.metadata.managedFields, undefined);
+    const first = await applied(registry, type, 'default', deployment({ labels: { app: 'web' } }), 'kubectl');
+    const e = entryOf(first, 'before-first-apply')!;
     assert.deepEqual(Object.keys(e), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
-    assert.equal(e.manager, 'kubectl-create');
+    assert.equal(e.manager, 'before-first-apply');
     assert.equal(e.operation, 'Update');
     assert.equal(e.apiVersion, 'apps/v1');
     assert.match(e.time!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -60,42 +71,45 @@ describe('Update entries', () => {
         '"f:spec":{"f:containers":{"k:{\\"name\\":\\"web\\"}":{".":{},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:resources":{},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}},' +
         '"f:dnsPolicy":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{}}}}}',
     );
-    assert.deepEqual((await registry.get(type, 'default', 'web')).metadata.managedFields, created.metadata.managedFields, 'stored and read back');
+    assert.deepEqual((await registry.get(type, 'default', 'web')).metadata.managedFields, first.metadata.managedFields, 'stored and read back');
   });
 
   test('an update takes the fields it changed from their owner; fields it removed leave every owner; an emptied entry goes', async (t) => {
     const { registry, type, catalogue } = await deployments(t);
-    const created = await registry.create(type, 'default', deployment({ labels: { app: 'web', tier: 'front' } }), { manager: { name: 'creator' } });
+    await registry.create(type, 'default', deployment({ labels: { app: 'web', tier: 'front' } }), {});
+    const created = await applied(registry, type, 'default', deployment({ labels: { app: 'web', tier: 'front' } }), 'applier');
     const next = structuredClone(created);
     (next.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image = 'nginx:2';
     delete next.metadata.labels!['tier'];
     const updated = await registry.update(type, 'default', 'web', next, { manager: { name: 'kubectl-edit' } });
     assert.equal(fieldsOf(updated, 'kubectl-edit'), '{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\\"name\\":\\"web\\"}":{"f:image":{}}}}}}}');
-    assert.ok(!fieldsOf(updated, 'creator').includes('"f:image"'), 'the image is no longer the creator\'s');
-    assert.ok(fieldsOf(updated, 'creator').includes('"f:imagePullPolicy"'));
-    assert.ok(!fieldsOf(updated, 'creator').includes('"f:tier"'), 'the removed label is nobody\'s');
-    assert.ok(fieldsOf(updated, 'creator').includes('"f:replicas"'));
+    for (const owner of ['applier', 'before-first-apply']) {
+      assert.ok(!fieldsOf(updated, owner).includes('"f:image"'), `the image is no longer ${owner}'s`);
+      assert.ok(!fieldsOf(updated, owner).includes('"f:tier"'), 'the removed label is nobody\'s');
+    }
+    assert.ok(fieldsOf(updated, 'before-first-apply').includes('"f:imagePullPolicy"'));
+    assert.ok(fieldsOf(updated, 'before-first-apply').includes('"f:replicas"'));
 
-    // The creator's other fields all taken: its entry is dropped.
+    // The applier's fields all taken: its entry is dropped.
     const configMaps = catalogue.get('', 'v1', 'configmaps')!;
-    await registry.create(configMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1' } }, { manager: { name: 'zero' } });
+    await applied(registry, configMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1' } }, 'zero');
     const one = await registry.patch(configMaps, 'default', 'c', (c) => ({ ...c, data: { a: '2' } }), { manager: { name: 'one' } });
     assert.equal(fieldsOf(one, 'one'), '{"f:data":{"f:a":{}}}');
-    assert.equal(fieldsOf(one, 'zero'), '{"f:data":{}}', 'the map it added stays its own');
+    assert.equal(fieldsOf(one, 'zero'), undefined, 'everything it applied taken: its entry is gone');
     const taken = await registry.patch(configMaps, 'default', 'c', (c) => ({ ...c, data: { a: '3' } }), { manager: { name: 'two' } });
-    assert.deepEqual(entries(taken).map((e) => e.manager).sort(), ['two', 'zero']);
+    assert.deepEqual(entries(taken).map((e) => e.manager).sort(), ['two']);
   });
 
   test('a write that changes nothing leaves the entries and their times as they were; managedFields a client sends are not taken', async (t) => {
     const { registry, type } = await deployments(t);
-    const created = await registry.create(type, 'default', deployment(), { manager: { name: 'creator' } });
+    const created = await applied(registry, type, 'default', deployment(), 'creator');
     const same = await registry.update(type, 'default', 'web', { ...structuredClone(created), metadata: { ...created.metadata, managedFields: [] } }, { manager: { name: 'other' } });
     assert.deepEqual(same.metadata.managedFields, created.metadata.managedFields);
   });
 
   test('a status write is an Update of the status subresource; the main resource\'s writes own no status', async (t) => {
     const { registry, type } = await deployments(t);
-    const created = await registry.create(type, 'default', { ...deployment(), status: { replicas: 5 } }, { manager: { name: 'creator' } });
+    const created = await applied(registry, type, 'default', { ...deployment(), status: { replicas: 5 } }, 'creator');
     assert.ok(!fieldsOf(created, 'creator').includes('f:status'));
     const status = await registry.update(type, 'default', 'web', { ...structuredClone(created), status: { replicas: 1, conditions: [{ type: 'Available', status: 'True' }] } }, { subresource: 'status', manager: { name: 'controller', subresource: 'status' } });
     const e = entryOf(status, 'controller')!;
@@ -107,22 +121,22 @@ describe('Update entries', () => {
   test('past ten Update entries, the oldest are merged into "ancient-changes"', async (t) => {
     const { registry, catalogue } = await deployments(t);
     const configMaps = catalogue.get('', 'v1', 'configmaps')!;
-    await registry.create(configMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: {} }, { manager: { name: 'm00' } });
+    await applied(registry, configMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: {} }, 'm00');
     let last: KubeObject | undefined;
     for (let i = 1; i <= 12; i++) {
       const name = `m${String(i).padStart(2, '0')}`;
       last = await registry.patch(configMaps, 'default', 'c', (c) => ({ ...c, data: { ...(c['data'] as object), [name]: 'x' } }), { manager: { name } });
     }
     const managers = entries(last!).map((e) => e.manager).sort();
-    assert.equal(managers.length, 10);
-    assert.deepEqual(managers, ['ancient-changes', 'm04', 'm05', 'm06', 'm07', 'm08', 'm09', 'm10', 'm11', 'm12']);
+    // Ten Update entries at most (m00's Apply is not one of them).
+    assert.deepEqual(managers, ['ancient-changes', 'm00', 'm04', 'm05', 'm06', 'm07', 'm08', 'm09', 'm10', 'm11', 'm12']);
     const ancient = JSON.stringify(entryOf(last!, 'ancient-changes')!.fieldsV1);
     for (const f of ['"f:m01"', '"f:m02"', '"f:m03"']) assert.ok(ancient.includes(f), `${f} in ${ancient}`);
   });
 
   test('writes without a manager (the server\'s own) keep the entries as they were', async (t) => {
     const { registry, type } = await deployments(t);
-    const created = await registry.create(type, 'default', deployment(), { manager: { name: 'creator' } });
+    const created = await applied(registry, type, 'default', deployment(), 'creator');
     const bumped = await registry.patch(type, 'default', 'web', (d) => ({ ...d, metadata: { ...d.metadata, annotations: { a: 'b' }, managedFields: [] } }), {});
     assert.deepEqual(bumped.metadata.managedFields, created.metadata.managedFields);
     const internal = await registry.create(type, 'default', { ...deployment(), metadata: { name: 'x', managedFields: [{ manager: 'forged' }] } }, {});
@@ -159,7 +173,8 @@ describe('server-side apply', () => {
 
   test('changing a field another manager owns is a 409 with upstream\'s message and causes; the same value is shared; force takes it', async (t) => {
     const { registry, type } = await deployments(t);
-    await registry.create(type, 'default', deployment({ replicas: 2 }), { manager: { name: 'kubectl-client-side-apply' } });
+    await applied(registry, type, 'default', deployment({ replicas: 1 }), 'starter');
+    await registry.patch(type, 'default', 'web', (d) => ({ ...d, spec: { ...(d['spec'] as object), replicas: 2 } }), { manager: { name: 'kubectl-client-side-apply' } });
     const err = await registry.apply(type, 'default', 'web', deployment({ replicas: 3 }), { manager: { name: 'kubectl' }, force: false }).catch((e: unknown) => e);
     assert.ok(err instanceof ApiError);
     assert.equal(err.code, 409);
@@ -174,13 +189,14 @@ describe('server-side apply', () => {
 
     const forced = await registry.apply(type, 'default', 'web', deployment({ replicas: 4 }), { manager: { name: 'kubectl' }, force: true });
     assert.equal((forced.object.spec as { replicas: number }).replicas, 4);
-    assert.ok(!fieldsOf(forced.object, 'kubectl-client-side-apply').includes('f:replicas'));
+    assert.equal(fieldsOf(forced.object, 'kubectl-client-side-apply'), undefined, 'its only field taken: its entry is gone');
     assert.ok(fieldsOf(forced.object, 'kubectl').includes('f:replicas'));
   });
 
   test('conflicts with several managers: the plural message, by manager', async (t) => {
     const { registry, type } = await deployments(t);
-    await registry.create(type, 'default', deployment({ replicas: 2, labels: { a: '1' } }), { manager: { name: 'zed' } });
+    await applied(registry, type, 'default', deployment(), 'starter');
+    await registry.patch(type, 'default', 'web', (d) => ({ ...d, metadata: { ...d.metadata, labels: { a: '1' } }, spec: { ...(d['spec'] as object), replicas: 2 } }), { manager: { name: 'zed' } });
     await registry.patch(type, 'default', 'web', (d) => ({ ...d, metadata: { ...d.metadata, labels: { a: '1', b: '1' } } }), { manager: { name: 'alpha', subresource: 'scale' } });
     const err = await registry.apply(type, 'default', 'web', deployment({ replicas: 3, labels: { a: '2', b: '2' } }), { manager: { name: 'kubectl' }, force: false }).catch((e: unknown) => e);
     assert.ok(err instanceof ApiError);
@@ -220,11 +236,13 @@ describe('fieldManager on the wire', () => {
 
   test('the fieldManager parameter names the manager, else the User-Agent before its "/"; a bad one is a 422', async (t) => {
     const api = await handlerApi(t, allow);
-    const created = await api.send(ADMIN, 'POST', `${CMS}?fieldManager=my-tool`, cm({ a: '1' }));
+    const created = await api.send(ADMIN, 'PATCH', `${CMS}/c?fieldManager=my-tool`, cm({ a: '1' }), 'application/apply-patch+yaml');
     assert.equal(created.status, 201);
     assert.equal((created.body['metadata'] as { managedFields: ManagedFieldsEntry[] }).managedFields[0]!.manager, 'my-tool');
     const patched = await api.send(ADMIN, 'PATCH', `${CMS}/c`, { data: { b: '2' } }, 'application/merge-patch+json');
     assert.deepEqual((patched.body['metadata'] as { managedFields: ManagedFieldsEntry[] }).managedFields.map((e) => e.manager), ['my-tool', 'node'], 'fetch sends "node" as its User-Agent');
+    const untracked = await api.send(ADMIN, 'POST', `${CMS}?fieldManager=my-tool`, { ...cm({ a: '1' }), metadata: { name: 'plain' } });
+    assert.equal((untracked.body['metadata'] as { managedFields?: unknown }).managedFields, undefined, 'a create alone keeps none');
     const long = await api.send(ADMIN, 'PUT', `${CMS}/c?fieldManager=${'x'.repeat(129)}`, cm({}));
     assert.equal(long.status, 422);
     assert.equal(long.body['message'], 'UpdateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: must have at most 128 bytes');
