@@ -45,8 +45,8 @@ async function setup(t: TestContext, backoff = { initialMs: 50, maxMs: 400 }) {
       .filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === job.metadata.uid))
       .sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
   const running = async (job: KubeObject & Job) => (await podsOf(job)).filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && p.metadata.deletionTimestamp === undefined);
-  /** What kubelet writes: Running and Ready, or ended with exit 0 / 1. */
-  const setPhase = (pod: KubeObject & Pod, phase: 'Running' | 'Succeeded' | 'Failed', restartCount = 0) =>
+  /** What kubelet writes: Running and Ready, or ended with exit 0 / 1 (or `exitCode`), with the pod's extra conditions. */
+  const setPhase = (pod: KubeObject & Pod, phase: 'Running' | 'Succeeded' | 'Failed', more: { restartCount?: number; exitCode?: number; conditions?: object[] } = {}) =>
     registry.patch(
       pods,
       'default',
@@ -56,15 +56,15 @@ async function setup(t: TestContext, backoff = { initialMs: 50, maxMs: 400 }) {
         const ended = phase !== 'Running';
         current['status'] = {
           phase,
-          conditions: [{ type: 'Ready', status: ended ? 'False' : 'True', lastTransitionTime: now }],
+          conditions: [{ type: 'Ready', status: ended ? 'False' : 'True', lastTransitionTime: now }, ...(more.conditions ?? [])],
           containerStatuses: [
             {
               name: 'c',
               image: 'busybox',
               imageID: '',
               ready: !ended,
-              restartCount,
-              state: ended ? { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, startedAt: now, finishedAt: now } } : { running: { startedAt: now } },
+              restartCount: more.restartCount ?? 0,
+              state: ended ? { terminated: { exitCode: more.exitCode ?? (phase === 'Succeeded' ? 0 : 1), startedAt: now, finishedAt: now } } : { running: { startedAt: now } },
             },
           ],
         };
@@ -153,10 +153,10 @@ test('with restartPolicy OnFailure, container restarts of running pods count aga
   const job = await createJob('restarts', { backoffLimit: 2 }, 'OnFailure');
   await until(async () => (await running(job)).length === 1, 'a pod');
   const [pod] = await running(job);
-  await setPhase(pod!, 'Running', 1);
+  await setPhase(pod!, 'Running', { restartCount: 1 });
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(condition(await getJob('restarts'), 'Failed'), undefined, 'one restart is within the limit');
-  await setPhase(pod!, 'Running', 2);
+  await setPhase(pod!, 'Running', { restartCount: 2 });
   await until(async () => condition(await getJob('restarts'), 'Failed')?.reason === 'BackoffLimitExceeded', 'Failed');
   assert.equal((await getJob('restarts')).status?.failed, 1, 'the running pod, stopped, counts as failed');
 });
@@ -306,7 +306,7 @@ test('a finished Job with ttlSecondsAfterFinished is deleted once the TTL has pa
 });
 
 test('a podFailurePolicy ignores a disrupted pod (DisruptionTarget: not counted, replaced) and fails the Job at once on a FailJob exit code', async (t) => {
-  const { registry, pods, createJob, getJob, podsOf, running, condition, eventsOf } = await setup(t);
+  const { createJob, getJob, podsOf, running, setPhase, condition, eventsOf } = await setup(t);
   const job = await createJob('policy', {
     completions: 2,
     parallelism: 1,
@@ -318,26 +318,12 @@ test('a podFailurePolicy ignores a disrupted pod (DisruptionTarget: not counted,
       ],
     },
   });
-  /** What kubelet writes for a container that exited with `exitCode`, with the pod's extra conditions. */
-  const fail = (pod: KubeObject & Pod, exitCode: number, conditions: object[] = []) =>
-    registry.patch(
-      pods,
-      'default',
-      pod.metadata.name!,
-      (current) => {
-        const now = metaTime();
-        current['status'] = {
-          phase: 'Failed',
-          conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: now }, ...conditions],
-          containerStatuses: [{ name: 'c', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, startedAt: now, finishedAt: now } } }],
-        };
-        return current;
-      },
-      { subresource: 'status' },
-    );
   await until(async () => (await running(job)).length === 1, 'a pod');
   const [evicted] = await running(job);
-  await fail(evicted!, 137, [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: metaTime() }]);
+  await setPhase(evicted!, 'Failed', {
+    exitCode: 137,
+    conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: metaTime() }],
+  });
   await until(async () => (await running(job)).length === 1 && (await podsOf(job)).length === 2, 'the evicted pod replaced');
   const after = await getJob('policy');
   assert.equal(after.status?.failed ?? 0, 0, 'an ignored failure is not counted');
@@ -345,7 +331,7 @@ test('a podFailurePolicy ignores a disrupted pod (DisruptionTarget: not counted,
   await until(async () => ((await podsOf(job)).find((p) => p.metadata.uid === evicted!.metadata.uid)?.metadata.finalizers ?? []).length === 0, 'the ignored pod released');
 
   const [crashed] = await running(job);
-  await fail(crashed!, 42);
+  await setPhase(crashed!, 'Failed', { exitCode: 42 });
   await until(async () => condition(await getJob('policy'), 'Failed') !== undefined, 'Failed');
   const message = `Container c for pod default/${crashed!.metadata.name} failed with exit code 42 matching FailJob rule at index 1`;
   assert.deepEqual((await getJob('policy')).status?.conditions?.map((c) => [c.type, c.reason, c.message]), [
