@@ -16,6 +16,7 @@ import { ApiError } from '../../server/api/status.js';
 import type { Catalogue } from '../../server/api/catalogue.js';
 import { apiRegistry } from '../helpers/api-registry.js';
 import { until } from '../helpers/store.js';
+import { widgetsDefinition } from '../helpers/crd-objects.js';
 
 const quiet = createLogger({ level: 'error' });
 
@@ -49,17 +50,7 @@ async function harness(t: TestContext): Promise<Harness> {
 }
 
 function widgets(schema: SchemaProps = SCHEMA): Definition {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'widgets.example.com' },
-    spec: {
-      group: 'example.com',
-      scope: 'Namespaced',
-      names: { plural: 'widgets', kind: 'Widget' },
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema }, subresources: { status: {} } }],
-    },
-  };
+  return widgetsDefinition({ schema: { openAPIV3Schema: schema }, subresources: { status: {} } });
 }
 
 /** Serves the CRD (created, or its schema replaced) and returns its type once the catalogue has the schema. */

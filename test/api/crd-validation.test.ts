@@ -6,20 +6,7 @@ import { definitionRules } from '../../server/api/crd/definition-rules.js';
 import type { Definition } from '../../server/api/crd/definition.js';
 import { validateDefinition } from '../../server/api/crd/validation.js';
 import type { StatusCause } from '../../server/api/status.js';
-
-function widgets(): Definition {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'widgets.example.com' },
-    spec: {
-      group: 'example.com',
-      scope: 'Namespaced',
-      names: { plural: 'widgets', kind: 'Widget' },
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
-    },
-  };
-}
+import { widgetsDefinition } from '../helpers/crd-objects.js';
 
 const causes = (crd: Definition, old?: Definition): string[] => validateDefinition(crd, old).map((c: StatusCause) => `${c.field}: ${c.message}`);
 
@@ -29,7 +16,7 @@ function defaulted(crd: Definition, old?: Definition): Definition {
 }
 
 test('defaults: singular, listKind, None conversion, a fresh status, the cleanup finalizer', () => {
-  const crd = widgets();
+  const crd = widgetsDefinition();
   crd.status = { conditions: [{ type: 'Established', status: 'True' }] };
   defaulted(crd);
   assert.deepEqual(crd.spec.names, { plural: 'widgets', kind: 'Widget', singular: 'widget', listKind: 'WidgetList' });
@@ -40,7 +27,7 @@ test('defaults: singular, listKind, None conversion, a fresh status, the cleanup
 });
 
 test('defaults on update: a new storage version joins storedVersions; a deleting CRD may lose its finalizer', () => {
-  const old = defaulted(widgets());
+  const old = defaulted(widgetsDefinition());
   const next = structuredClone(old);
   next.spec.versions = [{ ...next.spec.versions[0]!, storage: false }, { name: 'v2', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }];
   defaulted(next, old);
@@ -54,7 +41,7 @@ test('defaults on update: a new storage version joins storedVersions; a deleting
 });
 
 test('the name, group and scope', () => {
-  const crd = defaulted(widgets());
+  const crd = defaulted(widgetsDefinition());
   crd.metadata.name = 'gadgets.example.com';
   crd.spec.group = 'example';
   crd.spec.scope = 'Galaxy';
@@ -63,7 +50,7 @@ test('the name, group and scope', () => {
     'spec.group: Invalid value: "example": should be a domain with at least one dot',
     'spec.scope: Unsupported value: "Galaxy": supported values: "Cluster", "Namespaced"',
   ]);
-  const bare = defaulted(widgets());
+  const bare = defaulted(widgetsDefinition());
   bare.metadata.name = 'widgets.';
   bare.spec.group = '';
   bare.spec.scope = '';
@@ -71,11 +58,11 @@ test('the name, group and scope', () => {
 });
 
 test('versions: at least one, exactly one stored, unique, each with a structural schema', () => {
-  const none = defaulted(widgets());
+  const none = defaulted(widgetsDefinition());
   none.spec.versions = [];
   assert.deepEqual(causes(none), ['spec.versions: Invalid value: []: must have exactly one version marked as storage version']);
 
-  const crd = defaulted(widgets());
+  const crd = defaulted(widgetsDefinition());
   crd.spec.versions = [
     { name: 'v1', served: true, storage: true },
     { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'string' } } },
@@ -106,7 +93,7 @@ test('versions: at least one, exactly one stored, unique, each with a structural
 });
 
 test('printer columns and the scale subresource', () => {
-  const crd = defaulted(widgets());
+  const crd = defaulted(widgetsDefinition());
   crd.spec.versions[0]!.additionalPrinterColumns = [
     { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
     { name: '', type: 'text', format: 'money', jsonPath: 'spec.x' },
@@ -123,7 +110,7 @@ test('printer columns and the scale subresource', () => {
 });
 
 test('names, and only None conversion', () => {
-  const crd = defaulted(widgets());
+  const crd = defaulted(widgetsDefinition());
   crd.spec.names = { plural: 'widgets', singular: 'Widget', kind: 'Wid_get', listKind: 'Wid_get', shortNames: ['w-'], categories: ['all'] };
   crd.spec.conversion = { strategy: 'Webhook' };
   const found = causes(crd);
@@ -138,7 +125,7 @@ test('names, and only None conversion', () => {
 });
 
 test('updates: group and plural never change, scope and kind not once established, stored versions stay', () => {
-  const old = defaulted(widgets());
+  const old = defaulted(widgetsDefinition());
   old.status = { ...old.status, conditions: [{ type: 'Established', status: 'True' }] };
   const next = structuredClone(old);
   next.spec.scope = 'Cluster';
@@ -154,7 +141,7 @@ test('updates: group and plural never change, scope and kind not once establishe
 });
 
 test('values of the wrong JSON type are refused with a cause, never a crash', () => {
-  const crd = widgets();
+  const crd = widgetsDefinition();
   const version = crd.spec.versions[0]!;
   version.schema = { openAPIV3Schema: { type: 5 as unknown as string } };
   (crd.spec as { scope: unknown }).scope = 7;

@@ -4,12 +4,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BUILTIN_RESOURCES, Catalogue } from '../../server/api/catalogue.js';
-import type { Definition } from '../../server/api/crd/definition.js';
+import type { SchemaProps } from '../../server/api/crd/definition.js';
 import { resourceTypesOf } from '../../server/api/crd/resource-types.js';
 import { difference, type FieldSet, intersection, pathStrings, sorted, union } from '../../server/api/fields/field-set.js';
 import { fieldTypeOf } from '../../server/api/fields/field-types.js';
 import { changesBetween, fieldsOf, mergeApplied, removeFields } from '../../server/api/fields/object-fields.js';
 import type { JsonObject } from '../../server/api/patch/json.js';
+import { widgetsDefinition } from '../helpers/crd-objects.js';
 
 const catalogue = new Catalogue(BUILTIN_RESOURCES);
 const typeOf = (group: string, plural: string) => fieldTypeOf(catalogue.get(group, 'v1', plural)!);
@@ -60,40 +61,22 @@ describe('FieldsV1 of an object', () => {
   });
 
   test("a custom resource's lists by x-kubernetes-list-type and map keys; undeclared fields by their values, each map a member", () => {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { plural: 'widgets', kind: 'Widget' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: {
-                    type: 'object',
-                    properties: {
-                      ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port', 'name'], items: { type: 'object', properties: { port: { type: 'integer' }, name: { type: 'string' }, weight: { type: 'integer' } } } },
-                      tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
-                      args: { type: 'array', items: { type: 'string' } },
-                      owner: { type: 'object', 'x-kubernetes-map-type': 'atomic', properties: { name: { type: 'string' } } },
-                      extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-                    },
-                  },
-                },
-              },
-            },
+    const schema = {
+      type: 'object',
+      properties: {
+        spec: {
+          type: 'object',
+          properties: {
+            ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port', 'name'], items: { type: 'object', properties: { port: { type: 'integer' }, name: { type: 'string' }, weight: { type: 'integer' } } } },
+            tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+            args: { type: 'array', items: { type: 'string' } },
+            owner: { type: 'object', 'x-kubernetes-map-type': 'atomic', properties: { name: { type: 'string' } } },
+            extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
           },
-        ],
+        },
       },
-    } as unknown as Definition;
+    } as unknown as SchemaProps;
+    const crd = widgetsDefinition({ schema: { openAPIV3Schema: schema } });
     const [type] = resourceTypesOf(crd, crd.spec.names);
     const widget = { spec: { ports: [{ port: 80, name: 'http', weight: 1 }], tags: ['b', 'a'], args: ['x'], owner: { name: 'me' }, extra: { deep: { x: 1 } } } };
     assert.equal(

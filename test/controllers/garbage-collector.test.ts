@@ -17,6 +17,7 @@ import { GarbageCollector } from '../../server/controllers/garbage-collector.js'
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { apiRegistry } from '../helpers/api-registry.js';
 import { until } from '../helpers/store.js';
+import { widgetsDefinition } from '../helpers/crd-objects.js';
 
 const quiet = createLogger({ level: 'error' });
 const HOLD = 'example.com/hold';
@@ -294,17 +295,7 @@ test('custom resources own and are owned once their CRD is served', async (t) =>
   await registry.create(
     crdType,
     undefined,
-    {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { plural: 'widgets', kind: 'Widget' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-      },
-    },
+    widgetsDefinition({ schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }),
     {},
   );
   await until(() => catalogue.get('example.com', 'v1', 'widgets') !== undefined, 'widgets served');
