@@ -54,9 +54,16 @@ export class SharedInformer {
     for (const obj of this.#informer.values()) onChange(keyOf(obj));
   }
 
-  /** Lists (reporting every key to the subscribers so far) and follows; every caller after the first waits for the same list. */
+  /**
+   * Lists (reporting every key to the subscribers so far) and follows; every
+   * caller after the first waits for the same list. A list that failed (the
+   * store refusing, at boot) is not remembered: the next caller lists again.
+   */
   start(): Promise<void> {
-    this.#starting ??= this.#informer.start();
+    this.#starting ??= this.#informer.start().catch((err: unknown) => {
+      this.#starting = undefined;
+      throw err;
+    });
     return this.#starting;
   }
 

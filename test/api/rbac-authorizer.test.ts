@@ -124,6 +124,28 @@ test("rulesFor lists the rules of the roles bound to the user, cluster-wide and 
   assert.deepEqual(inB.errors, []);
 });
 
+test('a failed first list fails that request only: the next one lists again and is judged', async (t) => {
+  const { catalogue, registry } = await apiRegistry(t);
+  let failures = 1;
+  // The registry as the informers see it, its first list refused (the store busy at boot).
+  const flaky = new Proxy(registry, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (prop !== 'list' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: Parameters<Registry['list']>) => {
+        if (failures-- > 0) throw new Error('the store is busy');
+        return target.list(...args);
+      };
+    },
+  });
+  const informers = new SharedInformers(flaky, catalogue, quiet);
+  t.after(() => informers.close());
+  const rbac = new RbacAuthorizer(informers);
+  const discovery: Attributes = { kind: 'path', verb: 'get', path: '/apis' };
+  await assert.rejects(rbac.authorize(ALICE, discovery), /the store is busy/);
+  assert.equal((await rbac.authorize(ALICE, discovery)).decision, 'allow', 'listed again: the default policy grants discovery');
+});
+
 test('the first request waits for the initial list: bindings made before it are honoured at once', async (t) => {
   const api = await setup(t);
   await api.create('roles', 'team-a', 'pod-reader', { rules: POD_READER });

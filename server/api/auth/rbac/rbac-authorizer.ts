@@ -44,7 +44,14 @@ export class RbacAuthorizer implements Authorizer {
 
   /** Lists the four kinds once (every caller waits for the same list), so that no request is judged on an empty cache. */
   #sync(): Promise<void> {
-    this.#synced ??= Promise.all([this.#roles, this.#clusterRoles, this.#roleBindings, this.#clusterRoleBindings].map((i) => i.start())).then(() => undefined);
+    // A failed list is tried again by the next request (the informers forget it too), not remembered as a 500 for good.
+    this.#synced ??= Promise.all([this.#roles, this.#clusterRoles, this.#roleBindings, this.#clusterRoleBindings].map((i) => i.start())).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#synced = undefined;
+        throw err;
+      },
+    );
     return this.#synced;
   }
 
