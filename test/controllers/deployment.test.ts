@@ -1,64 +1,34 @@
 // The Deployment controller in-process with the ReplicaSet controller, on a
-// real store and registry, with a small stand-in kubelet that marks pods
-// Running and Ready (or holds some back).
+// real store and registry, with workload-sim's stand-in kubelet that marks
+// pods Running and Ready (or holds some back).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { createLogger } from '../../common/log.js';
-import { type KubeObject, metaTime } from '../../server/api/objects.js';
+import type { KubeObject } from '../../server/api/objects.js';
 import { DeploymentController } from '../../server/controllers/deployment-controller.js';
 import { ReplicaSetController } from '../../server/controllers/replicaset-controller.js';
-import { SharedInformers } from '../../server/controllers/shared-informers.js';
-import { openLevelStore } from '../../server/store/level-store.js';
-import { apiRegistry } from '../helpers/api-registry.js';
 import { until } from '../helpers/store.js';
-import { tempDir } from '../helpers/temp.js';
+import { workloadCluster } from '../helpers/workload-sim.js';
 
-const quiet = createLogger({ level: 'error' });
 type D = KubeObject & Deployment;
 type RS = KubeObject & ReplicaSet;
 type PodObject = KubeObject & Pod;
 
 async function setup(t: TestContext) {
-  // Our own store, closed after the controllers and informers that watch it.
-  const store = await openLevelStore({ path: join(await tempDir(t), 'db'), logger: quiet });
-  const { catalogue, registry } = await apiRegistry(t, { store });
-  const types = {
-    d: catalogue.get('apps', 'v1', 'deployments')!,
-    rs: catalogue.get('apps', 'v1', 'replicasets')!,
-    pods: catalogue.get('', 'v1', 'pods')!,
-    events: catalogue.get('', 'v1', 'events')!,
-  };
-  const informers = new SharedInformers(registry, catalogue, quiet);
-  const podCache = informers.of('', 'v1', 'pods');
-  const hold = { pods: (_pod: PodObject) => false };
-  let chain = Promise.resolve();
-  // The stand-in kubelet.
-  const sync = (key: string) => {
-    chain = chain.then(async () => {
-      const pod = podCache.get(key) as PodObject | undefined;
-      if (pod === undefined || pod.metadata.deletionTimestamp !== undefined) return;
-      const ready = hold.pods(pod) ? 'False' : 'True';
-      if (pod.status?.phase === 'Running' && pod.status.conditions?.find((c) => c.type === 'Ready')?.status === ready) return;
-      await registry
-        .patch(types.pods, pod.metadata.namespace, pod.metadata.name!, (current) => {
-          current['status'] = { phase: 'Running', conditions: [{ type: 'Ready', status: ready, lastTransitionTime: metaTime() }] };
-          return current;
-        }, { subresource: 'status' })
-        .catch(() => undefined);
-    });
-  };
-  podCache.subscribe(sync);
-  const rsController = await ReplicaSetController.start({ registry, catalogue, informers, log: quiet });
-  const controller = await DeploymentController.start({ registry, catalogue, informers, log: quiet });
-  t.after(async () => {
-    await controller.close();
-    await rsController.close();
-    await informers.close();
-    await store.close();
+  const c = await workloadCluster(t, async (deps) => {
+    const replicaSets = await ReplicaSetController.start(deps);
+    const deployments = await DeploymentController.start(deps);
+    return {
+      close: async () => {
+        await deployments.close();
+        await replicaSets.close();
+      },
+    };
   });
+  const { registry, informers, kubelet } = c;
+  const types = { d: c.types.deployments, rs: c.types.replicaSets, pods: c.types.pods, events: c.types.events };
+  const podCache = informers.of('', 'v1', 'pods');
   const get = async () => (await registry.get(types.d, 'default', 'web')) as D;
   const sets = async () => (await registry.list(types.rs, 'default', {})).items as RS[];
   const pods = async () => (await registry.list(types.pods, 'default', {})).items as PodObject[];
@@ -77,7 +47,7 @@ async function setup(t: TestContext) {
     const s = d.status ?? {};
     return (s.observedGeneration ?? 0) >= d.metadata.generation! && s.updatedReplicas === d.spec!.replicas && s.replicas === s.updatedReplicas && s.availableReplicas === s.updatedReplicas;
   };
-  return { registry, types, informers, podCache, hold, recheck: () => [...podCache.values()].forEach((p) => sync(`${p.metadata.namespace}/${p.metadata.name}`)), get, sets, pods, events, edit, image, rolledOut };
+  return { registry, types, informers, podCache, kubelet, get, sets, pods, events, edit, image, rolledOut };
 }
 
 function deployment(replicas: number, spec: Partial<Deployment['spec']> = {}, annotations: Record<string, string> = {}): KubeObject {
@@ -181,7 +151,7 @@ test('scaling during a stuck rollout spreads the new replicas over the sets in p
   const c = await setup(t);
   await c.registry.create(c.types.d, 'default', deployment(10, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } }), {});
   await until(c.rolledOut, 'rolled out');
-  c.hold.pods = (pod) => pod.spec!.containers[0]!.image === 'nginx:2';
+  c.kubelet.holdNotReady((pod) => pod.spec!.containers[0]!.image === 'nginx:2');
   await c.edit((d) => c.image(d, 'nginx:2'));
   const sizes = async () => (await c.sets()).map((rs) => [rs.spec!.template!.spec!.containers[0]!.image, rs.spec!.replicas]).sort();
   await until(async () => JSON.stringify(await sizes()) === JSON.stringify([['nginx:1', 8], ['nginx:2', 5]]), 'the rollout stuck at 8 + 5');
@@ -227,7 +197,7 @@ test('a rollout whose pods never get ready reports ProgressDeadlineExceeded', as
   const c = await setup(t);
   await c.registry.create(c.types.d, 'default', deployment(2, { progressDeadlineSeconds: 2 }), {});
   await until(c.rolledOut, 'rolled out');
-  c.hold.pods = (pod) => pod.spec!.containers[0]!.image === 'nginx:bad';
+  c.kubelet.holdNotReady((pod) => pod.spec!.containers[0]!.image === 'nginx:bad');
   await c.edit((d) => c.image(d, 'nginx:bad'));
   await until(async () => condition(await c.get(), 'Progressing')?.reason === 'ProgressDeadlineExceeded', 'the deadline', 10_000);
   const d = await c.get();

@@ -1,4 +1,5 @@
-// An in-process cluster for the DaemonSet and StatefulSet controller tests:
+// An in-process cluster for the workload controllers' tests (DaemonSet,
+// StatefulSet, Deployment with ReplicaSet):
 // a real store, registry and shared informers, optionally the real scheduler,
 // and a stand-in kubelet that marks pods Running and Ready (bound ones only,
 // when a scheduler runs) or holds some back Running but not Ready, and
@@ -32,6 +33,8 @@ export async function workloadCluster<C extends RunningController>(t: TestContex
     revisions: catalogue.get('apps', 'v1', 'controllerrevisions')!,
     daemonSets: catalogue.get('apps', 'v1', 'daemonsets')!,
     statefulSets: catalogue.get('apps', 'v1', 'statefulsets')!,
+    deployments: catalogue.get('apps', 'v1', 'deployments')!,
+    replicaSets: catalogue.get('apps', 'v1', 'replicasets')!,
   };
   const informers = new SharedInformers(registry, catalogue, quiet);
   const deps: ControllerDeps = { registry, catalogue, informers, log: quiet };
