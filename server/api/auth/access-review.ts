@@ -7,7 +7,7 @@
 // TokenReview (is this bearer token good, and whose?).
 import type { KubeObject } from '../objects.js';
 import type { ResourceType } from '../resources.js';
-import { invalid } from '../kinds/field-errors.js';
+import { invalid, invalidOmitted } from '../kinds/field-errors.js';
 import { aggregate, errors, type StatusCause } from '../status.js';
 import { askedAttributes, type Attributes, type Authorizer, NO_RULES } from './authorizer.js';
 import { API_AUDIENCES, type ServiceAccountTokens } from './service-account-tokens.js';
@@ -145,7 +145,7 @@ function kindCauses(type: ResourceType, namespace: string | undefined, review: K
   const { namespace: metaNamespace, ...meta } = review.metadata as Record<string, unknown>;
   const local = type.plural === 'localsubjectaccessreviews';
   const metaSet = Object.entries(local ? meta : { ...meta, namespace: metaNamespace }).some(([key, v]) => key !== 'managedFields' && !isEmpty(v));
-  if (metaSet) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${local ? 'must be empty except for namespace' : 'must be empty'}`, field: 'metadata' });
+  if (metaSet) causes.push(invalidOmitted('metadata', local ? 'must be empty except for namespace' : 'must be empty'));
   if (local) {
     if (typeof metaNamespace === 'string' && metaNamespace !== '' && metaNamespace !== namespace) {
       throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');

@@ -164,7 +164,8 @@ async function scale(
   dryRun: boolean,
 ): Promise<void> {
   const name = info.name!;
-  const writer = info.verb === 'update' || info.verb === 'patch' ? fieldManagerOf(query, req.headers['user-agent'], info.verb === 'update' ? 'UpdateOptions' : 'PatchOptions') : undefined;
+  const optionsKind = info.verb === 'update' || info.verb === 'patch' ? OPTIONS_OF_VERB[info.verb] : undefined;
+  const writer = optionsKind === undefined ? undefined : fieldManagerOf(query, req.headers['user-agent'], optionsKind);
   const manager = { name: writer?.name ?? '', subresource: 'scale' };
   switch (info.verb) {
     case 'get':

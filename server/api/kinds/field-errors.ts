@@ -12,6 +12,11 @@ export function invalid(field: string, value: string, detail: string): StatusCau
   return { reason: 'FieldValueInvalid', message: detail === '' ? `Invalid value: ${value}` : `Invalid value: ${value}: ${detail}`, field };
 }
 
+/** field.Invalid with field.OmitValueType: the detail alone, no value. */
+export function invalidOmitted(field: string, detail: string): StatusCause {
+  return { reason: 'FieldValueInvalid', message: `Invalid value: ${detail}`, field };
+}
+
 export function required(field: string, detail = ''): StatusCause {
   return { reason: 'FieldValueRequired', message: detail === '' ? 'Required value' : `Required value: ${detail}`, field };
 }
@@ -73,6 +78,11 @@ export function goStringMap(m: Readonly<Record<string, string>> | undefined | nu
     .sort()
     .map((k) => `${quote(k)}:${quote(m[k]!)}`)
     .join(', ')}}`;
+}
+
+/** %q of a []string: `["a" "b"]`. */
+export function goQuotedList(list: readonly string[]): string {
+  return `[${list.map(quote).join(' ')}]`;
 }
 
 /** %#v of a []string. */

@@ -8,7 +8,7 @@ import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { isTimeZone, scheduleError } from './cron.js';
 import { semanticEqual } from './equality.js';
-import { duplicate, goStringMap, IMMUTABLE, invalid, nonNegative, notSupported, pointerValue, quote, required, tooMany } from './field-errors.js';
+import { duplicate, goQuotedList, goStringMap, IMMUTABLE, invalid, invalidOmitted, nonNegative, notSupported, pointerValue, quote, required, tooMany } from './field-errors.js';
 import { asSelector, goLabelSelector, validateLabelSelector, validateQualifiedName } from './labels.js';
 import { podTemplateDefaults, templateMetadataDefaults, validatePodTemplate } from './pod-spec.js';
 
@@ -157,10 +157,6 @@ function generatedSelectorCauses(job: Job, prefixedLabels: boolean): StatusCause
 const POLICY_ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
 const EXIT_CODE_OPERATORS = ['In', 'NotIn'];
 const CONDITION_STATUSES = ['False', 'True', 'Unknown'];
-/** Go's %q of a []string, as upstream's "valid values" details print it. */
-const goQuoted = (list: readonly string[]) => `[${list.map(quote).join(' ')}]`;
-/** field.Invalid with field.OmitValueType: the detail alone. */
-const invalidOmitted = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueInvalid', message: `Invalid value: ${detail}`, field });
 const goInt32s = (values: readonly number[]) => `[]int32{${values.join(', ')}}`;
 
 /** validatePodFailurePolicy: at most 20 rules, each with an action and exactly one of exit codes or pod conditions. */
@@ -173,7 +169,7 @@ function validatePodFailurePolicy(spec: JobSpec, path: string): StatusCause[] {
   rules.forEach((rule, i) => {
     const at = `${path}.rules[${i}]`;
     const action = rule.action ?? '';
-    if (action === '') causes.push(required(`${at}.action`, `valid values: ${goQuoted(POLICY_ACTIONS)}`));
+    if (action === '') causes.push(required(`${at}.action`, `valid values: ${goQuotedList(POLICY_ACTIONS)}`));
     else if (action === 'FailIndex') {
       if (spec.backoffLimitPerIndex === undefined) causes.push(invalid(`${at}.action`, quote(action), 'requires the backoffLimitPerIndex to be set'));
     } else if (!POLICY_ACTIONS.includes(action)) causes.push(notSupported(`${at}.action`, quote(action), POLICY_ACTIONS));
@@ -181,7 +177,7 @@ function validatePodFailurePolicy(spec: JobSpec, path: string): StatusCause[] {
     if (exitCodes !== undefined && exitCodes !== null) {
       const codesAt = `${at}.onExitCodes`;
       const operator = exitCodes.operator ?? '';
-      if (operator === '') causes.push(required(`${codesAt}.operator`, `valid values: ${goQuoted(EXIT_CODE_OPERATORS)}`));
+      if (operator === '') causes.push(required(`${codesAt}.operator`, `valid values: ${goQuotedList(EXIT_CODE_OPERATORS)}`));
       else if (!EXIT_CODE_OPERATORS.includes(operator)) causes.push(notSupported(`${codesAt}.operator`, quote(operator), EXIT_CODE_OPERATORS));
       if (exitCodes.containerName !== undefined && !containers.has(exitCodes.containerName)) {
         causes.push(invalid(`${codesAt}.containerName`, quote(exitCodes.containerName), 'must be one of the container or initContainer names in the pod template'));
@@ -203,7 +199,7 @@ function validatePodFailurePolicy(spec: JobSpec, path: string): StatusCause[] {
       const patternAt = `${at}.onPodConditions[${j}]`;
       causes.push(...validateQualifiedName(pattern.type ?? '', `${patternAt}.type`));
       const status = pattern.status ?? '';
-      if (status === '') causes.push(required(`${patternAt}.status`, `valid values: ${goQuoted(CONDITION_STATUSES)}`));
+      if (status === '') causes.push(required(`${patternAt}.status`, `valid values: ${goQuotedList(CONDITION_STATUSES)}`));
       else if (!CONDITION_STATUSES.includes(status)) causes.push(notSupported(`${patternAt}.status`, quote(status), CONDITION_STATUSES));
     });
     const hasExitCodes = exitCodes !== undefined && exitCodes !== null;

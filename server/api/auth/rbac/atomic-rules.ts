@@ -3,6 +3,7 @@
 // from an object's JSON, broken into atomic rules (one verb, group, resource
 // and resource name, or one URL and verb), and the missing ones compacted and
 // printed the way upstream's 403 lists them.
+import { goQuotedList } from '../../kinds/field-errors.js';
 import { errors } from '../../status.js';
 
 /** A PolicyRule as checked: every list present, of strings. */
@@ -89,9 +90,4 @@ function compactString(rule: Partial<Record<(typeof FIELDS)[number], readonly st
     .filter(([, list]) => list !== undefined && list.length > 0)
     .map(([name, list]) => `${name}:${goQuotedList(list!)}`)
     .join(', ')}}`;
-}
-
-/** Go's %q of a []string: `["a" "b"]`. */
-export function goQuotedList(list: readonly string[]): string {
-  return `[${list.map((s) => JSON.stringify(s)).join(' ')}]`;
 }

@@ -16,7 +16,8 @@ import type { ResourceType } from '../../resources.js';
 import { errors } from '../../status.js';
 import { askedAttributes, type Attributes, type Authorizer } from '../authorizer.js';
 import { MASTERS_GROUP, type UserInfo } from '../user.js';
-import { type AtomicRule, atomicRules, describeMissing, goQuotedList, type ParsedPolicyRule, policyRulesOf } from './atomic-rules.js';
+import { goQuotedList } from '../../kinds/field-errors.js';
+import { type AtomicRule, atomicRules, describeMissing, type ParsedPolicyRule, policyRulesOf } from './atomic-rules.js';
 import { RBAC_GROUP } from './rbac-authorizer.js';
 
 /** Throws to refuse writing `obj` (over `old`, for an update). */
