@@ -123,6 +123,8 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     { kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] },
     { kind: 'TokenReview', plural: 'tokenreviews', namespaced: false, verbs: ['create'] },
   ]),
+  // Upstream serves it here from 1.27 (beta) to 1.29; kubectl 1.27's `auth whoami` asks only v1beta1 and v1alpha1.
+  ...groupVersion('authentication.k8s.io', 'v1beta1', [{ kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] }]),
   ...groupVersion('authorization.k8s.io', 'v1', [
     { kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', namespaced: true, verbs: ['create'] },
     { kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', namespaced: false, verbs: ['create'] },

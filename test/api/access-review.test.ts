@@ -143,15 +143,20 @@ test('reviews are validated with upstream messages', async (t) => {
   assert.equal(listed.status, 405, 'create only');
 });
 
-test('a SelfSubjectReview tells the requester who it is', async (t) => {
+test('a SelfSubjectReview tells the requester who it is, in v1 and in v1beta1 (kubectl 1.27)', async (t) => {
   const api = await handlerApi(t, authorizer);
-  const res = await api.send(BOB, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {} });
-  assert.equal(res.status, 201);
-  assert.deepEqual(res.body, {
-    apiVersion: 'authentication.k8s.io/v1',
-    kind: 'SelfSubjectReview',
-    metadata: { creationTimestamp: null },
-    status: { userInfo: { username: 'bob', groups: ['devs', 'system:authenticated'] } },
-  });
+  for (const version of ['v1', 'v1beta1']) {
+    const apiVersion = `authentication.k8s.io/${version}`;
+    const res = await api.send(BOB, 'POST', `/apis/${apiVersion}/selfsubjectreviews`, { apiVersion, kind: 'SelfSubjectReview', metadata: {} });
+    assert.equal(res.status, 201, version);
+    assert.deepEqual(res.body, {
+      apiVersion,
+      kind: 'SelfSubjectReview',
+      metadata: { creationTimestamp: null },
+      status: { userInfo: { username: 'bob', groups: ['devs', 'system:authenticated'] } },
+    });
+  }
+  const tokenReview = await api.send(BOB, 'POST', '/apis/authentication.k8s.io/v1beta1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1beta1', kind: 'TokenReview', spec: { token: 'x' } });
+  assert.equal(tokenReview.status, 404, 'TokenReview left v1beta1 in 1.22');
 });
 

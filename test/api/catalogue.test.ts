@@ -46,6 +46,7 @@ test('the types asked for are all there, in the versions upstream serves', () =>
     'discovery.k8s.io/v1': ['endpointslices'],
     'events.k8s.io/v1': ['events'],
     'authentication.k8s.io/v1': ['selfsubjectreviews', 'tokenreviews'],
+    'authentication.k8s.io/v1beta1': ['selfsubjectreviews'],
     'authorization.k8s.io/v1': ['localsubjectaccessreviews', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews'],
     'rbac.authorization.k8s.io/v1': ['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles'],
     'policy/v1': ['poddisruptionbudgets'],

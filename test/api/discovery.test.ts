@@ -450,6 +450,7 @@ for (const version of ['1.27', '1.30', '1.33']) {
       'apiextensions.k8s.io/v1',
       'apps/v1',
       'authentication.k8s.io/v1',
+      'authentication.k8s.io/v1beta1',
       'authorization.k8s.io/v1',
       'autoscaling/v1',
       'autoscaling/v2',

@@ -161,9 +161,14 @@ for (const version of ['1.27', '1.33']) {
     await ok(admin, ['create', 'clusterrolebinding', 'robot-delegator', '--clusterrole=system:auth-delegator', '--serviceaccount=default:robot']);
     await until(async () => (await bearer.run(['--token', token, 'create', '-f', '-', '-o', 'json'], { stdin: JSON.stringify(tokenReview) })).code === 0, 'system:auth-delegator lets it review tokens');
 
-    if (version === '1.27') return; // 1.27's whoami asks for authentication.k8s.io/v1alpha1 and v1beta1, which are not served.
-    const whoami = JSON.parse(await ok(bearer, ['--token', token, 'auth', 'whoami', '-o', 'json'])) as { status: { userInfo: Record<string, unknown> } };
-    assert.deepEqual(whoami.status.userInfo, { username: 'system:serviceaccount:default:robot', groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'] });
+    // 1.27 asks authentication.k8s.io/v1beta1, later versions v1.
+    const whoami = JSON.parse(await ok(bearer, ['--token', token, 'auth', 'whoami', '-o', 'json'])) as { apiVersion: string; status: { userInfo: Record<string, unknown> } };
+    assert.equal(whoami.apiVersion, version === '1.27' ? 'authentication.k8s.io/v1beta1' : 'authentication.k8s.io/v1');
+    const robotUid = (JSON.parse(await ok(admin, ['get', 'serviceaccount', 'robot', '-o', 'json'])) as { metadata: { uid: string } }).metadata.uid;
+    const { extra, ...userInfo } = whoami.status.userInfo as { extra: Record<string, string[]> };
+    assert.deepEqual(userInfo, { username: 'system:serviceaccount:default:robot', uid: robotUid, groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'] });
+    assert.deepEqual(Object.keys(extra), ['authentication.kubernetes.io/credential-id']);
+    assert.match(extra['authentication.kubernetes.io/credential-id']![0]!, /^JTI=[0-9a-f-]{36}$/);
     assert.match(await ok(admin, ['auth', 'whoami']), /^ATTRIBUTE +VALUE\nUsername +[^\n]+\nGroups +\[system:masters system:authenticated\]\n$/);
   });
 }

@@ -35,7 +35,9 @@ export async function answerReview(access: RequestAccess, tokens: ServiceAccount
   if (type.plural === 'tokenreviews') return { ...typeMeta, spec: review['spec'], status: await tokenStatus(tokens, review) } as unknown as KubeObject;
   if (type.plural === 'selfsubjectreviews') {
     const { user } = access;
-    return { ...typeMeta, status: { userInfo: { username: user.name, groups: user.groups } } } as unknown as KubeObject;
+    const extra = user.extra !== undefined && Object.keys(user.extra).length > 0 ? { extra: user.extra } : {};
+    const userInfo = { username: user.name, ...(user.uid === undefined ? {} : { uid: user.uid }), groups: user.groups, ...extra };
+    return { ...typeMeta, status: { userInfo } } as unknown as KubeObject;
   }
   if (type.plural === 'selfsubjectrulesreviews') return { ...typeMeta, spec: review['spec'], status: await rulesStatus(access, review) } as unknown as KubeObject;
   const spec = specOf(review['spec']);

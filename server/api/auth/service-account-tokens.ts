@@ -53,7 +53,7 @@ export class ServiceAccountTokens {
   /** The token's user, or undefined (→ 401) when it does not verify or its ServiceAccount is gone. */
   async authenticateToken(token: string): Promise<UserInfo | undefined> {
     const result = await this.review(token, API_AUDIENCES);
-    return result.ok ? { name: result.user.username, groups: result.user.groups } : undefined;
+    return result.ok ? { name: result.user.username, uid: result.user.uid, groups: result.user.groups, extra: result.user.extra } : undefined;
   }
 
   /**

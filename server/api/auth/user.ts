@@ -5,6 +5,9 @@ import { NODE_USER_PREFIX, NODES_GROUP } from '../../../common/node-identity.js'
 export interface UserInfo {
   readonly name: string;
   readonly groups: readonly string[];
+  /** A ServiceAccount token's: the account's uid, and the pod and credential it is bound to (what SelfSubjectReview shows). */
+  readonly uid?: string;
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Every authenticated user is in this group (upstream adds it after any authenticator). */
