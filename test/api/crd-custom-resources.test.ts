@@ -124,10 +124,12 @@ test('update and patch are validated; what the stored object already broke is no
   assert.deepEqual(changed, ['spec.size: Invalid value: 3: spec.size in body should be greater than or equal to 5']);
 });
 
-test('the status subresource: the status is validated against its schema', async (t) => {
+test('the status subresource: a create cannot set the status; a status write is validated against its schema', async (t) => {
   const h = await harness(t);
   const type = await serve(h);
-  const created = await h.registry.create(type, 'default', widget('w', { size: 2 }), {});
+  const created = await h.registry.create(type, 'default', widget('w', { size: 2 }, { status: { ready: 'not even valid' } }), {});
+  assert.equal(created['status'], undefined);
+  assert.equal(JSON.parse((await h.registry.getJson(type, 'default', 'w')).toString())['status'], undefined, 'not stored either');
   const causes = await invalidCauses(h.registry.update(type, 'default', 'w', { ...created, status: { ready: 'yes' } }, { subresource: 'status' }));
   assert.deepEqual(causes, ['status.ready: Invalid value: "string": ready in body must be of type integer: "string"']);
   const written = await h.registry.update(type, 'default', 'w', { ...created, status: { ready: 1, unknown: 2 } }, { subresource: 'status' });

@@ -3,7 +3,8 @@
 // declares and given its defaults; the object is validated against the
 // schema (types, required fields, enums, bounds, formats …), its embedded
 // resources and list types checked; a status write checks the status
-// against the status's schema. Reads fill in defaults too, but only for
+// against the status's schema, and a create's status is dropped when the
+// status has its own subresource. Reads fill in defaults too, but only for
 // schemas that have some: others are sent as stored, unparsed.
 import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
@@ -16,13 +17,22 @@ import { propertiesOf } from './schema-nodes.js';
 import { checkAgainstSchema } from './schema-validation.js';
 
 export function customResourceRules(type: CustomResourceType): KindRules {
+  // With the status subresource, a create cannot set the status (upstream's PrepareForCreate).
+  const statusless: KindRules = !type.subresources.some((s) => s.name === 'status')
+    ? {}
+    : {
+        defaults(obj, old) {
+          if (old === undefined) delete obj['status'];
+        },
+      };
   const schema = type.openAPIV3Schema;
-  if (schema === undefined) return {};
+  if (schema === undefined) return statusless;
   const decode = (obj: KubeObject) => {
     prune(obj, schema);
     applyDefaults(obj, schema);
   };
   return {
+    ...statusless,
     decodeInput: decode,
     ...(type.hasDefaults ? { present: decode } : {}),
     validate: (obj, old) => [
