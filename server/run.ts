@@ -95,6 +95,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
           store,
           catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!,
         ),
+        log.with({ component: 'crd' }),
       ),
       (node) => keeper?.lastSeen(node),
     );

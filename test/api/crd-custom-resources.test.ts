@@ -43,7 +43,7 @@ interface Harness {
 }
 
 async function harness(t: TestContext): Promise<Harness> {
-  const { catalogue, registry } = await apiRegistry(t, { rules: () => withCustomResourceRules(rulesFor) });
+  const { catalogue, registry } = await apiRegistry(t, { rules: () => withCustomResourceRules(rulesFor, quiet) });
   const crds = await CrdCatalogue.start({ registry, catalogue, log: quiet });
   t.after(() => crds.close());
   return { registry, catalogue, crds, crdType: catalogue.get('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')! };
@@ -150,4 +150,93 @@ test('reads: a default the CRD gains shows on objects stored before it, by get, 
   assert.deepEqual((await h.registry.list(type, 'default', {})).items[0]?.['spec'], { size: 2, mode: 'fast' });
   const listed = JSON.parse((await h.registry.listJson(type, 'default', {})).toString()) as { items: KubeObject[] };
   assert.deepEqual(listed.items[0]?.['spec'], { size: 2, mode: 'fast' });
+});
+
+// --- x-kubernetes-validations (CEL) ---
+
+/** SCHEMA with rules: on the root, on spec (with every way a failure is worded), on a list's items and a map's values. */
+function ruledSchema(): SchemaProps {
+  const s = structuredClone(SCHEMA);
+  const spec = s.properties!['spec']!;
+  spec.properties!['max'] = { type: 'integer' };
+  spec.properties!['ratio'] = { type: 'number' };
+  spec.properties!['ports'] = {
+    type: 'array',
+    items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.port > 1024', message: 'must be unprivileged' }] } as SchemaProps,
+  };
+  spec.properties!['labels'] = { type: 'object', additionalProperties: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self.size() <= 5' }] } as SchemaProps };
+  spec.properties!['dashed-name'] = { type: 'string' };
+  spec.properties!['zone'] = { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'Value is immutable' }] } as SchemaProps;
+  Object.assign(spec, {
+    'x-kubernetes-validations': [
+      { rule: '!has(self.max) || self.size <= self.max', messageExpression: "'size ' + string(self.size) + ' is over max ' + string(self.max)" },
+      { rule: "!has(self.ratio) || self.ratio < 0.5", fieldPath: '.ratio', reason: 'FieldValueForbidden', message: 'ratio too high' },
+      { rule: "!has(self.dashed__dash__name) || self.dashed__dash__name.startsWith('d')" },
+      { rule: 'self.url().getHost() != ""' },
+    ],
+  });
+  Object.assign(s, { 'x-kubernetes-validations': [{ rule: "self.metadata.name.startsWith('w') && self.kind == 'Widget'", message: 'names start with w' }] });
+  return s;
+}
+
+test('CEL rules: a create breaking them is refused with upstream\'s field errors; rules the evaluator lacks a function for are skipped', async (t) => {
+  const h = await harness(t);
+  const type = await serve(h, ruledSchema());
+  const causes = await invalidCauses(
+    h.registry.create(
+      type,
+      'default',
+      widget('bad', { size: 3, max: 2, ratio: 0.7, ports: [{ name: 'a', port: 8080 }, { name: 'b', port: 80 }], labels: { ok: 'x', long: 'toolong' }, 'dashed-name': 'x' }),
+      {},
+    ),
+  );
+  assert.deepEqual(causes, [
+    '<nil>: Invalid value: "object": names start with w',
+    'spec: Invalid value: "object": size 3 is over max 2',
+    'spec.ratio: Forbidden: ratio too high',
+    `spec: Invalid value: "object": failed rule: !has(self.dashed__dash__name) || self.dashed__dash__name.startsWith('d')`,
+    'spec.ports[1]: Invalid value: "object": must be unprivileged',
+    'spec.labels[long]: Invalid value: "string": failed rule: self.size() <= 5',
+  ]);
+  const created = await h.registry.create(type, 'default', widget('w', { size: 2, max: 2, ports: [{ name: 'a', port: 8080 }], 'dashed-name': 'dash', zone: 'a' }), {});
+  assert.equal(created.metadata.name, 'w');
+});
+
+test('CEL rules: transition rules compare with the stored object; what it already broke is not held against it (ratcheting)', async (t) => {
+  const h = await harness(t);
+  // Stored before the CRD had rules: breaks max.
+  const unruled = JSON.parse(JSON.stringify(ruledSchema(), (key, value: unknown) => (key === 'x-kubernetes-validations' ? undefined : value))) as SchemaProps;
+  await h.registry.create(await serve(h, unruled), 'default', widget('w', { size: 5, max: 2, zone: 'a' }), {});
+  const ruled = await serve(h, ruledSchema());
+  const current = await h.registry.get(ruled, 'default', 'w');
+  const spec = current['spec'] as Record<string, unknown>;
+  const relabelled = await h.registry.update(ruled, 'default', 'w', { ...current, metadata: { ...current.metadata, labels: { a: 'b' } } }, {});
+  assert.deepEqual(relabelled.metadata.labels, { a: 'b' }, 'the unchanged spec is not checked again');
+  assert.deepEqual(await invalidCauses(h.registry.update(ruled, 'default', 'w', { ...relabelled, spec: { ...spec, size: 4 } }, {})), [
+    'spec: Invalid value: "object": size 4 is over max 2',
+  ]);
+  // Ratcheting is per value: a changed spec answers for its own rules again.
+  assert.deepEqual(await invalidCauses(h.registry.update(ruled, 'default', 'w', { ...relabelled, spec: { ...spec, zone: 'b' } }, {})), [
+    'spec: Invalid value: "object": size 5 is over max 2',
+    'spec.zone: Invalid value: "string": Value is immutable',
+  ]);
+  // A status write runs the rules too; the spec it leaves alone is ratcheted.
+  const status = await h.registry.update(ruled, 'default', 'w', { ...relabelled, status: { ready: 1 } }, { subresource: 'status' });
+  assert.deepEqual(status['status'], { ready: 1 });
+});
+
+test('CEL rules: an evaluation error is a field error; schema errors that leave the object malformed stop the rules, with upstream\'s note', async (t) => {
+  const h = await harness(t);
+  const s = structuredClone(SCHEMA);
+  s.properties!['spec']!.properties!['min'] = { type: 'integer' };
+  Object.assign(s.properties!['spec']!, { 'x-kubernetes-validations': [{ rule: 'self.min <= self.size' }] });
+  const type = await serve(h, s);
+  assert.deepEqual(await invalidCauses(h.registry.create(type, 'default', widget('w', { size: 2 }), {})), [
+    'spec: Invalid value: "object": no such key: min evaluating rule: self.min <= self.size',
+  ]);
+  assert.deepEqual(await invalidCauses(h.registry.create(type, 'default', widget('w', { size: 'big' }), {})), [
+    'spec.size: Invalid value: "string": spec.size in body must be of type integer: "string"',
+    '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+  ]);
+  await h.registry.create(type, 'default', widget('w', { size: 2, min: 1 }), {});
 });

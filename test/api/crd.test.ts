@@ -35,7 +35,7 @@ interface Harness {
 
 async function harness(t: TestContext, path?: string): Promise<Harness> {
   const store = await openLevelStore({ path: path ?? join(await tempDir(t), 'db'), logger: quiet });
-  const { catalogue, registry } = await apiRegistry(t, { store, rules: () => withCustomResourceRules(rulesFor) });
+  const { catalogue, registry } = await apiRegistry(t, { store, rules: () => withCustomResourceRules(rulesFor, quiet) });
   const crds = await CrdCatalogue.start({ registry, catalogue, log: quiet });
   // The catalogue first: it watches the store.
   t.after(async () => {
@@ -260,7 +260,7 @@ test('a restarted server serves the stored CRDs before its first request', async
   const path = join(await tempDir(t), 'db');
   {
     const store = await openLevelStore({ path, logger: quiet });
-    const { catalogue, registry } = await apiRegistry(t, { store, rules: () => withCustomResourceRules(rulesFor), bootstrap: false });
+    const { catalogue, registry } = await apiRegistry(t, { store, rules: () => withCustomResourceRules(rulesFor, quiet), bootstrap: false });
     const crds = await CrdCatalogue.start({ registry, catalogue, log: quiet });
     await registry.create(catalogue.get('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!, undefined, crontabs(), {});
     await until(() => catalogue.get('stable.example.com', 'v1', 'crontabs') !== undefined, 'served');

@@ -23,7 +23,7 @@ const quiet = createLogger({ level: 'error' });
 const HOLD = 'example.com/hold';
 
 async function setup(t: TestContext) {
-  const { catalogue, registry } = await apiRegistry(t, { rules: () => withCustomResourceRules(rulesFor) });
+  const { catalogue, registry } = await apiRegistry(t, { rules: () => withCustomResourceRules(rulesFor, quiet) });
   const type = (group: string, plural: string) => catalogue.all().find((r) => r.group === group && r.plural === plural)!;
   const configmaps = type('', 'configmaps');
   const secrets = type('', 'secrets');

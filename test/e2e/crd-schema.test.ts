@@ -95,3 +95,65 @@ for (const version of VERSIONS) {
     assert.equal(await k.ok(['get', 'widget', 'loose', '-o', 'jsonpath={.spec}']), '{"mode":"fast","size":1}');
   });
 }
+
+const RULED_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names:
+    plural: gadgets
+    singular: gadget
+    kind: Gadget
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations:
+            - rule: self.minReplicas <= self.replicas
+              message: replicas must be at least minReplicas
+            properties:
+              replicas:
+                type: integer
+              minReplicas:
+                type: integer
+                default: 1
+              zone:
+                type: string
+                x-kubernetes-validations:
+                - rule: self == oldSelf
+                  message: Value is immutable
+`;
+
+const gadget = (name: string, spec: string) => widget(name, spec).replace('kind: Widget', 'kind: Gadget');
+
+for (const version of VERSIONS) {
+  test(`kubectl ${version}: a custom resource breaking its CRD's CEL rules (x-kubernetes-validations) is refused with the rule's message`, async (t) => {
+    const dir = await tempDir(t);
+    const dataDir = join(dir, 'data');
+    await startServer(t, serverArgs(dataDir));
+    const k = await kubectl(t, version, join(dataDir, 'kubeconfig.yaml'));
+    await k.ok(['apply', '-f', '-'], RULED_CRD);
+    await k.ok(['wait', '--for', 'condition=established', '--timeout=30s', 'crd/gadgets.example.com']);
+
+    const bad = await k.run(['apply', '-f', '-'], { stdin: gadget('bad', '  replicas: 1\n  minReplicas: 3\n') });
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, 'The Gadget "bad" is invalid: spec: Invalid value: "object": replicas must be at least minReplicas\n');
+    assert.equal((await k.run(['get', 'gadget', 'bad'])).code, 1);
+
+    // The default (minReplicas 1) is filled in before the rules run.
+    assert.equal(await k.ok(['apply', '-f', '-'], gadget('good', '  replicas: 2\n  zone: a\n')), 'gadget.example.com/good created\n');
+    const moved = await k.run(['patch', 'gadget', 'good', '--type', 'merge', '-p', '{"spec":{"zone":"b"}}']);
+    assert.equal(moved.code, 1);
+    assert.equal(moved.stderr, 'The Gadget "good" is invalid: spec.zone: Invalid value: "string": Value is immutable\n');
+    assert.equal(await k.ok(['patch', 'gadget', 'good', '--type', 'merge', '-p', '{"spec":{"replicas":3}}']), 'gadget.example.com/good patched\n');
+  });
+}

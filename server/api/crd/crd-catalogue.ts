@@ -25,6 +25,7 @@ import {
   withCondition,
 } from './definition.js';
 import { type CustomResourceType, isCustomResourceType, resourceTypesOf } from './resource-types.js';
+import { loadValidationRules } from './validation-rules.js';
 import { metaTime } from '../objects.js';
 
 /** How often a CRD being deleted looks again for custom resources that finalizers still hold. */
@@ -108,7 +109,7 @@ export class CrdCatalogue {
     const { names, condition } = acceptNames(crd, takenNames(group, others, builtins));
     const established = isConditionTrue(crd, 'Established') || condition.status === 'True';
     // Served before Established is written: whoever waits for it may use the types at once.
-    this.#serve(group, plural, established ? resourceTypesOf(crd, names) : []);
+    await this.#serve(group, plural, established ? resourceTypesOf(crd, names) : []);
     const time = metaTime();
     let conditions = withCondition(crd.status?.conditions ?? [], condition, time);
     if (!isConditionTrue(crd, 'Established')) conditions = withCondition(conditions, established ? ESTABLISHED : NOT_ESTABLISHED, time);
@@ -121,7 +122,7 @@ export class CrdCatalogue {
     const { plural, group } = pluralAndGroupOf(name);
     const served = this.#served(group, plural);
     // Still served, so finalizers on the objects can be removed, but refusing new ones.
-    if (served.length > 0) this.#serve(group, plural, resourceTypesOf(crd, crd.status?.acceptedNames ?? crd.spec.names));
+    if (served.length > 0) await this.#serve(group, plural, resourceTypesOf(crd, crd.status?.acceptedNames ?? crd.spec.names));
     if (!crd.metadata.finalizers?.includes(CLEANUP_FINALIZER)) return;
     const conditions = withCondition(crd.status?.conditions ?? [], TERMINATING, metaTime());
     await this.#writeStatus(crd, { ...crd.status, conditions });
@@ -155,7 +156,8 @@ export class CrdCatalogue {
   }
 
   /** Makes `desired` what the Catalogue serves for the CRD's group and plural, touching only what differs. */
-  #serve(group: string, plural: string, desired: readonly CustomResourceType[]): void {
+  async #serve(group: string, plural: string, desired: readonly CustomResourceType[]): Promise<void> {
+    if (desired.some((type) => type.hasValidationRules)) await loadValidationRules();
     for (const type of desired) {
       const current = this.#catalogue.get(type.group, type.version, type.plural);
       // A built-in type is never replaced; accepted names already keep them apart.

@@ -4,8 +4,10 @@
 // schema (types, required fields, enums, bounds, formats …), its embedded
 // resources and list types checked; a status write checks the status
 // against the status's schema, and a create's status is dropped when the
-// status has its own subresource. Reads fill in defaults too, but only for
+// status has its own subresource. The schema's CEL rules are evaluated on
+// every write (validation-rules.ts). Reads fill in defaults too, but only for
 // schemas that have some: others are sent as stored, unparsed.
+import type { Logger } from '../../../common/log.js';
 import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
 import { checkEmbeddedResources } from './embedded-resources.js';
@@ -15,8 +17,9 @@ import type { CustomResourceType } from './resource-types.js';
 import { applyDefaults } from './schema-defaults.js';
 import { propertiesOf } from './schema-nodes.js';
 import { checkAgainstSchema } from './schema-validation.js';
+import { checkValidationRules } from './validation-rules.js';
 
-export function customResourceRules(type: CustomResourceType): KindRules {
+export function customResourceRules(type: CustomResourceType, log: Logger): KindRules {
   // With the status subresource, a create cannot set the status (upstream's PrepareForCreate).
   const statusless: KindRules = !type.subresources.some((s) => s.name === 'status')
     ? {}
@@ -35,16 +38,24 @@ export function customResourceRules(type: CustomResourceType): KindRules {
     ...statusless,
     decodeInput: decode,
     ...(type.hasDefaults ? { present: decode } : {}),
-    validate: (obj, old) => [
-      ...checkAgainstSchema(obj, schema, old === undefined ? {} : { old }),
-      ...checkEmbeddedResources(obj, schema),
-      // Ratcheting: lists already repeating items in the stored object are not held to it.
-      ...(old === undefined || checkListTypes(old, schema).length === 0 ? checkListTypes(obj, schema) : []),
-    ],
+    validate: (obj, old) => {
+      const causes = [
+        ...checkAgainstSchema(obj, schema, old === undefined ? {} : { old }),
+        ...checkEmbeddedResources(obj, schema),
+        // Ratcheting: lists already repeating items in the stored object are not held to it.
+        ...(old === undefined || checkListTypes(old, schema).length === 0 ? checkListTypes(obj, schema) : []),
+      ];
+      if (!type.hasValidationRules) return causes;
+      return [...causes, ...checkValidationRules(obj, schema, old === undefined ? undefined : { value: old }, causes, log)];
+    },
     validateStatus: (obj, old) => {
       const statusSchema = propertiesOf(schema)?.['status'];
-      if (statusSchema === undefined || !Object.hasOwn(obj, 'status')) return [];
-      return checkAgainstSchema(obj['status'], statusSchema, { fieldPrefix: 'status', ...(Object.hasOwn(old, 'status') ? { old: old['status'] } : {}) });
+      const causes =
+        statusSchema === undefined || !Object.hasOwn(obj, 'status')
+          ? []
+          : checkAgainstSchema(obj['status'], statusSchema, { fieldPrefix: 'status', ...(Object.hasOwn(old, 'status') ? { old: old['status'] } : {}) });
+      // The rules are the whole object's: what the status write left unchanged is ratcheted.
+      return type.hasValidationRules ? [...causes, ...checkValidationRules(obj, schema, { value: old }, causes, log)] : causes;
     },
   };
 }

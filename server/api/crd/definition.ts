@@ -29,6 +29,7 @@ export type SchemaProps = JSONSchemaProps & {
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-list-type'?: string;
   'x-kubernetes-list-map-keys'?: string[];
+  'x-kubernetes-map-type'?: string;
 };
 
 /** A CRD's name is `<plural>.<group>` (validation holds it to that), so even a deleted one tells what it served. */

@@ -8,6 +8,7 @@ import type { ResourceType, Subresource, Verb } from '../resources.js';
 import type { Definition, SchemaProps } from './definition.js';
 import { hasDefaults } from './schema-defaults.js';
 import { objectSchema } from './object-schema.js';
+import { hasValidationRules } from './validation-rules.js';
 import { DEFAULT_COLUMNS } from './printer-columns.js';
 
 export interface CustomResourceType extends ResourceType {
@@ -17,6 +18,8 @@ export interface CustomResourceType extends ResourceType {
   readonly openAPIV3Schema: SchemaProps | undefined;
   /** Some node of it has a default: reads fill them in, so they cannot send the stored bytes as they are. */
   readonly hasDefaults: boolean;
+  /** Some node of it has x-kubernetes-validations: written objects are checked against them. */
+  readonly hasValidationRules: boolean;
   /** The version's additionalPrinterColumns, or upstream's default Age column. */
   readonly printerColumns: readonly CustomResourceColumnDefinition[];
   /** The CRD is being deleted: its objects can still be read and deleted, but no new ones created. */
@@ -56,6 +59,7 @@ export function resourceTypesOf(crd: Definition, names: CustomResourceDefinition
         schema: objectSchema(v.schema?.openAPIV3Schema),
         openAPIV3Schema: v.schema?.openAPIV3Schema,
         hasDefaults: hasDefaults(v.schema?.openAPIV3Schema),
+        hasValidationRules: hasValidationRules(v.schema?.openAPIV3Schema),
         printerColumns: v.additionalPrinterColumns?.length ? v.additionalPrinterColumns : DEFAULT_COLUMNS,
         terminating: crd.metadata.deletionTimestamp !== undefined,
       };

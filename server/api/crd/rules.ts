@@ -1,5 +1,6 @@
 // The registry's kind rules with CustomResourceDefinitions and the custom
 // resources they define added: wraps the built-in kinds' rules.
+import type { Logger } from '../../../common/log.js';
 import type { KindRules } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 import { ApiError } from '../status.js';
@@ -8,11 +9,11 @@ import { CRD_GROUP, CRD_PLURAL } from './definition.js';
 import { definitionRules } from './definition-rules.js';
 import { isCustomResourceType } from './resource-types.js';
 
-export function withCustomResourceRules(builtin: (type: ResourceType) => KindRules): (type: ResourceType) => KindRules {
+export function withCustomResourceRules(builtin: (type: ResourceType) => KindRules, log: Logger): (type: ResourceType) => KindRules {
   return (type) => {
     if (type.group === CRD_GROUP && type.plural === CRD_PLURAL) return { ...definitionRules, tracksGeneration: true };
     if (!isCustomResourceType(type)) return builtin(type);
-    return { ...customResourceRules(type), ...(type.terminating ? refuseCreate(type) : {}), tracksGeneration: true };
+    return { ...customResourceRules(type, log), ...(type.terminating ? refuseCreate(type) : {}), tracksGeneration: true };
   };
 }
 

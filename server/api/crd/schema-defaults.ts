@@ -5,7 +5,7 @@
 // where null is not allowed and nothing defaults them are dropped first
 // (PruneNonNullableNullsWithoutDefaults).
 import type { SchemaProps } from './definition.js';
-import { fieldSchemaOf, isJsonObject, itemsOf, mapValuesOf, propertiesOf } from './schema-nodes.js';
+import { fieldSchemaOf, isJsonObject, itemsOf, mapValuesOf, propertiesOf, someNode } from './schema-nodes.js';
 
 /** Fills in the schema's defaults in `obj` (a whole object). In place. */
 export function applyDefaults(obj: Record<string, unknown>, schema: SchemaProps | undefined): void {
@@ -16,10 +16,7 @@ export function applyDefaults(obj: Record<string, unknown>, schema: SchemaProps 
 
 /** Whether any node of the schema has a default: only then do reads need to fill them in. */
 export function hasDefaults(schema: SchemaProps | undefined): boolean {
-  if (!isJsonObject(schema)) return false;
-  if (schema.default !== undefined) return true;
-  const children = [...Object.values(propertiesOf(schema) ?? {}), mapValuesOf(schema), itemsOf(schema)];
-  return children.some((c) => hasDefaults(c));
+  return someNode(schema, (node) => node.default !== undefined);
 }
 
 function nonNullableNull(x: unknown, s: SchemaProps | undefined): boolean {

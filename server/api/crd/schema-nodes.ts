@@ -31,6 +31,13 @@ export function itemsOf(s: SchemaProps): SchemaProps | undefined {
   return isJsonObject(s.items) ? (s.items as SchemaProps) : undefined;
 }
 
+/** Whether `test` holds for the node or any node under it (properties, map values, items). */
+export function someNode(schema: SchemaProps | undefined, test: (node: SchemaProps) => boolean): boolean {
+  if (!isJsonObject(schema)) return false;
+  if (test(schema)) return true;
+  return [...Object.values(propertiesOf(schema) ?? {}), mapValuesOf(schema), itemsOf(schema)].some((c) => someNode(c, test));
+}
+
 /** reflect.DeepEqual over decoded JSON: same values, same keys; key order does not matter. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -5,7 +5,7 @@
 // ("spec.replicas in body must be of type integer: \"string\"") and field
 // paths. Updates ratchet as upstream's CRDValidationRatcheting does: a
 // value unchanged since the stored object is not checked again.
-// x-kubernetes-validations (CEL) are not evaluated.
+// x-kubernetes-validations (CEL rules) are validation-rules.ts's.
 import type { StatusCause } from '../status.js';
 import { goNumber, goValue, invalid, notSupported, quote, required, tooLongMaxLength, tooMany, typeInvalid } from '../kinds/field-errors.js';
 import type { SchemaProps } from './definition.js';
