@@ -240,3 +240,20 @@ test('CEL rules: an evaluation error is a field error; schema errors that leave 
   ]);
   await h.registry.create(type, 'default', widget('w', { size: 2, min: 1 }), {});
 });
+
+test('CEL rules: strings of the date-time, duration and byte formats are CEL timestamps, durations and bytes, as upstream types them', async (t) => {
+  const h = await harness(t);
+  const s = structuredClone(SCHEMA);
+  Object.assign(s.properties!['spec']!.properties!, {
+    timeout: { type: 'string', format: 'duration', 'x-kubernetes-validations': [{ rule: "self <= duration('1h')", message: 'at most an hour' }] },
+    until: { type: 'string', format: 'date-time', 'x-kubernetes-validations': [{ rule: 'self.getFullYear() >= 2026', message: 'not in the past' }] },
+    key: { type: 'string', format: 'byte', 'x-kubernetes-validations': [{ rule: 'size(self) == 4', message: 'four bytes' }] },
+  });
+  const type = await serve(h, s);
+  assert.deepEqual(await invalidCauses(h.registry.create(type, 'default', widget('w', { size: 1, timeout: '1h0m1s', until: '2025-12-31T23:59:59Z', key: 'AAEC' }), {})), [
+    'spec.timeout: Invalid value: "string": at most an hour',
+    'spec.until: Invalid value: "string": not in the past',
+    'spec.key: Invalid value: "string": four bytes',
+  ]);
+  await h.registry.create(type, 'default', widget('w', { size: 1, timeout: '59m30s', until: '2026-06-01T00:00:00Z', key: 'AAECAw==' }), {});
+});

@@ -2,7 +2,8 @@
 // evaluated as upstream's apiextensions-apiserver does (schema/cel/
 // validation.go): each rule at its schema node with `self` bound to the
 // node's value, typed by the schema (integers are CEL ints, objects maps of
-// their declared fields by their escaped names, the root and embedded
+// their declared fields by their escaped names, date-time, duration and
+// byte strings timestamps, durations and bytes, the root and embedded
 // resources with apiVersion, kind and metadata's name and generateName);
 // transition rules (those naming `oldSelf`) only where the stored object has
 // a value to correlate (objects by field, maps by key, map lists by their
@@ -51,6 +52,9 @@ const compiledRules = new WeakMap<SchemaProps, readonly CompiledRule[]>();
 interface Evaluator {
   readonly cel: Cel;
   readonly env: CelEnv;
+  /** CEL's timestamp and duration values (protobuf's well-known types). */
+  readonly timestamp: (date: Date) => unknown;
+  readonly duration: (seconds: bigint, nanos: number) => unknown;
 }
 
 /** Loaded by the first CRD with rules: servers without such CRDs never run its code. */
@@ -59,8 +63,13 @@ let evaluator: Evaluator | undefined;
 /** Loads the evaluator; types whose schema has rules are served only after it. */
 export async function loadValidationRules(): Promise<void> {
   if (evaluator !== undefined) return;
-  const [cel, ext] = await Promise.all([import('@bufbuild/cel'), import('@bufbuild/cel/ext')]);
-  evaluator ??= { cel, env: cel.celEnv({ funcs: ext.strings }) };
+  const [cel, ext, protobuf, wkt] = await Promise.all([import('@bufbuild/cel'), import('@bufbuild/cel/ext'), import('@bufbuild/protobuf'), import('@bufbuild/protobuf/wkt')]);
+  evaluator ??= {
+    cel,
+    env: cel.celEnv({ funcs: ext.strings }),
+    timestamp: (date) => wkt.timestampFromDate(date),
+    duration: (seconds, nanos) => protobuf.create(wkt.DurationSchema, { seconds, nanos }),
+  };
 }
 
 function loaded(): Evaluator {
@@ -279,8 +288,9 @@ function toCel(value: unknown, schema: SchemaProps | undefined, root = false): u
   switch (schema.type) {
     case 'integer':
       return typeof value === 'number' ? BigInt(Math.trunc(value)) : value;
-    case 'number':
     case 'string':
+      return typeof value === 'string' ? formatted(value, schema.format) : value;
+    case 'number':
     case 'boolean':
       return value;
     case 'array': {
@@ -317,6 +327,39 @@ function objectOf(value: Record<string, unknown>, schema: SchemaProps, resource:
     out.set('metadata', visible);
   }
   return out;
+}
+
+/** Strings of the formats upstream gives CEL types: date and date-time as timestamps, duration as a duration, byte as bytes. */
+function formatted(value: string, format: string | undefined): unknown {
+  switch (format) {
+    case 'date':
+    case 'date-time':
+    case 'datetime': {
+      const ms = Date.parse(format === 'date' ? `${value}T00:00:00Z` : value);
+      return Number.isNaN(ms) ? value : loaded().timestamp(new Date(ms));
+    }
+    case 'duration': {
+      const nanos = durationNanos(value);
+      return nanos === undefined ? value : loaded().duration(nanos / 1_000_000_000n, Number(nanos % 1_000_000_000n));
+    }
+    case 'byte':
+      return Uint8Array.from(Buffer.from(value, 'base64'));
+    default:
+      return value;
+  }
+}
+
+const NANOS_PER_UNIT: Readonly<Record<string, number>> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9, d: 86400e9, w: 604800e9 };
+
+/** strfmt.ParseDuration: Go's durations ("1h30m", "-1.5s") with days and weeks as well; undefined when it is none. */
+function durationNanos(text: string): bigint | undefined {
+  if (text === '0') return 0n;
+  const m = /^([+-]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h|d|w))+)$/u.exec(text.replaceAll(' ', ''));
+  if (m === null) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of m[2]!.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d|w)/gu)) total += Number(amount) * NANOS_PER_UNIT[unit!]!;
+  const nanos = BigInt(Math.round(total));
+  return m[1] === '-' ? -nanos : nanos;
 }
 
 /** Values without a schema (x-kubernetes-preserve-unknown-fields): JSON's integers as ints, as upstream's unstructured data holds them. */
