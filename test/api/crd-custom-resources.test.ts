@@ -257,3 +257,21 @@ test('CEL rules: strings of the date-time, duration and byte formats are CEL tim
   ]);
   await h.registry.create(type, 'default', widget('w', { size: 1, timeout: '59m30s', until: '2026-06-01T00:00:00Z', key: 'AAECAw==' }), {});
 });
+
+test("CEL rules: Kubernetes' lists and IP/CIDR libraries", async (t) => {
+  const h = await harness(t);
+  const s = structuredClone(SCHEMA);
+  const rule = (r: string) => ({ 'x-kubernetes-validations': [{ rule: r }] });
+  Object.assign(s.properties!['spec']!.properties!, {
+    weights: { type: 'array', items: { type: 'integer' }, ...rule('self.isSorted() && self.sum() <= 10 && self.min() >= 1 && self.max() <= 5 && self.indexOf(2) == 1') },
+    address: { type: 'string', ...rule("isIP(self) && ip(self).family() == 6 && !ip(self).isLoopback() && ip(self) == ip('2001:db8::1')") },
+    network: { type: 'string', ...rule("isCIDR(self) && cidr(self) == cidr(self).masked() && cidr(self).containsIP('10.1.2.3') && cidr(self).prefixLength() == 16") },
+  });
+  const type = await serve(h, s);
+  await h.registry.create(type, 'default', widget('ok', { size: 1, weights: [1, 2, 3], address: '2001:DB8:0::1', network: '10.1.0.0/16' }), {});
+  const causes = await invalidCauses(h.registry.create(type, 'default', widget('bad', { size: 1, weights: [3, 2], address: '::ffff:1.2.3.4', network: '10.1.0.1/16' }), {}));
+  assert.deepEqual(
+    causes.map((c) => c.split(':')[0]),
+    ['spec.weights', 'spec.address', 'spec.network'],
+  );
+});

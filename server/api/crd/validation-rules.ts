@@ -12,14 +12,16 @@
 // at the node (or its `fieldPath`) with the rule's message,
 // messageExpression or "failed rule: …", of the kind its `reason` names.
 //
-// The evaluator is @bufbuild/cel with its strings extension. A rule it cannot
-// run (a Kubernetes library function it lacks: lists, regex, URLs, IPs,
-// quantities; optional types; a syntax it does not parse) is skipped, never
+// The evaluator is @bufbuild/cel with its strings extension and Kubernetes'
+// lists and IP/CIDR libraries (cel-library.ts). A rule it cannot run (a
+// Kubernetes library function it lacks: regex, URLs, quantities, semver;
+// optional types; a syntax it does not parse) is skipped, never
 // failed: upstream compiled the rule when the CRD was written, so the failure
 // would be ours, and a refusal would block a valid object.
 import type { CelEnv } from '@bufbuild/cel';
 import type { Logger } from '../../../common/log.js';
 import { duplicate, forbidden, invalid, quote, required } from '../kinds/field-errors.js';
+import { kubernetesLibrary } from './cel-library.js';
 import type { StatusCause } from '../status.js';
 import type { SchemaProps } from './definition.js';
 import { isJsonObject, itemsOf, jsonEqual, mapValuesOf, propertiesOf, someNode } from './schema-nodes.js';
@@ -66,7 +68,7 @@ export async function loadValidationRules(): Promise<void> {
   const [cel, ext, protobuf, wkt] = await Promise.all([import('@bufbuild/cel'), import('@bufbuild/cel/ext'), import('@bufbuild/protobuf'), import('@bufbuild/protobuf/wkt')]);
   evaluator ??= {
     cel,
-    env: cel.celEnv({ funcs: ext.strings }),
+    env: cel.celEnv({ funcs: [...ext.strings, ...kubernetesLibrary(cel)] }),
     timestamp: (date) => wkt.timestampFromDate(date),
     duration: (seconds, nanos) => protobuf.create(wkt.DurationSchema, { seconds, nanos }),
   };
