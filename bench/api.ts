@@ -289,7 +289,7 @@ async function listPods(client: ApiClient, accept: string | undefined): Promise<
 
 
 /** `work`; if it fails because the server died under it, the failure says how the server exited. */
-async function whileRunning<T>(work: Promise<T>, exited: Promise<Exit>): Promise<T> {
+export async function whileRunning<T>(work: Promise<T>, exited: Promise<Exit>): Promise<T> {
   try {
     return await work;
   } catch (err) {
