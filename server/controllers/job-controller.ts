@@ -8,11 +8,15 @@
 // activeDeadlineSeconds fail the Job (FailureTarget, then Failed once no
 // pod is left terminating); enough successes complete it
 // (SuccessCriteriaMet, then Complete). Pods are re-created after failures
-// with upstream's back-off (10 s, doubling, at most 6 min).
+// with upstream's back-off (10 s, doubling, at most 6 min). With
+// backoffLimitPerIndex, each index of an Indexed Job is retried, backs off
+// and fails on its own (status.failedIndexes), its failures counted on its
+// pods' batch.kubernetes.io/job-index-failure-count.
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
+import { MAX_INT32 } from '../api/kinds/field-errors.js';
 import { type KubeObject, metaTime } from '../api/objects.js';
 import type { Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
@@ -31,6 +35,9 @@ export type JobObject = KubeObject & Job & { spec: NonNullable<Job['spec']> };
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
+/** With backoffLimitPerIndex: how many counted failures the pod's index had before it (and failures a podFailurePolicy ignored). */
+export const INDEX_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-failure-count';
+export const INDEX_IGNORED_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-ignored-failure-count';
 const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
 /** Pods created or deleted in one sync, at most (upstream's MaxPodCreateDeletePerSync). */
 const MAX_POD_CHANGES = 500;
@@ -65,6 +72,9 @@ interface SyncContext {
   terminating: number;
   prevSucceededIndexes: Set<number>;
   succeededIndexes: Set<number>;
+  /** With backoffLimitPerIndex: the indexes that failed for good, and per other index its last failed pod, kept until it is replaced. */
+  failedIndexes: Set<number> | undefined;
+  replacing: Map<number, PodObject>;
   backoff: BackoffRecord;
   finished: JobCondition | undefined;
 }
@@ -155,6 +165,8 @@ export class JobController {
       terminating: pods.filter(isTerminating).length,
       prevSucceededIndexes: new Set(),
       succeededIndexes: new Set(),
+      failedIndexes: undefined,
+      replacing: new Map(),
       backoff: { failures: 0, lastFailureMs: undefined },
       finished: undefined,
     };
@@ -189,6 +201,22 @@ export class JobController {
         if (pod.status?.phase === 'Succeeded' && index !== undefined && hasTrackingFinalizer(pod)) ctx.succeededIndexes.add(index);
       }
       ctx.succeeded = ctx.succeededIndexes.size;
+      if (job.spec.backoffLimitPerIndex !== undefined) {
+        ctx.failedIndexes = parseIndexes(status.failedIndexes ?? '', job.spec.completions ?? 0);
+        for (const pod of pods) {
+          const index = validIndex(pod, job);
+          if (index !== undefined && hasTrackingFinalizer(pod) && isIndexFailed(job, pod)) ctx.failedIndexes.add(index);
+        }
+        if (ctx.finished === undefined) {
+          const failedCount = ctx.failedIndexes.size;
+          if (job.spec.maxFailedIndexes !== undefined && failedCount > job.spec.maxFailedIndexes) {
+            ctx.finished = condition('FailureTarget', 'MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes');
+          } else if (failedCount > 0 && failedCount + ctx.succeededIndexes.size >= (job.spec.completions ?? 0)) {
+            ctx.finished = condition('FailureTarget', 'FailedIndexes', 'Job has failed indexes');
+          }
+        }
+        ctx.replacing = podsBeingReplaced(ctx, active);
+      }
     }
 
     let activeCount = active.length;
@@ -255,6 +283,9 @@ export class JobController {
       const succeeded = pod.status?.phase === 'Succeeded';
       // A running pod keeps its finalizer, unless the Job is done with it.
       if (!(job.metadata.deletionTimestamp !== undefined || ctx.finished !== undefined || succeeded || failed)) continue;
+      // A failed pod whose index is retried stays until its replacement carries its failure count on.
+      const index = failed && ctx.finished === undefined && job.metadata.deletionTimestamp === undefined ? validIndex(pod, job) : undefined;
+      if (index !== undefined && ctx.replacing.get(index) === pod) continue;
       release.push(pod);
       if (succeeded && !ctx.uncountedFailed.has(uid)) {
         if (indexed) {
@@ -284,6 +315,11 @@ export class JobController {
       if (completed !== (status.completedIndexes ?? '')) needsFlush = true;
       status.succeeded = ctx.succeededIndexes.size;
       status.completedIndexes = completed;
+      if (ctx.failedIndexes !== undefined) {
+        const failedIndexes = formatIndexes(ctx.failedIndexes);
+        if (failedIndexes !== status.failedIndexes) needsFlush = true;
+        status.failedIndexes = failedIndexes;
+      }
     }
     let finished = ctx.finished;
     // The interim condition is written before any finalizer goes; the final one after.
@@ -357,7 +393,9 @@ export class JobController {
     const terminating = job.spec.podReplacementPolicy === 'Failed' ? ctx.terminating : 0;
     let diff = Math.min(want - terminating - active.length, MAX_POD_CHANGES);
     if (diff <= 0) return { active: active.length };
-    const waitMs = remainingBackoffMs(ctx.backoff, this.#backoffConfig);
+    const perIndex = ctx.failedIndexes !== undefined;
+    // With backoffLimitPerIndex each index waits out its own failures, else the Job waits as a whole.
+    const waitMs = perIndex ? 0 : remainingBackoffMs(ctx.backoff, this.#backoffConfig);
     if (waitMs > 0) {
       this.#queue.addAfter(keyOf(job), waitMs);
       return { active: active.length };
@@ -365,6 +403,16 @@ export class JobController {
     let indexes: (number | undefined)[] = Array.from({ length: diff }, () => undefined);
     if (job.spec.completionMode === 'Indexed') {
       indexes = pendingIndexes(ctx, active, diff);
+      if (perIndex) {
+        let soonestMs = Infinity;
+        indexes = indexes.filter((index) => {
+          const replaced = ctx.replacing.get(index!);
+          const leftMs = replaced === undefined ? 0 : remainingBackoffMs({ failures: absoluteFailureCount(replaced) + 1, lastFailureMs: finishedMs(replaced) }, this.#backoffConfig);
+          soonestMs = Math.min(soonestMs, leftMs || Infinity);
+          return leftMs === 0;
+        });
+        if (soonestMs !== Infinity) this.#queue.addAfter(keyOf(job), soonestMs);
+      }
       diff = indexes.length;
     }
     // Slow start, as upstream batches creations: a failure stops the rest, and what was created still counts.
@@ -372,7 +420,7 @@ export class JobController {
     let error: unknown;
     try {
       await slowStartBatch(diff, async (i) => {
-        await this.#createPod(job, indexes[i]);
+        await this.#createPod(job, indexes[i], perIndex ? indexFailureCounts(job, ctx.replacing.get(indexes[i]!)) : undefined);
         created++;
       });
     } catch (err) {
@@ -388,12 +436,12 @@ export class JobController {
     return { active: active.length - deleted, ...(error !== undefined ? { error } : {}) };
   }
 
-  async #createPod(job: JobObject, index: number | undefined): Promise<void> {
+  async #createPod(job: JobObject, index: number | undefined, failureCounts: Record<string, string> | undefined): Promise<void> {
     const template = structuredClone(job.spec.template);
     const metadata = template.metadata ?? {};
     let generateName = `${job.metadata.name}-`;
     if (index !== undefined) {
-      metadata.annotations = { ...metadata.annotations, [COMPLETION_INDEX_ANNOTATION]: String(index) };
+      metadata.annotations = { ...metadata.annotations, [COMPLETION_INDEX_ANNOTATION]: String(index), ...failureCounts };
       metadata.labels = { ...metadata.labels, [COMPLETION_INDEX_ANNOTATION]: String(index) };
       template.spec!.hostname = `${job.metadata.name}-${index}`;
       generateName = `${job.metadata.name}-${index}-`;
@@ -736,7 +784,7 @@ function podsForRemoval(job: JobObject, active: PodObject[], atLeast: number): P
 
 /** The lowest indexes neither succeeded nor held by an active pod (upstream's firstPendingIndexes). */
 function pendingIndexes(ctx: SyncContext, active: PodObject[], count: number): number[] {
-  const taken = new Set(ctx.succeededIndexes);
+  const taken = new Set([...ctx.succeededIndexes, ...(ctx.failedIndexes ?? [])]);
   for (const pod of active) {
     const index = validIndex(pod, ctx.job);
     if (index !== undefined) taken.add(index);
@@ -750,6 +798,55 @@ function pendingIndexes(ctx: SyncContext, active: PodObject[], count: number): n
   const pending: number[] = [];
   for (let i = 0; i < (ctx.job.spec.completions ?? 0) && pending.length < count; i++) if (!taken.has(i)) pending.push(i);
   return pending;
+}
+
+/** The pod failed its index for good: a FailIndex rule matched, or its index had used up backoffLimitPerIndex (upstream's isIndexFailed). */
+function isIndexFailed(job: JobObject, pod: PodObject): boolean {
+  if (!isPodFailed(pod, job)) return false;
+  const match = matchPodFailurePolicy(job.spec.podFailurePolicy, pod);
+  if (match.failIndex) return true;
+  return match.countFailed && failureCount(pod, INDEX_FAILURE_COUNT_ANNOTATION) >= job.spec.backoffLimitPerIndex!;
+}
+
+/** An annotation's count; 0 when missing or not a count, as upstream reads it. */
+function failureCount(pod: PodObject, annotation: string): number {
+  const text = pod.metadata.annotations?.[annotation];
+  return text !== undefined && /^[0-9]{1,10}$/.test(text) && Number(text) <= MAX_INT32 ? Number(text) : 0;
+}
+
+function absoluteFailureCount(pod: PodObject): number {
+  return failureCount(pod, INDEX_FAILURE_COUNT_ANNOTATION) + failureCount(pod, INDEX_IGNORED_FAILURE_COUNT_ANNOTATION);
+}
+
+/** The failure counts the replacement of `replaced` starts with (upstream's getNewIndexFailureCounts). */
+function indexFailureCounts(job: JobObject, replaced: PodObject | undefined): Record<string, string> {
+  let counted = 0;
+  let ignored = 0;
+  if (replaced !== undefined) {
+    counted = failureCount(replaced, INDEX_FAILURE_COUNT_ANNOTATION);
+    ignored = failureCount(replaced, INDEX_IGNORED_FAILURE_COUNT_ANNOTATION);
+    if (matchPodFailurePolicy(job.spec.podFailurePolicy, replaced).countFailed) counted++;
+    else ignored++;
+  }
+  return { [INDEX_FAILURE_COUNT_ANNOTATION]: String(counted), ...(ignored > 0 ? { [INDEX_IGNORED_FAILURE_COUNT_ANNOTATION]: String(ignored) } : {}) };
+}
+
+/**
+ * Per index still to run that has no active pod: its latest failed pod, whose
+ * finalizer stays until a replacement carries its failure count on
+ * (upstream's getPodsWithDelayedDeletionPerIndex).
+ */
+function podsBeingReplaced(ctx: SyncContext, active: readonly PodObject[]): Map<number, PodObject> {
+  const activeIndexes = new Set(active.map((p) => validIndex(p, ctx.job)));
+  const latest = new Map<number, PodObject>();
+  for (const pod of ctx.pods) {
+    if (!hasTrackingFinalizer(pod) || !isPodFailed(pod, ctx.job)) continue;
+    const index = validIndex(pod, ctx.job);
+    if (index === undefined || ctx.succeededIndexes.has(index) || ctx.failedIndexes!.has(index) || activeIndexes.has(index)) continue;
+    const other = latest.get(index);
+    if (other === undefined || (absoluteFailureCount(other) <= absoluteFailureCount(pod) && finishedMs(pod) >= finishedMs(other))) latest.set(index, pod);
+  }
+  return latest;
 }
 
 /** "1,3-5" → {1, 3, 4, 5}, indexes beyond completions dropped. */
@@ -768,7 +865,8 @@ function formatIndexes(indexes: ReadonlySet<number>): string {
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    // Upstream's orderedIntervals.String: a run of two is written "3,4", longer ones "3-5".
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}${j === i + 1 ? ',' : '-'}${sorted[j]}`);
     i = j + 1;
   }
   return parts.join(',');

@@ -1,7 +1,8 @@
 // A Job's podFailurePolicy, as upstream's matchPodFailurePolicy reads it for
 // a failed pod: the first rule whose exit codes (of a container that exited
 // non-zero) or pod conditions match decides whether the failure fails the
-// Job at once (FailJob, with upstream's message), is not counted against
+// Job at once (FailJob, with upstream's message), fails the pod's index for
+// good (FailIndex, with backoffLimitPerIndex), is not counted against
 // backoffLimit (Ignore, a disruption such as an eviction says so with
 // DisruptionTarget), or is counted as any failure (Count, and no rule).
 import type { ContainerStatus, PodStatus } from 'kubernetes-types/core/v1.js';
@@ -13,6 +14,8 @@ export interface PolicyMatch {
   readonly failJob?: string;
   /** Whether the failure counts against backoffLimit (not for Ignore). */
   readonly countFailed: boolean;
+  /** A FailIndex rule matched: the pod's index fails for good (backoffLimitPerIndex). */
+  readonly failIndex?: true;
 }
 
 const NO_RULE: PolicyMatch = { countFailed: true };
@@ -39,7 +42,8 @@ export function matchPodFailurePolicy(policy: PodFailurePolicy | undefined, pod:
         return { failJob, countFailed: true };
       case 'Count':
         return NO_RULE;
-      // FailIndex needs backoffLimitPerIndex, which validation requires; its index failing is not done here.
+      case 'FailIndex':
+        return { countFailed: true, failIndex: true };
     }
   }
   return NO_RULE;

@@ -340,3 +340,61 @@ test('a podFailurePolicy ignores a disrupted pod (DisruptionTarget: not counted,
   ]);
   await until(async () => (await eventsOf('policy')).some((e) => e.reason === 'PodFailurePolicy' && e.message === message), 'the event');
 });
+
+const INDEX = 'batch.kubernetes.io/job-completion-index';
+const FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
+
+test('backoffLimitPerIndex: each index is retried with its failure count carried on, fails for good past the limit, and the Job fails with FailedIndexes once every index is done', async (t) => {
+  const { createJob, getJob, podsOf, running, setPhase, condition } = await setup(t);
+  const job = await createJob('per-index', { completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimitPerIndex: 1 });
+  await until(async () => (await running(job)).length === 3, 'three pods');
+  const indexOf = (p: KubeObject & Pod) => p.metadata.annotations![INDEX];
+  for (const pod of await running(job)) assert.equal(pod.metadata.annotations![FAILURE_COUNT], '0');
+  const first = (await running(job)).find((p) => indexOf(p) === '0')!;
+  await setPhase(first, 'Failed');
+  await until(async () => (await running(job)).some((p) => indexOf(p) === '0'), 'index 0 again');
+  const second = (await running(job)).find((p) => indexOf(p) === '0')!;
+  assert.equal(second.metadata.annotations![FAILURE_COUNT], '1', 'the replacement carries the failure on');
+  await until(async () => ((await podsOf(job)).find((p) => p.metadata.uid === first.metadata.uid)?.metadata.finalizers ?? []).length === 0, 'the replaced pod released');
+
+  await setPhase(second, 'Failed');
+  await until(async () => (await getJob('per-index')).status?.failedIndexes === '0', 'failedIndexes 0');
+  for (const pod of (await running(job)).filter((p) => indexOf(p) !== '0')) await setPhase(pod, 'Succeeded');
+  await until(async () => condition(await getJob('per-index'), 'Failed') !== undefined, 'Failed');
+  const done = await getJob('per-index');
+  assert.deepEqual(done.status?.conditions?.map((c) => [c.type, c.reason, c.message]), [
+    ['FailureTarget', 'FailedIndexes', 'Job has failed indexes'],
+    ['Failed', 'FailedIndexes', 'Job has failed indexes'],
+  ]);
+  assert.equal(done.status?.completedIndexes, '1,2', 'two in a row are written as upstream writes them');
+  assert.equal(done.status?.failedIndexes, '0');
+  assert.equal(done.status?.failed, 2);
+  assert.equal((await podsOf(job)).filter((p) => indexOf(p) === '0').length, 2, 'no third try of index 0');
+});
+
+test('backoffLimitPerIndex: a FailIndex rule fails the index at once, and maxFailedIndexes fails the Job and stops its pods', async (t) => {
+  const { createJob, getJob, running, setPhase, condition } = await setup(t);
+  const job = await createJob('fail-index', {
+    completions: 4,
+    parallelism: 4,
+    completionMode: 'Indexed',
+    backoffLimitPerIndex: 3,
+    maxFailedIndexes: 1,
+    podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [42] } }] },
+  });
+  await until(async () => (await running(job)).length === 4, 'four pods');
+  const [a, b] = await running(job);
+  await setPhase(a!, 'Failed', { exitCode: 42 });
+  await until(async () => (await getJob('fail-index')).status?.failedIndexes === a!.metadata.annotations![INDEX], 'the index failed without a retry');
+  assert.equal((await running(job)).length, 3, 'no replacement');
+  await setPhase(b!, 'Failed', { exitCode: 42 });
+  await until(async () => condition(await getJob('fail-index'), 'Failed') !== undefined, 'Failed');
+  assert.deepEqual(
+    (await getJob('fail-index')).status?.conditions?.map((c) => [c.type, c.reason, c.message]),
+    [
+      ['FailureTarget', 'MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes'],
+      ['Failed', 'MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes'],
+    ],
+  );
+  assert.equal((await running(job)).length, 0, 'the other pods are stopped');
+});

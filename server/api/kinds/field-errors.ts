@@ -6,6 +6,8 @@ import { groupVersionOf, type KubeObject } from '../objects.js';
 import { ApiError, type StatusCause } from '../status.js';
 
 export const IMMUTABLE = 'field is immutable';
+/** Go's math.MaxInt32: the bound of the int32 fields. */
+export const MAX_INT32 = 2147483647;
 export const NON_NEGATIVE = 'must be greater than or equal to 0';
 
 export function invalid(field: string, value: string, detail: string): StatusCause {

@@ -8,7 +8,7 @@ import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { isTimeZone, scheduleError } from './cron.js';
 import { semanticEqual } from './equality.js';
-import { duplicate, goQuotedList, goStringMap, IMMUTABLE, invalid, invalidOmitted, nonNegative, notSupported, pointerValue, quote, required, tooMany } from './field-errors.js';
+import { duplicate, goQuotedList, goStringMap, IMMUTABLE, invalid, invalidOmitted, MAX_INT32, nonNegative, notSupported, pointerValue, quote, required, tooMany } from './field-errors.js';
 import { asSelector, goLabelSelector, validateLabelSelector, validateQualifiedName } from './labels.js';
 import { podTemplateDefaults, templateMetadataDefaults, validatePodTemplate } from './pod-spec.js';
 
@@ -19,7 +19,6 @@ const CONTROLLER_UID = 'batch.kubernetes.io/controller-uid';
 const JOB_NAME = 'batch.kubernetes.io/job-name';
 const LEGACY_CONTROLLER_UID = 'controller-uid';
 const LEGACY_JOB_NAME = 'job-name';
-const MAX_INT32 = 2147483647;
 const MAX_INDEXED_PARALLELISM = 100000;
 const MAX_FAILED_INDEXES = 100000;
 

@@ -7,7 +7,7 @@ import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { containerDefaults, INIT_FORBIDDEN, validateContainer, validateProbesAndHooks } from './containers.js';
-import { duplicate, forbidden, inclusiveRange, invalid, notSupported, quote, required, sortedKeys } from './field-errors.js';
+import { duplicate, forbidden, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required, sortedKeys } from './field-errors.js';
 import { qualifiedNameErrors, validateLabels, validateQualifiedName, labelValueErrors } from './labels.js';
 
 /** Default mode of secret, configMap, downwardAPI and projected volumes: 0644. */
@@ -66,7 +66,6 @@ function volumeDefaults(v: Volume): void {
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
-const MAX_INT32 = 2147483647;
 
 /** ValidatePodSpec; `isPod` when the spec is a pod's own rather than a template's. */
 export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean): StatusCause[] {

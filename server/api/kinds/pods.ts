@@ -7,7 +7,7 @@ import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
 import { ApiError, type StatusCause } from '../status.js';
 import { semanticEqual } from './equality.js';
-import { forbidden, inclusiveRange, invalid, quote } from './field-errors.js';
+import { forbidden, inclusiveRange, invalid, MAX_INT32, quote } from './field-errors.js';
 import { qosClass } from '../../../common/pod-qos.js';
 import { podSpecDefaults, validatePodSpec } from './pod-spec.js';
 
@@ -16,7 +16,6 @@ type Pod = KubeObject & { spec?: PodSpec; status?: PodStatus };
 /** Taints every pod tolerates for five minutes unless it says otherwise (DefaultTolerationSeconds). */
 const NODE_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
 const SYSTEM_PRIORITIES: Readonly<Record<string, number>> = { 'system-node-critical': 2000001000, 'system-cluster-critical': 2000000000 };
-const MAX_INT32 = 2147483647;
 
 export const podRules: KindRules = {
   defaults(obj: KubeObject, old: KubeObject | undefined): void {
