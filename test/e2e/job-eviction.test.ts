@@ -2,6 +2,7 @@
 // the eviction marks the pod with the DisruptionTarget condition, the agent
 // stops it and reports it Failed, and the Job's podFailurePolicy ignores the
 // failure, so a Job with backoffLimit 0 replaces the pod instead of failing.
+// And an Indexed Job with backoffLimitPerIndex whose one index keeps failing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { api, credentialsFrom } from '../helpers/api-client.js';
@@ -61,4 +62,37 @@ test('kubectl 1.33: an evicted Job pod carries DisruptionTarget, ends Failed, an
   assert.ok(failed !== undefined, `the evicted pod was reported Failed: ${JSON.stringify(states.map((s) => s.status?.phase))}`);
   const disruption = failed.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
   assert.deepEqual([disruption?.status, disruption?.reason], ['True', 'EvictionByEvictionAPI']);
+});
+
+test('kubectl 1.33: an Indexed Job with backoffLimitPerIndex on containerd: the index that keeps failing fails alone, the others complete, and the Job fails with FailedIndexes', async (t) => {
+  const node = await startPodNode(t, 'pi-1');
+  const { k } = node.cluster;
+  const job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'per-index' },
+    spec: {
+      completions: 3,
+      parallelism: 3,
+      completionMode: 'Indexed',
+      backoffLimitPerIndex: 1,
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          // JOB_COMPLETION_INDEX comes from the pod's annotation through the downward API: index 1 always fails.
+          containers: [{ name: 'c', image: publicImage('busybox:1.36'), command: ['sh', '-c', 'test "$JOB_COMPLETION_INDEX" != 1'] }],
+        },
+      },
+    },
+  };
+  const applied = await k.run(['apply', '-f', '-'], { stdin: JSON.stringify(job) });
+  assert.equal(applied.code, 0, applied.stderr);
+  const waited = await k.run(['wait', '--for=condition=failed', '--timeout=120s', 'job/per-index']);
+  assert.equal(waited.code, 0, waited.stderr);
+  const status = (JSON.parse((await k.run(['get', 'job', 'per-index', '-o', 'json'])).stdout) as { status: Record<string, unknown> }).status;
+  assert.deepEqual([status['completedIndexes'], status['failedIndexes'], status['succeeded'], status['failed']], ['0,2', '1', 2, 2]);
+  const failed = (status['conditions'] as { type: string; reason: string }[]).find((c) => c.type === 'Failed');
+  assert.equal(failed?.reason, 'FailedIndexes');
+  const counts = (await k.run(['get', 'pods', '-l', 'batch.kubernetes.io/job-completion-index=1', '-o', "jsonpath={range .items[*]}{.metadata.annotations.batch\\.kubernetes\\.io/job-index-failure-count}{' '}{end}"])).stdout;
+  assert.deepEqual(counts.trim().split(' ').sort(), ['0', '1'], 'index 1 ran twice, its second pod counting the first failure');
 });
