@@ -11,7 +11,8 @@
 // with upstream's back-off (10 s, doubling, at most 6 min). With
 // backoffLimitPerIndex, each index of an Indexed Job is retried, backs off
 // and fails on its own (status.failedIndexes), its failures counted on its
-// pods' batch.kubernetes.io/job-index-failure-count.
+// pods' batch.kubernetes.io/job-index-failure-count. A successPolicy met
+// completes an Indexed Job early (SuccessCriteriaMet, its other pods stopped).
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../../common/log.js';
@@ -217,6 +218,8 @@ export class JobController {
         }
         ctx.replacing = podsBeingReplaced(ctx, active);
       }
+      const matched = ctx.finished === undefined ? matchSuccessPolicy(job, ctx.succeededIndexes) : undefined;
+      if (matched !== undefined) ctx.finished = condition('SuccessCriteriaMet', 'SuccessPolicy', `Matched rules at index ${matched}`);
     }
 
     let activeCount = active.length;
@@ -295,8 +298,8 @@ export class JobController {
           needsFlush = true;
           (uncounted.succeeded ??= []).push(uid);
         }
-      } else if (failed || ctx.finished !== undefined) {
-        // A Job that is done counts every pod not succeeded as failed, but for those its podFailurePolicy ignores.
+      } else if (failed || (ctx.finished !== undefined && ctx.finished.type !== 'SuccessCriteriaMet')) {
+        // A Job that failed counts every pod not succeeded as failed, but for those its podFailurePolicy ignores.
         const counted = matchPodFailurePolicy(job.spec.podFailurePolicy, pod).countFailed;
         if (counted && !ctx.uncountedFailed.has(uid) && (!indexed || validIndex(pod, job) !== undefined)) {
           needsFlush = true;
@@ -847,6 +850,22 @@ function podsBeingReplaced(ctx: SyncContext, active: readonly PodObject[]): Map<
     if (other === undefined || (absoluteFailureCount(other) <= absoluteFailureCount(pod) && finishedMs(pod) >= finishedMs(other))) latest.set(index, pod);
   }
   return latest;
+}
+
+/**
+ * The index of the first successPolicy rule the succeeded indexes meet
+ * (upstream's matchSuccessPolicy): all its succeededIndexes, or
+ * succeededCount of them (of all indexes, without succeededIndexes).
+ */
+function matchSuccessPolicy(job: JobObject, succeeded: ReadonlySet<number>): number | undefined {
+  const completions = job.spec.completions ?? 0;
+  const index = (job.spec.successPolicy?.rules ?? []).findIndex((rule) => {
+    const among = rule.succeededIndexes === undefined ? undefined : parseIndexes(rule.succeededIndexes, completions);
+    const count = among === undefined ? succeeded.size : [...among].filter((i) => succeeded.has(i)).length;
+    if (rule.succeededCount !== undefined) return count >= rule.succeededCount;
+    return among !== undefined && count === among.size;
+  });
+  return index < 0 ? undefined : index;
 }
 
 /** "1,3-5" → {1, 3, 4, 5}, indexes beyond completions dropped. */

@@ -686,6 +686,25 @@ describe('jobs', () => {
     assert.doesNotThrow(() => create(policy([{ action: 'FailJob', onExitCodes: { containerName: 'pi', operator: 'In', values: [1, 42] } }, { action: 'Count', onPodConditions: [{ type: 'DisruptionTarget', status: 'False' }] }])));
   });
 
+  test('a successPolicy is validated as upstream: Indexed only, rules naming indexes or a count within completions', () => {
+    const indexed = (rules: Json[]) => job({ completionMode: 'Indexed', completions: 5, successPolicy: { rules } });
+    assert.deepEqual(
+      causes(() => create(indexed([{}, { succeededIndexes: '1,0' }, { succeededIndexes: '0-2', succeededCount: 4 }, { succeededIndexes: '1-7' }, { succeededCount: 6 }, { succeededIndexes: '1-2-3' }, { succeededIndexes: 'a' }]))),
+      [
+        'spec.successPolicy.rules[0]: Required value: at least one of succeededCount or succeededIndexes must be specified',
+        'spec.successPolicy.rules[1].succeededIndexes: Invalid value: "1,0": error parsing succeededIndexes: non-increasing order, previous: 1, current: 0',
+        'spec.successPolicy.rules[2].succeededCount: Invalid value: 4: must be less than or equal to 3 (the number of indexes in the specified succeededIndexes field)',
+        'spec.successPolicy.rules[3].succeededIndexes: Invalid value: "1-7": error parsing succeededIndexes: too large index: "7"',
+        'spec.successPolicy.rules[4].succeededCount: Invalid value: 6: must be less than or equal to 5 (the number of specified completions)',
+        `spec.successPolicy.rules[5].succeededIndexes: Invalid value: "1-2-3": error parsing succeededIndexes: the fragment "1-2-3" violates the requirement that an index interval can have at most two parts separated by '-'`,
+        'spec.successPolicy.rules[6].succeededIndexes: Invalid value: "a": error parsing succeededIndexes: cannot convert string to integer for index: "a"',
+      ],
+    );
+    assert.deepEqual(causes(() => create(indexed([]))), ['spec.successPolicy.rules: Required value: at least one rules must be specified when the successPolicy is specified']);
+    assert.deepEqual(causes(() => create(job({ successPolicy: { rules: [{ succeededCount: 1 }] } }))), ['spec.successPolicy: Invalid value: requires indexed completion mode']);
+    assert.doesNotThrow(() => create(indexed([{ succeededIndexes: '0,2-4', succeededCount: 2 }, { succeededCount: 5 }])));
+  });
+
   test('a manual selector is the user’s own', () => {
     const j = create(job({ manualSelector: true, selector: { matchLabels: { app: 'pi' } }, template: { metadata: { labels: { app: 'pi' } }, spec: job()['spec'].template.spec } }));
     assert.deepEqual(j['spec'].selector, { matchLabels: { app: 'pi' } });

@@ -398,3 +398,23 @@ test('backoffLimitPerIndex: a FailIndex rule fails the index at once, and maxFai
   );
   assert.equal((await running(job)).length, 0, 'the other pods are stopped');
 });
+
+test('a successPolicy met completes an Indexed Job early (SuccessCriteriaMet, reason SuccessPolicy) and stops its other pods', async (t) => {
+  const { createJob, getJob, running, setPhase, condition } = await setup(t);
+  const job = await createJob('leader', { completions: 3, parallelism: 3, completionMode: 'Indexed', successPolicy: { rules: [{ succeededIndexes: '0' }] } });
+  await until(async () => (await running(job)).length === 3, 'three pods');
+  const worker = (await running(job)).find((p) => p.metadata.annotations![INDEX] === '1')!;
+  await setPhase(worker, 'Succeeded');
+  await until(async () => (await getJob('leader')).status?.completedIndexes === '1', 'index 1 counted');
+  assert.equal(condition(await getJob('leader'), 'SuccessCriteriaMet'), undefined, 'index 1 is not the rule');
+  const leader = (await running(job)).find((p) => p.metadata.annotations![INDEX] === '0')!;
+  await setPhase(leader, 'Succeeded');
+  await until(async () => condition(await getJob('leader'), 'Complete') !== undefined, 'Complete');
+  const done = await getJob('leader');
+  assert.deepEqual(done.status?.conditions?.map((c) => [c.type, c.reason, c.message]), [
+    ['SuccessCriteriaMet', 'SuccessPolicy', 'Matched rules at index 0'],
+    ['Complete', 'SuccessPolicy', 'Matched rules at index 0'],
+  ]);
+  assert.equal(done.status?.completedIndexes, '0,1');
+  assert.equal((await running(job)).length, 0, 'index 2 was stopped');
+});

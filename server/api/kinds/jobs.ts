@@ -8,7 +8,7 @@ import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { isTimeZone, scheduleError } from './cron.js';
 import { semanticEqual } from './equality.js';
-import { duplicate, goQuotedList, goStringMap, IMMUTABLE, invalid, invalidOmitted, MAX_INT32, nonNegative, notSupported, pointerValue, quote, required, tooMany } from './field-errors.js';
+import { duplicate, goQuotedList, goStringMap, IMMUTABLE, invalid, invalidOmitted, MAX_INT32, nonNegative, notSupported, pointerValue, quote, required, tooLongMaxLength, tooMany } from './field-errors.js';
 import { asSelector, goLabelSelector, validateLabelSelector, validateQualifiedName } from './labels.js';
 import { podTemplateDefaults, templateMetadataDefaults, validatePodTemplate } from './pod-spec.js';
 
@@ -21,6 +21,9 @@ const LEGACY_CONTROLLER_UID = 'controller-uid';
 const LEGACY_JOB_NAME = 'job-name';
 const MAX_INDEXED_PARALLELISM = 100000;
 const MAX_FAILED_INDEXES = 100000;
+/** maxSuccessPolicyRule and maxJobSuccessPolicySucceededIndexesLimit. */
+const MAX_SUCCESS_POLICY_RULES = 20;
+const MAX_SUCCEEDED_INDEXES_LENGTH = 65536;
 
 export const jobRules: KindRules = {
   defaults(obj: KubeObject, old: KubeObject | undefined): void {
@@ -208,6 +211,56 @@ function validatePodFailurePolicy(spec: JobSpec, path: string): StatusCause[] {
   return causes;
 }
 
+function validateSuccessPolicy(spec: JobSpec, path: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const rules = spec.successPolicy!.rules ?? [];
+  if (rules.length === 0) causes.push(required(`${path}.rules`, 'at least one rules must be specified when the successPolicy is specified'));
+  if (rules.length > MAX_SUCCESS_POLICY_RULES) causes.push(tooMany(`${path}.rules`, rules.length, MAX_SUCCESS_POLICY_RULES));
+  const completions = spec.completions ?? 0;
+  rules.forEach((rule, i) => {
+    const at = `${path}.rules[${i}]`;
+    if (rule.succeededCount === undefined && rule.succeededIndexes === undefined) causes.push(required(at, 'at least one of succeededCount or succeededIndexes must be specified'));
+    let total = 0;
+    if (rule.succeededIndexes !== undefined) {
+      const indexes = rule.succeededIndexes;
+      if (indexes.length > MAX_SUCCEEDED_INDEXES_LENGTH) causes.push(tooLongMaxLength(`${at}.succeededIndexes`, MAX_SUCCEEDED_INDEXES_LENGTH));
+      const parsed = indexesFormat(indexes, completions);
+      if (typeof parsed === 'string') causes.push(invalid(`${at}.succeededIndexes`, quote(indexes), `error parsing succeededIndexes: ${parsed}`));
+      else total = parsed;
+    }
+    if (rule.succeededCount !== undefined) {
+      causes.push(...nonNegative(`${at}.succeededCount`, rule.succeededCount));
+      if (rule.succeededCount > completions) {
+        causes.push(invalid(`${at}.succeededCount`, String(rule.succeededCount), `must be less than or equal to ${completions} (the number of specified completions)`));
+      }
+      if (rule.succeededIndexes !== undefined && rule.succeededCount > total) {
+        causes.push(invalid(`${at}.succeededCount`, String(rule.succeededCount), `must be less than or equal to ${total} (the number of indexes in the specified succeededIndexes field)`));
+      }
+    }
+  });
+  return causes;
+}
+
+/** upstream's validateIndexesFormat: how many indexes "1,3-5" names, or why it is not a list of increasing intervals below completions. */
+export function indexesFormat(text: string, completions: number): number | string {
+  if (text === '') return 0;
+  let last: number | undefined;
+  let total = 0;
+  for (const interval of text.split(',')) {
+    const limits = interval.split('-');
+    if (limits.length > 2) return `the fragment ${quote(interval)} violates the requirement that an index interval can have at most two parts separated by '-'`;
+    for (const [i, limit] of limits.entries()) {
+      if (!/^[+-]?[0-9]+$/.test(limit)) return `cannot convert string to integer for index: ${quote(limit)}`;
+      const n = Number(limit);
+      if (n >= completions) return `too large index: ${quote(limit)}`;
+      if (last !== undefined && last >= n) return `non-increasing order, previous: ${last}, current: ${n}`;
+      total += i === 0 ? 1 : n - last!;
+      last = n;
+    }
+  }
+  return total;
+}
+
 /** validateJobSpec: what a Job and a CronJob's job template share. */
 function validateJobSpec(spec: JobSpec, path: string): StatusCause[] {
   const causes: StatusCause[] = [];
@@ -235,6 +288,11 @@ function validateJobSpec(spec: JobSpec, path: string): StatusCause[] {
     if (spec.maxFailedIndexes !== undefined) causes.push(invalid(`${path}.maxFailedIndexes`, String(spec.maxFailedIndexes), 'requires indexed completion mode'));
   }
   if (spec.podFailurePolicy !== undefined && spec.podFailurePolicy !== null) causes.push(...validatePodFailurePolicy(spec, `${path}.podFailurePolicy`));
+  if (spec.successPolicy !== undefined && spec.successPolicy !== null) {
+    // Upstream prints the policy as Go's %#v, pointers as addresses: the detail alone here.
+    if (mode !== 'Indexed') causes.push(invalidOmitted(`${path}.successPolicy`, 'requires indexed completion mode'));
+    else causes.push(...validateSuccessPolicy(spec, `${path}.successPolicy`));
+  }
   const replacement = spec.podReplacementPolicy;
   if (replacement !== undefined) {
     const allowed = spec.podFailurePolicy === undefined ? ['Failed', 'TerminatingOrFailed'] : ['Failed'];
@@ -276,6 +334,7 @@ function validateJobUpdate(spec: JobSpec, old: Job): StatusCause[] {
   if (spec.backoffLimitPerIndex !== oldSpec.backoffLimitPerIndex) {
     causes.push(invalid('spec.backoffLimitPerIndex', pointerValue(spec.backoffLimitPerIndex), IMMUTABLE));
   }
+  if (!semanticEqual(spec.successPolicy, oldSpec.successPolicy)) causes.push(invalid('spec.successPolicy', JSON.stringify(spec.successPolicy ?? null), IMMUTABLE));
   return causes;
 }
 
