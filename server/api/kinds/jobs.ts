@@ -242,7 +242,7 @@ function validateSuccessPolicy(spec: JobSpec, path: string): StatusCause[] {
 }
 
 /** upstream's validateIndexesFormat: how many indexes "1,3-5" names, or why it is not a list of increasing intervals below completions. */
-export function indexesFormat(text: string, completions: number): number | string {
+function indexesFormat(text: string, completions: number): number | string {
   if (text === '') return 0;
   let last: number | undefined;
   let total = 0;
