@@ -11,17 +11,18 @@ import { tempDir } from '../helpers/temp.js';
 
 const VERSIONS = ['1.27', '1.33'];
 
-const CRD = `apiVersion: apiextensions.k8s.io/v1
+/** A namespaced example.com/v1 CRD whose spec has the schema given (YAML, indented for its place). */
+const definition = (kind: string, specSchema: string) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
-  name: widgets.example.com
+  name: ${kind.toLowerCase()}s.example.com
 spec:
   group: example.com
   scope: Namespaced
   names:
-    plural: widgets
-    singular: widget
-    kind: Widget
+    plural: ${kind.toLowerCase()}s
+    singular: ${kind.toLowerCase()}
+    kind: ${kind}
   versions:
   - name: v1
     served: true
@@ -32,7 +33,18 @@ spec:
         properties:
           spec:
             type: object
-            required: [size]
+${specSchema}`;
+
+const object = (kind: string, name: string, spec: string) => `apiVersion: example.com/v1
+kind: ${kind}
+metadata:
+  name: ${name}
+spec:
+${spec}`;
+
+const CRD = definition(
+  'Widget',
+  `            required: [size]
             properties:
               size:
                 type: integer
@@ -51,14 +63,10 @@ spec:
                     protocol:
                       type: string
                       default: TCP
-`;
+`,
+);
 
-const widget = (name: string, spec: string) => `apiVersion: example.com/v1
-kind: Widget
-metadata:
-  name: ${name}
-spec:
-${spec}`;
+const widget = (name: string, spec: string) => object('Widget', name, spec);
 
 for (const version of VERSIONS) {
   test(`kubectl ${version}: a custom resource breaking its schema is refused with upstream's errors; defaults are filled in`, async (t) => {
@@ -96,28 +104,9 @@ for (const version of VERSIONS) {
   });
 }
 
-const RULED_CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: gadgets.example.com
-spec:
-  group: example.com
-  scope: Namespaced
-  names:
-    plural: gadgets
-    singular: gadget
-    kind: Gadget
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            x-kubernetes-validations:
+const RULED_CRD = definition(
+  'Gadget',
+  `            x-kubernetes-validations:
             - rule: self.minReplicas <= self.replicas
               message: replicas must be at least minReplicas
             properties:
@@ -131,9 +120,10 @@ spec:
                 x-kubernetes-validations:
                 - rule: self == oldSelf
                   message: Value is immutable
-`;
+`,
+);
 
-const gadget = (name: string, spec: string) => widget(name, spec).replace('kind: Widget', 'kind: Gadget');
+const gadget = (name: string, spec: string) => object('Gadget', name, spec);
 
 for (const version of VERSIONS) {
   test(`kubectl ${version}: a custom resource breaking its CRD's CEL rules (x-kubernetes-validations) is refused with the rule's message`, async (t) => {

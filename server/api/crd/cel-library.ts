@@ -40,37 +40,37 @@ export function kubernetesLibrary(cel: Cel): CelFunc[] {
       return -1n;
     }),
     celFunc('isIP', [STRING], BOOL, (s) => parseIp(s) !== undefined),
-    celFunc('ip', [STRING], STRING, (s) => canonicalIp(required(parseIp(s), `IP Address '${s}' parse error during conversion from string`))),
+    celFunc('ip', [STRING], STRING, (s) => canonicalIp(ipFrom(s))),
     celMethod('family', STRING, [], INT, function () {
-      return BigInt(required(parseIp(this), `'${this}' is not an IP address`).family);
+      return BigInt(ipOf(this).family);
     }),
     celMethod('isUnspecified', STRING, [], BOOL, function () {
-      return required(parseIp(this), `'${this}' is not an IP address`).value === 0n;
+      return ipOf(this).value === 0n;
     }),
     celMethod('isLoopback', STRING, [], BOOL, function () {
-      const ip = required(parseIp(this), `'${this}' is not an IP address`);
+      const ip = ipOf(this);
       return ip.family === 4 ? ip.value >> 24n === 127n : ip.value === 1n;
     }),
     celFunc('isCIDR', [STRING], BOOL, (s) => parseCidr(s) !== undefined),
-    celFunc('cidr', [STRING], STRING, (s) => canonicalCidr(required(parseCidr(s), `network address parse error during conversion from string: ${s}`))),
+    celFunc('cidr', [STRING], STRING, (s) => canonicalCidr(cidrFrom(s))),
     celMethod('ip', STRING, [], STRING, function () {
-      return canonicalIp(required(parseCidr(this), `'${this}' is not a CIDR`).ip);
+      return canonicalIp(cidrOf(this).ip);
     }),
     celMethod('prefixLength', STRING, [], INT, function () {
-      return BigInt(required(parseCidr(this), `'${this}' is not a CIDR`).bits);
+      return BigInt(cidrOf(this).bits);
     }),
     celMethod('masked', STRING, [], STRING, function () {
-      const c = required(parseCidr(this), `'${this}' is not a CIDR`);
+      const c = cidrOf(this);
       return canonicalCidr({ ip: { family: c.ip.family, value: c.ip.value & mask(c.ip.family, c.bits) }, bits: c.bits });
     }),
     celMethod('containsIP', STRING, [STRING], BOOL, function (s) {
-      const c = required(parseCidr(this), `'${this}' is not a CIDR`);
-      const ip = required(parseIp(s), `IP Address '${s}' parse error during conversion from string`);
+      const c = cidrOf(this);
+      const ip = ipFrom(s);
       return contains(c, ip, c.bits);
     }),
     celMethod('containsCIDR', STRING, [STRING], BOOL, function (s) {
-      const c = required(parseCidr(this), `'${this}' is not a CIDR`);
-      const other = required(parseCidr(s), `network address parse error during conversion from string: ${s}`);
+      const c = cidrOf(this);
+      const other = cidrFrom(s);
       return other.bits >= c.bits && contains(c, other.ip, c.bits);
     }),
   ];
@@ -79,6 +79,24 @@ export function kubernetesLibrary(cel: Cel): CelFunc[] {
 function required<T>(value: T | undefined, message: string): T {
   if (value === undefined) throw new Error(message);
   return value;
+}
+
+/** The ip() and cidr() conversions, with upstream's errors. */
+function ipFrom(s: string): Ip {
+  return required(parseIp(s), `IP Address '${s}' parse error during conversion from string`);
+}
+
+function cidrFrom(s: string): Cidr {
+  return required(parseCidr(s), `network address parse error during conversion from string: ${s}`);
+}
+
+/** The receiver of an IP or CIDR method (a canonical string here). */
+function ipOf(s: string): Ip {
+  return required(parseIp(s), `'${s}' is not an IP address`);
+}
+
+function cidrOf(s: string): Cidr {
+  return required(parseCidr(s), `'${s}' is not a CIDR`);
 }
 
 /** CEL's ordering of ints, doubles and strings (what these lists hold). */

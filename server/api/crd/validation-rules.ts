@@ -24,6 +24,7 @@ import { duplicate, forbidden, invalid, quote, required } from '../kinds/field-e
 import { kubernetesLibrary } from './cel-library.js';
 import type { StatusCause } from '../status.js';
 import type { SchemaProps } from './definition.js';
+import { parseJsonPath } from './json-path.js';
 import { isJsonObject, itemsOf, jsonEqual, mapValuesOf, propertiesOf, someNode } from './schema-nodes.js';
 
 /** A ValidationRule as a CRD's schema carries it. */
@@ -252,13 +253,9 @@ function evaluationError(message: string, rule: ValidationRule): string {
 
 /** The rule's fieldPath (".a.b", "['x']"), relative to the node, appended to its path. */
 function withFieldPath(path: string, fieldPath: string | undefined): string {
-  if (fieldPath === undefined || fieldPath === '') return path;
-  let out = path;
-  for (const [, dotted, quoted] of fieldPath.matchAll(/\.([^.[\]]+)|\['((?:[^'\\]|\\.)*)'\]/g)) {
-    const name = dotted ?? quoted!.replace(/\\(.)/g, '$1');
-    out = out === '' ? name : `${out}.${name}`;
-  }
-  return out;
+  const steps = fieldPath === undefined ? undefined : parseJsonPath(fieldPath);
+  if (steps === undefined) return path;
+  return [path, ...steps.map((step) => (step.kind === 'field' ? step.name : ''))].filter((name) => name !== '').join('.');
 }
 
 /** For a list of type map: the stored item with the same keys. Other lists' items have no counterpart. */
