@@ -36,6 +36,8 @@ export interface StoreFigures {
   readonly writeP50Ms: number;
   readonly writeP99Ms: number;
   readonly writesPerS: number;
+  /** write_bytes per write over the writers' run and the background work it left (LevelDB compactions, etcd's backend). */
+  readonly bytesPerWrite: number;
   readonly list10kMs: number;
   readonly watchP50Ms: number;
   readonly watchP99Ms: number;
@@ -81,7 +83,7 @@ async function measure(target: StoreTarget, log: (line: string) => void): Promis
   const latency = await writeLatencies(target);
 
   log(`${target.name}: ${w.writers} concurrent writers for ${w.throughputMs / 1000} s`);
-  const writesPerS = await throughput(target);
+  const { writesPerS, bytesPerWrite } = await throughput(target);
 
   log(`${target.name}: writing ${w.listKeys} keys, then listing them ${w.listRepeats} times`);
   const list10kMs = await listTime(target);
@@ -97,6 +99,7 @@ async function measure(target: StoreTarget, log: (line: string) => void): Promis
     writeP50Ms: percentile(latency, 50),
     writeP99Ms: percentile(latency, 99),
     writesPerS,
+    bytesPerWrite,
     list10kMs,
     watchP50Ms: percentile(watch, 50),
     watchP99Ms: percentile(watch, 99),
@@ -118,8 +121,14 @@ async function writeLatencies(target: StoreTarget): Promise<number[]> {
   return samples;
 }
 
-/** Creates per second completed by `writers` writers looping for `throughputMs`. */
-async function throughput(target: StoreTarget): Promise<number> {
+/**
+ * Creates per second completed by `writers` writers looping for `throughputMs`,
+ * and the disk bytes written per create, counted until the disk is quiet again
+ * so that the compactions the run caused are part of it (what an SD card sees).
+ */
+async function throughput(target: StoreTarget): Promise<{ writesPerS: number; bytesPerWrite: number }> {
+  await waitForDiskQuiet(target.pid);
+  const bytesBefore = await writeBytes(target.pid);
   let done = 0;
   const start = performance.now();
   const deadline = start + WORKLOAD.throughputMs;
@@ -131,7 +140,9 @@ async function throughput(target: StoreTarget): Promise<number> {
       }
     }),
   );
-  return done / ((performance.now() - start) / 1000);
+  const writesPerS = done / ((performance.now() - start) / 1000);
+  await waitForDiskQuiet(target.pid, WORKLOAD.settleMs * 2);
+  return { writesPerS, bytesPerWrite: ((await writeBytes(target.pid)) - bytesBefore) / done };
 }
 
 /** Median milliseconds of one full list of `listKeys` keys under a fresh prefix. */

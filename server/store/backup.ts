@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Level } from 'level';
 import { isMissingOrEmptyDir } from '../../common/fs.js';
-import { decodeU64, FORMAT_VERSION, META_REVISION } from './codec.js';
+import { decodeU64, FORMAT_VERSION, isRevisionKey, META_REVISION, revisionOfKey } from './codec.js';
 import { StoreError } from './errors.js';
 import { openLevelStore } from './level-store.js';
 
@@ -49,7 +49,9 @@ export async function* backupChunks(entries: AsyncIterable<[Buffer, Buffer]>, fi
   let count = 0;
   let revision = 0;
   for await (const [key, value] of entries) {
-    if (key.equals(META_REVISION)) revision = decodeU64(value, 'revision');
+    // As the store opens: the newest record's revision, or `mrev` when compaction dropped that record.
+    if (key.equals(META_REVISION)) revision = Math.max(revision, decodeU64(value, 'revision'));
+    else if (isRevisionKey(key)) revision = Math.max(revision, revisionOfKey(key));
     count++;
     yield emit(Buffer.concat([frame(key), frame(value)]));
   }

@@ -46,6 +46,10 @@ export function revisionKey(revision: number): Buffer {
   return b;
 }
 
+export function isRevisionKey(key: Uint8Array): boolean {
+  return key.length === 9 && key[0] === RECORD_PREFIX;
+}
+
 export function revisionOfKey(key: Uint8Array): number {
   return readU64(Buffer.from(key.buffer, key.byteOffset, key.byteLength), 1);
 }

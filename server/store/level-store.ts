@@ -198,21 +198,21 @@ export class LevelStore implements Store {
     }
     const rev = await this.db.get(META_REVISION);
     const compacted = await this.db.get(META_COMPACTED);
-    this.committed = rev === undefined ? 0 : decodeU64(rev, 'revision');
-    this.assigned = this.committed;
+    // The revision is the newest record's, or `mrev` when compaction dropped that record (see compact()).
+    let newest = rev === undefined ? 0 : decodeU64(rev, 'revision');
     this.compacted = compacted === undefined ? 0 : decodeU64(compacted, 'compacted revision');
     // Records come in revision order, so each key's entries end up oldest first.
     const history = new Map<string, IndexEntry[]>();
     for await (const [key, raw] of this.db.iterator(revisionRange(0, Number.MAX_SAFE_INTEGER))) {
       const revision = revisionOfKey(key);
-      if (revision > this.committed) {
-        throw new StoreError('Corrupt', `store record at revision ${revision} is newer than the store's revision ${this.committed}`);
-      }
       const r = decodeRecord(raw, revision);
       const entries = history.get(r.key);
       if (entries === undefined) history.set(r.key, [entryOf(r, revision)]);
       else entries.push(entryOf(r, revision));
+      newest = Math.max(newest, revision);
     }
+    this.committed = newest;
+    this.assigned = newest;
     this.index = new KeyIndex(history);
     this.index.scan('', this.committed, undefined, (key, entry) => {
       if (entry.expiresAt > 0) this.expiries.set(key, entry.expiresAt);
@@ -470,7 +470,6 @@ export class LevelStore implements Store {
       this.index.append(op.key, entry);
       applied.push(live === undefined ? { pending, entry, value } : { pending, entry, value, prevEntry: live });
     }
-    ops.push({ key: META_REVISION, value: encodeU64(revision) });
     return ops;
   }
 
@@ -661,6 +660,9 @@ export class LevelStore implements Store {
     this.compacted = target;
     const dropped = this.index.compact(target);
     try {
+      // The newest record may be a dropped tombstone: `mrev` keeps the revision from going back at the next open.
+      // Written before the deletes, in LevelDB's one ordered log, so no crash keeps the deletes without it.
+      await this.db.put(META_REVISION, encodeU64(this.committed));
       for (let i = 0; i < dropped.length; i += COMPACT_CHUNK) {
         const ops = dropped.slice(i, i + COMPACT_CHUNK).map((rev) => ({ type: 'del' as const, key: revisionKey(rev) }));
         await this.db.batch(ops);
