@@ -80,7 +80,7 @@ test('a metadata-only watch sends each change with apiVersion, kind and the meta
   const abort = new AbortController();
   t.after(() => abort.abort());
   const events = registry.watch(configmaps, undefined, { resourceVersion: String(registry.revision), metadataOnly: true, signal: abort.signal });
-  const created = await registry.create(configmaps, 'default', configMap('a', { app: '{"x": [1]}' }, { v: '1' }), {});
+  const created = await registry.create(configmaps, 'default', { ...configMap('a', { app: 'web' }, { v: '1' }), metadata: { name: 'a', labels: { app: 'web' }, annotations: { note: '{"x": [1]}' } } }, {});
   const updated = await registry.update(configmaps, 'default', 'a', { ...created, data: { v: '2' } }, {});
   await registry.delete(configmaps, 'default', 'a', {});
   const got = [];

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../../common/log.js';
 import { isStoreError } from '../../store/errors.js';
 import { isCustomResourceType } from '../crd/resource-types.js';
+import { CRD_GROUP } from '../crd/definition.js';
 import type { KeyValue, Store } from '../../store/types.js';
 import { apiVersionOf, type KubeList, type KubeObject, metaTime } from '../objects.js';
 import type { ResourceType } from '../resources.js';
@@ -14,6 +15,7 @@ import { type FieldSelector, type LabelSelector, selectableFields } from '../sel
 import { ApiError, errors, optionsKind, type StatusCause } from '../status.js';
 import { applyConfig, fieldTypeOf, type FieldManager, type OwnershipContext, recordUpdate, zeroObject } from '../fields/index.js';
 import { checkName, generatedName, nameRuleOf } from './names.js';
+import { validateObjectMeta } from './object-meta.js';
 import { decodeMetadata, decodeObject, encodeObject, objectJson, objectsJson } from './stored-object.js';
 
 export interface KindRules {
@@ -684,7 +686,8 @@ export class Registry {
 
   private validate(type: ResourceType, obj: KubeObject, old: KubeObject | undefined, rules: KindRules): void {
     const name = obj.metadata.name!;
-    const causes = [...(old === undefined ? checkName(name, nameRuleOf(type.group, type.plural)) : []), ...(rules.validate?.(obj, old) ?? [])];
+    const builtin = !isCustomResourceType(type) && type.group !== CRD_GROUP;
+    const causes = [...(old === undefined ? checkName(name, nameRuleOf(type.group, type.plural)) : []), ...validateObjectMeta(obj, old, builtin), ...(rules.validate?.(obj, old) ?? [])];
     if (causes.length > 0) throw errors.invalid(type, name, causes);
   }
 
