@@ -1147,3 +1147,80 @@ test('the registry applies the rules registered for each kind', async (t: TestCo
   const created = await registry.create(pods, 'default', pod({ containers: [nginx()] }) as KubeObject, {});
   assert.deepEqual(created['status'], { phase: 'Pending', qosClass: 'BestEffort' });
 });
+
+describe('ingresses', () => {
+  const backend = (port: Json = { number: 80 }): Json => ({ service: { name: 'web', port } });
+  const ingress = (spec: Json, metadata: Json = {}): Json => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'web', ...metadata },
+    spec,
+  });
+  const rule = (host: string | undefined, paths: Json[]): Json => ({ ...(host === undefined ? {} : { host }), http: { paths } });
+  const path = (extra: Json = {}): Json => ({ path: '/', pathType: 'Prefix', backend: backend(), ...extra });
+
+  test('a rule with hosts, paths and Service backends as users write them passes; a wildcard host, a default backend alone, TLS too', () => {
+    assert.doesNotThrow(() => create(ingress({ ingressClassName: 'traefik', rules: [rule('web.example.com', [path(), path({ path: '/api', pathType: 'Exact', backend: backend({ name: 'http' }) })])] })));
+    assert.doesNotThrow(() => create(ingress({ rules: [rule('*.example.com', [path({ path: undefined, pathType: 'ImplementationSpecific' })])], tls: [{ hosts: ['*.example.com'], secretName: 'web-tls' }] })));
+    assert.doesNotThrow(() => create(ingress({ defaultBackend: backend() })));
+  });
+
+  test('hosts, paths, path types, backends, TLS and the class are checked with upstream’s messages', () => {
+    assert.equal(invalid(() => create(ingress({}))), 'Ingress.networking.k8s.io "web" is invalid: spec: Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be specified');
+    assert.deepEqual(
+      causes(() =>
+        create(
+          ingress({
+            ingressClassName: 'Traefik',
+            rules: [
+              rule('Bad_Host', [path({ path: 'api' })]),
+              rule('10.0.0.1', [path({ pathType: undefined })]),
+              rule('a.*.example.com', [path({ path: '/a//b/..', pathType: 'Exact' }), path({ pathType: 'Regex' })]),
+              rule('ok.example.com', []),
+            ],
+            tls: [{ hosts: ['Bad.Host'], secretName: 'Bad_Secret' }],
+          }),
+        ),
+      ),
+      [
+        `spec.rules[0].host: Invalid value: "Bad_Host": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+        'spec.rules[0].http.paths[0].path: Invalid value: "api": must be an absolute path',
+        'spec.rules[1].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address',
+        'spec.rules[1].http.paths[0].pathType: Required value: pathType must be specified',
+        `spec.rules[2].host: Invalid value: "a.*.example.com": a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+        `spec.rules[2].http.paths[0].path: Invalid value: "/a//b/..": must not contain '//'`,
+        `spec.rules[2].http.paths[0].path: Invalid value: "/a//b/..": cannot end with '/..'`,
+        'spec.rules[2].http.paths[1].pathType: Unsupported value: "Regex": supported values: "Exact", "ImplementationSpecific", "Prefix"',
+        'spec.rules[3].http.paths: Required value',
+        `spec.tls[0].hosts[0]: Invalid value: "Bad.Host": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+        `spec.tls[0].secretName: Invalid value: "Bad_Secret": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+        `spec.ingressClassName: Invalid value: "Traefik": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      ],
+    );
+    const backendCauses = (b: Json) => causes(() => create(ingress({ defaultBackend: b })));
+    assert.deepEqual(backendCauses({ service: { name: 'web', port: { name: 'http', number: 80 } } }), ['spec.defaultBackend: Invalid value: "": cannot set both port name & port number']);
+    assert.deepEqual(backendCauses({ service: { name: 'web', port: {} } }), ['spec.defaultBackend: Required value: port name or number is required']);
+    assert.deepEqual(backendCauses({ service: { name: '1web', port: { number: 70000 } } }), [
+      `spec.defaultBackend.service.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
+      'spec.defaultBackend.service.port.number: Invalid value: 70000: must be between 1 and 65535, inclusive',
+    ]);
+    assert.deepEqual(backendCauses({}), ['spec.defaultBackend: Invalid value: "": resource or service backend is required']);
+    assert.deepEqual(backendCauses({ service: { name: 'web', port: { number: 80 } }, resource: { kind: 'Bucket', name: 'b' } }), ['spec.defaultBackend: Invalid value: "": cannot set both resource and service backends']);
+    assert.deepEqual(backendCauses({ resource: { apiGroup: 'example.com', kind: '', name: 'a/b' } }), [
+      'spec.defaultBackend.resource.kind: Required value',
+      `spec.defaultBackend.resource.name: Invalid value: "a/b": may not contain '/' or '%'`,
+    ]);
+  });
+
+  test('the class annotation must agree with ingressClassName on create; an update keeps what upstream once accepted', () => {
+    assert.equal(
+      invalid(() => create(ingress({ ingressClassName: 'traefik', defaultBackend: backend() }, { annotations: { 'kubernetes.io/ingress.class': 'nginx' } }))),
+      'Ingress.networking.k8s.io "web" is invalid: annotations.kubernetes.io/ingress.class: Invalid value: "nginx": must match `ingressClassName` when both are specified',
+    );
+    // Stored before the checks (as upstream's older versions let through): an update that keeps them is accepted.
+    const stored = { ...ingress({ rules: [rule('*.example.com', [path({ path: 'relative' })])], tls: [{ secretName: 'Old_Name' }] }), metadata: { name: 'web', namespace: 'default', uid: UID } };
+    assert.doesNotThrow(() => update(stored, { ...stored, metadata: { ...stored.metadata, labels: { app: 'web' } } }));
+    // A fresh object is held to them.
+    assert.equal(causes(() => create({ ...stored, metadata: { name: 'other' } })).length, 2);
+  });
+});

@@ -9,6 +9,7 @@ import { configMapRules, secretRules } from './config.js';
 import { eventRules, newEventRules } from './events.js';
 import { cronJobRules, jobRules } from './jobs.js';
 import { leaseRules } from './leases.js';
+import { ingressRules } from './ingresses.js';
 import { namespaceRules } from './namespaces.js';
 import { podDisruptionBudgetRules } from './pod-disruption-budgets.js';
 import { podRules } from './pods.js';
@@ -36,6 +37,7 @@ const RULES = new Map<string, KindRules>([
   ['batch/jobs', jobRules],
   ['batch/cronjobs', cronJobRules],
   ['coordination.k8s.io/leases', leaseRules],
+  ['networking.k8s.io/ingresses', ingressRules],
   ['policy/poddisruptionbudgets', podDisruptionBudgetRules],
   ['rbac.authorization.k8s.io/roles', roleRules],
   ['rbac.authorization.k8s.io/clusterroles', clusterRoleRules],

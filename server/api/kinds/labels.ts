@@ -57,6 +57,11 @@ export function validateQualifiedName(name: string, field: string): StatusCause[
   return qualifiedNameErrors(name).map((m) => invalid(field, quote(name), m));
 }
 
+/** ValidateAnnotations' key check: qualified names, compared in lower case. */
+export function validateAnnotationKeys(annotations: Readonly<Record<string, string>> | undefined, path: string): StatusCause[] {
+  return sortedKeys(annotations).flatMap((key) => qualifiedNameErrors(key.toLowerCase()).map((m) => invalid(path, quote(key), m)));
+}
+
 /** ValidateLabels: causes carry the map's path, not the key's. */
 export function validateLabels(labels: Readonly<Record<string, string>> | undefined, field: string): StatusCause[] {
   const causes: StatusCause[] = [];

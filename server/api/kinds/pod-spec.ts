@@ -7,8 +7,8 @@ import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { containerDefaults, INIT_FORBIDDEN, validateContainer, validateProbesAndHooks } from './containers.js';
-import { duplicate, forbidden, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required, sortedKeys } from './field-errors.js';
-import { qualifiedNameErrors, validateLabels, validateQualifiedName, labelValueErrors } from './labels.js';
+import { duplicate, forbidden, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required } from './field-errors.js';
+import { validateAnnotationKeys, validateLabels, validateQualifiedName, labelValueErrors } from './labels.js';
 
 /** Default mode of secret, configMap, downwardAPI and projected volumes: 0644. */
 const DEFAULT_MODE = 420;
@@ -122,11 +122,6 @@ export function validatePodTemplate(template: PodTemplateSpec, path: string): St
   ];
   if ((spec.ephemeralContainers ?? []).length > 0) causes.push(forbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
   return causes;
-}
-
-/** ValidateAnnotations' key check: qualified names, compared in lower case. */
-export function validateAnnotationKeys(annotations: Readonly<Record<string, string>> | undefined, path: string): StatusCause[] {
-  return sortedKeys(annotations).flatMap((key) => qualifiedNameErrors(key.toLowerCase()).map((m) => invalid(path, quote(key), m)));
 }
 
 /** Names of the volumes that passed, for volumeMounts to refer to. */

@@ -21,7 +21,8 @@ const CLIENT_IP_TIMEOUT = 10800;
 const MAX_CLIENT_IP_TIMEOUT = 86400;
 const CLUSTER_FAMILY = 'IPv4';
 const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
-const IP_MSG = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
+/** IsValidIP's message. */
+export const VALID_IP = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 
 export const serviceRules: KindRules = {
   defaults(obj: KubeObject, old: KubeObject | undefined): void {
@@ -189,7 +190,7 @@ function clusterIPCauses(spec: ServiceSpec): StatusCause[] {
     }
     if (isIP(ip) === 0) {
       badIPs = true;
-      causes.push(invalid(`spec.clusterIPs[${i}]`, quote(ip), IP_MSG));
+      causes.push(invalid(`spec.clusterIPs[${i}]`, quote(ip), VALID_IP));
     }
   });
   if (ips.length > 2) causes.push(invalid('spec.clusterIPs', rendered, 'may only hold up to 2 values'));
@@ -350,7 +351,7 @@ function duplicatePorts(ports: readonly ServicePort[]): StatusCause[] {
 /** ValidateNonSpecialIP, for external IPs. */
 function externalIPCauses(ip: string, path: string): StatusCause[] {
   const version = isIP(ip);
-  if (version === 0) return [invalid(path, quote(ip), IP_MSG)];
+  if (version === 0) return [invalid(path, quote(ip), VALID_IP)];
   const v4 = version === 4 ? ip.split('.').map(Number) : undefined;
   const lower = ip.toLowerCase();
   if (v4 ? v4.every((b) => b === 0) : /^[0:]+$/.test(lower)) return [invalid(path, quote(ip), `may not be unspecified (${ip})`)];

@@ -17,9 +17,9 @@ import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { semanticEqual } from './equality.js';
 import { forbidden, goStringMap, IMMUTABLE, invalid, nonNegative, notSupported, quote, required } from './field-errors.js';
-import { asSelector, goLabelSelector, isEmptySelector, type Selector, validateLabels, validateLabelSelector } from './labels.js';
+import { asSelector, goLabelSelector, isEmptySelector, type Selector, validateAnnotationKeys, validateLabels, validateLabelSelector } from './labels.js';
 import { goIntOrString, intOrPercentValue, notMoreThan100Percent, positiveIntOrPercent } from './int-or-percent.js';
-import { podTemplateDefaults, templateMetadataDefaults, validateAnnotationKeys, validatePodTemplate } from './pod-spec.js';
+import { podTemplateDefaults, templateMetadataDefaults, validatePodTemplate } from './pod-spec.js';
 
 type Workload<Spec> = KubeObject & { spec?: Spec; status?: object };
 

@@ -8,7 +8,7 @@
 // not. Names and namespaces are the registry's own checks (names.ts).
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { forbidden, goStrings, invalid, quote, required, tooLong } from '../kinds/field-errors.js';
-import { qualifiedNameErrors, validateLabels } from '../kinds/labels.js';
+import { qualifiedNameErrors, validateAnnotationKeys, validateLabels } from '../kinds/labels.js';
 import type { KubeObject } from '../objects.js';
 import type { StatusCause } from '../status.js';
 
@@ -39,13 +39,9 @@ export function validateObjectMeta(obj: KubeObject, old: KubeObject | undefined,
 
 function validateAnnotations(annotations: Readonly<Record<string, string>> | undefined): StatusCause[] {
   if (annotations === undefined) return [];
-  const causes: StatusCause[] = [];
+  const causes = validateAnnotationKeys(annotations, 'metadata.annotations');
   let bytes = 0;
-  for (const key of Object.keys(annotations).sort()) {
-    // A qualified name, whatever its case.
-    for (const message of qualifiedNameErrors(key.toLowerCase())) causes.push(invalid('metadata.annotations', quote(key), message));
-    bytes += Buffer.byteLength(key) + Buffer.byteLength(annotations[key] ?? '');
-  }
+  for (const [key, value] of Object.entries(annotations)) bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   if (bytes > ANNOTATIONS_MAX_BYTES) causes.push(tooLong('metadata.annotations', ANNOTATIONS_MAX_BYTES));
   return causes;
 }
