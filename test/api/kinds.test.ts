@@ -45,6 +45,7 @@ function update(current: Json, manifest: Json): Json {
 
 function admit(type: ResourceType, obj: KubeObject, old: KubeObject | undefined): Json {
   const rules = rulesFor(type);
+  rules.decodeInput?.(obj);
   rules.defaults?.(obj, old);
   const causes = rules.validate?.(obj, old) ?? [];
   if (causes.length > 0) throw errors.invalid(type, obj.metadata.name!, causes);
@@ -1222,5 +1223,50 @@ describe('ingresses', () => {
     assert.doesNotThrow(() => update(stored, { ...stored, metadata: { ...stored.metadata, labels: { app: 'web' } } }));
     // A fresh object is held to them.
     assert.equal(causes(() => create({ ...stored, metadata: { name: 'other' } })).length, 2);
+  });
+});
+
+describe('claims and storage classes', () => {
+  const claim = (spec: Json): Json => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec });
+  const storageClass = (extra: Json = {}): Json => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' }, provisioner: 'rancher.io/local-path', ...extra });
+
+  test('a claim needs an access mode and a positive size, and keeps its quantities in canonical form', () => {
+    const ok = create(claim({ accessModes: ['ReadWriteOnce'], storageClassName: 'local-path', resources: { requests: { storage: '1.5Gi' } } }));
+    assert.equal(ok['spec'].resources.requests.storage, '1536Mi');
+    assert.equal(ok['spec'].volumeMode, 'Filesystem');
+    assert.deepEqual(
+      causes(() => create(claim({ resources: {} }))),
+      ['spec.accessModes: Required value: at least 1 access mode is required', 'spec.resources[storage]: Required value'],
+    );
+    assert.deepEqual(
+      causes(() => create(claim({ accessModes: ['ReadWriteOncePod', 'Everyone'], storageClassName: 'Fast_SSD', volumeMode: 'Raw', resources: { requests: { storage: '-1Gi' } } }))),
+      [
+        'spec.accessModes: Unsupported value: "Everyone": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
+        'spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes',
+        'spec.resources[storage]: Invalid value: "-1Gi": must be greater than or equal to 0',
+        'spec.resources[storage]: Invalid value: "-1Gi": must be greater than zero',
+        `spec.storageClassName: Invalid value: "Fast_SSD": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+        'spec.volumeMode: Unsupported value: "Raw": supported values: "Block", "Filesystem"',
+      ],
+    );
+    assert.deepEqual(causes(() => create(claim({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '0' } } }))), ['spec.resources[storage]: Invalid value: "0": must be greater than zero']);
+    const bad = refusal(() => create(claim({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gx' } } })), 400);
+    assert.match(bad.message, /^PersistentVolumeClaim in version "v1" cannot be handled as a PersistentVolumeClaim: quantities must match the regular expression/);
+  });
+
+  test('a storage class needs a provisioner; its provisioner, parameters, reclaim policy and binding mode never change', () => {
+    const stored = create(storageClass({ parameters: { nodePath: '/data' } }));
+    assert.equal(stored['reclaimPolicy'], 'Delete');
+    assert.deepEqual(causes(() => create(storageClass({ provisioner: '', reclaimPolicy: 'Recycle', volumeBindingMode: 'Later' }))), [
+      'provisioner: Required value',
+      'reclaimPolicy: Unsupported value: "Recycle": supported values: "Delete", "Retain"',
+      'volumeBindingMode: Unsupported value: "Later": supported values: "Immediate", "WaitForFirstConsumer"',
+    ]);
+    assert.equal(
+      invalid(() => update(stored, storageClass({ provisioner: 'driver.longhorn.io', parameters: { nodePath: '/mnt' }, reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer' }))),
+      'StorageClass.storage.k8s.io "fast" is invalid: [parameters: Forbidden: updates to parameters are forbidden., provisioner: Forbidden: updates to provisioner are forbidden., reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden., volumeBindingMode: Invalid value: "WaitForFirstConsumer": field is immutable]',
+    );
+    // Its labels and annotations may change (marking it the default class, say).
+    assert.doesNotThrow(() => update(stored, { ...storageClass({ parameters: { nodePath: '/data' } }), metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } }));
   });
 });
