@@ -1270,3 +1270,53 @@ describe('claims and storage classes', () => {
     assert.doesNotThrow(() => update(stored, { ...storageClass({ parameters: { nodePath: '/data' } }), metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } }));
   });
 });
+
+describe('network policies', () => {
+  const policy = (spec: Json): Json => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'db' }, spec: { podSelector: { matchLabels: { app: 'db' } }, ...spec } });
+
+  test('selectors, ports and peers as users write them pass', () => {
+    assert.doesNotThrow(() =>
+      create(
+        policy({
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } }, namespaceSelector: {} }, { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ protocol: 'TCP', port: 5432 }, { port: 'metrics' }, { port: 30000, endPort: 32767 }] }],
+          egress: [{ to: [{ ipBlock: { cidr: '2001:db8::/32' } }] }],
+        }),
+      ),
+    );
+  });
+
+  test('ports, peers, CIDRs and policy types are checked with upstream’s messages', () => {
+    assert.deepEqual(
+      causes(() =>
+        create(
+          policy({
+            podSelector: { matchLabels: { 'bad key!': 'x' } },
+            ingress: [
+              {
+                ports: [{ protocol: 'ICMP', port: 70000 }, { port: 'http', endPort: 90 }, { endPort: 90 }, { port: 100, endPort: 99 }],
+                from: [{}, { ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} }, { ipBlock: { cidr: '10.0.0.0/33', except: ['10.0.0.0/8'] } }, { ipBlock: { cidr: '10.0.0.0/8', except: ['10.0.0.0/8', '11.0.0.0/16', 'x'] } }],
+              },
+            ],
+            policyTypes: ['Ingress', 'Sideways'],
+          }),
+        ),
+      ),
+      [
+        `spec.podSelector.matchLabels: Invalid value: "bad key!": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+        'spec.ingress[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"',
+        'spec.ingress[0].ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive',
+        'spec.ingress[0].ports[1].endPort: Invalid value: 90: may not be specified when `port` is non-numeric',
+        'spec.ingress[0].ports[2].endPort: Invalid value: 90: may not be specified when `port` is not specified',
+        'spec.ingress[0].ports[3].endPort: Invalid value: 99: must be greater than or equal to `port`',
+        'spec.ingress[0].from[0]: Required value: must specify a peer',
+        'spec.ingress[0].from[1]: Forbidden: may not specify both ipBlock and another peer',
+        'spec.ingress[0].from[2].ipBlock.cidr: Invalid value: "10.0.0.0/33": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+        'spec.ingress[0].from[3].ipBlock.except[0]: Invalid value: "10.0.0.0/8": must be a strict subset of `cidr`',
+        'spec.ingress[0].from[3].ipBlock.except[1]: Invalid value: "11.0.0.0/16": must be a strict subset of `cidr`',
+        'spec.ingress[0].from[3].ipBlock.except[2]: Invalid value: "x": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+        'spec.policyTypes[1]: Unsupported value: "Sideways": supported values: "Ingress", "Egress"',
+      ],
+    );
+  });
+});

@@ -10,6 +10,7 @@ import { eventRules, newEventRules } from './events.js';
 import { cronJobRules, jobRules } from './jobs.js';
 import { leaseRules } from './leases.js';
 import { ingressRules } from './ingresses.js';
+import { networkPolicyRules } from './network-policies.js';
 import { namespaceRules } from './namespaces.js';
 import { podDisruptionBudgetRules } from './pod-disruption-budgets.js';
 import { podRules } from './pods.js';
@@ -38,6 +39,7 @@ const RULES = new Map<string, KindRules>([
   ['batch/cronjobs', cronJobRules],
   ['coordination.k8s.io/leases', leaseRules],
   ['networking.k8s.io/ingresses', ingressRules],
+  ['networking.k8s.io/networkpolicies', networkPolicyRules],
   ['policy/poddisruptionbudgets', podDisruptionBudgetRules],
   ['rbac.authorization.k8s.io/roles', roleRules],
   ['rbac.authorization.k8s.io/clusterroles', clusterRoleRules],
