@@ -147,3 +147,17 @@ for (const version of VERSIONS) {
     assert.equal(await k.ok(['patch', 'gadget', 'good', '--type', 'merge', '-p', '{"spec":{"replicas":3}}']), 'gadget.example.com/good patched\n');
   });
 }
+
+test('kubectl 1.33: a CRD too big for client-side apply is refused as upstream refuses it (its last-applied annotation over 256 KiB), and applies server-side', async (t) => {
+  const dataDir = join(await tempDir(t), 'data');
+  await startServer(t, serverArgs(dataDir));
+  const k = await kubectl(t, '1.33', join(dataDir, 'kubeconfig.yaml'));
+  // 300 fields with 1 KB descriptions: about 300 KB of schema, as the large operator CRDs (Prometheus's) carry.
+  const fields = Array.from({ length: 300 }, (_, i) => `              field${i}:\n                type: string\n                description: ${'d'.repeat(1000)}\n`).join('');
+  const big = definition('Big', `            properties:\n${fields}`);
+  const refused = await k.run(['apply', '-f', '-'], { stdin: big });
+  assert.equal(refused.code, 1);
+  assert.equal(refused.stderr.trim(), 'The CustomResourceDefinition "bigs.example.com" is invalid: metadata.annotations: Too long: must have at most 262144 bytes');
+  assert.equal((await k.run(['get', 'crd', 'bigs.example.com'])).code, 1, 'nothing was created');
+  assert.equal(await k.ok(['apply', '--server-side', '-f', '-'], big), 'customresourcedefinition.apiextensions.k8s.io/bigs.example.com serverside-applied\n');
+});
