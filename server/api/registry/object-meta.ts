@@ -13,7 +13,7 @@ import type { KubeObject } from '../objects.js';
 import type { StatusCause } from '../status.js';
 
 /** TotalAnnotationSizeLimitB: keys and values together, in bytes. */
-export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 
 const ORPHAN = 'orphan';
 const FOREGROUND = 'foregroundDeletion';
