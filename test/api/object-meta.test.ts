@@ -6,6 +6,7 @@ import { type TestContext, test } from 'node:test';
 import type { KubeObject } from '../../server/api/objects.js';
 import { ApiError } from '../../server/api/status.js';
 import { apiRegistry } from '../helpers/api-registry.js';
+import { widgetsDefinition } from '../helpers/crd-objects.js';
 
 async function setup(t: TestContext) {
   const { catalogue, registry } = await apiRegistry(t);
@@ -89,7 +90,8 @@ test('finalizers: qualified names, not both orphan and foregroundDeletion, a dom
     'ConfigMap "cm" is invalid: metadata.finalizers: Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set',
   );
   // A CRD (apimachinery's own check, as custom resources) may carry a finalizer without a domain.
-  const crd = await registry.create(crds, undefined, definition('mine'), {});
+  const widgets = widgetsDefinition();
+  const crd = await registry.create(crds, undefined, { ...widgets, metadata: { ...widgets.metadata, finalizers: ['mine'] } } as KubeObject, {});
   assert.ok(crd.metadata.finalizers?.includes('mine'));
 
   // Once deleting, finalizers may go but not come.
@@ -104,17 +106,3 @@ test('finalizers: qualified names, not both orphan and foregroundDeletion, a dom
   await registry.update(configmaps, 'default', 'held', withFinalizers([]), {});
   await assert.rejects(registry.get(configmaps, 'default', 'held'), /not found/);
 });
-
-function definition(finalizer: string): KubeObject {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'gadgets.example.com', finalizers: [finalizer] },
-    spec: {
-      group: 'example.com',
-      scope: 'Namespaced',
-      names: { plural: 'gadgets', kind: 'Gadget' },
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-    },
-  } as KubeObject;
-}
