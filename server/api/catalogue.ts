@@ -117,7 +117,7 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
       subresources: [scale, status('StatefulSet')],
     },
   ]),
-  ...groupVersion('events.k8s.io', 'v1', [{ kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }]),
+  ...groupVersion('events.k8s.io', 'v1', [{ kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }]).map((t) => ({ ...t, storageGroup: '' })),
   // Reviews: created, answered, never stored.
   ...groupVersion('authentication.k8s.io', 'v1', [
     { kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] },

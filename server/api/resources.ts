@@ -27,4 +27,10 @@ export interface ResourceType {
   readonly categories: readonly string[];
   readonly verbs: readonly Verb[];
   readonly subresources: readonly Subresource[];
+  /**
+   * The group whose place in the store holds these objects, when it is not
+   * the type's own: events.k8s.io Events are core Events, one object served
+   * by both groups (upstream stores both at /registry/events).
+   */
+  readonly storageGroup?: string;
 }

@@ -455,6 +455,26 @@ function lookup(obj: unknown, path: readonly string[]): unknown {
 const name: FieldGetter = text('metadata', 'name');
 const objectMeta: Readonly<Record<string, FieldGetter>> = { 'metadata.name': name, 'metadata.namespace': text('metadata', 'namespace') };
 
+/** EventToSelectableFields, reading the fields named as `names` gives them. */
+function eventFields(names: { involvedObject: string; reportingComponent: string; source: string }): Readonly<Record<string, FieldGetter>> {
+  const involved = (field: string): FieldGetter => text(names.involvedObject, field);
+  const reporter = text(names.reportingComponent);
+  return {
+    ...objectMeta,
+    'involvedObject.kind': involved('kind'),
+    'involvedObject.namespace': involved('namespace'),
+    'involvedObject.name': involved('name'),
+    'involvedObject.uid': involved('uid'),
+    'involvedObject.apiVersion': involved('apiVersion'),
+    'involvedObject.resourceVersion': involved('resourceVersion'),
+    'involvedObject.fieldPath': involved('fieldPath'),
+    reason: text('reason'),
+    reportingComponent: reporter,
+    source: (obj) => text(names.source, 'component')(obj) || reporter(obj),
+    type: text('type'),
+  };
+}
+
 /** From the registries' GetAttrs and the field label conversions of each kind; other kinds offer objectMeta only. */
 const fieldsByKind: Readonly<Record<string, Readonly<Record<string, FieldGetter>>>> = {
   '/Pod': {
@@ -472,20 +492,9 @@ const fieldsByKind: Readonly<Record<string, Readonly<Record<string, FieldGetter>
     },
     'status.nominatedNodeName': text('status', 'nominatedNodeName'),
   },
-  '/Event': {
-    ...objectMeta,
-    'involvedObject.kind': text('involvedObject', 'kind'),
-    'involvedObject.namespace': text('involvedObject', 'namespace'),
-    'involvedObject.name': text('involvedObject', 'name'),
-    'involvedObject.uid': text('involvedObject', 'uid'),
-    'involvedObject.apiVersion': text('involvedObject', 'apiVersion'),
-    'involvedObject.resourceVersion': text('involvedObject', 'resourceVersion'),
-    'involvedObject.fieldPath': text('involvedObject', 'fieldPath'),
-    reason: text('reason'),
-    reportingComponent: text('reportingComponent'),
-    source: (obj) => text('source', 'component')(obj) || text('reportingComponent')(obj),
-    type: text('type'),
-  },
+  '/Event': eventFields({ involvedObject: 'involvedObject', reportingComponent: 'reportingComponent', source: 'source' }),
+  // The same labels over events.k8s.io's names (upstream converts the field labels to core's).
+  'events.k8s.io/Event': eventFields({ involvedObject: 'regarding', reportingComponent: 'reportingController', source: 'deprecatedSource' }),
   '/Secret': { ...objectMeta, type: text('type') },
   '/Service': { ...objectMeta, 'spec.clusterIP': text('spec', 'clusterIP'), 'spec.type': text('spec', 'type') },
   '/ReplicationController': { ...objectMeta, 'status.replicas': count('status', 'replicas') },

@@ -6,7 +6,7 @@
 import type { Logger } from '../../common/log.js';
 import type { Catalogue } from '../api/catalogue.js';
 import type { KubeObject } from '../api/objects.js';
-import type { Registry } from '../api/registry/registry.js';
+import { prefixOf, type Registry } from '../api/registry/registry.js';
 import type { ResourceType } from '../api/resources.js';
 import { deleteAll, isGone } from './delete-all.js';
 import type { SharedInformer, SharedInformers } from './shared-informers.js';
@@ -76,11 +76,11 @@ export class NamespaceController {
     await this.#queue.close();
   }
 
-  /** One type per place in the store: the versions of a custom resource share theirs. */
+  /** One type per place in the store: the versions of a custom resource share theirs, and both groups' Events theirs. */
   #storedTypes(): ResourceType[] {
     const seen = new Set<string>();
     return this.opts.catalogue.all().filter((t) => {
-      const key = `${t.group}/${t.plural}`;
+      const key = prefixOf(t);
       if (!t.namespaced || seen.has(key)) return false;
       seen.add(key);
       return t.verbs.includes('delete');

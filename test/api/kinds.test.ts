@@ -43,8 +43,10 @@ function update(current: Json, manifest: Json): Json {
   return admit(type, obj, current as KubeObject);
 }
 
-function admit(type: ResourceType, obj: KubeObject, old: KubeObject | undefined): Json {
+/** As the registry writes: converted to the stored version first (events.k8s.io Events become core ones), then decoded, defaulted, validated. */
+function admit(type: ResourceType, input: KubeObject, old: KubeObject | undefined): Json {
   const rules = rulesFor(type);
+  const obj = rules.conversions?.[type.version]?.toStored(input) ?? input;
   rules.decodeInput?.(obj);
   rules.defaults?.(obj, old);
   const causes = rules.validate?.(obj, old) ?? [];
@@ -1031,13 +1033,84 @@ describe('events and leases', () => {
 
   test('a new-style event says who reported it, what happened and why', () => {
     assert.deepEqual(causes(() => create(event({ eventTime: '2024-05-01T10:00:00.000000Z', reason: '' }))), [
-      'reportingComponent: Required value',
-      'reportingComponent: Invalid value: "": name part must be non-empty',
-      `reportingComponent: Invalid value: "": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+      'reportingController: Required value',
+      'reportingController: Invalid value: "": name part must be non-empty',
+      `reportingController: Invalid value: "": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
       'reportingInstance: Required value',
       'action: Required value',
       'reason: Required value',
     ]);
+  });
+
+  // What client-go's events.k8s.io recorder sends (k8s.io/client-go/tools/events).
+  const newEvent = (extra: Json = {}): Json => ({
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { name: 'web.17a3', namespace: 'apps' },
+    eventTime: '2024-05-01T10:00:00.123000Z',
+    reportingController: 'example.com/operator',
+    reportingInstance: 'operator-7d9f-x2',
+    action: 'Reconcile',
+    reason: 'Synced',
+    regarding: { kind: 'Pod', name: 'web', namespace: 'apps', apiVersion: 'v1' },
+    note: 'synced web',
+    type: 'Normal',
+    ...extra,
+  });
+
+  test('an events.k8s.io event is stored as the core one it is, with the fields renamed', () => {
+    const stored = create(newEvent({ deprecatedSource: {}, series: undefined }));
+    assert.equal(stored['apiVersion'], 'v1');
+    assert.deepEqual(stored['involvedObject'], { kind: 'Pod', name: 'web', namespace: 'apps', apiVersion: 'v1' });
+    assert.equal(stored['message'], 'synced web');
+    assert.equal(stored['reportingComponent'], 'example.com/operator');
+    assert.deepEqual(stored['source'], {});
+    for (const gone of ['regarding', 'note', 'reportingController', 'deprecatedSource']) assert.ok(!(gone in stored), gone);
+    const back = rulesFor(BUILTIN_RESOURCES.find((r) => r.group === 'events.k8s.io')!).conversions!['v1']!.fromStored(stored as KubeObject);
+    assert.deepEqual(back, { ...newEvent({ deprecatedSource: {} }), series: undefined, metadata: stored['metadata'] });
+  });
+
+  test('one written through events.k8s.io/v1 is held to its strict rules, a core one is not', () => {
+    assert.deepEqual(
+      causes(() => create(newEvent({ eventTime: undefined, type: 'Info', deprecatedCount: 3, deprecatedFirstTimestamp: '2024-05-01T10:00:00Z', deprecatedSource: { component: 'kubelet' } }))),
+      [
+        // Without eventTime it is an old-style event to the legacy checks: the namespaces agree, so those pass.
+        'eventTime: Required value',
+        'type: Invalid value: "": has invalid value: Info',
+        'firstTimestamp: Invalid value: "": needs to be unset',
+        'count: Invalid value: "": needs to be unset',
+        'source: Invalid value: "": needs to be unset',
+      ],
+    );
+    assert.deepEqual(causes(() => create(newEvent({ series: { count: 1 } }))), [
+      'series.count: Invalid value: "": should be at least 2',
+      'series.lastObservedTime: Required value',
+    ]);
+    // The same event through core/v1 passes: upstream keeps the old API lenient.
+    assert.doesNotThrow(() => create(event({ eventTime: '2024-05-01T10:00:00.123000Z', reportingComponent: 'x', reportingInstance: 'y', action: 'A', type: 'Info', count: 3 })));
+  });
+
+  test('an update through events.k8s.io/v1 may change the series and nothing it reported', () => {
+    const current = create(newEvent());
+    const later = { count: 2, lastObservedTime: '2024-05-01T10:05:00.000000Z' };
+    assert.doesNotThrow(() => update(current, newEvent({ series: later })));
+    assert.deepEqual(
+      causes(() => update(current, newEvent({ series: later, note: 'other', regarding: { kind: 'Pod', name: 'db', namespace: 'apps' }, eventTime: '2024-05-01T10:00:01.5Z', deprecatedCount: 4 }))),
+      [
+        'involvedObject: Invalid value: core.ObjectReference{Kind:"Pod", Namespace:"apps", Name:"db", UID:"", APIVersion:"", ResourceVersion:"", FieldPath:""}: field is immutable',
+        'message: Invalid value: "other": field is immutable',
+        'count: Invalid value: 4: field is immutable',
+        'eventTime: Invalid value: 2024-05-01 10:00:01.5 +0000 UTC: field is immutable',
+      ],
+    );
+    // A changed reason is reported twice, as upstream lists it twice.
+    assert.deepEqual(causes(() => update(current, newEvent({ reason: 'Failed' }))), [
+      'reason: Invalid value: "Failed": field is immutable',
+      'reason: Invalid value: "Failed": field is immutable',
+    ]);
+    // Through core/v1 the same changes are allowed.
+    const core = create(event());
+    assert.doesNotThrow(() => update(core, event({ message: 'other', count: 4 })));
   });
 
   test('a lease lasts a positive time', () => {

@@ -305,7 +305,9 @@ describe('selectable fields', () => {
     assert.throws(() => check('spec.foo=x', '', 'Pod'), { name: 'SelectorError', message: 'field label not supported: spec.foo' });
     assert.throws(() => check('spec.replicas=1', 'apps', 'Deployment'), { message: 'field label not supported: spec.replicas' });
     assert.throws(() => check('metadata.namespace=x', '', 'Node'), { message: 'field label not supported: metadata.namespace' });
-    assert.throws(() => check('involvedObject.name=x', 'events.k8s.io', 'Event'), SelectorError);
+    // events.k8s.io converts its field labels to core's, so it takes the same ones.
+    check('involvedObject.name=web-1,reportingComponent=kubelet,source=kubelet', 'events.k8s.io', 'Event');
+    assert.throws(() => check('regarding.name=x', 'events.k8s.io', 'Event'), SelectorError);
     assert.throws(() => check('toString=x', '', 'ConfigMap'), SelectorError);
   });
 });

@@ -1,6 +1,7 @@
 // Name rules of Kubernetes objects (apimachinery validation): most kinds use
 // DNS-1123 subdomains; namespaces DNS-1123 labels; services DNS-1035 labels
-// (a leading letter: they become DNS names); RBAC objects any path segment.
+// (a leading letter: they become DNS names); RBAC objects and core Events any
+// path segment.
 import type { StatusCause } from '../status.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -13,7 +14,8 @@ const PATH_SEGMENT_GROUPS = new Set(['rbac.authorization.k8s.io']);
 export function nameRuleOf(group: string, plural: string): NameRule {
   if (group === '' && plural === 'namespaces') return 'label';
   if (group === '' && plural === 'services') return 'dns1035-label';
-  if (PATH_SEGMENT_GROUPS.has(group)) return 'path-segment';
+  // Core Events' validation checks no name (BeforeCreate's path-segment check alone); events.k8s.io's strict one wants a subdomain.
+  if (PATH_SEGMENT_GROUPS.has(group) || (group === '' && plural === 'events')) return 'path-segment';
   return 'subdomain';
 }
 

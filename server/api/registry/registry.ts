@@ -717,9 +717,10 @@ export class Registry {
   }
 }
 
-/** Where objects of a type live in the store: /registry/<plural>/… for the core group, /registry/<group>/<plural>/… else. */
+/** Where objects of a type live in the store: /registry/<plural>/… for the core group, /registry/<group>/<plural>/… else (the storage group's). */
 export function prefixOf(type: ResourceType, namespace?: string): string {
-  const base = type.group === '' ? `/registry/${type.plural}/` : `/registry/${type.group}/${type.plural}/`;
+  const group = type.storageGroup ?? type.group;
+  const base = group === '' ? `/registry/${type.plural}/` : `/registry/${group}/${type.plural}/`;
   return type.namespaced && namespace !== undefined ? `${base}${namespace}/` : base;
 }
 

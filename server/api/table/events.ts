@@ -2,6 +2,7 @@
 // print alike; events.k8s.io/v1 only renames the fields.
 import type { Event } from 'kubernetes-types/core/v1.js';
 import type { Event as EventsV1Event } from 'kubernetes-types/events/v1.js';
+import { coreEvent } from '../kinds/events.js';
 import type { KubeObject } from '../objects.js';
 import { column, docs } from './columns.js';
 import { since } from './duration.js';
@@ -27,25 +28,7 @@ export const eventPrinter: Printer = {
 
 export const eventsV1Printer: Printer = {
   columns,
-  cells(object, now) {
-    const e = object as unknown as EventsV1Event;
-    const event: Event = {
-      metadata: {},
-      involvedObject: e.regarding ?? {},
-      message: e.note,
-      source: e.deprecatedSource,
-      firstTimestamp: e.deprecatedFirstTimestamp,
-      lastTimestamp: e.deprecatedLastTimestamp,
-      count: e.deprecatedCount,
-      eventTime: e.eventTime,
-      series: e.series,
-      reportingComponent: e.reportingController,
-      reportingInstance: e.reportingInstance,
-      type: e.type,
-      reason: e.reason,
-    };
-    return eventCells(event, object, now);
-  },
+  cells: (object, now) => eventCells(coreEvent(object as unknown as EventsV1Event), object, now),
 };
 
 function eventCells(event: Event, object: KubeObject, now: Date): unknown[] {
