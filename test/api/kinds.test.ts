@@ -1393,3 +1393,284 @@ describe('network policies', () => {
     );
   });
 });
+
+describe('limit ranges', () => {
+  const limitRange = (...limits: Json[]): Json => ({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits' }, spec: { limits } });
+  const quantity = (value: number, scale: number, s: string, format = 'DecimalSI'): string =>
+    `resource.Quantity{i:resource.int64Amount{value:${value}, scale:${scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:${JSON.stringify(s)}, Format:"${format}"}`;
+
+  test('the documentation’s limit ranges pass, a Container item’s defaults filled in from max and min as upstream does', () => {
+    // "Configure Default Memory Requests and Limits for a Namespace": as written.
+    const memDefaults = limitRange({ default: { memory: '512Mi' }, defaultRequest: { memory: '256Mi' }, type: 'Container' });
+    assert.deepEqual(create(memDefaults)['spec'], memDefaults['spec']);
+    // "Configure Default CPU Requests and Limits": quantities come back as Go prints them.
+    assert.deepEqual(create(limitRange({ default: { cpu: 1 }, defaultRequest: { cpu: 0.5 }, type: 'Container' }))['spec'].limits, [{ default: { cpu: '1' }, defaultRequest: { cpu: '500m' }, type: 'Container' }]);
+    // "Configure Minimum and Maximum Memory Constraints": the default limit is max, the default request the default limit.
+    assert.deepEqual(create(limitRange({ max: { memory: '1Gi' }, min: { memory: '500Mi' }, type: 'Container' }))['spec'].limits, [
+      { max: { memory: '1Gi' }, min: { memory: '500Mi' }, default: { memory: '1Gi' }, defaultRequest: { memory: '1Gi' }, type: 'Container' },
+    ]);
+    // "Configure Minimum and Maximum CPU Constraints".
+    assert.deepEqual(create(limitRange({ max: { cpu: '800m' }, min: { cpu: '200m' }, type: 'Container' }))['spec'].limits[0], {
+      max: { cpu: '800m' },
+      min: { cpu: '200m' },
+      default: { cpu: '800m' },
+      defaultRequest: { cpu: '800m' },
+      type: 'Container',
+    });
+    // A default request falls back to min when there is no default limit; Pod and claim items get no defaults.
+    const mixed = create(
+      limitRange(
+        { type: 'Pod', max: { cpu: '2', memory: '1Gi' }, min: { cpu: '200m', memory: '6Mi' }, maxLimitRequestRatio: { cpu: '10' } },
+        { type: 'Container', min: { cpu: '100m' }, default: { memory: '200Mi' }, maxLimitRequestRatio: { cpu: '10' } },
+        { type: 'PersistentVolumeClaim', max: { storage: '2Gi' }, min: { storage: '1Gi' } },
+        { type: 'example.com/Widget', max: { 'example.com/size': '3' } },
+      ),
+    )['spec'].limits;
+    assert.deepEqual(mixed[0], { type: 'Pod', max: { cpu: '2', memory: '1Gi' }, min: { cpu: '200m', memory: '6Mi' }, maxLimitRequestRatio: { cpu: '10' } });
+    assert.deepEqual(mixed[1], { type: 'Container', min: { cpu: '100m' }, default: { memory: '200Mi' }, defaultRequest: { memory: '200Mi', cpu: '100m' }, maxLimitRequestRatio: { cpu: '10' } });
+    assert.deepEqual(mixed[2], { type: 'PersistentVolumeClaim', max: { storage: '2Gi' }, min: { storage: '1Gi' } });
+  });
+
+  test('a quantity that does not parse fails decoding, with a 400', () => {
+    const err = refusal(() => create(limitRange({ type: 'Container', maxLimitRequestRatio: { cpu: 'ten' } })), 400);
+    assert.equal(err.message, `LimitRange in version "v1" cannot be handled as a LimitRange: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+  });
+
+  test('types are required, standard or fully qualified, and each appears once', () => {
+    assert.deepEqual(causes(() => create(limitRange({ max: { cpu: '1' } }, { type: 'Node' }, { type: 'Container' }, { type: 'Container' }))), [
+      'spec.limits[0].type: Invalid value: "": name part must be non-empty',
+      `spec.limits[0].type: Invalid value: "": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+      'spec.limits[1].type: Invalid value: "Node": must be a standard limit type or fully qualified',
+      'spec.limits[3].type: Duplicate value: "Container"',
+    ]);
+  });
+
+  test('resource names suit the type; a Pod item has no defaults; a claim item bounds storage', () => {
+    assert.deepEqual(
+      causes(() =>
+        create(
+          limitRange(
+            { type: 'Pod', max: { storage: '1Gi' }, default: { cpu: '1' }, defaultRequest: { cpu: '1' } },
+            { type: 'Container', min: { 'requests.example.com/gpu': '1', gpu: '1' } },
+            { type: 'PersistentVolumeClaim', max: { gpu: '1' } },
+          ),
+        ),
+      ),
+      [
+        'spec.limits[0].max[storage]: Invalid value: "storage": must be a standard resource for containers',
+        "spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'",
+        "spec.limits[0].defaultRequest: Forbidden: may not be specified when `type` is 'Pod'",
+        'spec.limits[1].min[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified',
+        'spec.limits[1].min[gpu]: Invalid value: "gpu": must be a standard resource for containers',
+        `spec.limits[1].min[requests.example.com/gpu]: Invalid value: "requests.example.com/gpu": doesn't follow extended resource name standard`,
+        // The default requests a Container item gets from min are checked too.
+        'spec.limits[1].defaultRequest[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified',
+        'spec.limits[1].defaultRequest[gpu]: Invalid value: "gpu": must be a standard resource for containers',
+        `spec.limits[1].defaultRequest[requests.example.com/gpu]: Invalid value: "requests.example.com/gpu": doesn't follow extended resource name standard`,
+        'spec.limits[2].max[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified',
+        'spec.limits[2].limits: Required value: either minimum or maximum storage value is required, but neither was provided',
+      ],
+    );
+  });
+
+  test('min ≤ default request ≤ default ≤ max, with upstream’s messages and Go’s %#v of the quantity', () => {
+    // The default limit and request both come from max here, so min exceeds them too.
+    assert.deepEqual(causes(() => create(limitRange({ type: 'Container', max: { cpu: '50m' }, min: { cpu: '100m' } }))), [
+      `spec.limits[0].min[cpu]: Invalid value: ${quantity(100, -3, '100m')}: min value 100m is greater than max value 50m`,
+      `spec.limits[0].defaultRequest[cpu]: Invalid value: ${quantity(50, -3, '50m')}: min value 100m is greater than default request value 50m`,
+      `spec.limits[0].default[cpu]: Invalid value: ${quantity(100, -3, '100m')}: min value 100m is greater than default value 50m`,
+    ]);
+    assert.deepEqual(
+      causes(() =>
+        create(
+          limitRange(
+            { type: 'Container', max: { cpu: '800m' }, default: { cpu: '0.5' }, defaultRequest: { cpu: '1' } },
+            { type: 'PersistentVolumeClaim', max: { storage: '1Gi' }, default: { storage: '2Gi' } },
+          ),
+        ),
+      ),
+      [
+        `spec.limits[0].defaultRequest[cpu]: Invalid value: ${quantity(1, 0, '1')}: default request value 1 is greater than max value 800m`,
+        `spec.limits[0].defaultRequest[cpu]: Invalid value: ${quantity(1, 0, '1')}: default request value 1 is greater than default limit value 500m`,
+        `spec.limits[1].default[storage]: Invalid value: ${quantity(1073741824, 0, '1Gi', 'BinarySI')}: default value 2Gi is greater than max value 1Gi`,
+      ],
+    );
+  });
+
+  test('a limit/request ratio is at least 1 and at most max/min; hugepages defaults equal their requests', () => {
+    assert.deepEqual(
+      causes(() =>
+        create(
+          limitRange(
+            { type: 'Pod', max: { cpu: '1' }, min: { cpu: '100m' }, maxLimitRequestRatio: { cpu: '20' } },
+            { type: 'Container', maxLimitRequestRatio: { memory: '0.5' }, default: { 'hugepages-2Mi': '4Mi' }, defaultRequest: { 'hugepages-2Mi': '2Mi' } },
+          ),
+        ),
+      ),
+      [
+        `spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: ${quantity(20, 0, '20')}: ratio 20 is greater than max/min = 10.000000`,
+        `spec.limits[1].defaultRequest[hugepages-2Mi]: Invalid value: ${quantity(2097152, 0, '2Mi', 'BinarySI')}: default value 4Mi must equal to defaultRequest value 2Mi in hugepages-2Mi`,
+        `spec.limits[1].maxLimitRequestRatio[memory]: Invalid value: ${quantity(5, -1, '')}: ratio 500m is less than 1`,
+      ],
+    );
+    assert.doesNotThrow(() => create(limitRange({ type: 'Pod', max: { cpu: '1' }, min: { cpu: '100m' }, maxLimitRequestRatio: { cpu: '10' } })));
+  });
+
+  test('an update is held to the same rules, nothing more', () => {
+    const stored = create(limitRange({ type: 'Container', max: { memory: '1Gi' } }));
+    assert.equal(update(stored, limitRange({ type: 'Pod', max: { memory: '2Gi' } }))['spec'].limits[0].max.memory, '2Gi');
+    assert.deepEqual(causes(() => update(stored, limitRange({ type: 'Pod', default: { memory: '1Gi' } }))), ["spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'"]);
+  });
+});
+
+describe('resource quotas', () => {
+  const quota = (spec: Json, status?: Json): Json => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'quota' }, spec, ...(status ? { status } : {}) });
+  const quantity = (value: number, scale: number, s: string, format = 'DecimalSI'): string =>
+    `resource.Quantity{i:resource.int64Amount{value:${value}, scale:${scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:${JSON.stringify(s)}, Format:"${format}"}`;
+
+  test('the documentation’s quotas pass as written, with an empty status until something counts usage', () => {
+    const specs: Json[] = [
+      // "Configure Memory and CPU Quotas for a Namespace", "Configure a Pod Quota for a Namespace".
+      { hard: { 'requests.cpu': '1', 'requests.memory': '1Gi', 'limits.cpu': '2', 'limits.memory': '2Gi' } },
+      { hard: { pods: '2' } },
+      // Object counts, storage by class, extended resources and hugepages ("Resource Quotas").
+      { hard: { 'count/deployments.apps': '5', 'count/pods': '10', configmaps: '10', persistentvolumeclaims: '4', 'services.loadbalancers': '2', 'services.nodeports': '0', secrets: '10' } },
+      { hard: { 'requests.storage': '5Gi', persistentvolumeclaims: '5', 'gold.storageclass.storage.k8s.io/requests.storage': '500Gi', 'requests.ephemeral-storage': '10Gi' } },
+      { hard: { 'requests.nvidia.com/gpu': '4', 'requests.hugepages-2Mi': '1Gi', 'hugepages-1Gi': '2Gi' } },
+      // Quota by priority class, and against cross-namespace pod affinity.
+      { hard: { cpu: '10', memory: '20Gi', pods: '10' }, scopeSelector: { matchExpressions: [{ operator: 'In', scopeName: 'PriorityClass', values: ['high'] }] } },
+      { hard: { pods: '0' }, scopeSelector: { matchExpressions: [{ scopeName: 'CrossNamespacePodAffinity', operator: 'Exists' }] } },
+      { hard: { 'requests.cpu': '2', pods: '4' }, scopes: ['NotTerminating', 'NotBestEffort'] },
+    ];
+    for (const spec of specs) {
+      const stored = create(quota(spec));
+      assert.deepEqual(stored['spec'], spec);
+      assert.deepEqual(stored['status'], {});
+    }
+    // Whatever status a create carries is dropped.
+    assert.deepEqual(create(quota({ hard: { pods: '2' } }, { hard: { pods: '2' }, used: { pods: '1' } }))['status'], {});
+    // Quantities come back as Go prints them: the documentation's "1000" cpus as "1k".
+    assert.deepEqual(create(quota({ hard: { cpu: '1000', memory: '1024Mi', 'requests.cpu': 0.5 } }))['spec'].hard, { cpu: '1k', memory: '1Gi', 'requests.cpu': '500m' });
+  });
+
+  test('what kubectl create quota sends: the documented shapes pass; compute resources cannot be scoped to BestEffort', () => {
+    const hard = { cpu: '1', memory: '1G', pods: '2', services: '3', replicationcontrollers: '2', resourcequotas: '1', secrets: '5', persistentvolumeclaims: '10' };
+    assert.deepEqual(create(quota({ hard }))['spec'].hard, hard);
+    assert.deepEqual(create(quota({ hard: { pods: '100' }, scopes: ['BestEffort'] }))['spec'].scopes, ['BestEffort']);
+    assert.deepEqual(causes(() => create(quota({ hard: { cpu: '1', memory: '1G', pods: '2' }, scopes: ['BestEffort'] }))), [
+      'spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource',
+      'spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource',
+    ]);
+  });
+
+  test('resource names are ones quota tracks or fully qualified; amounts are not negative, and counts are whole', () => {
+    const err = refusal(() => create(quota({ hard: { pods: 'two' } })), 400);
+    assert.equal(err.message, `ResourceQuota in version "v1" cannot be handled as a ResourceQuota: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+    assert.deepEqual(
+      causes(() => create(quota({ hard: { widgets: '1', storage: '1Gi', 'limits.storage': '1Gi', cpu: '-1', pods: '1.5', 'count/jobs.batch': '500m', 'example.com/dongles': '2.5', 'requests.example.com/gpu': '0.5' } }))),
+      [
+        'spec.hard[count/jobs.batch]: Invalid value: ' + quantity(500, -3, '500m') + ': must be an integer',
+        'spec.hard[cpu]: Invalid value: "-1": must be greater than or equal to 0',
+        'spec.hard[example.com/dongles]: Invalid value: ' + quantity(25, -1, '') + ': must be an integer',
+        'spec.hard[limits.storage]: Invalid value: "limits.storage": must be a standard resource type or fully qualified',
+        'spec.hard[limits.storage]: Invalid value: "limits.storage": must be a standard resource for quota',
+        'spec.hard[pods]: Invalid value: ' + quantity(15, -1, '') + ': must be an integer',
+        'spec.hard[storage]: Invalid value: "storage": must be a standard resource for quota',
+        'spec.hard[widgets]: Invalid value: "widgets": must be a standard resource type or fully qualified',
+        'spec.hard[widgets]: Invalid value: "widgets": must be a standard resource for quota',
+      ],
+    );
+  });
+
+  test('scopes are known, apply to every resource limited, and do not conflict', () => {
+    assert.deepEqual(causes(() => create(quota({ hard: { 'requests.storage': '1Gi', pods: '1' }, scopes: ['Terminating', 'NotTerminating', 'Forever'] }))), [
+      'spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating", "NotTerminating", "Forever"}: unsupported scope applied to resource',
+      'spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating", "NotTerminating", "Forever"}: unsupported scope applied to resource',
+      'spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating", "NotTerminating", "Forever"}: unsupported scope',
+      'spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating", "NotTerminating", "Forever"}: conflicting scopes',
+    ]);
+  });
+
+  test('a scope selector’s operators and values suit its scopes, with upstream’s (index-less) paths', () => {
+    const selector = (...matchExpressions: Json[]): Json => ({ matchExpressions });
+    assert.deepEqual(
+      causes(() =>
+        create(
+          quota({
+            hard: { pods: '1' },
+            scopeSelector: selector(
+              { scopeName: 'PriorityClass', operator: 'In' },
+              { scopeName: 'PriorityClass', operator: 'Exists', values: ['high'] },
+              { scopeName: 'BestEffort', operator: 'In', values: ['x'] },
+              { scopeName: 'Nightly', operator: 'Matches' },
+              { scopeName: 'Terminating', operator: 'Exists' },
+              { scopeName: 'NotTerminating', operator: 'Exists' },
+            ),
+          }),
+        ),
+      ),
+      [
+        "spec.scopeSelector.matchExpressions.values: Required value: must be at least one value when `operator` is 'In' or 'NotIn' for scope selector",
+        `spec.scopeSelector.matchExpressions.values: Invalid value: []string{"high"}: must be no value when \`operator\` is 'Exist' or 'DoesNotExist' for scope selector`,
+        "spec.scopeSelector.matchExpressions.operator: Invalid value: \"In\": must be 'Exists' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity",
+        'spec.scopeSelector.matchExpressions.scopeName: Invalid value: "Nightly": unsupported scope',
+        'spec.scopeSelector.matchExpressions.operator: Invalid value: "Matches": not a valid selector operator',
+        'spec.scopeSelector.matchExpressions: Invalid value: []core.ResourceQuotaScope(nil): conflicting scopes',
+      ],
+    );
+    assert.deepEqual(causes(() => create(quota({ hard: { memory: '1Gi' }, scopeSelector: selector({ scopeName: 'BestEffort', operator: 'Exists' }) }))), [
+      'spec.scopeSelector.matchExpressions: Invalid value: core.ScopeSelector{MatchExpressions:[]core.ScopedResourceSelectorRequirement{core.ScopedResourceSelectorRequirement{ScopeName:"BestEffort", Operator:"Exists", Values:[]string(nil)}}}: unsupported scope applied to resource',
+    ]);
+  });
+
+  test('an update may change the limits but not the scopes, and keeps the status', () => {
+    const stored = { ...create(quota({ hard: { pods: '10' }, scopes: ['NotBestEffort', 'NotTerminating'] })), status: { hard: { pods: '10' }, used: { pods: '3' } } };
+    const next = update(stored, quota({ hard: { pods: '20' }, scopes: ['NotTerminating', 'NotBestEffort'] }, { used: { pods: '0' } }));
+    assert.equal(next['spec'].hard.pods, '20');
+    assert.deepEqual(next['status'], { hard: { pods: '10' }, used: { pods: '3' } });
+    assert.deepEqual(causes(() => update(stored, quota({ hard: { pods: '10' }, scopes: ['NotBestEffort'] }))), ['spec.scopes: Invalid value: []core.ResourceQuotaScope{"NotBestEffort"}: field is immutable']);
+  });
+
+  test('a status write is checked as ValidateResourceQuotaStatusUpdate checks it', () => {
+    const type = typeOf({ apiVersion: 'v1', kind: 'ResourceQuota' });
+    const rules = rulesFor(type);
+    const stored = create(quota({ hard: { pods: '10' } })) as KubeObject;
+    // As the registry's status writes: the stored object with the status sent.
+    const status = (s: Json): string[] => {
+      const next = { ...structuredClone(stored), status: s } as KubeObject;
+      rules.decodeInput?.(next);
+      return (rules.validateStatus?.(next, stored) ?? []).map((c) => `${c.field}: ${c.message}`);
+    };
+    assert.deepEqual(status({ hard: { pods: '10' }, used: { pods: '3', 'count/pods': '3' } }), []);
+    assert.deepEqual(
+      status({ hard: { pods: '10', widgets: '1' }, used: { pods: '0.5', cpu: '-1' } }),
+      [
+        'status.hard[widgets]: Invalid value: "widgets": must be a standard resource type or fully qualified',
+        'status.hard[widgets]: Invalid value: "widgets": must be a standard resource for quota',
+        'status.used[cpu]: Invalid value: "-1": must be greater than or equal to 0',
+        `status.used[pods]: Invalid value: ${quantity(5, -1, '')}: must be an integer`,
+      ],
+    );
+    assert.throws(() => status({ used: { pods: 'lots' } }), (err: unknown) => err instanceof ApiError && err.code === 400);
+  });
+});
+
+describe('container resources, by the rules quota and limit ranges share', () => {
+  test('extended resources are whole and well named; a bad name does not hide a negative amount; Go’s String() is kept', () => {
+    assert.deepEqual(causes(() => create(pod({ containers: [nginx({ resources: { limits: { 'example.com/gpu': '0.5', 'requests.example.com/gpu': '1', gpu: '-1' } } })] }))), [
+      'spec.containers[0].resources.limits[example.com/gpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:5, scale:-1}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"", Format:"DecimalSI"}: must be an integer',
+      'spec.containers[0].resources.limits[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified',
+      'spec.containers[0].resources.limits[gpu]: Invalid value: "gpu": must be a standard resource for containers',
+      'spec.containers[0].resources.limits[gpu]: Invalid value: "-1": must be greater than or equal to 0',
+      `spec.containers[0].resources.limits[requests.example.com/gpu]: Invalid value: "requests.example.com/gpu": doesn't follow extended resource name standard`,
+      // The requests defaulted from the limits say the same.
+      'spec.containers[0].resources.requests[example.com/gpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:5, scale:-1}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"", Format:"DecimalSI"}: must be an integer',
+      'spec.containers[0].resources.requests[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified',
+      'spec.containers[0].resources.requests[gpu]: Invalid value: "gpu": must be a standard resource for containers',
+      'spec.containers[0].resources.requests[gpu]: Invalid value: "-1": must be greater than or equal to 0',
+      `spec.containers[0].resources.requests[requests.example.com/gpu]: Invalid value: "requests.example.com/gpu": doesn't follow extended resource name standard`,
+    ]);
+    // Go serves the text it was sent when it parsed as canonical, "+1" included.
+    assert.deepEqual(create(pod({ containers: [nginx({ resources: { limits: { cpu: '+1', 'example.com/gpu': '2' } } })] }))['spec'].containers[0].resources.limits, { cpu: '+1', 'example.com/gpu': '2' });
+  });
+});

@@ -6,12 +6,10 @@ import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import {
-  decodeError,
   duplicate,
   forbidden,
   inclusiveRange,
   invalid,
-  NON_NEGATIVE,
   nonNegative,
   notFound,
   notSupported,
@@ -19,10 +17,16 @@ import {
   required,
   sortedKeys,
 } from './field-errors.js';
-import { chdirPrefixErrors, validateQualifiedName } from './labels.js';
-import { compare, formatQuantity, parseQuantity, type Quantity, roundUp } from '../../../common/quantity.js';
-
-type ResourceList = Record<string, string>;
+import { chdirPrefixErrors } from './labels.js';
+import { compare } from '../../../common/quantity.js';
+import {
+  decodeResourceList,
+  isOvercommitAllowed,
+  quantityOf,
+  type ResourceList,
+  validateContainerResourceName,
+  validateResourceQuantityValue,
+} from './resource-lists.js';
 
 export function containerDefaults(c: Container, owner: KubeObject): void {
   c.imagePullPolicy ||= imageTag(c.image) === 'latest' ? 'Always' : 'IfNotPresent';
@@ -31,7 +35,9 @@ export function containerDefaults(c: Container, owner: KubeObject): void {
   for (const port of c.ports ?? []) port.protocol ||= 'TCP';
   for (const env of c.env ?? []) if (env.valueFrom?.fieldRef) env.valueFrom.fieldRef.apiVersion ||= 'v1';
   // ResourceRequirements is a struct upstream, never nil: it serializes as {}.
-  c.resources = canonicalResources(c.resources ?? {}, owner);
+  const resources = (c.resources ??= {});
+  decodeResourceList(resources.limits, owner);
+  decodeResourceList(resources.requests, owner);
   for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe) probeDefaults(probe);
   for (const handler of [c.lifecycle?.postStart, c.lifecycle?.preStop]) if (handler?.httpGet) httpGetDefaults(handler.httpGet);
 }
@@ -62,18 +68,6 @@ function probeDefaults(probe: Probe): void {
 function httpGetDefaults(action: HTTPGetAction): void {
   action.path ||= '/';
   action.scheme ||= 'HTTP';
-}
-
-/** SetDefaults_ResourceList: quantities rounded up to milli units, printed canonically; a bad one fails decoding. */
-function canonicalResources(resources: ResourceRequirements, owner: KubeObject): ResourceRequirements {
-  for (const list of [resources.limits, resources.requests] as (ResourceList | undefined)[]) {
-    for (const name of Object.keys(list ?? {})) {
-      const q = parseQuantity(list![name]!);
-      if (typeof q === 'string') throw decodeError(owner, q);
-      list![name] = formatQuantity(roundUp(q, -3));
-    }
-  }
-  return resources;
 }
 
 // --- validation -----------------------------------------------------------
@@ -254,61 +248,26 @@ function validateVolumeMounts(c: Container, path: string, ctx: ContainerContext)
   return causes;
 }
 
-const CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
-// IsStandardResourceName's unprefixed names: compute resources and quota ones.
-const STANDARD_RESOURCES = new Set([
-  ...CONTAINER_RESOURCES,
-  'storage',
-  'pods',
-  'services',
-  'replicationcontrollers',
-  'resourcequotas',
-  'secrets',
-  'configmaps',
-  'persistentvolumeclaims',
-  'services.nodeports',
-  'services.loadbalancers',
-]);
-
 /** ValidateContainerResourceRequirements, over the canonical quantities defaulting left. */
 function validateResources(resources: ResourceRequirements, path: string): StatusCause[] {
   const causes: StatusCause[] = [];
   const limits = (resources.limits ?? {}) as ResourceList;
   const requests = (resources.requests ?? {}) as ResourceList;
-  const quantity = (list: ResourceList, name: string): Quantity => parseQuantity(list[name]!) as Quantity;
-  for (const name of sortedKeys(limits)) causes.push(...validateResource(name, quantity(limits, name), `${path}.limits[${name}]`));
+  const check = (list: ResourceList, name: string, at: string): StatusCause[] => [...validateContainerResourceName(name, at), ...validateResourceQuantityValue(list, name, at)];
+  for (const name of sortedKeys(limits)) causes.push(...check(limits, name, `${path}.limits[${name}]`));
   for (const name of sortedKeys(requests)) {
-    const request = quantity(requests, name);
-    causes.push(...validateResource(name, request, `${path}.requests[${name}]`));
+    causes.push(...check(requests, name, `${path}.requests[${name}]`));
+    const request = quantityOf(requests, name);
     if (name in limits) {
-      const limit = quantity(limits, name);
-      if (compare(request, limit) !== 0 && !overcommitAllowed(name)) {
-        causes.push(invalid(`${path}.requests`, quote(formatQuantity(request)), `must be equal to ${name} limit of ${formatQuantity(limit)}`));
+      const limit = quantityOf(limits, name);
+      if (compare(request, limit) !== 0 && !isOvercommitAllowed(name)) {
+        causes.push(invalid(`${path}.requests`, quote(requests[name]!), `must be equal to ${name} limit of ${limits[name]}`));
       } else if (compare(request, limit) > 0) {
-        causes.push(invalid(`${path}.requests`, quote(formatQuantity(request)), `must be less than or equal to ${name} limit of ${formatQuantity(limit)}`));
+        causes.push(invalid(`${path}.requests`, quote(requests[name]!), `must be less than or equal to ${name} limit of ${limits[name]}`));
       }
-    } else if (!overcommitAllowed(name)) {
+    } else if (!isOvercommitAllowed(name)) {
       causes.push(required(`${path}.limits`, 'Limit must be set for non overcommitable resources'));
     }
   }
   return causes;
-}
-
-function validateResource(name: string, q: Quantity, path: string): StatusCause[] {
-  const causes = validateQualifiedName(name, path);
-  if (!name.includes('/')) {
-    const hugepages = name.startsWith('hugepages-');
-    if (causes.length === 0 && !hugepages && !STANDARD_RESOURCES.has(name.replace(/^(requests|limits)\./, ''))) {
-      causes.push(invalid(path, quote(name), 'must be a standard resource type or fully qualified'));
-    }
-    if (!hugepages && !CONTAINER_RESOURCES.has(name)) return [...causes, invalid(path, quote(name), 'must be a standard resource for containers')];
-  }
-  if (q.value < 0n) causes.push(invalid(path, quote(formatQuantity(q)), NON_NEGATIVE));
-  return causes;
-}
-
-/** Native resources (no domain, or a kubernetes.io one) may be overcommitted, hugepages and extended resources not. */
-function overcommitAllowed(name: string): boolean {
-  const native = !name.includes('/') || name.includes('kubernetes.io/');
-  return native && !name.startsWith('hugepages-');
 }

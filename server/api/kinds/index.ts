@@ -9,11 +9,13 @@ import { configMapRules, secretRules } from './config.js';
 import { eventRules, newEventRules } from './events.js';
 import { cronJobRules, jobRules } from './jobs.js';
 import { leaseRules } from './leases.js';
+import { limitRangeRules } from './limit-ranges.js';
 import { ingressRules } from './ingresses.js';
 import { networkPolicyRules } from './network-policies.js';
 import { namespaceRules } from './namespaces.js';
 import { podDisruptionBudgetRules } from './pod-disruption-budgets.js';
 import { podRules } from './pods.js';
+import { resourceQuotaRules } from './resource-quotas.js';
 import { clusterRoleBindingRules, clusterRoleRules, roleBindingRules, roleRules } from './rbac.js';
 import type { ServiceRanges } from './service-ranges.js';
 import { serviceRules } from './services.js';
@@ -29,6 +31,8 @@ const RULES = new Map<string, KindRules>([
   ['/persistentvolumes', persistentVolumeRules],
   ['storage.k8s.io/storageclasses', storageClassRules],
   ['/secrets', secretRules],
+  ['/limitranges', limitRangeRules],
+  ['/resourcequotas', resourceQuotaRules],
   ['/events', eventRules],
   ['events.k8s.io/events', newEventRules],
   ['apps/deployments', deploymentRules],

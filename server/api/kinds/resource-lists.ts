@@ -1,0 +1,122 @@
+// ResourceLists (resource name → quantity) as upstream's core API decodes and
+// checks them, shared by containers, LimitRanges and ResourceQuotas:
+// decoding with SetDefaults_ResourceList (each quantity a resource.Quantity,
+// rounded up to milli units, kept as its String()), and the resource-name and
+// quantity-value rules of pkg/apis/core/validation and core/helper (1.31).
+import { parseQuantity, type Quantity } from '../../../common/quantity.js';
+import type { KubeObject } from '../objects.js';
+import type { StatusCause } from '../status.js';
+import { decodeError, invalid, NON_NEGATIVE, quote } from './field-errors.js';
+import { goQuantity, goString } from './go-quantity.js';
+import { qualifiedNameErrors, validateQualifiedName } from './labels.js';
+
+export type ResourceList = Record<string, string>;
+
+/**
+ * The text each quantity of a decoded list arrived as, for the %#v of the
+ * Quantity Go made of it (go-quantity.ts); the list itself holds its
+ * String(). Kept until the object is dropped.
+ */
+const written = new WeakMap<ResourceList, Map<string, string>>();
+
+/** Decoding and SetDefaults_ResourceList, in place: a bad quantity fails the request with a 400, a good one is rounded up to milli units and kept as Go prints it ("0.5" → "500m"). */
+export function decodeResourceList(list: ResourceList | undefined, owner: KubeObject): void {
+  if (list === undefined || list === null) return;
+  const texts = new Map<string, string>();
+  for (const name of Object.keys(list)) {
+    const q = parseQuantity(list[name]!);
+    if (typeof q === 'string') throw decodeError(owner, q);
+    texts.set(name, String(list[name]));
+    list[name] = goString(list[name]!);
+  }
+  written.set(list, texts);
+}
+
+/** `from[name]` copied into `to`, as the Quantity.DeepCopy of upstream's defaulting copies it. */
+export function copyQuantity(from: ResourceList, to: ResourceList, name: string): void {
+  to[name] = from[name]!;
+  const text = written.get(from)?.get(name);
+  if (text === undefined) return;
+  const texts = written.get(to) ?? new Map<string, string>();
+  texts.set(name, text);
+  written.set(to, texts);
+}
+
+/** The amount of a quantity decodeResourceList left. */
+export function quantityOf(list: ResourceList, name: string): Quantity {
+  return parseQuantity(list[name]!) as Quantity;
+}
+
+/** %#v of the Quantity `list[name]` is in Go. */
+export function goQuantityOf(list: ResourceList, name: string): string {
+  return goQuantity(written.get(list)?.get(name) ?? list[name]!);
+}
+
+// --- names (core/helper) ------------------------------------------------------
+
+const CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
+const COUNTED_OBJECTS = ['pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers'];
+const COMPUTE_QUOTA = ['requests.cpu', 'requests.memory', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage'];
+/** standardQuotaResources. */
+const QUOTA_RESOURCES = new Set([...CONTAINER_RESOURCES, ...COMPUTE_QUOTA, 'requests.storage', ...COUNTED_OBJECTS]);
+/** standardResources. */
+const STANDARD_RESOURCES = new Set([...QUOTA_RESOURCES, 'storage']);
+/** integerResources: counts of objects. */
+const INTEGER_RESOURCES = new Set(COUNTED_OBJECTS);
+
+const isHugePages = (name: string): boolean => name.startsWith('hugepages-');
+const isQuotaHugePages = (name: string): boolean => isHugePages(name) || name.startsWith('requests.hugepages-');
+
+/** IsNativeResource: unqualified, or in a kubernetes.io domain. */
+function isNative(name: string): boolean {
+  return !name.includes('/') || name.includes('kubernetes.io/');
+}
+
+/** IsExtendedResourceName: another domain's, and a qualified name once "requests." is put before it. */
+function isExtended(name: string): boolean {
+  return !isNative(name) && !name.startsWith('requests.') && qualifiedNameErrors(`requests.${name}`).length === 0;
+}
+
+/** IsOvercommitAllowed: native resources other than hugepages may be requested below their limit. */
+export function isOvercommitAllowed(name: string): boolean {
+  return isNative(name) && !isHugePages(name);
+}
+
+/** IsStandardQuotaResourceName. */
+export function isQuotaResource(name: string): boolean {
+  return QUOTA_RESOURCES.has(name) || isQuotaHugePages(name);
+}
+
+/** validateResourceName: a qualified name, and a standard one unless it has a domain. */
+export function validateResourceName(name: string, path: string): StatusCause[] {
+  const causes = validateQualifiedName(name, path);
+  if (causes.length > 0 || name.includes('/') || STANDARD_RESOURCES.has(name) || isQuotaHugePages(name)) return causes;
+  return [invalid(path, quote(name), 'must be a standard resource type or fully qualified')];
+}
+
+/** validateContainerResourceName: also one a container can ask for (cpu, memory, ephemeral-storage, hugepages, extended resources). */
+export function validateContainerResourceName(name: string, path: string): StatusCause[] {
+  const causes = validateResourceName(name, path);
+  if (!name.includes('/')) {
+    if (!CONTAINER_RESOURCES.has(name) && !isHugePages(name)) causes.push(invalid(path, quote(name), 'must be a standard resource for containers'));
+  } else if (!isNative(name) && !isExtended(name)) {
+    causes.push(invalid(path, quote(name), "doesn't follow extended resource name standard"));
+  }
+  return causes;
+}
+
+/** ValidateResourceQuotaResourceName: also one quota can track, unless it has a domain. */
+export function validateQuotaResourceName(name: string, path: string): StatusCause[] {
+  const causes = validateResourceName(name, path);
+  if (!name.includes('/') && !isQuotaResource(name)) causes.push(invalid(path, quote(name), 'must be a standard resource for quota'));
+  return causes;
+}
+
+/** ValidateResourceQuantityValue: not negative, and whole for counts of objects and extended resources. */
+export function validateResourceQuantityValue(list: ResourceList, name: string, path: string): StatusCause[] {
+  const q = quantityOf(list, name);
+  const causes = q.value < 0n ? [invalid(path, quote(list[name]!), NON_NEGATIVE)] : [];
+  const whole = q.scale >= 0 || q.value % 10n ** BigInt(-q.scale) === 0n;
+  if ((INTEGER_RESOURCES.has(name) || isExtended(name)) && !whole) causes.push(invalid(path, goQuantityOf(list, name), 'must be an integer'));
+  return causes;
+}
