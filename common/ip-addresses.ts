@@ -1,6 +1,8 @@
 // IP addresses and CIDR prefixes as numbers, parsed as Go's netip parses
 // them (no leading zeros, no zone, no IPv4-mapped IPv6) and printed in
-// canonical form: for the CEL library's ip()/cidr() and the API's checks.
+// canonical form: for the CEL library's ip()/cidr() and the API's checks;
+// and addresses as Go's older, lenient net.ParseIP read them, for the API
+// fields that still take that (parseIpSloppy).
 import { isIP } from 'node:net';
 
 export interface Ip {
@@ -65,4 +67,60 @@ export function mask(family: 4 | 6, bits: number): bigint {
 
 export function contains(c: Cidr, ip: Ip, bits: number): boolean {
   return ip.family === c.ip.family && (ip.value & mask(ip.family, bits)) === (c.ip.value & mask(c.ip.family, bits));
+}
+
+/**
+ * An address as Go's net.ParseIP read it before Go 1.17, which is what
+ * upstream's validation (k8s.io/utils' ParseIPSloppy) still accepts for the
+ * fields that have always taken it (Endpoints, EndpointSlices, external IPs):
+ * IPv4 fields with leading zeros (decimal: "010" is 10), hex groups with
+ * them, no zone. An IPv4-mapped IPv6 address ("::ffff:1.2.3.4") is the IPv4
+ * address, as Go's To4 makes it.
+ */
+export function parseIpSloppy(s: string): Ip | undefined {
+  const dot = s.indexOf('.');
+  const colon = s.indexOf(':');
+  if (colon < 0 || (dot >= 0 && dot < colon)) {
+    const v4 = parseIpv4Sloppy(s);
+    return v4 === undefined ? undefined : { family: 4, value: v4 };
+  }
+  const v6 = parseIpv6Sloppy(s);
+  if (v6 === undefined) return undefined;
+  return v6 >> 32n === 0xffffn ? { family: 4, value: v6 & 0xffffffffn } : { family: 6, value: v6 };
+}
+
+function parseIpv4Sloppy(s: string): bigint | undefined {
+  const fields = s.split('.');
+  if (fields.length !== 4 || !fields.every((f) => /^\d+$/.test(f) && Number(f) <= 255)) return undefined;
+  return fields.reduce((v, f) => (v << 8n) | BigInt(Number(f)), 0n);
+}
+
+function parseIpv6Sloppy(s: string): bigint | undefined {
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const groupsOf = (part: string, last: boolean): bigint[] | undefined => {
+    if (part === '') return [];
+    const groups: bigint[] = [];
+    const texts = part.split(':');
+    for (const [i, text] of texts.entries()) {
+      if (last && i === texts.length - 1 && text.includes('.')) {
+        const v4 = parseIpv4Sloppy(text);
+        if (v4 === undefined) return undefined;
+        groups.push(v4 >> 16n, v4 & 0xffffn);
+      } else if (/^[0-9A-Fa-f]+$/.test(text) && parseInt(text, 16) <= 0xffff) {
+        groups.push(BigInt(parseInt(text, 16)));
+      } else {
+        return undefined;
+      }
+    }
+    return groups;
+  };
+  const ellipsis = halves.length === 2;
+  const head = groupsOf(halves[0]!, !ellipsis);
+  const tail = ellipsis ? groupsOf(halves[1]!, true) : [];
+  if (head === undefined || tail === undefined) return undefined;
+  const missing = 8 - head.length - tail.length;
+  // "::" stands for at least one group of zeros.
+  if (ellipsis ? missing < 1 : missing !== 0) return undefined;
+  return [...head, ...new Array<bigint>(missing).fill(0n), ...tail].reduce((v, g) => (v << 16n) | g, 0n);
 }

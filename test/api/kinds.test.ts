@@ -1674,3 +1674,207 @@ describe('container resources, by the rules quota and limit ranges share', () =>
     assert.deepEqual(create(pod({ containers: [nginx({ resources: { limits: { cpu: '+1', 'example.com/gpu': '2' } } })] }))['spec'].containers[0].resources.limits, { cpu: '+1', 'example.com/gpu': '2' });
   });
 });
+
+describe('endpoints and endpoint slices', () => {
+  const LABEL_MSG =
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+  const SUBDOMAIN_MSG =
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+  const QUALIFIED_MSG =
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+  const VALID_IP = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
+  const LOOPBACK = 'may not be in the loopback range (127.0.0.0/8, ::1/128)';
+  const LINK_LOCAL = 'may not be in the link-local range (169.254.0.0/16, fe80::/10)';
+  const LINK_LOCAL_MULTICAST = 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)';
+  const endpoints = (subsets: Json[]): Json => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web' }, subsets });
+  const slice = (extra: Json): Json => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-x7k2p' }, addressType: 'IPv4', ...extra });
+
+  test('Endpoints as the controller and users write them pass; ports default to TCP; addresses parse as Go’s lenient ParseIP', () => {
+    const created = create(
+      endpoints([
+        {
+          addresses: [{ ip: '10.42.0.5', hostname: 'web-0', nodeName: 'node-a', targetRef: { kind: 'Pod', namespace: 'default', name: 'web-0' } }, { ip: '010.042.000.006' }, { ip: '::ffff:10.42.0.7' }],
+          notReadyAddresses: [{ ip: '2001:db8::5' }],
+          ports: [
+            { name: 'http', port: 80 },
+            { name: 'metrics', port: 9090, protocol: 'UDP', appProtocol: 'kubernetes.io/h2c' },
+          ],
+        },
+        { notReadyAddresses: [{ ip: '192.168.1.50' }] },
+      ]),
+    );
+    assert.deepEqual(created['subsets'][0].ports, [
+      { name: 'http', port: 80, protocol: 'TCP' },
+      { name: 'metrics', port: 9090, protocol: 'UDP', appProtocol: 'kubernetes.io/h2c' },
+    ]);
+    assert.doesNotThrow(() => create(endpoints([])));
+  });
+
+  test('Endpoints’ addresses and ports are checked with upstream’s fields and messages, on create and update', () => {
+    assert.deepEqual(
+      causes(() =>
+        create(
+          endpoints([
+            {},
+            {
+              addresses: [{ ip: 'x', hostname: 'Web_0', nodeName: 'Node A' }, { ip: '127.0.0.1' }, { ip: '::1' }, { ip: '0.0.0.0' }, { ip: '::' }],
+              notReadyAddresses: [{ ip: '169.254.169.254' }, { ip: 'fe80::1' }, { ip: '224.0.0.251' }, { ip: 'ff02::fb' }, { ip: 'fe80::1%eth0' }, { ip: '::ffff:127.0.0.1' }],
+              ports: [
+                { port: 0, protocol: 'ICMP' },
+                { name: 'http.alt', port: 70000, appProtocol: 'a/b/c' },
+              ],
+            },
+          ]),
+        ),
+      ),
+      [
+        'subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`',
+        `subsets[1].addresses[0].ip: Invalid value: "x": ${VALID_IP}`,
+        `subsets[1].addresses[0].hostname: Invalid value: "Web_0": ${LABEL_MSG}`,
+        `subsets[1].addresses[0].nodeName: Invalid value: "Node A": ${SUBDOMAIN_MSG}`,
+        'subsets[1].addresses[0].ip: Invalid value: "x": must be a valid IP address',
+        `subsets[1].addresses[1].ip: Invalid value: "127.0.0.1": ${LOOPBACK}`,
+        `subsets[1].addresses[2].ip: Invalid value: "::1": ${LOOPBACK}`,
+        'subsets[1].addresses[3].ip: Invalid value: "0.0.0.0": may not be unspecified (0.0.0.0)',
+        'subsets[1].addresses[4].ip: Invalid value: "::": may not be unspecified (::)',
+        `subsets[1].notReadyAddresses[0].ip: Invalid value: "169.254.169.254": ${LINK_LOCAL}`,
+        `subsets[1].notReadyAddresses[1].ip: Invalid value: "fe80::1": ${LINK_LOCAL}`,
+        `subsets[1].notReadyAddresses[2].ip: Invalid value: "224.0.0.251": ${LINK_LOCAL_MULTICAST}`,
+        `subsets[1].notReadyAddresses[3].ip: Invalid value: "ff02::fb": ${LINK_LOCAL_MULTICAST}`,
+        `subsets[1].notReadyAddresses[4].ip: Invalid value: "fe80::1%eth0": ${VALID_IP}`,
+        'subsets[1].notReadyAddresses[4].ip: Invalid value: "fe80::1%eth0": must be a valid IP address',
+        `subsets[1].notReadyAddresses[5].ip: Invalid value: "::ffff:127.0.0.1": ${LOOPBACK}`,
+        'subsets[1].ports[0].name: Required value',
+        'subsets[1].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
+        'subsets[1].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+        'subsets[1].ports[1].name: Invalid value: "http.alt": must not contain dots',
+        'subsets[1].ports[1].port: Invalid value: 70000: must be between 1 and 65535, inclusive',
+        `subsets[1].ports[1].appProtocol: Invalid value: "a/b/c": a qualified name ${QUALIFIED_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      ],
+    );
+    const current = create(endpoints([{ addresses: [{ ip: '10.42.0.5' }] }]));
+    assert.equal(
+      invalid(() => update(current, endpoints([{ addresses: [{ ip: '127.0.0.1' }] }]))),
+      `Endpoints "web" is invalid: subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": ${LOOPBACK}`,
+    );
+  });
+
+  test('an EndpointSlice as the controller writes it passes; ports default to name "" and TCP; v1 writes drop deprecatedTopology', () => {
+    const created = create(
+      slice({
+        endpoints: [
+          {
+            addresses: ['10.42.0.5'],
+            conditions: { ready: true, serving: true, terminating: false },
+            hostname: 'web-0',
+            nodeName: 'node-a',
+            zone: 'zone-1',
+            hints: { forZones: [{ name: 'zone-1' }] },
+            targetRef: { kind: 'Pod', namespace: 'default', name: 'web-0' },
+            deprecatedTopology: { 'kubernetes.io/hostname': 'node-a' },
+          },
+          { addresses: ['::ffff:10.42.0.6', '010.42.0.7'] },
+        ],
+        ports: [{ port: 8080 }, { name: 'metrics', port: 9090, protocol: 'UDP', appProtocol: 'http' }],
+      }),
+    );
+    assert.deepEqual(created['ports'], [
+      { name: '', port: 8080, protocol: 'TCP' },
+      { name: 'metrics', port: 9090, protocol: 'UDP', appProtocol: 'http' },
+    ]);
+    assert.equal(created['endpoints'][0].deprecatedTopology, undefined);
+    assert.doesNotThrow(() => create(slice({ endpoints: null, ports: null })));
+    assert.doesNotThrow(() => create(slice({ addressType: 'IPv6', endpoints: [{ addresses: ['2001:db8::5'] }] })));
+    assert.doesNotThrow(() => create(slice({ addressType: 'FQDN', endpoints: [{ addresses: ['db.example.com', 'db.example.com.'] }] })));
+
+    // An update that changes the endpoints keeps, as nodeName, the node a slice stored before this named in its topology.
+    const stored = { ...slice({ endpoints: [{ addresses: ['10.42.0.5'], deprecatedTopology: { 'kubernetes.io/hostname': 'node-a' } }] }), metadata: { name: 'web-x7k2p', namespace: 'default', uid: UID } };
+    const unchanged = update(stored, slice({ endpoints: [{ addresses: ['10.42.0.5'], deprecatedTopology: { 'kubernetes.io/hostname': 'node-a' } }] }));
+    assert.deepEqual(unchanged['endpoints'], [{ addresses: ['10.42.0.5'], deprecatedTopology: { 'kubernetes.io/hostname': 'node-a' } }]);
+    const changed = update(stored, slice({ endpoints: [{ addresses: ['10.42.0.6'], deprecatedTopology: { 'kubernetes.io/hostname': 'node-a' } }, { addresses: ['10.42.0.7'], deprecatedTopology: { 'kubernetes.io/hostname': 'node-b' } }] }));
+    assert.deepEqual(changed['endpoints'], [{ addresses: ['10.42.0.6'], nodeName: 'node-a' }, { addresses: ['10.42.0.7'] }]);
+  });
+
+  test('an EndpointSlice’s address type is required, supported and immutable', () => {
+    assert.deepEqual(causes(() => create(slice({ addressType: undefined }))), ['addressType: Required value']);
+    assert.deepEqual(causes(() => create(slice({ addressType: 'IP', endpoints: [{ addresses: ['127.0.0.1'] }] }))), [
+      'addressType: Unsupported value: "IP": supported values: "FQDN", "IPv4", "IPv6"',
+    ]);
+    const current = create(slice({}));
+    assert.equal(
+      invalid(() => update(current, slice({ addressType: 'IPv6' }))),
+      'EndpointSlice.discovery.k8s.io "web-x7k2p" is invalid: addressType: Invalid value: "IPv6": field is immutable',
+    );
+  });
+
+  test('an EndpointSlice’s endpoints and ports are checked with upstream’s fields and messages', () => {
+    assert.deepEqual(
+      causes(() =>
+        create(
+          slice({
+            endpoints: [
+              { addresses: [] },
+              {
+                addresses: ['10.0.0.1', '2001:db8::1', '127.0.0.1', 'x', '::ffff:10.0.0.2', '169.254.1.1'],
+                nodeName: 'Node_A',
+                hostname: 'a.b',
+                hints: { forZones: [{ name: 'z1' }, { name: 'z1' }, { name: 'bad zone' }] },
+              },
+            ],
+            ports: [{ name: 'http', port: 80 }, { name: 'http', protocol: 'ICMP' }, { name: 'Bad', protocol: 'TCP', appProtocol: '' }, { protocol: '' }],
+          }),
+        ),
+      ),
+      [
+        'endpoints[0].addresses: Required value: must contain at least 1 address',
+        'endpoints[1].addresses[1]: Invalid value: "2001:db8::1": must be a valid IPv4 address',
+        `endpoints[1].addresses[2]: Invalid value: "127.0.0.1": ${LOOPBACK}`,
+        'endpoints[1].addresses[3]: Invalid value: "x": must be a valid IPv4 address',
+        'endpoints[1].addresses[3]: Invalid value: "x": must be a valid IP address',
+        `endpoints[1].addresses[5]: Invalid value: "169.254.1.1": ${LINK_LOCAL}`,
+        `endpoints[1].nodeName: Invalid value: "Node_A": ${SUBDOMAIN_MSG}`,
+        'endpoints[1].hostname: Invalid value: "a.b": must not contain dots',
+        'endpoints[1].hints.forZones[1].name: Duplicate value: "z1"',
+        `endpoints[1].hints.forZones[2].name: Invalid value: "bad zone": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+        'ports[1].name: Duplicate value: "http"',
+        'ports[1].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+        `ports[2].name: Invalid value: "Bad": ${LABEL_MSG}`,
+        'ports[2].appProtocol: Invalid value: "": name part must be non-empty',
+        `ports[2].appProtocol: Invalid value: "": name part ${QUALIFIED_MSG}`,
+        'ports[3].protocol: Unsupported value: "": supported values: "SCTP", "TCP", "UDP"',
+      ],
+    );
+    assert.deepEqual(causes(() => create(slice({ addressType: 'IPv6', endpoints: [{ addresses: ['10.0.0.1', '::ffff:10.0.0.1', 'fe80::1', '::1'] }] }))), [
+      'endpoints[0].addresses[0]: Invalid value: "10.0.0.1": must be a valid IPv6 address',
+      'endpoints[0].addresses[1]: Invalid value: "::ffff:10.0.0.1": must be a valid IPv6 address',
+      `endpoints[0].addresses[2]: Invalid value: "fe80::1": ${LINK_LOCAL}`,
+      `endpoints[0].addresses[3]: Invalid value: "::1": ${LOOPBACK}`,
+    ]);
+    const long = 'x'.repeat(64);
+    assert.deepEqual(causes(() => create(slice({ addressType: 'FQDN', endpoints: [{ addresses: ['', 'example', 'Example.com.', `${long}.com`] }] }))), [
+      'endpoints[0].addresses[0]: Required value',
+      'endpoints[0].addresses[1]: Invalid value: "example": should be a domain with at least two segments separated by dots',
+      `endpoints[0].addresses[2]: Invalid value: "Example.com": ${SUBDOMAIN_MSG}`,
+      `endpoints[0].addresses[3]: Invalid value: "${long}": must be no more than 63 characters`,
+    ]);
+  });
+
+  test('an EndpointSlice holds at most 1000 endpoints of at most 100 addresses, 8 zone hints and 20000 ports', () => {
+    const endpoint = { addresses: ['10.0.0.1'] };
+    assert.deepEqual(causes(() => create(slice({ endpoints: new Array(1001).fill(endpoint) }))), ['endpoints: Too many: 1001: must have at most 1000 items']);
+    assert.deepEqual(causes(() => create(slice({ endpoints: [{ addresses: new Array(101).fill('10.0.0.1') }] }))), ['endpoints[0].addresses: Too many: 101: must have at most 100 items']);
+    const zones = Array.from({ length: 9 }, (_, i) => ({ name: `zone-${i}` }));
+    assert.deepEqual(causes(() => create(slice({ endpoints: [{ ...endpoint, hints: { forZones: zones } }] }))), ['endpoints[0].hints.forZones: Too many: 9: must have at most 8 items']);
+    assert.doesNotThrow(() => create(slice({ ports: Array.from({ length: 101 }, (_, i) => ({ name: `p${i}`, port: 1000 + i })) })));
+    assert.deepEqual(causes(() => create(slice({ ports: Array.from({ length: 20001 }, (_, i) => ({ name: `p${i}` })) }))), ['ports: Too many: 20001: must have at most 20000 items']);
+  });
+
+  test('a Service’s external IPs are checked as upstream checks them: an IP first, then no special one', () => {
+    assert.doesNotThrow(() => create(service({ externalIPs: ['192.0.2.10', '010.0.0.1'] })));
+    assert.deepEqual(causes(() => create(service({ externalIPs: ['x', '127.0.0.1', '::ffff:169.254.0.1'] }))), [
+      `spec.externalIPs[0]: Invalid value: "x": ${VALID_IP}`,
+      `spec.externalIPs[1]: Invalid value: "127.0.0.1": ${LOOPBACK}`,
+      `spec.externalIPs[2]: Invalid value: "::ffff:169.254.0.1": ${LINK_LOCAL}`,
+    ]);
+  });
+});

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Endpoints, PodSpec } from 'kubernetes-types/core/v1.js';
+import type { Endpoints, Event, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { createLogger } from '../../common/log.js';
 import { rulesFor, withServiceRanges } from '../../server/api/kinds/index.js';
@@ -37,7 +37,14 @@ interface PodOptions {
 async function setup(t: TestContext, opts: { garbageCollector?: boolean } = {}) {
   const { catalogue, registry } = await apiRegistry(t, { rules: (store) => withServiceRanges(rulesFor, new ServiceRanges(store)) });
   const type = (group: string, plural: string) => catalogue.get(group, 'v1', plural)!;
-  const [pods, services, endpoints, slices, nodes] = [type('', 'pods'), type('', 'services'), type('', 'endpoints'), type('discovery.k8s.io', 'endpointslices'), type('', 'nodes')];
+  const [pods, services, endpoints, slices, nodes, events] = [
+    type('', 'pods'),
+    type('', 'services'),
+    type('', 'endpoints'),
+    type('discovery.k8s.io', 'endpointslices'),
+    type('', 'nodes'),
+    type('', 'events'),
+  ];
   for (const [name, zone] of [['node-a', 'zone-1'], ['node-b', undefined]] as const) {
     const labels = { 'kubernetes.io/hostname': name, ...(zone ? { 'topology.kubernetes.io/zone': zone } : {}) };
     await registry.create(nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels } }, {});
@@ -113,6 +120,12 @@ async function setup(t: TestContext, opts: { garbageCollector?: boolean } = {}) 
         throw err;
       }
     },
+    /** The reasons and messages of the Warning events about the object of that kind and name. */
+    warnings: async (kind: string, name: string) =>
+      (await registry.list(events, 'default', {})).items
+        .map((e) => e as unknown as Event)
+        .filter((e) => e.type === 'Warning' && e.involvedObject.kind === kind && e.involvedObject.name === name)
+        .map((e) => `${e.reason}: ${e.message}`),
     slices: async (service: string) =>
       (await registry.list(slices, 'default', {})).items.filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === service) as Slice[],
     restart: async () => {
@@ -346,4 +359,26 @@ test('controllers starting again over existing pods and services rewrite nothing
   await sleep(200);
   await c.settled();
   assert.equal(await versions(), before);
+});
+
+test('a pod whose IP the API refuses as an endpoint (a host-network pod on a node whose address is loopback) is not left out: the writes fail, are reported and retried, as upstream\'s controllers do', async (t) => {
+  const c = await setup(t);
+  const ip = await c.pod('web-1');
+  await c.pod('web-host', { ip: '127.0.0.1', spec: { hostNetwork: true } });
+  await c.service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] });
+  const refused = 'Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)';
+  await until(async () => (await c.warnings('Endpoints', 'web')).length > 0 && (await c.warnings('Service', 'web')).length > 0, 'the warnings');
+  assert.deepEqual(await c.warnings('Endpoints', 'web'), [`FailedToCreateEndpoint: Failed to create endpoint for service default/web: Endpoints "web" is invalid: subsets[0].addresses[1].ip: ${refused}`]);
+  const [sliceWarning, ...more] = await c.warnings('Service', 'web');
+  assert.equal(more.length, 0);
+  assert.match(
+    sliceWarning!,
+    new RegExp(`^FailedToUpdateEndpointSlices: Error updating Endpoint Slices for Service default/web: failed to create EndpointSlice for Service default/web: EndpointSlice\\.discovery\\.k8s\\.io "web-[a-z0-9]{5}" is invalid: endpoints\\[\\d\\]\\.addresses\\[0\\]: ${refused.replace(/[.()[\]/]/g, '\\$&')}$`),
+  );
+  assert.equal(await c.endpoints('web'), undefined);
+  assert.deepEqual(await c.slices('web'), []);
+
+  // Without that pod the next retry writes both.
+  await c.registry.delete(c.pods, 'default', 'web-host', { gracePeriodSeconds: 0 });
+  await c.until(async () => sameList(await readyIPs(c, 'web'), [ip]) && (await sliceEndpoints(c, 'web')).length === 1, 'the endpoints without it');
 });

@@ -1,7 +1,8 @@
 // Services with real processes: `bramble server` (its scheduler binds pods
 // to the fake kubelet's two nodes, which marks them Running and Ready with
 // pod IPs) and the real kubectl reading the Endpoints and EndpointSlices the
-// controllers keep, and the default ServiceAccount of a new namespace.
+// controllers keep, what users write of them validated as upstream does,
+// and the default ServiceAccount of a new namespace.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -30,7 +31,7 @@ spec:
   .join('\n')}
 `;
 
-test('kubectl shows the ready pods of a service in its Endpoints, EndpointSlices and description; a pod held NotReady is not ready; a new namespace gets a default ServiceAccount', async (t) => {
+test('kubectl shows the ready pods of a service in its Endpoints, EndpointSlices and description; a pod held NotReady is not ready; Endpoints and slices users write are validated; a new namespace gets a default ServiceAccount', async (t) => {
   const dir = await tempDir(t);
   await startServer(t, [...serverArgs(dir), '--node-monitor-grace-period', '1h']);
   const kubeconfig = join(dir, 'kubeconfig.yaml');
@@ -100,6 +101,21 @@ test('kubectl shows the ready pods of a service in its Endpoints, EndpointSlices
   await until(async () => (await k.run(['get', 'endpoints', 'web'])).code !== 0, 'the Endpoints gone', 15_000);
   assert.match((await k.run(['get', 'endpoints', 'web'])).stderr, /endpoints "web" not found/);
   await until(async () => (await get(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'name'])) === '', 'the slices gone', 15_000);
+
+  // What users write themselves is validated as upstream validates it.
+  const loopback = await k.run(['apply', '-f', '-'], { stdin: 'apiVersion: v1\nkind: Endpoints\nmetadata: {name: ext}\nsubsets: [{addresses: [{ip: 127.0.0.1}], ports: [{port: 5432}]}]\n' });
+  assert.notEqual(loopback.code, 0);
+  assert.match(loopback.stderr, /Endpoints "ext" is invalid: subsets\[0\]\.addresses\[0\]\.ip: Invalid value: "127\.0\.0\.1": may not be in the loopback range \(127\.0\.0\.0\/8, ::1\/128\)/);
+  const slice = (addressType: string) =>
+    `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ext-1}\naddressType: ${addressType}\nendpoints: [{addresses: ["192.0.2.10"]}]\nports: [{port: 5432}]\n`;
+  assert.equal((await k.run(['apply', '-f', '-'], { stdin: slice('IPv4') })).code, 0);
+  assert.equal(await get(['get', 'endpointslice', 'ext-1', '-o', 'jsonpath={.ports[0].name}/{.ports[0].protocol}']), '/TCP');
+  const changed = await k.run(['apply', '-f', '-'], { stdin: slice('IPv6') });
+  // kubectl lists each cause of a refused patch on a line of its own.
+  assert.equal(
+    changed.stderr,
+    'The EndpointSlice "ext-1" is invalid: \n* endpoints[0].addresses[0]: Invalid value: "192.0.2.10": must be a valid IPv6 address\n* addressType: Invalid value: "IPv6": field is immutable\n',
+  );
 
   await get(['create', 'namespace', 'x']);
   await until(async () => /^default\s+0\s+\S+$/m.test(await get(['get', 'sa', '-n', 'x'])), 'the default ServiceAccount of x', 15_000);

@@ -7,6 +7,8 @@ import { horizontalPodAutoscalerRules } from './autoscaling.js';
 import { autoscalingV1 } from './autoscaling-v1.js';
 import { configMapRules, secretRules } from './config.js';
 import { eventRules, newEventRules } from './events.js';
+import { endpointSliceRules } from './endpoint-slices.js';
+import { endpointsRules } from './endpoints.js';
 import { cronJobRules, jobRules } from './jobs.js';
 import { leaseRules } from './leases.js';
 import { limitRangeRules } from './limit-ranges.js';
@@ -26,6 +28,8 @@ const RULES = new Map<string, KindRules>([
   ['/namespaces', namespaceRules],
   ['/pods', podRules],
   ['/services', serviceRules],
+  ['/endpoints', endpointsRules],
+  ['discovery.k8s.io/endpointslices', endpointSliceRules],
   ['/configmaps', configMapRules],
   ['/persistentvolumeclaims', persistentVolumeClaimRules],
   ['/persistentvolumes', persistentVolumeRules],

@@ -13,7 +13,7 @@ import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { validatePortNumOrName } from './containers.js';
 import { invalid, notSupported, quote, required } from './field-errors.js';
-import { VALID_IP } from './services.js';
+import { VALID_IP } from './ip-fields.js';
 
 type Ingress = KubeObject & { spec?: IngressSpec; status?: IngressStatus };
 

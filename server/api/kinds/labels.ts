@@ -2,7 +2,7 @@
 // LabelSelectorAsSelector), with upstream's messages and its %#v rendering
 // of selectors.
 import type { LabelSelector, LabelSelectorRequirement } from 'kubernetes-types/meta/v1.js';
-import { checkName } from '../registry/names.js';
+import { nameErrors } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { forbidden, goStringMap, goStrings, invalid, quote, required, sortedKeys } from './field-errors.js';
 
@@ -24,18 +24,12 @@ export function qualifiedNameErrors(value: string): string[] {
   if (parts.length === 2) {
     const prefix = parts[0]!;
     if (prefix === '') errs.push('prefix part must be non-empty');
-    else errs.push(...subdomainErrors(prefix).map((m) => `prefix part ${m}`));
+    else errs.push(...nameErrors(prefix, 'subdomain').map((m) => `prefix part ${m}`));
   }
   if (name === '') errs.push('name part must be non-empty');
   else if (name.length > 63) errs.push('name part must be no more than 63 characters');
   if (!QUALIFIED_NAME.test(name)) errs.push(`name part ${QUALIFIED_NAME_MSG}`);
   return errs;
-}
-
-/** The bare messages of a DNS-1123 subdomain check, as names.ts words them. */
-function subdomainErrors(value: string): string[] {
-  const prefix = `Invalid value: ${JSON.stringify(value)}: `;
-  return checkName(value, 'subdomain').map((c) => c.message.slice(prefix.length));
 }
 
 /** hasChDirPrefix: names that would be relative paths once used as file names. */

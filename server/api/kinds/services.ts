@@ -11,6 +11,7 @@ import type { StatusCause } from '../status.js';
 import { portNumberErrors, validatePortNumOrName, validateProtocol } from './containers.js';
 import { semanticEqual } from './equality.js';
 import { duplicate, forbidden, goStrings, invalid, notSupported, pointerValue, quote, required } from './field-errors.js';
+import { VALID_IP, validateIP, validateNonSpecialIP } from './ip-fields.js';
 import { validateLabels, validateQualifiedName } from './labels.js';
 
 type Service = KubeObject & { spec?: ServiceSpec; status?: ServiceStatus };
@@ -21,8 +22,6 @@ const CLIENT_IP_TIMEOUT = 10800;
 const MAX_CLIENT_IP_TIMEOUT = 86400;
 const CLUSTER_FAMILY = 'IPv4';
 const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
-/** IsValidIP's message. */
-export const VALID_IP = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 
 export const serviceRules: KindRules = {
   defaults(obj: KubeObject, old: KubeObject | undefined): void {
@@ -348,19 +347,10 @@ function duplicatePorts(ports: readonly ServicePort[]): StatusCause[] {
   return causes;
 }
 
-/** ValidateNonSpecialIP, for external IPs. */
+/** IsValidIP, then ValidateNonSpecialIP, for external IPs. */
 function externalIPCauses(ip: string, path: string): StatusCause[] {
-  const version = isIP(ip);
-  if (version === 0) return [invalid(path, quote(ip), VALID_IP)];
-  const v4 = version === 4 ? ip.split('.').map(Number) : undefined;
-  const lower = ip.toLowerCase();
-  if (v4 ? v4.every((b) => b === 0) : /^[0:]+$/.test(lower)) return [invalid(path, quote(ip), `may not be unspecified (${ip})`)];
-  if (v4 ? v4[0] === 127 : /^[0:]+1$/.test(lower)) return [invalid(path, quote(ip), 'may not be in the loopback range (127.0.0.0/8, ::1/128)')];
-  if (v4 ? v4[0] === 169 && v4[1] === 254 : /^fe[89ab]/.test(lower)) return [invalid(path, quote(ip), 'may not be in the link-local range (169.254.0.0/16, fe80::/10)')];
-  if (v4 ? v4[0] === 224 && v4[1] === 0 && v4[2] === 0 : /^ff02:/.test(lower)) {
-    return [invalid(path, quote(ip), 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)')];
-  }
-  return [];
+  const causes = validateIP(ip, path);
+  return causes.length > 0 ? causes : validateNonSpecialIP(ip, path);
 }
 
 function trafficPolicyCauses(spec: ServiceSpec): StatusCause[] {

@@ -21,37 +21,45 @@ export function nameRuleOf(group: string, plural: string): NameRule {
 
 /** Causes for an invalid metadata.name (or namespace), as upstream words them. */
 export function checkName(name: string, rule: NameRule, field = 'metadata.name'): StatusCause[] {
-  const bad = (message: string): StatusCause[] => [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(name)}: ${message}`, field }];
+  return nameErrors(name, rule).map((message) => ({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(name)}: ${message}`, field }));
+}
+
+/**
+ * The bare messages of upstream's name checks (IsDNS1123Subdomain,
+ * IsDNS1123Label, IsDNS1035Label, ValidatePathSegmentName): every rule the
+ * name breaks, the length before the format.
+ */
+export function nameErrors(name: string, rule: NameRule): string[] {
   if (rule === 'path-segment') {
-    if (name === '.' || name === '..') return bad('may not be \'.\' or \'..\'');
-    if (name.includes('/') || name.includes('%')) return bad("may not contain '/' or '%'");
+    if (name === '.' || name === '..') return ["may not be '.' or '..'"];
+    if (name.includes('/') || name.includes('%')) return ["may not contain '/' or '%'"];
     return [];
   }
+  const errs: string[] = [];
+  const max = rule === 'subdomain' ? 253 : 63;
+  // Go counts bytes.
+  if (Buffer.byteLength(name) > max) errs.push(`must be no more than ${max} characters`);
   if (rule === 'dns1035-label') {
-    if (name.length > 63) return bad('must be no more than 63 characters');
     if (!DNS1035_LABEL.test(name)) {
-      return bad(
+      errs.push(
         "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
       );
     }
-    return [];
-  }
-  if (rule === 'label') {
-    if (name.length > 63) return bad('must be no more than 63 characters');
+  } else if (rule === 'label') {
+    // A valid subdomain that is no label can only hold dots.
     if (!DNS1123_LABEL.test(name)) {
-      return bad(
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+      errs.push(
+        DNS1123_SUBDOMAIN.test(name)
+          ? 'must not contain dots'
+          : "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
       );
     }
-    return [];
-  }
-  if (name.length > 253) return bad('must be no more than 253 characters');
-  if (!DNS1123_SUBDOMAIN.test(name)) {
-    return bad(
+  } else if (!DNS1123_SUBDOMAIN.test(name)) {
+    errs.push(
       "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
     );
   }
-  return [];
+  return errs;
 }
 
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
