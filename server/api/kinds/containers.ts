@@ -6,7 +6,6 @@ import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import {
-  decodeError,
   duplicate,
   forbidden,
   inclusiveRange,
@@ -20,9 +19,8 @@ import {
   sortedKeys,
 } from './field-errors.js';
 import { chdirPrefixErrors, validateQualifiedName } from './labels.js';
-import { compare, formatQuantity, parseQuantity, type Quantity, roundUp } from '../../../common/quantity.js';
-
-type ResourceList = Record<string, string>;
+import { compare, formatQuantity, parseQuantity, type Quantity } from '../../../common/quantity.js';
+import { canonicalResourceList, type ResourceList } from './resource-lists.js';
 
 export function containerDefaults(c: Container, owner: KubeObject): void {
   c.imagePullPolicy ||= imageTag(c.image) === 'latest' ? 'Always' : 'IfNotPresent';
@@ -31,7 +29,9 @@ export function containerDefaults(c: Container, owner: KubeObject): void {
   for (const port of c.ports ?? []) port.protocol ||= 'TCP';
   for (const env of c.env ?? []) if (env.valueFrom?.fieldRef) env.valueFrom.fieldRef.apiVersion ||= 'v1';
   // ResourceRequirements is a struct upstream, never nil: it serializes as {}.
-  c.resources = canonicalResources(c.resources ?? {}, owner);
+  const resources = (c.resources ??= {});
+  canonicalResourceList(resources.limits, owner);
+  canonicalResourceList(resources.requests, owner);
   for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe) probeDefaults(probe);
   for (const handler of [c.lifecycle?.postStart, c.lifecycle?.preStop]) if (handler?.httpGet) httpGetDefaults(handler.httpGet);
 }
@@ -62,18 +62,6 @@ function probeDefaults(probe: Probe): void {
 function httpGetDefaults(action: HTTPGetAction): void {
   action.path ||= '/';
   action.scheme ||= 'HTTP';
-}
-
-/** SetDefaults_ResourceList: quantities rounded up to milli units, printed canonically; a bad one fails decoding. */
-function canonicalResources(resources: ResourceRequirements, owner: KubeObject): ResourceRequirements {
-  for (const list of [resources.limits, resources.requests] as (ResourceList | undefined)[]) {
-    for (const name of Object.keys(list ?? {})) {
-      const q = parseQuantity(list![name]!);
-      if (typeof q === 'string') throw decodeError(owner, q);
-      list![name] = formatQuantity(roundUp(q, -3));
-    }
-  }
-  return resources;
 }
 
 // --- validation -----------------------------------------------------------

@@ -32,8 +32,8 @@ export function qualifiedNameErrors(value: string): string[] {
   return errs;
 }
 
-/** The bare messages of a DNS-1123 subdomain check, as names.ts words them. */
-function subdomainErrors(value: string): string[] {
+/** The bare messages of a DNS-1123 subdomain check (IsDNS1123Subdomain), as names.ts words them. */
+export function subdomainErrors(value: string): string[] {
   const prefix = `Invalid value: ${JSON.stringify(value)}: `;
   return checkName(value, 'subdomain').map((c) => c.message.slice(prefix.length));
 }
