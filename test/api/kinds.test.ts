@@ -1312,7 +1312,8 @@ describe('claims and storage classes', () => {
       ['spec.accessModes: Required value: at least 1 access mode is required', 'spec.resources[storage]: Required value'],
     );
     assert.deepEqual(
-      causes(() => create(claim({ accessModes: ['ReadWriteOncePod', 'Everyone'], storageClassName: 'Fast_SSD', volumeMode: 'Raw', resources: { requests: { storage: '-1Gi' } } }))),
+      // Only a supported mode beside ReadWriteOncePod counts against it.
+      causes(() => create(claim({ accessModes: ['ReadWriteOncePod', 'Everyone', 'ReadOnlyMany'], storageClassName: 'Fast_SSD', volumeMode: 'Raw', resources: { requests: { storage: '-1Gi' } } }))),
       [
         'spec.accessModes: Unsupported value: "Everyone": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
         'spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes',
@@ -1876,5 +1877,327 @@ describe('endpoints and endpoint slices', () => {
       `spec.externalIPs[1]: Invalid value: "127.0.0.1": ${LOOPBACK}`,
       `spec.externalIPs[2]: Invalid value: "::ffff:169.254.0.1": ${LINK_LOCAL}`,
     ]);
+  });
+});
+
+describe('persistent volumes', () => {
+  const SUBDOMAIN = (value: string) =>
+    `Invalid value: "${value}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
+  const onNode = (node = 'pi-1'): Json => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node] }] }] } });
+  const volume = (spec: Json, metadata: Json = {}): Json => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-data', ...metadata }, spec });
+  const basic = (source: Json, extra: Json = {}): Json => volume({ capacity: { storage: '10Gi' }, accessModes: ['ReadWriteOnce'], ...source, ...extra });
+
+  test('volumes as users write them pass, defaulted as upstream (status Pending since now, the sources’ defaults, canonical capacity)', () => {
+    const hostPath = create(basic({ hostPath: { path: '/mnt/data' } }, { capacity: { storage: '1.5Gi' } }));
+    assert.deepEqual(hostPath['spec'], {
+      capacity: { storage: '1536Mi' },
+      accessModes: ['ReadWriteOnce'],
+      hostPath: { path: '/mnt/data', type: '' },
+      persistentVolumeReclaimPolicy: 'Retain',
+      volumeMode: 'Filesystem',
+    });
+    assert.equal(hostPath['status'].phase, 'Pending');
+    assert.match(hostPath['status'].lastPhaseTransitionTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.doesNotThrow(() =>
+      create(
+        basic(
+          { nfs: { server: 'nas.lan', path: '/exports/media', readOnly: false } },
+          { accessModes: ['ReadWriteMany', 'ReadOnlyMany'], persistentVolumeReclaimPolicy: 'Recycle', storageClassName: 'nfs', mountOptions: ['nfsvers=4.1', 'hard'], claimRef: { namespace: 'media', name: 'library' } },
+        ),
+      ),
+    );
+    // A local disk: a relative path is upstream's business too, and node affinity label values are not checked in 1.31.
+    assert.doesNotThrow(() => create(basic({ local: { path: '/mnt/disks/ssd1', fsType: 'ext4' } }, { nodeAffinity: onNode('pi-1'), storageClassName: 'local-storage', volumeMode: 'Block' })));
+    assert.doesNotThrow(() => create(basic({ local: { path: 'disks/ssd1' } }, { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['not a label value!'] }] }] } } })));
+    assert.doesNotThrow(() =>
+      create(
+        basic({ csi: { driver: 'driver.longhorn.io', volumeHandle: 'pvc-1', fsType: 'ext4', volumeAttributes: { numberOfReplicas: '2' }, nodePublishSecretRef: { name: 'longhorn-creds', namespace: 'longhorn-system' } } }),
+      ),
+    );
+    const iscsi = create(basic({ iscsi: { targetPortal: '10.0.0.5:3260', iqn: 'iqn.2001-04.com.example:storage.disk1', lun: 0, initiatorName: 'iqn.1994-05.com.redhat:pi1' } }));
+    assert.equal(iscsi['spec'].iscsi.iscsiInterface, 'default');
+    const rbd = create(basic({ rbd: { monitors: ['10.0.0.1:6789'], image: 'disk' } }));
+    assert.deepEqual([rbd['spec'].rbd.pool, rbd['spec'].rbd.user, rbd['spec'].rbd.keyring], ['rbd', 'admin', '/etc/ceph/keyring']);
+    // VolumeAttributesClass is off in 1.31: the field is dropped.
+    assert.equal(create(basic({ hostPath: { path: '/mnt/a' } }, { volumeAttributesClassName: 'gold' }))['spec'].volumeAttributesClassName, undefined);
+  });
+
+  test('access modes, capacity, reclaim policy, class and volume mode are checked with upstream’s messages', () => {
+    assert.deepEqual(causes(() => create(volume({}))), [
+      'spec.accessModes: Required value',
+      'spec.capacity: Required value',
+      'spec.capacity: Unsupported value: core.ResourceList(nil): supported values: "storage"',
+      'spec: Required value: must specify a volume type',
+    ]);
+    assert.deepEqual(
+      causes(() =>
+        create(
+          volume({
+            accessModes: ['ReadWriteOncePod', 'ReadWriteOnce', 'Everyone'],
+            capacity: { storage: '-1Gi', cpu: '1' },
+            persistentVolumeReclaimPolicy: 'Recycle',
+            hostPath: { path: '/', type: 'Folder' },
+            nfs: { server: 'nas', path: 'exports' },
+            storageClassName: 'Fast_SSD',
+            volumeMode: 'Raw',
+          }),
+        ),
+      ),
+      [
+        'spec.accessModes: Unsupported value: "Everyone": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
+        'spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes',
+        'spec.capacity: Unsupported value: core.ResourceList{"cpu":resource.Quantity{i:resource.int64Amount{value:1, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"1", Format:"DecimalSI"}, "storage":resource.Quantity{i:resource.int64Amount{value:-1073741824, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"-1Gi", Format:"BinarySI"}}: supported values: "storage"',
+        'spec.capacity[storage]: Invalid value: -1073741824: must be a valid resource quantity',
+        'spec.capacity[storage]: Invalid value: "-1Gi": must be greater than zero',
+        'spec.hostPath.type: Unsupported value: "Folder": supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"',
+        'spec.nfs: Forbidden: may not specify more than 1 volume type',
+        "spec.persistentVolumeReclaimPolicy: Forbidden: may not be 'recycle' for a hostPath mount of '/'",
+        `spec.storageClassName: ${SUBDOMAIN('Fast_SSD')}`,
+        'spec.volumeMode: Unsupported value: "Raw": supported values: "Block", "Filesystem"',
+      ],
+    );
+    assert.deepEqual(causes(() => create(basic({ hostPath: { path: '/mnt/a' } }, { accessModes: ['ReadWriteOncePod', 'Everyone'], capacity: { storage: '0' }, persistentVolumeReclaimPolicy: 'Keep' }))), [
+      // An unsupported mode beside ReadWriteOncePod is not "another mode".
+      'spec.accessModes: Unsupported value: "Everyone": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
+      'spec.capacity[storage]: Invalid value: "0": must be greater than zero',
+      'spec.persistentVolumeReclaimPolicy: Unsupported value: "Keep": supported values: "Delete", "Recycle", "Retain"',
+    ]);
+    assert.deepEqual(causes(() => create(basic({ hostPath: { path: '/mnt/a' } }, { capacity: {} }))), [
+      'spec.capacity: Required value',
+      'spec.capacity: Unsupported value: core.ResourceList{}: supported values: "storage"',
+    ]);
+    const bad = refusal(() => create(basic({ hostPath: { path: '/mnt/a' } }, { capacity: { storage: '10GB' } })), 400);
+    assert.match(bad.message, /^PersistentVolume in version "v1" cannot be handled as a PersistentVolume: quantities must match the regular expression/);
+  });
+
+  test('each volume source is checked as upstream checks it; flexVolume is never a second source', () => {
+    const sourceCauses = (source: Json, extra: Json = {}) => causes(() => create(basic(source, extra)));
+    assert.deepEqual(sourceCauses({ hostPath: { path: '' } }), ['spec.hostPath.path: Required value']);
+    assert.deepEqual(sourceCauses({ hostPath: { path: '/data/../etc' } }), ['spec.hostPath.path: Invalid value: "/data/../etc": must not contain \'..\'']);
+    assert.deepEqual(sourceCauses({ nfs: { server: '', path: 'exports' } }), ['spec.nfs.server: Required value', 'spec.nfs.path: Invalid value: "exports": must be an absolute path']);
+    assert.deepEqual(sourceCauses({ local: { path: '' } }), ['spec.local.path: Required value', 'spec.nodeAffinity: Required value: Local volume requires node affinity']);
+    assert.deepEqual(sourceCauses({ local: { path: '/mnt/../x' } }, { nodeAffinity: onNode() }), ['spec.local.path: Invalid value: "/mnt/../x": must not contain \'..\'']);
+    assert.deepEqual(sourceCauses({ csi: { driver: 'Bad_Driver', volumeHandle: '' } }), [`spec.csi.driver: ${SUBDOMAIN('Bad_Driver')}`, 'spec.csi.volumeHandle: Required value']);
+    assert.deepEqual(sourceCauses({ csi: { driver: `${'d'.repeat(61)}.io`, volumeHandle: 'v', controllerPublishSecretRef: { name: 'creds' }, nodeExpandSecretRef: { namespace: 'Kube_System' } } }), [
+      'spec.csi.driver: Too long: must have at most 63 bytes',
+      'spec.csi.controllerPublishSecretRef.namespace: Required value',
+      'spec.csi.nodeExpandSecretRef.name: Required value',
+      `spec.csi.nodeExpandSecretRef.namespace: Invalid value: "Kube_System": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+    ]);
+    assert.deepEqual(sourceCauses({ csi: { driver: '', volumeHandle: 'v' } }), ['spec.csi.driver: Required value', `spec.csi.driver: ${SUBDOMAIN('')}`]);
+    assert.deepEqual(sourceCauses({ iscsi: { targetPortal: '', iqn: 'disk1', lun: 300, chapAuthSession: true } }), [
+      'spec.iscsi.targetPortal: Required value',
+      'spec.iscsi.iqn: Invalid value: "disk1": must be valid format',
+      'spec.iscsi.lun: Invalid value: 300: must be between 0 and 255, inclusive',
+      'spec.iscsi.secretRef: Required value',
+    ]);
+    assert.deepEqual(sourceCauses({ iscsi: { targetPortal: `${'10.0.0.5'.repeat(7)}:3260`, iqn: 'iqn.2001-04', initiatorName: 'eui.123' } }), [
+      'spec.iscsi.targetportal: Invalid value: "10.0.0.510.0.0.510.0.0.510.0.0.510.0.0.510.0.0.510.0.0.5:3260": Total length of <volume name>:<iscsi.targetPortal> must be under 64 characters if iscsi.initiatorName is specified.',
+      'spec.iscsi.iqn: Invalid value: "iqn.2001-04": must be valid format',
+      'spec.iscsi.initiatorname: Invalid value: "eui.123": must be valid format',
+    ]);
+    assert.deepEqual(sourceCauses({ rbd: { image: 'disk' } }), ['spec.rbd.monitors: Required value']);
+    assert.deepEqual(sourceCauses({ cephfs: {} }), ['spec.cephfs.monitors: Required value']);
+    assert.deepEqual(sourceCauses({ gcePersistentDisk: { pdName: '', partition: 300 } }), ['spec.persistentDisk.pdName: Required value', 'spec.persistentDisk.partition: Invalid value: 300: must be between 1 and 255, inclusive']);
+    assert.deepEqual(sourceCauses({ fc: { targetWWNs: ['500a0982991b8dc5'], wwids: ['3600508b400105e210000900000490000'] } }), [
+      'spec.fc.targetWWNs: Invalid value: []string{"500a0982991b8dc5"}: targetWWNs and wwids can not be specified simultaneously',
+      'spec.fc.lun: Required value: lun is required if targetWWNs is specified',
+    ]);
+    assert.deepEqual(sourceCauses({ glusterfs: { endpoints: 'glusterfs-cluster', path: 'vol', endpointsNamespace: '' } }), [
+      'spec.glusterfs.endpointsNamespace: Invalid value: "": if the endpointnamespace is set, it must be a valid namespace name',
+    ]);
+    assert.deepEqual(sourceCauses({ quobyte: { registry: 'registry:7861,nohost', volume: 'v' } }), ['spec.quobyte.registry: Invalid value: "registry:7861,nohost": must be a host:port pair or multiple pairs separated by commas']);
+    assert.deepEqual(sourceCauses({ azureDisk: { diskName: 'd', diskURI: 'disk.vhd' } }), ['spec.azureDisk.diskURI: Unsupported value: "disk.vhd": supported values: "https://{account-name}.blob.core.windows.net/{container-name}/{disk-name}.vhd"']);
+    assert.deepEqual(sourceCauses({ storageos: { volumeName: 'Data', secretRef: { name: 's' } } }), [
+      `spec.storageos.volumeName: Invalid value: "Data": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+      'spec.storageos.secretRef.namespace: Required value',
+    ]);
+    assert.deepEqual(sourceCauses({ flexVolume: { driver: '', options: { 'kubernetes.io/secret': 'x', 'example.com/size': '1' } } }), [
+      'spec.flexVolume.driver: Required value',
+      'spec.flexVolume.options[kubernetes.io/secret]: Invalid value: "kubernetes.io/secret": kubernetes.io and k8s.io namespaces are reserved',
+    ]);
+    // Upstream counts flexVolume without asking whether a source came before it; a source after it is one too many.
+    assert.doesNotThrow(() => create(basic({ hostPath: { path: '/mnt/a' }, flexVolume: { driver: 'example/lvm' } })));
+    assert.deepEqual(sourceCauses({ flexVolume: { driver: 'example/lvm' }, azureFile: { secretName: 's', shareName: 'share' } }), ['spec.azureFile: Forbidden: may not specify more than 1 volume type']);
+    // A second cephfs is reported at upstream's spelling of it.
+    assert.deepEqual(sourceCauses({ hostPath: { path: '/mnt/a' }, cephfs: { monitors: ['m'] } }), ['spec.cephFS: Forbidden: may not specify more than 1 volume type']);
+  });
+
+  test('node affinity is checked as upstream’s ValidateNodeSelector (1.31: label values are not)', () => {
+    const affinityCauses = (nodeAffinity: Json) => causes(() => create(basic({ local: { path: '/mnt/disk' } }, { nodeAffinity })));
+    const at = 'spec.nodeAffinity.required.nodeSelectorTerms[0]';
+    assert.deepEqual(affinityCauses({}), ['spec.nodeAffinity.required: Required value: must specify required node constraints']);
+    assert.deepEqual(affinityCauses({ required: { nodeSelectorTerms: [] } }), ['spec.nodeAffinity.required.nodeSelectorTerms: Required value: must have at least one node selector term']);
+    assert.deepEqual(
+      affinityCauses({
+        required: {
+          nodeSelectorTerms: [
+            {
+              matchExpressions: [
+                { key: 'kubernetes.io/hostname', operator: 'Is', values: ['pi-1'] },
+                { key: 'zone', operator: 'Exists', values: ['a'] },
+                { key: 'bad key!', operator: 'In' },
+                { key: 'disks', operator: 'Gt', values: ['1', '2'] },
+              ],
+              matchFields: [
+                { key: 'metadata.uid', operator: 'Exists' },
+                { key: 'metadata.name', operator: 'In', values: ['Pi_1'] },
+              ],
+            },
+          ],
+        },
+      }),
+      [
+        `${at}.matchExpressions[0].operator: Invalid value: "Is": not a valid selector operator`,
+        `${at}.matchExpressions[1].values: Forbidden: may not be specified when \`operator\` is 'Exists' or 'DoesNotExist'`,
+        `${at}.matchExpressions[2].values: Required value: must be specified when \`operator\` is 'In' or 'NotIn'`,
+        `${at}.matchExpressions[2].key: Invalid value: "bad key!": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+        `${at}.matchExpressions[3].values: Required value: must be specified single value when \`operator\` is 'Lt' or 'Gt'`,
+        `${at}.matchFields[0].operator: Invalid value: "Exists": not a valid selector operator`,
+        `${at}.matchFields[0].key: Invalid value: "metadata.uid": not a valid field selector key`,
+        `${at}.matchFields[1].values[0]: ${SUBDOMAIN('Pi_1')}`,
+      ],
+    );
+  });
+
+  test('the beta mount-options annotation is refused on volumes that take no mount options; spec.mountOptions is not checked', () => {
+    const annotated = { annotations: { 'volume.beta.kubernetes.io/mount-options': 'ro' } };
+    assert.deepEqual(causes(() => create(volume({ capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/mnt/a' } }, annotated))), [
+      'metadata.annotations.volume.beta.kubernetes.io/mount-options: Forbidden: may not specify mount options for this volume type',
+    ]);
+    assert.doesNotThrow(() => create(volume({ capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], nfs: { server: 'nas', path: '/x' } }, annotated)));
+    assert.doesNotThrow(() => create(basic({ hostPath: { path: '/mnt/a' } }, { mountOptions: ['ro'] })));
+  });
+
+  test('after creation the source and volume mode are fixed; node affinity may only move from beta labels to GA; the rest may change', () => {
+    const zone = (key: string, values = ['a']) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key, operator: 'In', values }] }] } });
+    const stored = create(basic({ nfs: { server: 'nas', path: '/exports/a' } }, { nodeAffinity: zone('failure-domain.beta.kubernetes.io/zone') }));
+    // Capacity, modes, policy, class, claim and mount options may change; a zero value spelt out is no change to the source.
+    assert.doesNotThrow(() =>
+      update(
+        stored,
+        basic(
+          { nfs: { server: 'nas', path: '/exports/a', readOnly: false } },
+          { capacity: { storage: '20Gi' }, accessModes: ['ReadWriteMany'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'nfs', mountOptions: ['hard'], claimRef: { namespace: 'a', name: 'b' }, nodeAffinity: zone('topology.kubernetes.io/zone') },
+        ),
+      ),
+    );
+    assert.deepEqual(causes(() => update(stored, basic({ nfs: { server: 'nas', path: '/exports/b' } }, { volumeMode: 'Block', nodeAffinity: zone('failure-domain.beta.kubernetes.io/zone', ['b']) }))), [
+      'spec.persistentvolumesource: Forbidden: spec.persistentvolumesource is immutable after creation',
+      'volumeMode: Invalid value: "Block": field is immutable',
+      'nodeAffinity: Invalid value: core.VolumeNodeAffinity{Required:(*core.NodeSelector)(0xc000000000)}: field is immutable, except for updating from beta label to GA',
+    ]);
+    assert.deepEqual(causes(() => update(stored, basic({ nfs: { server: 'nas', path: '/exports/a' } }))), [
+      'nodeAffinity: Invalid value: "null": field is immutable, except for updating from beta label to GA',
+    ]);
+    // Node affinity may be set where there was none; a CSI volume may gain a controllerExpandSecretRef.
+    const plain = create(basic({ hostPath: { path: '/mnt/a' } }));
+    assert.doesNotThrow(() => update(plain, basic({ hostPath: { path: '/mnt/a' } }, { nodeAffinity: zone('kubernetes.io/hostname') })));
+    const csi = create(basic({ csi: { driver: 'driver.longhorn.io', volumeHandle: 'v' } }));
+    assert.doesNotThrow(() => update(csi, basic({ csi: { driver: 'driver.longhorn.io', volumeHandle: 'v', controllerExpandSecretRef: { name: 's', namespace: 'n' } } })));
+    // An invalid update is refused with the spec's causes twice, as upstream's strategy validates the volume twice; the message has them once.
+    const refused = refusal(() => update(plain, basic({ hostPath: { path: '/mnt/a' } }, { accessModes: [] })));
+    assert.deepEqual(
+      refused.details?.causes?.map((c) => c.field),
+      ['spec.accessModes', 'spec.accessModes'],
+    );
+    assert.equal(refused.message, 'PersistentVolume "pv-data" is invalid: spec.accessModes: Required value');
+  });
+
+  test('a status write keeps lastPhaseTransitionTime as upstream: moved when the phase moves, kept when it does not', async (t) => {
+    const { catalogue, registry } = await apiRegistry(t);
+    const volumes = catalogue.get('', 'v1', 'persistentvolumes')!;
+    const created = await registry.create(volumes, undefined, basic({ hostPath: { path: '/mnt/a' } }) as KubeObject, {});
+    assert.equal((created['status'] as Json)['phase'], 'Pending');
+    const writeStatus = async (status: Json): Promise<Json> => (await registry.update(volumes, undefined, 'pv-data', { ...(await registry.get(volumes, undefined, 'pv-data')), status } as KubeObject, { subresource: 'status' }))['status'] as Json;
+    const long = '2020-01-01T00:00:00Z';
+    // Same phase, a time given: the client's.
+    assert.equal((await writeStatus({ phase: 'Pending', lastPhaseTransitionTime: long })).lastPhaseTransitionTime, long);
+    // Same phase, no time: the old one.
+    assert.equal((await writeStatus({ phase: 'Pending' })).lastPhaseTransitionTime, long);
+    // A new phase with the old time: now.
+    const moved = await writeStatus({ phase: 'Available', lastPhaseTransitionTime: long });
+    assert.notEqual(moved.lastPhaseTransitionTime, long);
+    assert.ok(Date.now() - Date.parse(moved.lastPhaseTransitionTime) < 60_000);
+    // A new phase with a time of the client's own: that one.
+    assert.equal((await writeStatus({ phase: 'Bound', lastPhaseTransitionTime: '2021-01-01T00:00:00Z' })).lastPhaseTransitionTime, '2021-01-01T00:00:00Z');
+  });
+});
+
+describe('claim updates', () => {
+  const claim = (spec: Json, metadata: Json = {}): Json => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', ...metadata },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
+  });
+  const withStatus = (obj: Json, status: Json): Json => ({ ...obj, status });
+  const IMMUTABLE_SPEC = 'spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims';
+
+  test('a claim’s spec is fixed once created: but for volumeName set once and a class where there was none', () => {
+    const stored = create(claim({}));
+    assert.doesNotThrow(() => update(stored, claim({ volumeName: 'pv-1', storageClassName: 'local-path' })));
+    // The same size in another notation is no change.
+    assert.doesNotThrow(() => update(stored, claim({ resources: { requests: { storage: '1073741824' }, limits: {} } })));
+    assert.deepEqual(causes(() => update(stored, claim({ resources: { requests: { storage: '2Gi' } } }))), [IMMUTABLE_SPEC]);
+    assert.deepEqual(causes(() => update(stored, claim({ accessModes: ['ReadWriteMany'] }))), [IMMUTABLE_SPEC]);
+    assert.deepEqual(causes(() => update(stored, claim({ volumeMode: 'Block' }))), [IMMUTABLE_SPEC, 'volumeMode: Invalid value: "Block": field is immutable']);
+    const bound = create(claim({ volumeName: 'pv-1', storageClassName: 'local-path' }));
+    assert.deepEqual(causes(() => update(bound, claim({ volumeName: 'pv-2', storageClassName: 'local-path' }))), [IMMUTABLE_SPEC]);
+    assert.deepEqual(causes(() => update(bound, claim({ volumeName: 'pv-1', storageClassName: 'fast' }))), [IMMUTABLE_SPEC]);
+    // "" is no class, and not nothing: it stays.
+    const classless = create(claim({ storageClassName: '' }));
+    assert.deepEqual(causes(() => update(classless, claim({}))), [IMMUTABLE_SPEC]);
+    // An invalid update has the spec's causes twice, as upstream's strategy validates the claim twice.
+    assert.deepEqual(causes(() => update(stored, claim({ accessModes: [] }))), [
+      'spec.accessModes: Required value: at least 1 access mode is required',
+      'spec.accessModes: Required value: at least 1 access mode is required',
+      IMMUTABLE_SPEC,
+    ]);
+  });
+
+  test('a bound claim may grow, never shrink (RecoverVolumeExpansionFailure is alpha in 1.31)', () => {
+    const bound = withStatus(create(claim({ volumeName: 'pv-1' })), { phase: 'Bound', capacity: { storage: '1Gi' } });
+    assert.doesNotThrow(() => update(bound, claim({ volumeName: 'pv-1', resources: { requests: { storage: '5Gi' } } })));
+    assert.deepEqual(causes(() => update(bound, claim({ volumeName: 'pv-1', resources: { requests: { storage: '512Mi' } } }))), [
+      'spec.resources.requests.storage: Forbidden: field can not be less than previous value',
+    ]);
+    assert.deepEqual(causes(() => update(bound, claim({ volumeName: 'pv-1', resources: { requests: { storage: '5Gi' }, limits: { storage: '5Gi' } } }))), [IMMUTABLE_SPEC]);
+    // A claim whose status has allocated resources (written before the gate was off) may go back down to its capacity, not below.
+    const recovering = withStatus(create(claim({ volumeName: 'pv-1', resources: { requests: { storage: '4Gi' } } })), { phase: 'Bound', capacity: { storage: '1Gi' }, allocatedResources: { storage: '4Gi' } });
+    assert.doesNotThrow(() => update(recovering, claim({ volumeName: 'pv-1', resources: { requests: { storage: '2Gi' } } })));
+    assert.deepEqual(causes(() => update(recovering, claim({ volumeName: 'pv-1', resources: { requests: { storage: '1Gi' } } }))), [
+      'spec.resources.requests.storage: Forbidden: field can not be less than status.capacity',
+    ]);
+  });
+
+  test('the beta class annotation is fixed, and may give way to the same storageClassName', () => {
+    const annotated = create(claim({}, { annotations: { 'volume.beta.kubernetes.io/storage-class': 'slow' } }));
+    assert.doesNotThrow(() => update(annotated, claim({ storageClassName: 'slow' }, { annotations: { 'volume.beta.kubernetes.io/storage-class': 'slow' } })));
+    assert.doesNotThrow(() => update(annotated, claim({ storageClassName: 'slow' })));
+    assert.deepEqual(causes(() => update(annotated, claim({ storageClassName: 'fast' }, { annotations: { 'volume.beta.kubernetes.io/storage-class': 'slow' } }))), [IMMUTABLE_SPEC]);
+    assert.deepEqual(causes(() => update(annotated, claim({}, { annotations: { 'volume.beta.kubernetes.io/storage-class': 'fast' } }))), [
+      'metadata.annotations.volume.beta.kubernetes.io/storage-class: Invalid value: "fast": field is immutable',
+    ]);
+  });
+
+  test('quantities are decoded as upstream: rounded up to milli units, canonical', () => {
+    assert.equal(create(claim({ resources: { requests: { storage: '0.0001' } } }))['spec'].resources.requests.storage, '1m');
+  });
+
+  test('a status write: capacity a valid quantity; what the gates that are off bring is dropped', async (t) => {
+    const { catalogue, registry } = await apiRegistry(t);
+    const claims = catalogue.get('', 'v1', 'persistentvolumeclaims')!;
+    await registry.create(claims, 'default', claim({}) as KubeObject, {});
+    const writeStatus = async (status: Json): Promise<Json> => (await registry.update(claims, 'default', 'data', { ...(await registry.get(claims, 'default', 'data')), status } as KubeObject, { subresource: 'status' }))['status'] as Json;
+    assert.deepEqual(await writeStatus({ phase: 'Bound', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], allocatedResources: { storage: '1Gi' }, currentVolumeAttributesClassName: 'gold' }), {
+      phase: 'Bound',
+      capacity: { storage: '1Gi' },
+      accessModes: ['ReadWriteOnce'],
+    });
+    await assert.rejects(
+      writeStatus({ phase: 'Bound', capacity: { storage: '-0.5' } }),
+      (err: unknown) => err instanceof ApiError && err.message === 'PersistentVolumeClaim "data" is invalid: status.capacity[storage]: Invalid value: -1: must be a valid resource quantity',
+    );
   });
 });

@@ -21,3 +21,24 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
 function isNothing(v: unknown): boolean {
   return v === undefined || v === null || (Array.isArray(v) && v.length === 0);
 }
+
+/**
+ * semanticEqual of two decoded Go structs: a field absent and a field at its
+ * zero value ("", false, 0) decode alike, so those are dropped first. Only
+ * for values with no pointers to scalars (there nil and the zero value
+ * differ).
+ */
+export function zerolessEqual(a: unknown, b: unknown): boolean {
+  return semanticEqual(zeroless(a), zeroless(b));
+}
+
+function zeroless(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(zeroless);
+  if (v === null || typeof v !== 'object') return v === '' || v === false || v === 0 ? undefined : v;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(v)) {
+    const z = zeroless(value);
+    if (z !== undefined) out[key] = z;
+  }
+  return out;
+}

@@ -21,7 +21,8 @@ import { resourceQuotaRules } from './resource-quotas.js';
 import { clusterRoleBindingRules, clusterRoleRules, roleBindingRules, roleRules } from './rbac.js';
 import type { ServiceRanges } from './service-ranges.js';
 import { serviceRules } from './services.js';
-import { persistentVolumeClaimRules, persistentVolumeRules, storageClassRules } from './storage.js';
+import { persistentVolumeRules } from './persistent-volumes.js';
+import { persistentVolumeClaimRules, storageClassRules } from './storage.js';
 import { daemonSetRules, deploymentRules, replicaSetRules, statefulSetRules } from './workloads.js';
 
 const RULES = new Map<string, KindRules>([

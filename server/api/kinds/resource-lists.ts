@@ -3,10 +3,10 @@
 // decoding with SetDefaults_ResourceList (each quantity a resource.Quantity,
 // rounded up to milli units, kept as its String()), and the resource-name and
 // quantity-value rules of pkg/apis/core/validation and core/helper (1.31).
-import { parseQuantity, type Quantity } from '../../../common/quantity.js';
+import { parseQuantity, type Quantity, roundUp } from '../../../common/quantity.js';
 import type { KubeObject } from '../objects.js';
 import type { StatusCause } from '../status.js';
-import { decodeError, invalid, NON_NEGATIVE, quote } from './field-errors.js';
+import { decodeError, invalid, NON_NEGATIVE, quote, sortedKeys } from './field-errors.js';
 import { goQuantity, goString } from './go-quantity.js';
 import { qualifiedNameErrors, validateQualifiedName } from './labels.js';
 
@@ -20,7 +20,7 @@ export type ResourceList = Record<string, string>;
 const written = new WeakMap<ResourceList, Map<string, string>>();
 
 /** Decoding and SetDefaults_ResourceList, in place: a bad quantity fails the request with a 400, a good one is rounded up to milli units and kept as Go prints it ("0.5" → "500m"). */
-export function decodeResourceList(list: ResourceList | undefined, owner: KubeObject): void {
+export function decodeResourceList(list: ResourceList | undefined | null, owner: KubeObject): void {
   if (list === undefined || list === null) return;
   const texts = new Map<string, string>();
   for (const name of Object.keys(list)) {
@@ -50,6 +50,42 @@ export function quantityOf(list: ResourceList, name: string): Quantity {
 /** %#v of the Quantity `list[name]` is in Go. */
 export function goQuantityOf(list: ResourceList, name: string): string {
   return goQuantity(written.get(list)?.get(name) ?? list[name]!);
+}
+
+const ZERO: Quantity = { value: 0n, scale: 0, format: 'DecimalSI' };
+
+/** A quantity decoding left; an absent one is the zero Quantity, as a missing map key reads in Go. */
+export function quantityIn(list: ResourceList | undefined | null, name: string): Quantity {
+  return list?.[name] === undefined ? ZERO : quantityOf(list, name);
+}
+
+/** Quantity.Value(): the value rounded up (away from zero) to an integer, as the int64 validation prints. */
+export function integerValue(q: Quantity): bigint {
+  return roundUp(q, 0).value * 10n ** BigInt(Math.max(q.scale, 0));
+}
+
+/**
+ * The list with every quantity replaced by its exact value, for
+ * apiequality.Semantic (which compares quantities with Cmp: "1Gi" and
+ * "1073741824" are the same). Leaves its input as it is.
+ */
+export function comparableResourceList(list: ResourceList | undefined | null): Record<string, string> | undefined | null {
+  if (list === undefined || list === null) return list;
+  const out: Record<string, string> = {};
+  for (const [name, text] of Object.entries(list)) {
+    const q = parseQuantity(text);
+    const nano = typeof q === 'string' ? undefined : roundUp(q, -9);
+    out[name] = nano === undefined ? text : String(nano.value * 10n ** BigInt(nano.scale + 9));
+  }
+  return out;
+}
+
+/** %#v of a core.ResourceList, as field errors print one: keys sorted as fmt sorts maps, each Quantity as its struct. */
+export function goResourceList(list: ResourceList | undefined | null): string {
+  if (list === undefined || list === null) return 'core.ResourceList(nil)';
+  return `core.ResourceList{${sortedKeys(list)
+    .map((name) => `${quote(name)}:${goQuantityOf(list, name)}`)
+    .join(', ')}}`;
 }
 
 // --- names (core/helper) ------------------------------------------------------

@@ -31,6 +31,8 @@ export interface KindRules {
   readonly validate?: (obj: KubeObject, old: KubeObject | undefined) => StatusCause[];
   /** Causes for a 422 Invalid on a write of the status subresource, which bypasses `validate`. */
   readonly validateStatus?: (obj: KubeObject, old: KubeObject) => StatusCause[];
+  /** What the status strategy's PrepareForUpdate does to a write of the status subresource (no `defaults` runs there), before `validateStatus`. In place. */
+  readonly prepareStatus?: (obj: KubeObject, old: KubeObject) => void;
   /** Admission that reads other objects (the ServiceAccount plugin), on create after defaults and before validation. */
   readonly admit?: (obj: KubeObject) => Promise<void>;
   /** Claims what the object needs from shared ranges (cluster IPs, node ports) that `old` did not hold. */
@@ -587,6 +589,7 @@ export class Registry {
     if (narrow !== undefined) {
       obj = structuredClone(current);
       narrow(obj, next);
+      if (opts.subresource === 'status') rules.prepareStatus?.(obj, current);
       if (applied) obj.metadata.managedFields = next.metadata.managedFields;
       else this.recordOwnership(type, current, obj, opts);
       await opts.check?.(obj, current);
