@@ -1209,7 +1209,7 @@ describe('ingresses', () => {
     assert.deepEqual(backendCauses({ service: { name: 'web', port: { number: 80 } }, resource: { kind: 'Bucket', name: 'b' } }), ['spec.defaultBackend: Invalid value: "": cannot set both resource and service backends']);
     assert.deepEqual(backendCauses({ resource: { apiGroup: 'example.com', kind: '', name: 'a/b' } }), [
       'spec.defaultBackend.resource.kind: Required value',
-      `spec.defaultBackend.resource.name: Invalid value: "a/b": may not contain '/' or '%'`,
+      `spec.defaultBackend.resource.name: Invalid value: "a/b": may not contain '/'`,
     ]);
   });
 

@@ -20,11 +20,7 @@ export function nameRuleOf(group: string, plural: string): NameRule {
 /** Causes for an invalid metadata.name (or namespace), as upstream words them. */
 export function checkName(name: string, rule: NameRule, field = 'metadata.name'): StatusCause[] {
   const bad = (message: string): StatusCause[] => [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(name)}: ${message}`, field }];
-  if (rule === 'path-segment') {
-    if (name === '.' || name === '..') return bad('may not be \'.\' or \'..\'');
-    if (name.includes('/') || name.includes('%')) return bad("may not contain '/' or '%'");
-    return [];
-  }
+  if (rule === 'path-segment') return pathSegmentErrors(name).map((message) => bad(message)[0]!);
   if (rule === 'dns1035-label') {
     if (name.length > 63) return bad('must be no more than 63 characters');
     if (!DNS1035_LABEL.test(name)) {
@@ -50,6 +46,12 @@ export function checkName(name: string, rule: NameRule, field = 'metadata.name')
     );
   }
   return [];
+}
+
+/** IsValidPathSegmentName: what a name must not be or contain to be one segment of a URL path. */
+export function pathSegmentErrors(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
 }
 
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
