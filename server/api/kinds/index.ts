@@ -12,6 +12,7 @@ import { leaseRules } from './leases.js';
 import { ingressRules } from './ingresses.js';
 import { networkPolicyRules } from './network-policies.js';
 import { namespaceRules } from './namespaces.js';
+import { nodeRules } from './nodes.js';
 import { podDisruptionBudgetRules } from './pod-disruption-budgets.js';
 import { podRules } from './pods.js';
 import { clusterRoleBindingRules, clusterRoleRules, roleBindingRules, roleRules } from './rbac.js';
@@ -22,6 +23,7 @@ import { daemonSetRules, deploymentRules, replicaSetRules, statefulSetRules } fr
 
 const RULES = new Map<string, KindRules>([
   ['/namespaces', namespaceRules],
+  ['/nodes', nodeRules],
   ['/pods', podRules],
   ['/services', serviceRules],
   ['/configmaps', configMapRules],
