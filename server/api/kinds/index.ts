@@ -6,9 +6,11 @@ import type { ResourceType } from '../resources.js';
 import { horizontalPodAutoscalerRules } from './autoscaling.js';
 import { autoscalingV1 } from './autoscaling-v1.js';
 import { configMapRules, secretRules } from './config.js';
+import { controllerRevisionRules } from './controller-revisions.js';
 import { eventRules, newEventRules } from './events.js';
 import { cronJobRules, jobRules } from './jobs.js';
 import { leaseRules } from './leases.js';
+import { ingressClassRules } from './ingress-classes.js';
 import { ingressRules } from './ingresses.js';
 import { networkPolicyRules } from './network-policies.js';
 import { namespaceRules } from './namespaces.js';
@@ -37,10 +39,12 @@ const RULES = new Map<string, KindRules>([
   ['apps/replicasets', replicaSetRules],
   ['apps/statefulsets', statefulSetRules],
   ['apps/daemonsets', daemonSetRules],
+  ['apps/controllerrevisions', controllerRevisionRules],
   ['batch/jobs', jobRules],
   ['batch/cronjobs', cronJobRules],
   ['coordination.k8s.io/leases', leaseRules],
   ['networking.k8s.io/ingresses', ingressRules],
+  ['networking.k8s.io/ingressclasses', ingressClassRules],
   ['networking.k8s.io/networkpolicies', networkPolicyRules],
   ['policy/poddisruptionbudgets', podDisruptionBudgetRules],
   ['rbac.authorization.k8s.io/roles', roleRules],
@@ -61,6 +65,7 @@ const GENERATION_TRACKED = new Set([
   'batch/cronjobs',
   'policy/poddisruptionbudgets',
   'networking.k8s.io/ingresses',
+  'networking.k8s.io/ingressclasses',
   'networking.k8s.io/networkpolicies',
   'autoscaling/horizontalpodautoscalers',
 ]);
