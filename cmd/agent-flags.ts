@@ -54,7 +54,7 @@ export function nodeSettings(flags: FlagValues): NodeSettings {
   return {
     nodeName,
     labels: Object.fromEntries(((flags['node-label'] as string[] | undefined) ?? []).map(parseLabel)),
-    taints: ((flags['node-taint'] as string[] | undefined) ?? []).map(parseTaint),
+    taints: parseTaints((flags['node-taint'] as string[] | undefined) ?? []),
     ...(nodeIp !== undefined ? { nodeIp } : {}),
     runtimeEndpoint: (flags['container-runtime-endpoint'] as string | undefined) ?? 'unix:///run/containerd/containerd.sock',
     statusIntervalMs,
@@ -69,6 +69,19 @@ function parseLabel(text: string): [string, string] {
   const problems = [...qualifiedNameErrors(key), ...labelValueErrors(value)];
   if (problems.length > 0) throw new UsageError(`flag --node-label "${text}": ${problems[0]}`);
   return [key, value];
+}
+
+/** Each taint, and no two with one key and effect (the API would refuse the Node). */
+function parseTaints(texts: readonly string[]): Taint[] {
+  const taints: Taint[] = [];
+  for (const text of texts) {
+    const taint = parseTaint(text);
+    if (taints.some((t) => t.key === taint.key && t.effect === taint.effect)) {
+      throw new UsageError(`flag --node-taint "${text}": duplicated taints with the same key and effect`);
+    }
+    taints.push(taint);
+  }
+  return taints;
 }
 
 /** KEY[=VALUE]:EFFECT, as kubelet's --register-with-taints. */

@@ -65,7 +65,8 @@ export function add(a: Quantity, b: Quantity): Quantity {
   return { value: x + y, scale: Math.min(a.scale, b.scale), format: a.format };
 }
 
-function isInteger(q: Quantity): boolean {
+/** A whole number (no fraction once scaled). */
+export function isInteger(q: Quantity): boolean {
   return q.scale >= 0 || q.value % 10n ** BigInt(-q.scale) === 0n;
 }
 

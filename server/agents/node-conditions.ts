@@ -3,6 +3,7 @@
 // reported, what is stored, and whether the agent is still heard from.
 import type { NodeCondition as StoredCondition, NodeStatus as StoredStatus, Taint as StoredTaint } from 'kubernetes-types/core/v1.js';
 import type { NodeCondition, NodeStatus } from '../../common/agent-protocol.js';
+import { formatQuantity, parseQuantity, roundUp } from '../../common/quantity.js';
 import { metaTime } from '../api/objects.js';
 
 /** Taints the server sets from conditions (upstream's TaintNodesByCondition and NoExecute taint manager). */
@@ -21,8 +22,8 @@ export function reportedStatus(report: NodeStatus, stored: StoredStatus | undefi
   const time = metaTime(now);
   const previous = new Map((stored?.conditions ?? []).map((c) => [c.type, c]));
   return {
-    capacity: { ...report.capacity },
-    allocatable: { ...report.allocatable },
+    capacity: canonical(report.capacity),
+    allocatable: canonical(report.allocatable),
     conditions: report.conditions.map((c: NodeCondition): StoredCondition => {
       const before = previous.get(c.type);
       return {
@@ -48,6 +49,20 @@ export function reportedStatus(report: NodeStatus, stored: StoredStatus | undefi
       architecture: report.nodeInfo.architecture,
     },
   };
+}
+
+/**
+ * Quantities as the API stores them (milli units, canonical form: "1048576Ki"
+ * is "1Gi"), so a report compares equal to the status it wrote. One that
+ * does not parse stays as it is, for the API to refuse.
+ */
+function canonical(list: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(list).map(([name, text]) => {
+      const q = parseQuantity(text);
+      return [name, typeof q === 'string' ? text : formatQuantity(roundUp(q, -3))];
+    }),
+  );
 }
 
 /** Every condition Unknown, as upstream marks a node whose kubelet stopped posting (heartbeat times kept). */

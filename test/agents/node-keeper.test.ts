@@ -223,3 +223,21 @@ test("a Pi's readings ride along with status writes as annotations, never causin
   keeper.report('pi-1', report({ readings: { 'bramble.io/soc-temperature-celsius': '49.9' } }));
   await until(async () => (await node()).metadata?.annotations?.['bramble.io/soc-temperature-celsius'] === '49.9', 'the reading at the refresh');
 });
+
+test('quantities an agent reports in another form than the API stores them are written once, not on every report', async (t) => {
+  const { keeper, node, store, advance } = await setup(t);
+  await keeper.register('pi-1', hello);
+  // 4 GiB of memory and disk in Ki, a fraction of a CPU: the API keeps them as "4Gi" and "1500m".
+  const odd = () => report({ capacity: { cpu: '1.5', memory: '4194304Ki', pods: '110', 'ephemeral-storage': '4194304Ki' }, allocatable: { cpu: '1.5', memory: '4091904Ki', pods: '110', 'ephemeral-storage': '3774874Ki' } });
+  keeper.report('pi-1', odd());
+  await until(async () => (await node()).status?.capacity?.['memory'] === '4Gi', 'the first status');
+  await keeper.resync('pi-1');
+  assert.deepEqual((await node()).status?.capacity, { cpu: '1500m', memory: '4Gi', pods: '110', 'ephemeral-storage': '4Gi' });
+  const revision = store.revision;
+  for (let i = 0; i < 5; i++) {
+    advance(10_000);
+    keeper.report('pi-1', odd());
+  }
+  await keeper.resync('pi-1');
+  assert.equal(store.revision, revision, 'no write for reports that differ from the stored status only in form');
+});

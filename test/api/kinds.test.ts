@@ -1282,7 +1282,7 @@ describe('ingresses', () => {
     assert.deepEqual(backendCauses({ service: { name: 'web', port: { number: 80 } }, resource: { kind: 'Bucket', name: 'b' } }), ['spec.defaultBackend: Invalid value: "": cannot set both resource and service backends']);
     assert.deepEqual(backendCauses({ resource: { apiGroup: 'example.com', kind: '', name: 'a/b' } }), [
       'spec.defaultBackend.resource.kind: Required value',
-      `spec.defaultBackend.resource.name: Invalid value: "a/b": may not contain '/' or '%'`,
+      `spec.defaultBackend.resource.name: Invalid value: "a/b": may not contain '/'`,
     ]);
   });
 
@@ -2198,6 +2198,106 @@ describe('claim updates', () => {
     await assert.rejects(
       writeStatus({ phase: 'Bound', capacity: { storage: '-0.5' } }),
       (err: unknown) => err instanceof ApiError && err.message === 'PersistentVolumeClaim "data" is invalid: status.capacity[storage]: Invalid value: -1: must be a valid resource quantity',
+    );
+  });
+});
+
+describe('ingress classes', () => {
+  const ingressClass = (spec: Json): Json => ({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'traefik' }, spec });
+
+  test('a class as charts write it passes; parameters default to cluster scope', () => {
+    assert.doesNotThrow(() => create(ingressClass({ controller: 'traefik.io/ingress-controller' })));
+    const withParams = create(ingressClass({ controller: 'k8s.io/ingress-nginx', parameters: { apiGroup: 'k8s.example.com', kind: 'IngressParameters', name: 'external-lb' } }));
+    assert.equal(withParams['spec'].parameters.scope, 'Cluster');
+    assert.doesNotThrow(() => create(ingressClass({ controller: 'example.com/ingress', parameters: { kind: 'ConfigMap', name: 'lb', scope: 'Namespace', namespace: 'ingress' } })));
+  });
+
+  test('the controller is a domain-prefixed path of at most 250 bytes; parameters name a kind, an object and where it lives', () => {
+    const controllerCauses = (controller: string) => causes(() => create(ingressClass({ controller })));
+    assert.deepEqual(controllerCauses(''), ['spec.controller: Required value']);
+    assert.deepEqual(controllerCauses('traefik'), ['spec.controller: Invalid value: "traefik": must be a domain-prefixed path (such as "acme.io/foo")']);
+    assert.deepEqual(controllerCauses('traefik.io/'), ['spec.controller: Invalid value: "traefik.io/": must be a domain-prefixed path (such as "acme.io/foo")']);
+    assert.deepEqual(controllerCauses('Traefik.io/a b'), [
+      `spec.controller: Invalid value: "Traefik.io": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      `spec.controller: Invalid value: "a b": Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')`,
+    ]);
+    assert.deepEqual(controllerCauses(`example.com/${'x'.repeat(239)}`), ['spec.controller: Too long: must have at most 250 bytes']);
+    const paramCauses = (parameters: Json) => causes(() => create(ingressClass({ controller: 'example.com/ingress', parameters })));
+    assert.deepEqual(paramCauses({ apiGroup: 'Example.com', kind: '', name: 'a/b%' }), [
+      `spec.parameters.apiGroup: Invalid value: "Example.com": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      'spec.parameters.kind: Required value: kind is required',
+      `spec.parameters.name: Invalid value: "a/b%": may not contain '/'`,
+      `spec.parameters.name: Invalid value: "a/b%": may not contain '%'`,
+    ]);
+    assert.deepEqual(paramCauses({ kind: '..', name: 'lb', scope: 'Global' }), [`spec.parameters.kind: Invalid value: "..": may not be '..'`, 'spec.parameters.scope: Unsupported value: "Global": supported values: "Cluster", "Namespace"']);
+    assert.deepEqual(paramCauses({ kind: 'ConfigMap', scope: 'Namespace' }), ['spec.parameters.name: Required value: name is required', "spec.parameters.namespace: Required value: `parameters.scope` is set to 'Namespace'"]);
+    assert.deepEqual(paramCauses({ kind: 'ConfigMap', name: 'lb', scope: 'Namespace', namespace: 'Ingress' }), [
+      `spec.parameters.namespace: Invalid value: "Ingress": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+    ]);
+    assert.deepEqual(paramCauses({ kind: 'ConfigMap', name: 'lb', scope: 'Cluster', namespace: 'ingress' }), ["spec.parameters.namespace: Forbidden: `parameters.scope` is set to 'Cluster'"]);
+  });
+
+  test('the controller never changes; the parameters may', () => {
+    const stored = { ...create(ingressClass({ controller: 'traefik.io/ingress-controller' })), metadata: { name: 'traefik', uid: UID } };
+    assert.equal(
+      invalid(() => update(stored, ingressClass({ controller: 'k8s.io/ingress-nginx' }))),
+      'IngressClass.networking.k8s.io "traefik" is invalid: spec.controller: Invalid value: "k8s.io/ingress-nginx": field is immutable',
+    );
+    assert.doesNotThrow(() => update(stored, ingressClass({ controller: 'traefik.io/ingress-controller', parameters: { kind: 'ConfigMap', name: 'lb' } })));
+  });
+
+  test('metadata.generation counts spec changes, as upstream’s strategy keeps it', async (t) => {
+    const { catalogue, registry } = await apiRegistry(t);
+    const classes = catalogue.get('networking.k8s.io', 'v1', 'ingressclasses')!;
+    const created = await registry.create(classes, undefined, ingressClass({ controller: 'traefik.io/ingress-controller' }) as KubeObject, {});
+    assert.equal(created.metadata.generation, 1);
+    const labelled = await registry.update(classes, undefined, 'traefik', { ...created, metadata: { ...created.metadata, labels: { app: 'traefik' } } }, {});
+    assert.equal(labelled.metadata.generation, 1);
+    const changed = await registry.update(classes, undefined, 'traefik', { ...labelled, spec: { controller: 'traefik.io/ingress-controller', parameters: { kind: 'ConfigMap', name: 'lb' } } }, {});
+    assert.equal(changed.metadata.generation, 2);
+  });
+});
+
+describe('controller revisions', () => {
+  const revision = (extra: Json): Json => ({ apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: 'web-7d4b9c8f6d' }, ...extra });
+  const data = { spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] }, $patch: 'replace' } } };
+
+  test('data is mandatory, the revision number not negative', () => {
+    assert.doesNotThrow(() => create(revision({ data, revision: 1 })));
+    assert.deepEqual(causes(() => create(revision({ revision: -1 }))), ['data: Required value: data is mandatory', 'revision: Invalid value: -1: must be greater than or equal to 0']);
+    assert.deepEqual(causes(() => create(revision({ data: null, revision: 1 }))), ['data: Required value: data is mandatory']);
+  });
+
+  test('data never changes; the number may (a rollback renumbers a revision)', () => {
+    const stored = { ...create(revision({ data, revision: 1 })), metadata: { name: 'web-7d4b9c8f6d', namespace: 'default', uid: UID } };
+    assert.doesNotThrow(() => update(stored, revision({ data: structuredClone(data), revision: 3 })));
+    assert.equal(
+      invalid(() => update(stored, revision({ data: { a: 1 }, revision: 1 }))),
+      'ControllerRevision.apps "web-7d4b9c8f6d" is invalid: data: Invalid value: runtime.Unknown{TypeMeta:runtime.TypeMeta{APIVersion:"", Kind:""}, Raw:[]uint8{0x7b, 0x22, 0x61, 0x22, 0x3a, 0x31, 0x7d}, ContentEncoding:"", ContentType:"application/json"}: field is immutable',
+    );
+    assert.deepEqual(causes(() => update(stored, revision({ revision: 1 }))), ['data: Required value: data is mandatory', 'data: Invalid value: "null": field is immutable']);
+  });
+});
+
+describe('service accounts', () => {
+  test('a ServiceAccount is checked for its metadata only, as upstream: one with secrets and image pull secrets passes', async (t) => {
+    const { catalogue, registry } = await apiRegistry(t);
+    const serviceAccounts = catalogue.get('', 'v1', 'serviceaccounts')!;
+    const sa = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'ci-deployer', labels: { 'app.kubernetes.io/name': 'ci' }, annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/ci' } },
+      secrets: [{ name: 'ci-deployer-token' }, { kind: 'Secret', name: 'registry-creds', namespace: 'default' }],
+      imagePullSecrets: [{ name: 'registry-creds' }],
+      automountServiceAccountToken: false,
+    };
+    const created = await registry.create(serviceAccounts, 'default', sa as KubeObject, {});
+    assert.deepEqual(created['imagePullSecrets'], sa.imagePullSecrets);
+    assert.deepEqual(created['secrets'], sa.secrets);
+    await registry.update(serviceAccounts, 'default', 'ci-deployer', { ...created, imagePullSecrets: [{ name: 'other-creds' }] } as KubeObject, {});
+    await assert.rejects(
+      registry.create(serviceAccounts, 'default', { ...sa, metadata: { name: 'CI_Deployer' } } as KubeObject, {}),
+      (err: unknown) => err instanceof ApiError && err.code === 422 && err.message.startsWith('ServiceAccount "CI_Deployer" is invalid: metadata.name: Invalid value: "CI_Deployer": a lowercase RFC 1123 subdomain'),
     );
   });
 });

@@ -134,7 +134,7 @@ test('bad, expired, deleted and malformed tokens, a wrong CA, a wrong URL or a s
   }
 
   // Flags are checked before anything runs: exit 2.
-  for (const bad of [['--server', 'http://x:6443'], ['--server', c.url, '--node-taint', 'a=b:Sometimes'], ['--server', c.url, '--node-label', 'bad key=x'], ['--server', c.url, '--node-name', 'Not_DNS']]) {
+  for (const bad of [['--server', 'http://x:6443'], ['--server', c.url, '--node-taint', 'a=b:Sometimes'], ['--server', c.url, '--node-taint', 'a=b:NoSchedule', '--node-taint', 'a=c:NoSchedule'], ['--server', c.url, '--node-label', 'bad key=x'], ['--server', c.url, '--node-name', 'Not_DNS']]) {
     const r = await runBramble(['agent', '--token', c.token, '--data-dir', join(c.dir, 'flags'), ...bad]);
     assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
   }

@@ -13,7 +13,7 @@ import type {
   MetricTarget,
 } from 'kubernetes-types/autoscaling/v2.js';
 import type { KubeObject } from '../objects.js';
-import { checkName } from '../registry/names.js';
+import { checkName, pathSegmentErrors } from '../registry/names.js';
 import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { decodeError, forbidden, invalid, notSupported, pointerValue, quote, required } from './field-errors.js';
@@ -118,12 +118,6 @@ function validateReference(ref: { kind?: string; name?: string }, path: string):
     else for (const msg of pathSegmentErrors(value)) causes.push(invalid(`${path}.${field}`, quote(value), msg));
   }
   return causes;
-}
-
-/** IsValidPathSegmentName. */
-function pathSegmentErrors(name: string): string[] {
-  if (name === '.' || name === '..') return [`may not be '${name}'`];
-  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
 }
 
 function validateMetrics(metrics: readonly MetricSpec[], path: string, minReplicas: number | undefined | null): StatusCause[] {

@@ -9,6 +9,8 @@ export const IMMUTABLE = 'field is immutable';
 /** Go's math.MaxInt32: the bound of the int32 fields. */
 export const MAX_INT32 = 2147483647;
 export const NON_NEGATIVE = 'must be greater than or equal to 0';
+/** IsValidCIDR's detail. */
+export const VALID_CIDR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
 
 export function invalid(field: string, value: string, detail: string): StatusCause {
   return { reason: 'FieldValueInvalid', message: detail === '' ? `Invalid value: ${value}` : `Invalid value: ${value}: ${detail}`, field };

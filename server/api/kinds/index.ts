@@ -6,15 +6,18 @@ import type { ResourceType } from '../resources.js';
 import { horizontalPodAutoscalerRules } from './autoscaling.js';
 import { autoscalingV1 } from './autoscaling-v1.js';
 import { configMapRules, secretRules } from './config.js';
+import { controllerRevisionRules } from './controller-revisions.js';
 import { eventRules, newEventRules } from './events.js';
 import { endpointSliceRules } from './endpoint-slices.js';
 import { endpointsRules } from './endpoints.js';
 import { cronJobRules, jobRules } from './jobs.js';
 import { leaseRules } from './leases.js';
+import { ingressClassRules } from './ingress-classes.js';
 import { limitRangeRules } from './limit-ranges.js';
 import { ingressRules } from './ingresses.js';
 import { networkPolicyRules } from './network-policies.js';
 import { namespaceRules } from './namespaces.js';
+import { nodeRules } from './nodes.js';
 import { podDisruptionBudgetRules } from './pod-disruption-budgets.js';
 import { podRules } from './pods.js';
 import { resourceQuotaRules } from './resource-quotas.js';
@@ -27,6 +30,7 @@ import { daemonSetRules, deploymentRules, replicaSetRules, statefulSetRules } fr
 
 const RULES = new Map<string, KindRules>([
   ['/namespaces', namespaceRules],
+  ['/nodes', nodeRules],
   ['/pods', podRules],
   ['/services', serviceRules],
   ['/endpoints', endpointsRules],
@@ -44,10 +48,12 @@ const RULES = new Map<string, KindRules>([
   ['apps/replicasets', replicaSetRules],
   ['apps/statefulsets', statefulSetRules],
   ['apps/daemonsets', daemonSetRules],
+  ['apps/controllerrevisions', controllerRevisionRules],
   ['batch/jobs', jobRules],
   ['batch/cronjobs', cronJobRules],
   ['coordination.k8s.io/leases', leaseRules],
   ['networking.k8s.io/ingresses', ingressRules],
+  ['networking.k8s.io/ingressclasses', ingressClassRules],
   ['networking.k8s.io/networkpolicies', networkPolicyRules],
   ['policy/poddisruptionbudgets', podDisruptionBudgetRules],
   ['rbac.authorization.k8s.io/roles', roleRules],
@@ -68,6 +74,7 @@ const GENERATION_TRACKED = new Set([
   'batch/cronjobs',
   'policy/poddisruptionbudgets',
   'networking.k8s.io/ingresses',
+  'networking.k8s.io/ingressclasses',
   'networking.k8s.io/networkpolicies',
   'autoscaling/horizontalpodautoscalers',
 ]);

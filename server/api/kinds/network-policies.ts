@@ -10,12 +10,11 @@ import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { validatePortNumOrName } from './containers.js';
-import { forbidden, goStrings, invalid, notSupported, quote, required } from './field-errors.js';
+import { forbidden, goStrings, invalid, notSupported, quote, required, VALID_CIDR } from './field-errors.js';
 import { validateLabelSelector } from './labels.js';
 
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 const POLICY_TYPES = ['Ingress', 'Egress'];
-const VALID_CIDR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
 
 export const networkPolicyRules: KindRules = {
   validate(obj: KubeObject): StatusCause[] {

@@ -30,11 +30,7 @@ export function checkName(name: string, rule: NameRule, field = 'metadata.name')
  * name breaks, the length before the format.
  */
 export function nameErrors(name: string, rule: NameRule): string[] {
-  if (rule === 'path-segment') {
-    if (name === '.' || name === '..') return ["may not be '.' or '..'"];
-    if (name.includes('/') || name.includes('%')) return ["may not contain '/' or '%'"];
-    return [];
-  }
+  if (rule === 'path-segment') return pathSegmentErrors(name);
   const errs: string[] = [];
   const max = rule === 'subdomain' ? 253 : 63;
   // Go counts bytes.
@@ -60,6 +56,12 @@ export function nameErrors(name: string, rule: NameRule): string[] {
     );
   }
   return errs;
+}
+
+/** IsValidPathSegmentName: what a name must not be or contain to be one segment of a URL path. */
+export function pathSegmentErrors(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
 }
 
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
