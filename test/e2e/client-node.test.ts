@@ -248,8 +248,19 @@ test('client-node: Deployment create/read/replace/patch/delete', async (t) => {
     ['web=nginx:1.25', 'sidecar=busybox:1.36'],
   );
 
-  read.spec!.replicas = 3;
-  const replaced = await apps.replaceNamespacedDeployment({ name: 'web', namespace: NS, body: read });
+  // The deployment controller writes the status meanwhile, so a replace from
+  // a read before that write conflicts: re-read and replace again, as
+  // client-go's RetryOnConflict does.
+  let replaced: V1Deployment | undefined;
+  for (let current = read, attempt = 1; replaced === undefined; attempt++) {
+    current.spec!.replicas = 3;
+    try {
+      replaced = await apps.replaceNamespacedDeployment({ name: 'web', namespace: NS, body: current });
+    } catch (err) {
+      if (!(err instanceof ApiException) || err.code !== 409 || attempt === 5) throw err;
+      current = await apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    }
+  }
   assert.equal(replaced.spec?.replicas, 3);
   assert.equal(replaced.metadata?.generation, 2);
 
