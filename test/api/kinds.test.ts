@@ -741,6 +741,10 @@ describe('jobs', () => {
     const completions = structuredClone(current);
     completions['spec'].completions = 2;
     assert.deepEqual(causes(() => update(current, completions)), ['spec.completions: Invalid value: 2: field is immutable']);
+    // A nil pointer prints as the quoted string "null", as field.Error renders it.
+    const unset = structuredClone(current);
+    delete unset['spec'].completions;
+    assert.deepEqual(causes(() => update(current, unset)), ['spec.completions: Invalid value: "null": field is immutable']);
     const image = structuredClone(current);
     image['spec'].template.spec.containers[0].image = 'perl:5.36';
     const [cause] = causes(() => update(current, image));

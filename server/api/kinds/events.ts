@@ -108,7 +108,7 @@ const IMMUTABLE_FIELDS: readonly [keyof Event, string, (value: never) => string]
   ['type', 'type', goString],
   ['eventTime', 'eventTime', goTime],
   ['action', 'action', goString],
-  ['related', 'related', (ref: ObjectReference | undefined) => (ref == null ? 'null' : goReference(ref))],
+  ['related', 'related', (ref: ObjectReference | undefined) => (ref == null ? '"null"' : goReference(ref))],
   ['reportingComponent', 'reportingController', goString],
   ['reportingInstance', 'reportingInstance', goString],
 ];

@@ -69,9 +69,9 @@ export function quote(s: string): string {
 
 const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
 
-/** A *string or *int32 field: nil renders as null. */
+/** A *string or *int32 field: field.Error turns a nil pointer into the string "null", which it then quotes. */
 export function pointerValue(value: string | number | undefined | null): string {
-  if (value === undefined || value === null) return 'null';
+  if (value === undefined || value === null) return '"null"';
   return typeof value === 'number' ? String(value) : quote(value);
 }
 
