@@ -11,7 +11,7 @@ import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
 import type { KindRules, VersionConversion } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
-import { semanticEqual } from './equality.js';
+import { semanticEqual, zerolessEqual } from './equality.js';
 import { IMMUTABLE, invalid, quote, required } from './field-errors.js';
 import { validateQualifiedName } from './labels.js';
 
@@ -73,7 +73,7 @@ function strictCauses(event: EventObject, old: EventObject | undefined): StatusC
   if (old !== undefined) {
     const causes = semanticEqual(event.series, old.series) ? [] : seriesCauses(event);
     for (const [field, path, show] of IMMUTABLE_FIELDS) {
-      if (!semanticEqual(event[field], old[field])) causes.push(invalid(path, show(event[field] as never), IMMUTABLE));
+      if (!immutableEqual(field, event[field], old[field])) causes.push(invalid(path, show(event[field] as never), IMMUTABLE));
     }
     return causes;
   }
@@ -85,6 +85,12 @@ function strictCauses(event: EventObject, old: EventObject | undefined): StatusC
   if (event.count) causes.push(invalid('count', '""', 'needs to be unset'));
   if (event.source?.component || event.source?.host) causes.push(invalid('source', '""', 'needs to be unset'));
   return causes;
+}
+
+/** Semantic.DeepEqual of the internal Event's fields: absent and zero are one value, an empty struct included, except for the pointer (related). */
+function immutableEqual(field: keyof Event, a: unknown, b: unknown): boolean {
+  if (field === 'related') return semanticEqual(a, b);
+  return field === 'involvedObject' || field === 'source' ? zerolessEqual(a ?? {}, b ?? {}) : zerolessEqual(a, b);
 }
 
 function seriesCauses(event: EventObject): StatusCause[] {
