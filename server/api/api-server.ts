@@ -151,8 +151,7 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
     return sendAnswer(res, answer);
   }
   const created = new CreatedName(req);
-  // Object.assign, not spread, for what every request makes: see http/resource-handler.ts.
-  await requireAccess(auth.authorizer, user, Object.assign({ createdName: () => created.read(), createdObject: () => created.document() }, info));
+  await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read(), createdObject: () => created.document() });
   if (streams.handles(info)) return streams.serveRequest(info, url.searchParams, res);
   if (info.group === METRICS_GROUP && opts.metrics !== undefined) return sendAnswer(res, opts.metrics.answer(info, url.searchParams, req.headers.accept));
   const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens, access: { user, authorizer: auth.authorizer } };

@@ -64,12 +64,8 @@ export async function handleResource(
     const { obj, warnings } = await readObject(req, type, query);
     return sendJson(res, 201, await answerReview(ctx.access, ctx.tokens, type, namespace, obj), warnings);
   }
-  // Writes of RBAC objects: nobody grants what they do not hold. Objects
-  // made for each request here are built with Object.assign, not spread:
-  // Node 20's V8 keeps spread copies alive past two scavenges, and with a
-  // few per request old space filled with garbage that cost mark-compacts
-  // (docs/benchmarks.md, "the request path's promotions").
-  const check = escalationCheck(Object.assign({}, ctx, ctx.access), type, info);
+  // Writes of RBAC objects: nobody grants what they do not hold.
+  const check = escalationCheck({ ...ctx, ...ctx.access }, type, info);
   const checked = check === undefined ? {} : { check };
 
   if (info.subresource !== undefined) {
@@ -95,7 +91,7 @@ export async function handleResource(
   const subresource = info.subresource === undefined ? {} : { subresource: info.subresource };
   const writes = info.verb === 'create' || info.verb === 'update' || info.verb === 'patch';
   const managerOptions = writes ? fieldManagerOf(query, req.headers['user-agent'], optionsOfVerb!) : undefined;
-  const manager = managerOptions === undefined ? {} : { manager: Object.assign({ name: managerOptions.name }, subresource) };
+  const manager = managerOptions === undefined ? {} : { manager: { name: managerOptions.name, ...subresource } };
 
   switch (info.verb) {
     case 'get': {
@@ -106,18 +102,17 @@ export async function handleResource(
     }
     case 'list': {
       const sel = selectors(type, query);
-      const paging = Object.assign(
-        {},
-        optional('limit', nonNegativeInt(query.get('limit'), 'limit')),
-        optional('continue', query.get('continue') ?? undefined),
-        optional('resourceVersion', query.get('resourceVersion') ?? undefined),
-        optional('resourceVersionMatch', query.get('resourceVersionMatch') ?? undefined),
-      );
+      const paging = {
+        ...optional('limit', nonNegativeInt(query.get('limit'), 'limit')),
+        ...optional('continue', query.get('continue') ?? undefined),
+        ...optional('resourceVersion', query.get('resourceVersion') ?? undefined),
+        ...optional('resourceVersionMatch', query.get('resourceVersionMatch') ?? undefined),
+      };
       // Without selectors or a Table, nothing needs the objects themselves: send the stored bytes.
       if (form.kind === 'json' && sel.labelSelector === undefined && sel.fieldSelector === undefined) {
         return sendBytes(res, 200, await ctx.registry.listJson(type, namespace, paging));
       }
-      const list = await ctx.registry.list(type, namespace, Object.assign({}, sel, paging));
+      const list = await ctx.registry.list(type, namespace, { ...sel, ...paging });
       if (form.kind === 'table') return respondObjects(res, 200, type, form, query, list.items, undefined, list.metadata);
       return sendJson(res, 200, list);
     }
@@ -126,16 +121,16 @@ export async function handleResource(
     case 'create': {
       if (info.name !== undefined) throw errors.methodNotAllowed('POST');
       const { obj, warnings } = await readObject(req, type, query);
-      const created = await ctx.registry.create(type, namespace, obj, Object.assign({ dryRun, adoptInput: true }, checked, manager));
+      const created = await ctx.registry.create(type, namespace, obj, { dryRun, adoptInput: true, ...checked, ...manager });
       return sendJson(res, 201, created, warnings);
     }
     case 'update': {
       const { obj, warnings } = await readObject(req, type, query);
-      const updated = await ctx.registry.update(type, namespace, info.name!, obj, Object.assign({ dryRun, adoptInput: true }, subresource, checked, manager));
+      const updated = await ctx.registry.update(type, namespace, info.name!, obj, { dryRun, adoptInput: true, ...subresource, ...checked, ...manager });
       return sendJson(res, 200, updated, warnings);
     }
     case 'patch':
-      return patch(ctx, type, namespace, info.name!, query, req, res, managerOptions!, Object.assign({ dryRun }, subresource, checked, manager));
+      return patch(ctx, type, namespace, info.name!, query, req, res, managerOptions!, { dryRun, ...subresource, ...checked, ...manager });
     case 'delete': {
       const options = deleteOptionsOf(await optionalDocument(req), query);
       const { object, pending } = await ctx.registry.delete(type, namespace, info.name!, { ...options, dryRun: dryRun || options.dryRun });

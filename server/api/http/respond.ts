@@ -18,8 +18,7 @@ export function sendBytes(res: ServerResponse, status: number, body: Buffer, con
 }
 
 export function sendAnswer(res: ServerResponse, answer: HttpAnswer): void {
-  // Object.assign, not spread, for what every request makes: see resource-handler.ts.
-  res.writeHead(answer.status, Object.assign({}, answer.headers, { 'content-length': String(Buffer.byteLength(answer.body)) })).end(answer.body);
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) }).end(answer.body);
 }
 
 /**

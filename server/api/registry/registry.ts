@@ -652,8 +652,7 @@ export class Registry {
 
   private async write(type: ResourceType, key: string, obj: KubeObject, expectedRevision: number): Promise<KubeObject> {
     try {
-      // Object.assign, not spread, for what every write makes: see ../http/resource-handler.ts.
-      const { revision } = await this.store.update(key, encodeObject(obj), Object.assign({ expectedRevision }, ttlOf(this.rules(type))));
+      const { revision } = await this.store.update(key, encodeObject(obj), { expectedRevision, ...ttlOf(this.rules(type)) });
       obj.metadata.resourceVersion = String(revision);
     } catch (err) {
       if (isStoreError(err, 'Conflict') || isStoreError(err, 'NotFound')) throw errors.conflict(type, obj.metadata.name!);
