@@ -3,6 +3,7 @@
 // name is refused here, with the flag named, before anything starts.
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
+import { isLinkLocalUnicast, isLoopback, isMulticast, isUnspecified, parseIpSloppy } from '../common/ip-addresses.js';
 import type { Taint } from '../common/agent-protocol.js';
 import { durationFlag, type FlagSpec, type FlagValues, UsageError } from '../common/flags.js';
 import { labelValueErrors, qualifiedNameErrors } from '../server/api/kinds/labels.js';
@@ -47,6 +48,8 @@ export function nodeSettings(flags: FlagValues): NodeSettings {
   if (nameErrors.length > 0) throw new UsageError(`flag --node-name: ${nameErrors[0]?.message ?? ''}`);
   const nodeIp = flags['node-ip'] as string | undefined;
   if (nodeIp !== undefined && isIP(nodeIp) === 0) throw new UsageError(`flag --node-ip takes an IP address, not "${nodeIp}"`);
+  const special = nodeIp === undefined ? undefined : specialNodeIp(nodeIp);
+  if (special !== undefined) throw new UsageError(`flag --node-ip: ${special}`);
   const statusIntervalMs = durationFlag('node-status-update-frequency', flags['node-status-update-frequency'] as string | undefined, 10_000);
   if (statusIntervalMs < 1000) throw new UsageError('flag --node-status-update-frequency must be at least 1s');
   const metricResolutionMs = durationFlag('metric-resolution', flags['metric-resolution'] as string | undefined, DEFAULT_METRIC_RESOLUTION_MS);
@@ -93,4 +96,15 @@ function parseTaint(text: string): Taint {
   const problems = [...qualifiedNameErrors(key), ...labelValueErrors(value)];
   if (problems.length > 0) throw new UsageError(`flag --node-taint "${text}": ${problems[0]}`);
   return { key, value, effect };
+}
+
+/** kubelet's validateNodeIP, but for the check that the address is the host's own: what no node's InternalIP can be. */
+function specialNodeIp(text: string): string | undefined {
+  const ip = parseIpSloppy(text);
+  if (ip === undefined) return "nodeIP must be a valid IP address";
+  if (isLoopback(ip)) return "nodeIP can't be loopback address";
+  if (isMulticast(ip)) return "nodeIP can't be a multicast address";
+  if (isLinkLocalUnicast(ip)) return "nodeIP can't be a link-local unicast address";
+  if (isUnspecified(ip)) return "nodeIP can't be an all zeros address";
+  return undefined;
 }

@@ -124,3 +124,27 @@ function parseIpv6Sloppy(s: string): bigint | undefined {
   if (ellipsis ? missing < 1 : missing !== 0) return undefined;
   return [...head, ...new Array<bigint>(missing).fill(0n), ...tail].reduce((v, g) => (v << 16n) | g, 0n);
 }
+
+// Go's net.IP predicates (the API's special addresses, kubelet's node IP).
+
+export function isUnspecified(ip: Ip): boolean {
+  return ip.value === 0n;
+}
+
+/** 224.0.0.0/4 and ff00::/8. */
+export function isMulticast(ip: Ip): boolean {
+  return ip.family === 4 ? ip.value >> 28n === 0xen : ip.value >> 120n === 0xffn;
+}
+
+export function isLoopback(ip: Ip): boolean {
+  return ip.family === 4 ? ip.value >> 24n === 127n : ip.value === 1n;
+}
+
+export function isLinkLocalUnicast(ip: Ip): boolean {
+  return ip.family === 4 ? ip.value >> 16n === 0xa9fen : ip.value >> 118n === 0xfe80n >> 6n;
+}
+
+/** 224.0.0.0/24; in IPv6 every multicast address of link-local scope (ff02::, ff12::, …). */
+export function isLinkLocalMulticast(ip: Ip): boolean {
+  return ip.family === 4 ? ip.value >> 8n === 0xe00000n : ip.value >> 120n === 0xffn && ((ip.value >> 112n) & 0xfn) === 2n;
+}

@@ -31,6 +31,11 @@ test('--help lists the commands; no command at all is a usage error', async () =
   assert.match(serverHelp.stdout, /backup +write a consistent backup/);
 });
 
+/** An agent command line that would join, but for its --node-ip. */
+function agentWithIp(ip: string): string[] {
+  return ['agent', '--server', 'https://192.0.2.1:6443', '--token', 'K10abc::server:secret', '--node-ip', ip];
+}
+
 test('bad command lines exit 2 with a clear message and touch nothing', async (t) => {
   const dataDir = join(await tempDir(t), 'data');
   const cases: [string[], RegExp][] = [
@@ -43,6 +48,12 @@ test('bad command lines exit 2 with a clear message and touch nothing', async (t
     [['server', 'restore', '--data-dir', dataDir], /flag --from is required/],
     [['server', '--data-dir', dataDir, 'extra'], /unexpected argument "extra"/],
     [['nonsense'], /unknown command "nonsense"/],
+    // --node-ip as kubelet checks it: no loopback, link-local, multicast or unspecified address.
+    ...(['127.0.0.1', '::1'] as const).map((ip): [string[], RegExp] => [agentWithIp(ip), /flag --node-ip: nodeIP can't be loopback address/]),
+    [agentWithIp('169.254.10.1'), /flag --node-ip: nodeIP can't be a link-local unicast address/],
+    [agentWithIp('239.1.1.1'), /flag --node-ip: nodeIP can't be a multicast address/],
+    [agentWithIp('0.0.0.0'), /flag --node-ip: nodeIP can't be an all zeros address/],
+    [agentWithIp('10.0.0.300'), /flag --node-ip takes an IP address, not "10.0.0.300"/],
     [['--nonsense'], /unknown flag: --nonsense/],
   ];
   for (const [args, message] of cases) {

@@ -2,7 +2,7 @@
 // Go's lenient parsing (Kubernetes 1.31: IsValidIP, IsValidIPv4Address,
 // IsValidIPv6Address and ValidateNonSpecialIP): Endpoints' and
 // EndpointSlices' addresses and Services' external IPs.
-import { type Ip, parseIpSloppy } from '../../../common/ip-addresses.js';
+import { isLinkLocalMulticast, isLinkLocalUnicast, isLoopback, isUnspecified, parseIpSloppy } from '../../../common/ip-addresses.js';
 import type { StatusCause } from '../status.js';
 import { invalid, quote } from './field-errors.js';
 
@@ -33,23 +33,9 @@ export function validateNonSpecialIP(value: string, path: string): StatusCause[]
   const ip = parseIpSloppy(value);
   if (ip === undefined) return [invalid(path, quote(value), 'must be a valid IP address')];
   const causes: StatusCause[] = [];
-  if (ip.value === 0n) causes.push(invalid(path, quote(value), `may not be unspecified (${value})`));
+  if (isUnspecified(ip)) causes.push(invalid(path, quote(value), `may not be unspecified (${value})`));
   if (isLoopback(ip)) causes.push(invalid(path, quote(value), 'may not be in the loopback range (127.0.0.0/8, ::1/128)'));
   if (isLinkLocalUnicast(ip)) causes.push(invalid(path, quote(value), 'may not be in the link-local range (169.254.0.0/16, fe80::/10)'));
   if (isLinkLocalMulticast(ip)) causes.push(invalid(path, quote(value), 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)'));
   return causes;
-}
-
-/** Go's net.IP predicates. */
-function isLoopback(ip: Ip): boolean {
-  return ip.family === 4 ? ip.value >> 24n === 127n : ip.value === 1n;
-}
-
-function isLinkLocalUnicast(ip: Ip): boolean {
-  return ip.family === 4 ? ip.value >> 16n === 0xa9fen : ip.value >> 118n === 0xfe80n >> 6n;
-}
-
-/** 224.0.0.0/24; in IPv6 every multicast address of link-local scope (ff02::, ff12::, …). */
-function isLinkLocalMulticast(ip: Ip): boolean {
-  return ip.family === 4 ? ip.value >> 8n === 0xe00000n : ip.value >> 120n === 0xffn && ((ip.value >> 112n) & 0xfn) === 2n;
 }
