@@ -15,6 +15,7 @@ import {
   copyQuantity,
   decodeResourceList,
   goQuantityOf,
+  integerValue,
   isOvercommitAllowed,
   quantityOf,
   type ResourceList,
@@ -150,18 +151,10 @@ const ONE: Quantity = { value: 1n, scale: 0, format: 'DecimalSI' };
 
 /** The ratio and max/min as float64s, as upstream computes them: in milli units unless a value is too large for them. */
 function ratioBound(ratio: Quantity, min: Quantity, max: Quantity): [number, number] {
-  if (wholeValue(ratio) < MAX_MILLI_VALUE && wholeValue(min) < MAX_MILLI_VALUE && wholeValue(max) < MAX_MILLI_VALUE) {
+  if (integerValue(ratio) < MAX_MILLI_VALUE && integerValue(min) < MAX_MILLI_VALUE && integerValue(max) < MAX_MILLI_VALUE) {
     return [Number(milliValue(ratio)) / 1000, Number(milliValue(max)) / Number(milliValue(min))];
   }
-  return [Number(wholeValue(ratio)), Number(wholeValue(max)) / Number(wholeValue(min))];
-}
-
-/** Quantity.Value(): rounded up (away from zero) to a whole number. */
-function wholeValue(q: Quantity): bigint {
-  if (q.scale >= 0) return q.value * 10n ** BigInt(q.scale);
-  const divisor = 10n ** BigInt(-q.scale);
-  const whole = q.value / divisor;
-  return whole * divisor === q.value ? whole : whole + (q.value < 0n ? -1n : 1n);
+  return [Number(integerValue(ratio)), Number(integerValue(max)) / Number(integerValue(min))];
 }
 
 /** Quantity.MilliValue() of a quantity already rounded to milli units. */

@@ -17,17 +17,15 @@ import type { KindRules } from '../registry/registry.js';
 import { ApiError, type StatusCause } from '../status.js';
 import { decodeError, duplicate, forbidden, goStrings, invalid, NON_NEGATIVE, notSupported, quote, required, sortedKeys, VALID_CIDR } from './field-errors.js';
 import { type GoType, goUnmarshal } from './go-json.js';
-import { labelValueErrors, qualifiedNameErrors, validateQualifiedName } from './labels.js';
+import { labelValueErrors, validateQualifiedName } from './labels.js';
+import { isIntegerResource, type ResourceList } from './resource-lists.js';
 
 type NodeObject = KubeObject & Node;
-type ResourceList = Record<string, string>;
 
 const TAINTS_ANNOTATION = 'scheduler.alpha.kubernetes.io/taints';
 const AVOID_PODS_ANNOTATION = 'scheduler.alpha.kubernetes.io/preferAvoidPods';
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const PODCIDR_CHANGED = 'node updates may not change podCIDR except from "" to valid';
-/** Countable resources (helper.IsIntegerResourceName, with the extended ones). */
-const INTEGER_RESOURCES = new Set(['pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers']);
 
 export const nodeRules: KindRules = {
   decodeInput(obj) {
@@ -259,16 +257,6 @@ function validateResources(status: NodeStatus | undefined): StatusCause[] {
     }
   }
   return causes;
-}
-
-function isIntegerResource(name: string): boolean {
-  return INTEGER_RESOURCES.has(name) || isExtendedResource(name);
-}
-
-/** IsExtendedResourceName: a domain other than kubernetes.io, and a valid quota name once prefixed with "requests.". */
-function isExtendedResource(name: string): boolean {
-  const native = !name.includes('/') || name.includes('kubernetes.io/');
-  return !native && !name.startsWith('requests.') && qualifiedNameErrors(`requests.${name}`).length === 0;
 }
 
 /**

@@ -3,7 +3,7 @@
 // decoding with SetDefaults_ResourceList (each quantity a resource.Quantity,
 // rounded up to milli units, kept as its String()), and the resource-name and
 // quantity-value rules of pkg/apis/core/validation and core/helper (1.31).
-import { parseQuantity, type Quantity, roundUp } from '../../../common/quantity.js';
+import { isInteger, parseQuantity, type Quantity, roundUp } from '../../../common/quantity.js';
 import type { KubeObject } from '../objects.js';
 import type { StatusCause } from '../status.js';
 import { decodeError, invalid, NON_NEGATIVE, quote, sortedKeys } from './field-errors.js';
@@ -104,7 +104,7 @@ const isHugePages = (name: string): boolean => name.startsWith('hugepages-');
 const isQuotaHugePages = (name: string): boolean => isHugePages(name) || name.startsWith('requests.hugepages-');
 
 /** IsNativeResource: unqualified, or in a kubernetes.io domain. */
-function isNative(name: string): boolean {
+export function isNative(name: string): boolean {
   return !name.includes('/') || name.includes('kubernetes.io/');
 }
 
@@ -148,11 +148,15 @@ export function validateQuotaResourceName(name: string, path: string): StatusCau
   return causes;
 }
 
+/** isIntegerResource: counts of objects and extended resources hold whole numbers. */
+export function isIntegerResource(name: string): boolean {
+  return INTEGER_RESOURCES.has(name) || isExtended(name);
+}
+
 /** ValidateResourceQuantityValue: not negative, and whole for counts of objects and extended resources. */
 export function validateResourceQuantityValue(list: ResourceList, name: string, path: string): StatusCause[] {
   const q = quantityOf(list, name);
   const causes = q.value < 0n ? [invalid(path, quote(list[name]!), NON_NEGATIVE)] : [];
-  const whole = q.scale >= 0 || q.value % 10n ** BigInt(-q.scale) === 0n;
-  if ((INTEGER_RESOURCES.has(name) || isExtended(name)) && !whole) causes.push(invalid(path, goQuantityOf(list, name), 'must be an integer'));
+  if (isIntegerResource(name) && !isInteger(q)) causes.push(invalid(path, goQuantityOf(list, name), 'must be an integer'));
   return causes;
 }

@@ -21,7 +21,7 @@ import type { StatusCause } from '../status.js';
 import { semanticEqual, zerolessEqual } from './equality.js';
 import { forbidden, IMMUTABLE, invalid, notSupported, quote, required, sortedKeys, tooLong } from './field-errors.js';
 import { qualifiedNameErrors, validateLabelSelector, validateQualifiedName } from './labels.js';
-import { decodeResourceList, comparableResourceList, integerValue, quantityIn, type ResourceList } from './resource-lists.js';
+import { comparableResourceList, decodeResourceList, integerValue, isNative, quantityIn, type ResourceList } from './resource-lists.js';
 
 /** Set by the scheduler on a claim whose class binds on first consumer: the node of its first pod. */
 export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
@@ -254,8 +254,7 @@ function basicResource(list: ResourceList, name: string, path: string): StatusCa
 function resourceKeyErrors(name: string, path: string): StatusCause[] {
   const causes = validateQualifiedName(name, path);
   if (causes.length > 0) return causes;
-  const native = !name.includes('/') || name.includes('kubernetes.io/');
-  return native && name !== 'storage' ? [notSupported(path, quote(name), ['storage'])] : [];
+  return isNative(name) && name !== 'storage' ? [notSupported(path, quote(name), ['storage'])] : [];
 }
 
 const RECLAIM_POLICIES = ['Delete', 'Retain'];
