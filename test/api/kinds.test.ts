@@ -226,6 +226,9 @@ describe('pods', () => {
     });
     const tiny = create(pod({ containers: [nginx({ resources: { requests: { cpu: '0.0001', memory: '0.5Gi' } } })] }))['spec'].containers[0];
     assert.deepEqual(tiny.resources.requests, { cpu: '1m', memory: '512Mi' });
+    // A JSON null is the zero Quantity Go's UnmarshalJSON makes of it, served as "0".
+    const nulls = create(pod({ containers: [nginx({ resources: { requests: { cpu: null, memory: '1Gi' }, limits: { cpu: null } } })] }))['spec'].containers[0];
+    assert.deepEqual(nulls.resources, { requests: { cpu: '0', memory: '1Gi' }, limits: { cpu: '0' } });
   });
 
   test('a quantity that does not parse fails decoding, with a 400', () => {
@@ -1437,6 +1440,12 @@ describe('limit ranges', () => {
     assert.deepEqual(mixed[0], { type: 'Pod', max: { cpu: '2', memory: '1Gi' }, min: { cpu: '200m', memory: '6Mi' }, maxLimitRequestRatio: { cpu: '10' } });
     assert.deepEqual(mixed[1], { type: 'Container', min: { cpu: '100m' }, default: { memory: '200Mi' }, defaultRequest: { memory: '200Mi', cpu: '100m' }, maxLimitRequestRatio: { cpu: '10' } });
     assert.deepEqual(mixed[2], { type: 'PersistentVolumeClaim', max: { storage: '2Gi' }, min: { storage: '1Gi' } });
+  });
+
+  test('a JSON null is the zero Quantity, with no format, as Go decodes it', () => {
+    assert.deepEqual(causes(() => create(limitRange({ type: 'Container', maxLimitRequestRatio: { cpu: null } }))), [
+      `spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: ${quantity(0, 0, '', '')}: ratio 0 is less than 1`,
+    ]);
   });
 
   test('a quantity that does not parse fails decoding, with a 400', () => {

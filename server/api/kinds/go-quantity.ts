@@ -20,15 +20,19 @@ interface Held {
   readonly int?: { readonly value: bigint; readonly scale: number };
   /** The cached String(), "" when not computed yet. */
   readonly s: string;
-  readonly format: 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
+  /** "" for the Quantity a JSON null decodes to, which never got one. */
+  readonly format: 'DecimalSI' | 'BinarySI' | 'DecimalExponent' | '';
 }
+
+/** What UnmarshalJSON makes of a JSON null: the zero amount, no format. */
+const FROM_NULL: Held = { int: { value: 0n, scale: 0 }, s: '', format: '' };
 
 /**
  * %#v of the Quantity `text` (a quantity decoding accepted) becomes. Go
  * copies the value into the error before any String() call beside it runs,
  * so the cache shows only what parsing put there.
  */
-export function goQuantity(text: string | number): string {
+export function goQuantity(text: string | number | null): string {
   const held = decoded(text);
   const int = held.int ?? { value: 0n, scale: 0 };
   const dec = held.int === undefined ? '0xc000000000' : 'nil';
@@ -44,8 +48,8 @@ export function goString(text: string | number): string {
   return decoded(text).s || formatQuantity(roundUp(parseQuantity(text) as Quantity, -3));
 }
 
-function decoded(text: string | number): Held {
-  return afterDefaults(parsed(String(text).trim()));
+function decoded(text: string | number | null): Held {
+  return text === null ? FROM_NULL : afterDefaults(parsed(String(text).trim()));
 }
 
 /** ParseQuantity. */

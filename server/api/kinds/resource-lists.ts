@@ -17,13 +17,22 @@ export type ResourceList = Record<string, string>;
  * Quantity Go made of it (go-quantity.ts); the list itself holds its
  * String(). Kept until the object is dropped.
  */
-const written = new WeakMap<ResourceList, Map<string, string>>();
+const written = new WeakMap<ResourceList, Map<string, string | null>>();
 
-/** Decoding and SetDefaults_ResourceList, in place: a bad quantity fails the request with a 400, a good one is rounded up to milli units and kept as Go prints it ("0.5" → "500m"). */
+/**
+ * Decoding and SetDefaults_ResourceList, in place: a bad quantity fails the
+ * request with a 400, a good one is rounded up to milli units and kept as Go
+ * prints it ("0.5" → "500m"); a JSON null is Go's zero Quantity, "0".
+ */
 export function decodeResourceList(list: ResourceList | undefined | null, owner: KubeObject): void {
   if (list === undefined || list === null) return;
-  const texts = new Map<string, string>();
+  const texts = new Map<string, string | null>();
   for (const name of Object.keys(list)) {
+    if ((list[name] as string | null) === null) {
+      texts.set(name, null);
+      list[name] = '0';
+      continue;
+    }
     const q = parseQuantity(list[name]!);
     if (typeof q === 'string') throw decodeError(owner, q);
     texts.set(name, String(list[name]));
@@ -37,7 +46,7 @@ export function copyQuantity(from: ResourceList, to: ResourceList, name: string)
   to[name] = from[name]!;
   const text = written.get(from)?.get(name);
   if (text === undefined) return;
-  const texts = written.get(to) ?? new Map<string, string>();
+  const texts = written.get(to) ?? new Map<string, string | null>();
   texts.set(name, text);
   written.set(to, texts);
 }
@@ -49,7 +58,8 @@ export function quantityOf(list: ResourceList, name: string): Quantity {
 
 /** %#v of the Quantity `list[name]` is in Go. */
 export function goQuantityOf(list: ResourceList, name: string): string {
-  return goQuantity(written.get(list)?.get(name) ?? list[name]!);
+  const texts = written.get(list);
+  return goQuantity(texts?.has(name) === true ? (texts.get(name) as string | null) : list[name]!);
 }
 
 const ZERO: Quantity = { value: 0n, scale: 0, format: 'DecimalSI' };
