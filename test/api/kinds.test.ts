@@ -278,6 +278,26 @@ describe('pods', () => {
     assert.deepEqual(create(pod({ containers: [nginx()], tolerations: [{ operator: 'Exists' }] }))['spec'].tolerations, [{ operator: 'Exists' }]);
   });
 
+  test('tolerations are checked as upstream checks them, the whole toleration shown where upstream passes it', () => {
+    const tolerations = [
+      { operator: 'Equal', value: 'x' },
+      { key: 'dedicated', value: 'web', effect: 'NoSchedule', tolerationSeconds: 30 },
+      { key: 'bad key!', value: 'bad value!' },
+      { key: 'k', operator: 'Exists', value: 'v', effect: 'NoExecute', tolerationSeconds: 60 },
+      { key: 'k', operator: 'Gt', value: '1' },
+      { key: 'k', operator: 'Exists', effect: 'Sometimes' },
+    ];
+    assert.deepEqual(causes(() => create(pod({ containers: [nginx()], tolerations }))), [
+      'spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when `key` is empty, which means "match all values and all keys"',
+      `spec.tolerations[1].effect: Invalid value: "NoSchedule": effect must be 'NoExecute' when \`tolerationSeconds\` is set`,
+      `spec.tolerations[2].key: Invalid value: "bad key!": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+      `spec.tolerations[2].operator: Invalid value: "bad value!": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+      'spec.tolerations[3].operator: Invalid value: core.Toleration{Key:"k", Operator:"Exists", Value:"v", Effect:"NoExecute", TolerationSeconds:(*int64)(0xc000000000)}: value must be empty when `operator` is \'Exists\'',
+      'spec.tolerations[4].operator: Unsupported value: "Gt": supported values: "Equal", "Exists"',
+      'spec.tolerations[5].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
+    ]);
+  });
+
   test('a priority the class does not give is refused by admission, with a 403', () => {
     const err = refusal(() => create(pod({ containers: [nginx()], priority: 5 })), 403);
     assert.equal(err.message, 'pods "web" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name');

@@ -123,6 +123,11 @@ export function tooMany(field: string, actual: number, max: number): StatusCause
   return { reason: 'FieldValueTooMany', message: `Too many: ${actual}: must have at most ${max} items`, field };
 }
 
+/** %#v of a Go pointer of type `*type`: an address cannot be rebuilt, so a set pointer shows a placeholder one. */
+export function goPointer(type: string, set: boolean): string {
+  return `(*${type})(${set ? '0xc000000000' : 'nil'})`;
+}
+
 /**
  * A JSON value (a custom resource's) as field.Error prints it: strings
  * quoted, numbers and booleans bare, null as "null", objects and lists in

@@ -7,7 +7,7 @@
 // everything else as an inf.Dec, whose address is printed and cannot be
 // reproduced here.
 import { formatQuantity, parseQuantity, type Quantity, roundUp } from '../../../common/quantity.js';
-import { quote } from './field-errors.js';
+import { goPointer, quote } from './field-errors.js';
 
 const DECIMAL_EXPONENTS: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const BINARY_EXPONENTS: Readonly<Record<string, number>> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
@@ -35,8 +35,7 @@ const FROM_NULL: Held = { int: { value: 0n, scale: 0 }, s: '', format: '' };
 export function goQuantity(text: string | number | null): string {
   const held = decoded(text);
   const int = held.int ?? { value: 0n, scale: 0 };
-  const dec = held.int === undefined ? '0xc000000000' : 'nil';
-  return `resource.Quantity{i:resource.int64Amount{value:${int.value}, scale:${int.scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(${dec})}, s:${quote(held.s)}, Format:${quote(held.format)}}`;
+  return `resource.Quantity{i:resource.int64Amount{value:${int.value}, scale:${int.scale}}, d:resource.infDecAmount{Dec:${goPointer('inf.Dec', held.int === undefined)}}, s:${quote(held.s)}, Format:${quote(held.format)}}`;
 }
 
 /**

@@ -17,7 +17,7 @@ import { checkName, nameErrors } from '../registry/names.js';
 import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { semanticEqual, zerolessEqual } from './equality.js';
-import { forbidden, goStrings, IMMUTABLE, inclusiveRange, invalid, notSupported, quote, required, sortedKeys, tooLong } from './field-errors.js';
+import { forbidden, goPointer, goStrings, IMMUTABLE, inclusiveRange, invalid, notSupported, quote, required, sortedKeys, tooLong } from './field-errors.js';
 import { validateNodeSelector } from './node-selectors.js';
 import { decodeResourceList, goResourceList, integerValue, quantityIn } from './resource-lists.js';
 import { validateAccessModeValues, VOLUME_MODES } from './storage.js';
@@ -508,5 +508,5 @@ function sameNodeAffinity(next: VolumeNodeAffinity | undefined, old: VolumeNodeA
 /** %#v of the *VolumeNodeAffinity field errors print; Go shows the address of its NodeSelector, which has no meaning here. */
 function goVolumeNodeAffinity(affinity: VolumeNodeAffinity | undefined): string {
   if (affinity == null) return '"null"';
-  return `core.VolumeNodeAffinity{Required:(*core.NodeSelector)(${affinity.required == null ? 'nil' : '0xc000000000'})}`;
+  return `core.VolumeNodeAffinity{Required:${goPointer('core.NodeSelector', affinity.required != null)}}`;
 }

@@ -7,7 +7,7 @@ import type { PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from 'kuberne
 import { type KubeObject, metaTime } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
-import { invalid, notSupported, quote } from './field-errors.js';
+import { goPointer, invalid, notSupported, quote } from './field-errors.js';
 import { notMoreThan100Percent, positiveIntOrPercent } from './int-or-percent.js';
 import { validateLabelSelector } from './labels.js';
 
@@ -18,11 +18,9 @@ export const podDisruptionBudgetRules: KindRules = {
     const spec = (obj as KubeObject & { spec?: PodDisruptionBudgetSpec }).spec ?? {};
     const causes: StatusCause[] = [];
     if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined) {
-      // Go prints the spec's pointers' addresses, which have no meaning here.
-      const set = (v: unknown) => (v === undefined ? 'nil' : '0xc000000000');
       const value =
-        `policy.PodDisruptionBudgetSpec{MinAvailable:(*intstr.IntOrString)(${set(spec.minAvailable)}), Selector:(*v1.LabelSelector)(${set(spec.selector)}), ` +
-        `MaxUnavailable:(*intstr.IntOrString)(${set(spec.maxUnavailable)}), UnhealthyPodEvictionPolicy:(*policy.UnhealthyPodEvictionPolicyType)(${set(spec.unhealthyPodEvictionPolicy)})}`;
+        `policy.PodDisruptionBudgetSpec{MinAvailable:${goPointer('intstr.IntOrString', spec.minAvailable !== undefined)}, Selector:${goPointer('v1.LabelSelector', spec.selector !== undefined)}, ` +
+        `MaxUnavailable:${goPointer('intstr.IntOrString', spec.maxUnavailable !== undefined)}, UnhealthyPodEvictionPolicy:${goPointer('policy.UnhealthyPodEvictionPolicyType', spec.unhealthyPodEvictionPolicy !== undefined)}}`;
       causes.push(invalid('spec', value, 'minAvailable and maxUnavailable cannot be both set'));
     }
     for (const [field, value] of [

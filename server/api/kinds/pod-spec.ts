@@ -7,7 +7,7 @@ import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { containerDefaults, INIT_FORBIDDEN, validateContainer, validateProbesAndHooks } from './containers.js';
-import { duplicate, forbidden, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required } from './field-errors.js';
+import { duplicate, forbidden, goPointer, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required } from './field-errors.js';
 import { validateAnnotationKeys, validateLabels, validateQualifiedName, labelValueErrors } from './labels.js';
 
 /** Default mode of secret, configMap, downwardAPI and projected volumes: 0644. */
@@ -203,11 +203,19 @@ function validateTolerations(tolerations: readonly Toleration[], path: string): 
       const errs = labelValueErrors(value);
       if (errs.length > 0) causes.push(invalid(`${p}.operator`, quote(value), errs.join(';')));
     } else if (operator === 'Exists') {
-      if (value !== '') causes.push(invalid(`${p}.operator`, quote(value), "value must be empty when `operator` is 'Exists'"));
+      if (value !== '') causes.push(invalid(`${p}.operator`, goToleration(t), "value must be empty when `operator` is 'Exists'"));
     } else {
       causes.push(notSupported(`${p}.operator`, quote(operator), ['Equal', 'Exists']));
     }
     if (effect !== '' && !TAINT_EFFECTS.includes(effect)) causes.push(notSupported(`${p}.effect`, quote(effect), TAINT_EFFECTS));
   });
   return causes;
+}
+
+/** %#v of the toleration, which upstream passes whole as the bad value of one rule. */
+function goToleration(t: Toleration): string {
+  return (
+    `core.Toleration{Key:${quote(t.key ?? '')}, Operator:${quote(t.operator ?? '')}, Value:${quote(t.value ?? '')}, ` +
+    `Effect:${quote(t.effect ?? '')}, TolerationSeconds:${goPointer('int64', t.tolerationSeconds != null)}}`
+  );
 }

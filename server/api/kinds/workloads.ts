@@ -16,7 +16,7 @@ import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { semanticEqual } from './equality.js';
-import { forbidden, goStringMap, IMMUTABLE, invalid, nonNegative, notSupported, quote, required } from './field-errors.js';
+import { forbidden, goPointer, goStringMap, IMMUTABLE, invalid, nonNegative, notSupported, quote, required } from './field-errors.js';
 import { asSelector, goLabelSelector, isEmptySelector, type Selector, validateAnnotationKeys, validateLabels, validateLabelSelector } from './labels.js';
 import { goIntOrString, intOrPercentValue, notMoreThan100Percent, positiveIntOrPercent } from './int-or-percent.js';
 import { podTemplateDefaults, templateMetadataDefaults, validatePodTemplate } from './pod-spec.js';
@@ -313,8 +313,7 @@ function claimTemplateDefaults(claim: PersistentVolumeClaim): void {
   (template.status ??= {}).phase ||= 'Pending';
 }
 
-/** %#v of an update strategy; a set rollingUpdate is a pointer whose address Go prints and we cannot. */
+/** %#v of an update strategy. */
 function goStrategy(kind: string, type: string | undefined, rollingKind: string, rolling: object | undefined): string {
-  const pointer = rolling === undefined ? 'nil' : '0xc000000000';
-  return `apps.${kind}{Type:${quote(type ?? '')}, RollingUpdate:(*apps.${rollingKind})(${pointer})}`;
+  return `apps.${kind}{Type:${quote(type ?? '')}, RollingUpdate:${goPointer(`apps.${rollingKind}`, rolling !== undefined)}}`;
 }
