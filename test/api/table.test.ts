@@ -134,6 +134,8 @@ test('column sets, orders and priorities are upstream printers.go', () => {
     ],
     ['', 'Endpoints', ['Name', 'Endpoints', 'Age']],
     ['', 'ServiceAccount', ['Name', 'Secrets', 'Age']],
+    ['', 'ResourceQuota', ['Name', 'Age', 'Request', 'Limit']],
+    ['', 'LimitRange', ['Name', 'Created At']],
     [
       '',
       'PersistentVolume',
@@ -658,7 +660,7 @@ test('node: Ready control-plane, wide system info; NotReady and cordoned; unknow
   assert.deepEqual(cells(fresh).slice(1, 5), ['Unknown', '<none>', '10m', '']);
 });
 
-test('namespace, configmap, secret, serviceaccount, lease', () => {
+test('namespace, configmap, secret, serviceaccount, resourcequota, lease', () => {
   assert.deepEqual(cells(object('v1', 'Namespace', { name: 'default' }, { status: { phase: 'Active' } })), ['default', 'Active', '10m']);
   assert.deepEqual(cells(object('v1', 'Namespace', { name: 'old' }, { status: { phase: 'Terminating' } })), ['old', 'Terminating', '10m']);
   assert.deepEqual(cells(object('v1', 'Namespace', { name: 'new' }, {})), ['new', 'Active', '10m']);
@@ -673,6 +675,14 @@ test('namespace, configmap, secret, serviceaccount, lease', () => {
   assert.deepEqual(cells(tls), ['tls', 'kubernetes.io/tls', 3, '10m']);
 
   assert.deepEqual(cells(object('v1', 'ServiceAccount', { name: 'default' })), ['default', 0, '10m']);
+
+  // Quotas print status.hard against status.used, limits.* apart; nothing counts usage yet, so a new quota's cells are empty.
+  const quota = object('v1', 'ResourceQuota', { name: 'compute' }, {
+    spec: { hard: { pods: '10', 'requests.cpu': '2', 'limits.memory': '4Gi', 'limits.cpu': '4' } },
+    status: { hard: { pods: '10', 'requests.cpu': '2', 'limits.memory': '4Gi', 'limits.cpu': '4' }, used: { pods: '3', 'limits.cpu': '1500m' } },
+  });
+  assert.deepEqual(cells(quota), ['compute', '10m', 'pods: 3/10, requests.cpu: 0/2', 'limits.cpu: 1500m/4, limits.memory: 0/4Gi']);
+  assert.deepEqual(cells(object('v1', 'ResourceQuota', { name: 'new' }, { spec: { hard: { pods: '10' } } })), ['new', '10m', '', '']);
   assert.deepEqual(cells(object('v1', 'ServiceAccount', { name: 'ci' }, { secrets: [{ name: 'ci-token' }] })), ['ci', 1, '10m']);
 
   const lease = object('coordination.k8s.io/v1', 'Lease', { name: 'pi-1', namespace: 'kube-node-lease' }, { spec: { holderIdentity: 'pi-1' } });

@@ -23,6 +23,10 @@ test('kubectl 1.30 and 1.33: create quota, apply a LimitRange, and upstream’s 
     const compute = JSON.parse(await k.ok(['get', 'quota', 'compute', '-n', ns, '-o', 'json'])) as { spec: unknown; status: unknown };
     assert.deepEqual(compute.spec, { hard: { cpu: '1', memory: '1G', pods: '2', services: '3' } });
     assert.deepEqual(compute.status, {});
+    // Upstream's columns; REQUEST and LIMIT come from status.hard, which no quota controller fills here yet.
+    const quotas = (await k.ok(['get', 'quota', '-n', ns])).trimEnd().split('\n');
+    assert.match(quotas[0]!, /^NAME +AGE +REQUEST +LIMIT$/);
+    assert.deepEqual(quotas.slice(1).map((line) => line.split(/ +/)[0]), ['best-effort', 'compute']);
     const mixed = await k.run(['create', 'quota', 'mixed', '--hard=cpu=1,pods=2', '--scopes=BestEffort', '-n', ns]);
     assert.notEqual(mixed.code, 0);
     assert.match(mixed.stderr, /ResourceQuota "mixed" is invalid: spec\.scopes: Invalid value: \[\]core\.ResourceQuotaScope\{"BestEffort"\}: unsupported scope applied to resource/);
@@ -30,6 +34,7 @@ test('kubectl 1.30 and 1.33: create quota, apply a LimitRange, and upstream’s 
     assert.equal(await k.ok(['apply', '-f', '-'], limitRange(ns, [{ type: 'Container', max: { memory: '1Gi' }, min: { memory: '500Mi' } }])), 'limitrange/mem created\n');
     const applied = JSON.parse(await k.ok(['get', 'limits', 'mem', '-n', ns, '-o', 'json'])) as { spec: unknown };
     assert.deepEqual(applied.spec, { limits: [{ type: 'Container', max: { memory: '1Gi' }, min: { memory: '500Mi' }, default: { memory: '1Gi' }, defaultRequest: { memory: '1Gi' } }] });
+    assert.match(await k.ok(['get', 'limits', '-n', ns]), /^NAME +CREATED AT\nmem +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
     const refused = await k.run(['apply', '-f', '-'], { stdin: limitRange(ns, [{ type: 'Pod', max: { memory: '1Gi' }, default: { memory: '1Gi' } }]) });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /LimitRange "mem" is invalid: spec\.limits\[0\]\.default: Forbidden: may not be specified when `type` is 'Pod'/);

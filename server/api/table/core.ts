@@ -1,7 +1,7 @@
 // Printers for the cluster's plain objects: Node, Namespace, ConfigMap,
-// Secret, ServiceAccount and Lease.
+// Secret, ServiceAccount, ResourceQuota and Lease.
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { ConfigMap, Namespace, Node, NodeCondition, Secret, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Namespace, Node, NodeCondition, ResourceQuota, Secret, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import { ageColumn, column, docs, nameColumn } from './columns.js';
 import { age } from './duration.js';
 import type { Printer } from './table.js';
@@ -93,6 +93,23 @@ export const serviceAccountPrinter: Printer = {
   columns: [nameColumn, column('Secrets', 'string', docs.saSecrets), ageColumn],
   cells(object, now) {
     return [object.metadata.name ?? '', ((object as unknown as ServiceAccount).secrets ?? []).length, age(object, now)];
+  },
+};
+
+export const resourceQuotaPrinter: Printer = {
+  columns: [
+    nameColumn,
+    ageColumn,
+    column('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
+    column('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+  ],
+  cells(object, now) {
+    // "name: used/hard" for each resource of status.hard, sorted; limits.* ones go to LIMIT.
+    const { hard = {}, used = {} } = (object as unknown as ResourceQuota).status ?? {};
+    const requests: string[] = [];
+    const limits: string[] = [];
+    for (const name of Object.keys(hard).sort()) (name.startsWith('limits.') ? limits : requests).push(`${name}: ${used[name] ?? '0'}/${hard[name]}`);
+    return [object.metadata.name ?? '', age(object, now), requests.join(', '), limits.join(', ')];
   },
 };
 

@@ -10,7 +10,7 @@ import { horizontalPodAutoscalerPrinter } from './autoscaling.js';
 import { nameColumn } from './columns.js';
 import { eventPrinter, eventsV1Printer } from './events.js';
 import { endpointSlicePrinter, endpointsPrinter, ingressPrinter, servicePrinter } from './network.js';
-import { configMapPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from './core.js';
+import { configMapPrinter, leasePrinter, namespacePrinter, nodePrinter, resourceQuotaPrinter, secretPrinter, serviceAccountPrinter } from './core.js';
 import { podPrinter } from './pods.js';
 import { podDisruptionBudgetPrinter } from './policy.js';
 import { clusterRoleBindingPrinter, roleBindingPrinter } from './rbac.js';
@@ -79,6 +79,7 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['/ConfigMap', configMapPrinter],
   ['/Secret', secretPrinter],
   ['/ServiceAccount', serviceAccountPrinter],
+  ['/ResourceQuota', resourceQuotaPrinter],
   ['/Event', eventPrinter],
   ['/PersistentVolume', persistentVolumePrinter],
   ['/PersistentVolumeClaim', persistentVolumeClaimPrinter],
