@@ -40,7 +40,7 @@ export const podRules: KindRules = {
 
   validate(obj: KubeObject, old: KubeObject | undefined): StatusCause[] {
     const spec = (obj as Pod).spec ?? ({} as PodSpec);
-    const causes = validatePodSpec(spec, 'spec', true);
+    const causes = validatePodSpec(spec, 'spec', true, (old as Pod | undefined)?.spec);
     for (const field of ['containers', 'initContainers'] as const) {
       (spec[field] ?? []).forEach((c, i) => {
         if (c.image !== undefined && c.image.trim() !== c.image) causes.push(invalid(`spec.${field}[${i}].image`, quote(c.image), 'must not have leading or trailing whitespace'));
