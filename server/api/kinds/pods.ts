@@ -1,13 +1,15 @@
 // Pods: the shared pod-spec defaults plus what only pods get upstream
 // (SetDefaults_Pod, the ServiceAccount, Priority and DefaultTolerationSeconds
-// admission plugins, the Pending status with its QoS class), and pod
-// validation with the update rule that a pod's spec is nearly immutable.
+// admission plugins, the Pending status with its QoS class, pod affinity's
+// matchLabelKeys merged into its selectors), and pod validation with the
+// update rule that a pod's spec is nearly immutable.
 import type { PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
 import { ApiError, type StatusCause } from '../status.js';
 import { semanticEqual } from './equality.js';
 import { forbidden, inclusiveRange, invalid, MAX_INT32, quote } from './field-errors.js';
+import { mergeMatchLabelKeys } from './match-label-keys.js';
 import { qosClass } from '../../../common/pod-qos.js';
 import { podSpecDefaults, validatePodSpec } from './pod-spec.js';
 
@@ -29,6 +31,7 @@ export const podRules: KindRules = {
       spec.serviceAccount = spec.serviceAccountName;
       admitPriority(spec, obj.metadata.name!);
       pod.status = { phase: 'Pending', qosClass: qosClass(spec) };
+      mergeMatchLabelKeys(spec, obj.metadata.labels);
     } else {
       // The Priority plugin decides priority at creation; updates cannot change it.
       const oldSpec = (old as Pod).spec ?? ({} as PodSpec);
