@@ -52,7 +52,7 @@ export const jobRules: KindRules = {
     // Jobs from before the batch.kubernetes.io/ labels keep passing without them.
     const oldLabels = (old as Job | undefined)?.spec?.template.metadata?.labels;
     const prefixedLabels = old === undefined || (oldLabels !== undefined && CONTROLLER_UID in oldLabels && JOB_NAME in oldLabels);
-    const causes = [...generatedSelectorCauses(job, prefixedLabels), ...validateJobSpec(spec, 'spec')];
+    const causes = [...generatedSelectorCauses(job, prefixedLabels), ...validateJobSpec(spec, 'spec', (old as Job | undefined)?.spec?.template)];
     if (spec.selector === undefined) causes.push(required('spec.selector'));
     else causes.push(...validateLabelSelector(spec.selector, 'spec.selector'));
     const select = asSelector(spec.selector);
@@ -107,7 +107,7 @@ export const cronJobRules: KindRules = {
       causes.push(notSupported('spec.concurrencyPolicy', quote(spec.concurrencyPolicy ?? ''), ['Allow', 'Forbid', 'Replace']));
     }
     const jobSpec = spec.jobTemplate.spec ?? ({} as JobSpec);
-    causes.push(...validateJobSpec(jobSpec, 'spec.jobTemplate.spec'));
+    causes.push(...validateJobSpec(jobSpec, 'spec.jobTemplate.spec', oldSpec?.jobTemplate.spec?.template));
     if (jobSpec.selector !== undefined) causes.push(invalid('spec.jobTemplate.spec.selector', goLabelSelector(jobSpec.selector), '`selector` will be auto-generated'));
     if (jobSpec.manualSelector === true) causes.push(notSupported('spec.jobTemplate.spec.manualSelector', 'true', ['nil', 'false']));
     causes.push(...nonNegative('spec.successfulJobsHistoryLimit', spec.successfulJobsHistoryLimit));
@@ -261,8 +261,8 @@ function indexesFormat(text: string, completions: number): number | string {
   return total;
 }
 
-/** validateJobSpec: what a Job and a CronJob's job template share. */
-function validateJobSpec(spec: JobSpec, path: string): StatusCause[] {
+/** validateJobSpec: what a Job and a CronJob's job template share; `old` is the pod template being updated. */
+function validateJobSpec(spec: JobSpec, path: string, old: PodTemplateSpec | undefined): StatusCause[] {
   const causes: StatusCause[] = [];
   for (const f of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'backoffLimitPerIndex', 'maxFailedIndexes'] as const) {
     causes.push(...nonNegative(`${path}.${f}`, spec[f]));
@@ -299,7 +299,7 @@ function validateJobSpec(spec: JobSpec, path: string): StatusCause[] {
     if (!allowed.includes(replacement)) causes.push(notSupported(`${path}.podReplacementPolicy`, quote(replacement), allowed));
   }
   const template = spec.template ?? {};
-  causes.push(...validatePodTemplate(template, `${path}.template`));
+  causes.push(...validatePodTemplate(template, `${path}.template`, old));
   // The pod-spec default Always is no choice for a Job: it must say OnFailure or Never.
   const restartPolicy = template.spec?.restartPolicy ?? '';
   const restartPath = `${path}.template.spec.restartPolicy`;

@@ -67,15 +67,19 @@ export function validateLabels(labels: Readonly<Record<string, string>> | undefi
   return causes;
 }
 
-/** ValidateLabelSelector, with label values checked (AllowInvalidLabelValueInSelector off). */
-export function validateLabelSelector(selector: LabelSelector | undefined, field: string): StatusCause[] {
-  if (selector === undefined) return [];
+/**
+ * ValidateLabelSelector. Expressions' values are label values unless
+ * `allowInvalidValues` (AllowInvalidLabelValueInSelector: pods whose stored
+ * affinity already broke the rule); matchLabels are always checked.
+ */
+export function validateLabelSelector(selector: LabelSelector | undefined | null, field: string, allowInvalidValues = false): StatusCause[] {
+  if (selector === undefined || selector === null) return [];
   const causes = validateLabels(selector.matchLabels, `${field}.matchLabels`);
-  (selector.matchExpressions ?? []).forEach((req, i) => causes.push(...validateRequirement(req, `${field}.matchExpressions[${i}]`)));
+  (selector.matchExpressions ?? []).forEach((req, i) => causes.push(...validateRequirement(req, `${field}.matchExpressions[${i}]`, allowInvalidValues)));
   return causes;
 }
 
-function validateRequirement(req: LabelSelectorRequirement, field: string): StatusCause[] {
+function validateRequirement(req: LabelSelectorRequirement, field: string, allowInvalidValues: boolean): StatusCause[] {
   const causes: StatusCause[] = [];
   const values = req.values ?? [];
   switch (req.operator) {
@@ -91,7 +95,7 @@ function validateRequirement(req: LabelSelectorRequirement, field: string): Stat
       causes.push(invalid(`${field}.operator`, quote(req.operator), 'not a valid selector operator'));
   }
   causes.push(...validateQualifiedName(req.key, `${field}.key`));
-  values.forEach((v, i) => causes.push(...labelValueErrors(v).map((m) => invalid(`${field}.values[${i}]`, quote(v), m))));
+  if (!allowInvalidValues) values.forEach((v, i) => causes.push(...labelValueErrors(v).map((m) => invalid(`${field}.values[${i}]`, quote(v), m))));
   return causes;
 }
 

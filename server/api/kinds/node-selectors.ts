@@ -1,8 +1,9 @@
 // Node selectors (a PersistentVolume's nodeAffinity.required, a pod's
-// required node affinity) as upstream's ValidateNodeSelector checks them in
-// 1.31: operators and their values, label keys, and the one field a term may
-// match (metadata.name). Label values are not checked: that came in 1.32.
-import type { NodeSelector, NodeSelectorRequirement } from 'kubernetes-types/core/v1.js';
+// required node affinity, the terms of its preferred one) as upstream's
+// ValidateNodeSelector and ValidateNodeSelectorTerm check them in 1.31:
+// operators and their values, label keys, and the one field a term may match
+// (metadata.name). Label values are not checked: that came in 1.32.
+import type { NodeSelector, NodeSelectorRequirement, NodeSelectorTerm } from 'kubernetes-types/core/v1.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { forbidden, invalid, quote, required } from './field-errors.js';
@@ -13,12 +14,15 @@ export function validateNodeSelector(selector: NodeSelector, path: string): Stat
   const termsPath = `${path}.nodeSelectorTerms`;
   const terms = selector.nodeSelectorTerms ?? [];
   if (terms.length === 0) return [required(termsPath, 'must have at least one node selector term')];
-  const causes: StatusCause[] = [];
-  terms.forEach((term, i) => {
-    (term.matchExpressions ?? []).forEach((req, j) => causes.push(...validateRequirement(req, `${termsPath}[${i}].matchExpressions[${j}]`)));
-    (term.matchFields ?? []).forEach((req, j) => causes.push(...validateFieldRequirement(req, `${termsPath}[${i}].matchFields[${j}]`)));
-  });
-  return causes;
+  return terms.flatMap((term, i) => validateNodeSelectorTerm(term, `${termsPath}[${i}]`));
+}
+
+/** ValidateNodeSelectorTerm: its expressions, then its fields. */
+export function validateNodeSelectorTerm(term: NodeSelectorTerm, path: string): StatusCause[] {
+  return [
+    ...(term.matchExpressions ?? []).flatMap((req, j) => validateRequirement(req, `${path}.matchExpressions[${j}]`)),
+    ...(term.matchFields ?? []).flatMap((req, j) => validateFieldRequirement(req, `${path}.matchFields[${j}]`)),
+  ];
 }
 
 /** ValidateNodeSelectorRequirement. */

@@ -6,9 +6,11 @@ import type { Container, PodSpec, PodTemplateSpec, Toleration, Volume } from 'ku
 import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
+import { validateAffinity } from './affinity.js';
 import { containerDefaults, INIT_FORBIDDEN, validateContainer, validateProbesAndHooks } from './containers.js';
 import { duplicate, forbidden, goPointer, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required } from './field-errors.js';
 import { validateAnnotationKeys, validateLabels, validateQualifiedName, labelValueErrors } from './labels.js';
+import { validateTopologySpreadConstraints } from './topology-spread.js';
 
 /** Default mode of secret, configMap, downwardAPI and projected volumes: 0644. */
 const DEFAULT_MODE = 420;
@@ -67,8 +69,12 @@ function volumeDefaults(v: Volume): void {
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 
-/** ValidatePodSpec; `isPod` when the spec is a pod's own rather than a template's. */
-export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean): StatusCause[] {
+/**
+ * ValidatePodSpec; `isPod` when the spec is a pod's own rather than a
+ * template's; `old` is the spec being updated (some checks spare what it
+ * already held, as upstream's PodValidationOptions do).
+ */
+export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean, old?: PodSpec): StatusCause[] {
   const causes: StatusCause[] = [];
   const volumes = validateVolumes(spec.volumes ?? [], `${path}.volumes`, causes);
   const containers = spec.containers ?? [];
@@ -90,12 +96,14 @@ export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean): St
   if (!RESTART_POLICIES.includes(spec.restartPolicy ?? '')) causes.push(notSupported(`${path}.restartPolicy`, quote(spec.restartPolicy ?? ''), RESTART_POLICIES));
   if (!DNS_POLICIES.includes(spec.dnsPolicy ?? '')) causes.push(notSupported(`${path}.dnsPolicy`, quote(spec.dnsPolicy ?? ''), DNS_POLICIES));
   causes.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
+  causes.push(...validateAffinity(spec.affinity, `${path}.affinity`, old?.affinity));
   if (spec.dnsPolicy === 'None') {
     if (spec.dnsConfig === undefined) causes.push(required(`${path}.dnsConfig`, 'must provide `dnsConfig` when `dnsPolicy` is None'));
     else if ((spec.dnsConfig.nameservers ?? []).length === 0) {
       causes.push(required(`${path}.dnsConfig.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
     }
   }
+  causes.push(...validateTopologySpreadConstraints(spec.topologySpreadConstraints, `${path}.topologySpreadConstraints`, old?.topologySpreadConstraints));
   if (spec.serviceAccountName) causes.push(...checkName(spec.serviceAccountName, 'subdomain', `${path}.serviceAccountName`));
   if (spec.nodeName) causes.push(...checkName(spec.nodeName, 'subdomain', `${path}.nodeName`));
   const deadline = spec.activeDeadlineSeconds;
@@ -112,13 +120,13 @@ export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean): St
   return causes;
 }
 
-/** ValidatePodTemplateSpec. */
-export function validatePodTemplate(template: PodTemplateSpec, path: string): StatusCause[] {
+/** ValidatePodTemplateSpec; `old` is the template being updated. */
+export function validatePodTemplate(template: PodTemplateSpec, path: string, old?: PodTemplateSpec): StatusCause[] {
   const spec = template.spec ?? ({} as PodSpec);
   const causes = [
     ...validateLabels(template.metadata?.labels, `${path}.labels`),
     ...validateAnnotationKeys(template.metadata?.annotations, `${path}.annotations`),
-    ...validatePodSpec(spec, `${path}.spec`, false),
+    ...validatePodSpec(spec, `${path}.spec`, false, old?.spec),
   ];
   if ((spec.ephemeralContainers ?? []).length > 0) causes.push(forbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
   return causes;

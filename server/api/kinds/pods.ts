@@ -1,13 +1,17 @@
 // Pods: the shared pod-spec defaults plus what only pods get upstream
 // (SetDefaults_Pod, the ServiceAccount, Priority and DefaultTolerationSeconds
-// admission plugins, the Pending status with its QoS class), and pod
-// validation with the update rule that a pod's spec is nearly immutable.
+// admission plugins, the Pending status with its QoS class, pod affinity's
+// matchLabelKeys merged into its selectors), and pod validation with the
+// update rule that a pod's spec is nearly immutable (a gated pod may still
+// narrow the nodes it may go to).
 import type { PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
 import { ApiError, type StatusCause } from '../status.js';
 import { semanticEqual } from './equality.js';
 import { forbidden, inclusiveRange, invalid, MAX_INT32, quote } from './field-errors.js';
+import { narrowSchedulingDirectives } from './gated-pod-updates.js';
+import { mergeMatchLabelKeys } from './match-label-keys.js';
 import { qosClass } from '../../../common/pod-qos.js';
 import { podSpecDefaults, validatePodSpec } from './pod-spec.js';
 
@@ -29,6 +33,7 @@ export const podRules: KindRules = {
       spec.serviceAccount = spec.serviceAccountName;
       admitPriority(spec, obj.metadata.name!);
       pod.status = { phase: 'Pending', qosClass: qosClass(spec) };
+      mergeMatchLabelKeys(spec, obj.metadata.labels);
     } else {
       // The Priority plugin decides priority at creation; updates cannot change it.
       const oldSpec = (old as Pod).spec ?? ({} as PodSpec);
@@ -40,7 +45,7 @@ export const podRules: KindRules = {
 
   validate(obj: KubeObject, old: KubeObject | undefined): StatusCause[] {
     const spec = (obj as Pod).spec ?? ({} as PodSpec);
-    const causes = validatePodSpec(spec, 'spec', true);
+    const causes = validatePodSpec(spec, 'spec', true, (old as Pod | undefined)?.spec);
     for (const field of ['containers', 'initContainers'] as const) {
       (spec[field] ?? []).forEach((c, i) => {
         if (c.image !== undefined && c.image.trim() !== c.image) causes.push(invalid(`spec.${field}[${i}].image`, quote(c.image), 'must not have leading or trailing whitespace'));
@@ -141,7 +146,9 @@ function validatePodUpdate(spec: PodSpec, oldSpec: PodSpec): StatusCause[] {
   (spec.schedulingGates ?? []).forEach((gate, i) => {
     if (!oldGates.has(gate.name)) causes.push(forbidden(`spec.schedulingGates[${i}].name`, `only deletion is allowed, but found new scheduling gate '${gate.name}'`));
   });
-  if (!semanticEqual(mutableFieldsFrom(spec, oldSpec), oldSpec)) {
+  const munged = mutableFieldsFrom(spec, oldSpec);
+  if ((oldSpec.schedulingGates ?? []).length > 0) causes.push(...narrowSchedulingDirectives(munged, oldSpec));
+  if (!semanticEqual(munged, oldSpec)) {
     causes.push(forbidden('spec', `pod updates may not change fields other than ${UPDATABLE_FIELDS.join(',')}`));
   }
   return causes;

@@ -47,7 +47,7 @@ export const deploymentRules: KindRules = {
   validate(obj: KubeObject, old: KubeObject | undefined): StatusCause[] {
     const spec = (obj as Workload<DeploymentSpec>).spec!;
     const causes = [...nonNegative('spec.replicas', spec.replicas), ...requiredSelector(spec.selector, 'deployment')];
-    causes.push(...replicaSetTemplate(spec.selector, spec.template, 'ReplicaSet'));
+    causes.push(...replicaSetTemplate(spec.selector, spec.template, 'ReplicaSet', (old as Workload<DeploymentSpec> | undefined)?.spec?.template));
     causes.push(...validateDeploymentStrategy(spec.strategy ?? {}, 'spec.strategy'));
     causes.push(...nonNegative('spec.minReadySeconds', spec.minReadySeconds));
     causes.push(...nonNegative('spec.revisionHistoryLimit', spec.revisionHistoryLimit));
@@ -74,7 +74,7 @@ export const replicaSetRules: KindRules = {
     const causes = [...nonNegative('spec.replicas', spec.replicas), ...nonNegative('spec.minReadySeconds', spec.minReadySeconds)];
     // Upstream words a ReplicaSet's empty selector as a Deployment's.
     causes.push(...requiredSelector(spec.selector, 'deployment'));
-    causes.push(...replicaSetTemplate(spec.selector, spec.template ?? {}, 'ReplicaSet'));
+    causes.push(...replicaSetTemplate(spec.selector, spec.template ?? {}, 'ReplicaSet', (old as Workload<ReplicaSetSpec> | undefined)?.spec?.template));
     return [...causes, ...immutableSelector(spec, old)];
   },
 };
@@ -152,7 +152,7 @@ export const daemonSetRules: KindRules = {
     if (spec.selector !== undefined && isEmptySelector(spec.selector)) {
       causes.push(invalid('spec.selector', goLabelSelector(spec.selector), 'empty selector is invalid for daemonset'));
     }
-    causes.push(...validatePodTemplate(spec.template, 'spec.template'));
+    causes.push(...validatePodTemplate(spec.template, 'spec.template', (old as Workload<DaemonSetSpec> | undefined)?.spec?.template));
     causes.push(...alwaysRestart(spec.template, 'spec.template', 'DaemonSet'));
     causes.push(...nonNegative('spec.minReadySeconds', spec.minReadySeconds));
     causes.push(...validateDaemonSetStrategy(spec.updateStrategy ?? {}, 'spec.updateStrategy'));
@@ -169,13 +169,13 @@ function requiredSelector(selector: LabelSelector | undefined, kind: string): St
   return causes;
 }
 
-/** ValidatePodTemplateSpecForReplicaSet, behind the selector it must match. */
-function replicaSetTemplate(selector: LabelSelector | undefined, template: PodTemplateSpec, owner: string): StatusCause[] {
+/** ValidatePodTemplateSpecForReplicaSet, behind the selector it must match; `old` is the template being updated. */
+function replicaSetTemplate(selector: LabelSelector | undefined, template: PodTemplateSpec, owner: string, old: PodTemplateSpec | undefined): StatusCause[] {
   const select = asSelector(selector);
   if (select === undefined) return [invalid('spec.selector', goLabelSelector(selector), 'invalid label selector')];
   return [
     ...templateMatches(selector, select, template),
-    ...validatePodTemplate(template, 'spec.template'),
+    ...validatePodTemplate(template, 'spec.template', old),
     ...alwaysRestart(template, 'spec.template', owner),
   ];
 }
