@@ -22,8 +22,8 @@ export interface HandlerApi {
   readonly catalogue: Catalogue;
   /** The service-account tokens the handler checks (a key of the test's own). */
   readonly tokens: ServiceAccountTokens;
-  /** Sends as `user` (a JSON body, or none); the answer's status and JSON body. */
-  send(user: UserInfo, method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Sends as `user` (a JSON body, or none); the answer's status, JSON body and Warning headers' texts. */
+  send(user: UserInfo, method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: Record<string, unknown>; warnings: string[] }>;
 }
 
 export async function handlerApi(t: TestContext, authorizer: Authorizer): Promise<HandlerApi> {
@@ -54,7 +54,14 @@ export async function handlerApi(t: TestContext, authorizer: Authorizer): Promis
         headers: { 'x-test-user': user.name, ...(body === undefined ? {} : { 'content-type': contentType }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      return { status: res.status, body: (await res.json()) as Record<string, unknown>, warnings: warningTexts(res.headers.get('warning')) };
     },
   };
+}
+
+/** The texts of Warning headers (`299 - "text"`, joined by fetch with ", "), as client-go reads them; their bytes are UTF-8. */
+function warningTexts(header: string | null): string[] {
+  if (header === null) return [];
+  const utf8 = Buffer.from(header, 'latin1').toString('utf8');
+  return [...utf8.matchAll(/299 - "((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
 }

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeDocument, readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
+import { addWarning } from '../http/warnings.js';
 import type { Catalogue } from '../catalogue.js';
 import type { Registry } from '../registry/registry.js';
 import type { ApiVerb } from '../request-info.js';
@@ -59,10 +60,9 @@ export async function createTokenRequest(
   if (requested < MIN_EXPIRATION_S) throw invalid('', [fieldInvalid('spec.expirationSeconds', requested, 'may not specify a duration less than 10 minutes')]);
   if (requested > LIMIT_EXPIRATION_S) throw invalid('', [fieldInvalid('spec.expirationSeconds', requested, 'may not specify a duration larger than 2^32 seconds')]);
   const bound = await boundPod(ctx, namespace, name, spec.boundObjectRef);
-  const warnings: string[] = [];
   let expirationSeconds = requested;
   if (expirationSeconds > MAX_EXPIRATION_S) {
-    warnings.push(`requested expiration of ${expirationSeconds} seconds shortened to ${MAX_EXPIRATION_S} seconds`);
+    addWarning(res, `requested expiration of ${expirationSeconds} seconds shortened to ${MAX_EXPIRATION_S} seconds`);
     expirationSeconds = MAX_EXPIRATION_S;
   }
   // Whole seconds, as the token's iat and exp: the expirationTimestamp is then exactly its exp.
@@ -78,7 +78,6 @@ export async function createTokenRequest(
       spec: { audiences, expirationSeconds, boundObjectRef: bound !== undefined ? { kind: 'Pod', apiVersion: 'v1', ...bound } : null },
       status: { token, expirationTimestamp: metaTime(new Date(now.getTime() + expirationSeconds * 1000)) },
     },
-    warnings,
   );
 }
 

@@ -7,7 +7,7 @@ import type { Catalogue } from '../catalogue.js';
 import { apiVersionOf, type KubeObject } from '../objects.js';
 import { unknownFields } from '../openapi/field-validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, supportsStrategicMerge } from '../patch/index.js';
-import { parseResourceVersion, type Registry, type Selectors, type UpdateOptions } from '../registry/registry.js';
+import { parseResourceVersion, type Registry, type Selectors, type UpdateOptions, type WriteOptions } from '../registry/registry.js';
 import { type ApiVerb, queryBool, type ResourceRequest } from '../request-info.js';
 import type { ResourceType } from '../resources.js';
 import { checkFieldSelector, parseFieldSelector, parseLabelSelector, SelectorError } from '../selectors.js';
@@ -22,6 +22,7 @@ import { bindPod } from './pod-subresources.js';
 import { booleanParam, dryRunOf, nonNegativeInt, optional } from './query-params.js';
 import { sendBytes, sendJson } from './respond.js';
 import { toScale, writeScale } from './scale.js';
+import { addWarning } from './warnings.js';
 
 /** The options kind whose dryRun a write's query carries (reads have none, and ignore it as upstream does). */
 const OPTIONS_OF_VERB: Partial<Record<ApiVerb, OptionsKind>> = {
@@ -61,12 +62,14 @@ export async function handleResource(
   const dryRun = optionsOfVerb !== undefined && dryRunOf(query.getAll('dryRun'), optionsOfVerb);
   if (isReview(type)) {
     if (info.verb !== 'create' || info.subresource !== undefined || info.name !== undefined) throw errors.methodNotAllowed(req.method ?? '');
-    const { obj, warnings } = await readObject(req, type, query);
-    return sendJson(res, 201, await answerReview(ctx.access, ctx.tokens, type, namespace, obj), warnings);
+    const obj = await readObject(req, res, type, query);
+    return sendJson(res, 201, await answerReview(ctx.access, ctx.tokens, type, namespace, obj));
   }
   // Writes of RBAC objects: nobody grants what they do not hold.
   const check = escalationCheck({ ...ctx, ...ctx.access }, type, info);
   const checked = check === undefined ? {} : { check };
+  // The kind's warnings on a write, as upstream's strategies add them to the request's.
+  const warn = (warning: string) => addWarning(res, warning);
 
   if (info.subresource !== undefined) {
     if (info.subresource === 'token' && type.subresources.some((s) => s.name === 'token')) {
@@ -75,7 +78,7 @@ export async function handleResource(
     if (!['status', 'scale', 'finalize', 'binding', 'eviction'].includes(info.subresource) || !type.subresources.some((s) => s.name === info.subresource)) {
       throw errors.notFoundPath();
     }
-    if (info.subresource === 'scale') return scale(ctx, type, namespace, info, query, req, res, dryRun);
+    if (info.subresource === 'scale') return scale(ctx, type, namespace, info, query, req, res, { dryRun, warn });
     if (info.subresource === 'binding' || info.subresource === 'eviction') {
       if (info.verb !== 'create') throw errors.methodNotAllowed(req.method ?? '');
       const body = decodeDocument(await readBody(req), req.headers['content-type']);
@@ -120,17 +123,17 @@ export async function handleResource(
       return streamWatch(ctx, type, namespace, info, query, form, req, res);
     case 'create': {
       if (info.name !== undefined) throw errors.methodNotAllowed('POST');
-      const { obj, warnings } = await readObject(req, type, query);
-      const created = await ctx.registry.create(type, namespace, obj, { dryRun, adoptInput: true, ...checked, ...manager });
-      return sendJson(res, 201, created, warnings);
+      const obj = await readObject(req, res, type, query);
+      const created = await ctx.registry.create(type, namespace, obj, { dryRun, adoptInput: true, warn, ...checked, ...manager });
+      return sendJson(res, 201, created);
     }
     case 'update': {
-      const { obj, warnings } = await readObject(req, type, query);
-      const updated = await ctx.registry.update(type, namespace, info.name!, obj, { dryRun, adoptInput: true, ...subresource, ...checked, ...manager });
-      return sendJson(res, 200, updated, warnings);
+      const obj = await readObject(req, res, type, query);
+      const updated = await ctx.registry.update(type, namespace, info.name!, obj, { dryRun, adoptInput: true, warn, ...subresource, ...checked, ...manager });
+      return sendJson(res, 200, updated);
     }
     case 'patch':
-      return patch(ctx, type, namespace, info.name!, query, req, res, managerOptions!, { dryRun, ...subresource, ...checked, ...manager });
+      return patch(ctx, type, namespace, info.name!, query, req, res, managerOptions!, { dryRun, warn, ...subresource, ...checked, ...manager });
     case 'delete': {
       const options = deleteOptionsOf(await optionalDocument(req), query);
       const { object, pending } = await ctx.registry.delete(type, namespace, info.name!, { ...options, dryRun: dryRun || options.dryRun });
@@ -161,7 +164,7 @@ async function scale(
   query: URLSearchParams,
   req: IncomingMessage,
   res: ServerResponse,
-  dryRun: boolean,
+  write: Pick<WriteOptions, 'dryRun' | 'warn'>,
 ): Promise<void> {
   const name = info.name!;
   const optionsKind = info.verb === 'update' || info.verb === 'patch' ? OPTIONS_OF_VERB[info.verb] : undefined;
@@ -171,7 +174,7 @@ async function scale(
     case 'get':
       return sendJson(res, 200, toScale(await ctx.registry.get(type, namespace, name)));
     case 'update':
-      return sendJson(res, 200, await writeScale(ctx.registry, type, namespace, name, { kind: 'replace', scale: decodeDocument(await readBody(req), req.headers['content-type']) }, { dryRun, manager }));
+      return sendJson(res, 200, await writeScale(ctx.registry, type, namespace, name, { kind: 'replace', scale: decodeDocument(await readBody(req), req.headers['content-type']) }, { ...write, manager }));
     case 'patch': {
       const contentType = mediaType(req.headers['content-type']);
       if (contentType !== 'application/merge-patch+json' && contentType !== 'application/json-patch+json' && contentType !== 'application/strategic-merge-patch+json') {
@@ -179,7 +182,7 @@ async function scale(
       }
       // A Scale has no lists, so a strategic merge patch of it is a merge patch.
       const patchDoc = decodeDocument(await readBody(req), 'application/json');
-      return sendJson(res, 200, await writeScale(ctx.registry, type, namespace, name, { kind: 'patch', contentType, patch: patchDoc }, { dryRun, manager }));
+      return sendJson(res, 200, await writeScale(ctx.registry, type, namespace, name, { kind: 'patch', contentType, patch: patchDoc }, { ...write, manager }));
     }
     default:
       throw errors.methodNotAllowed(req.method ?? '');
@@ -216,18 +219,17 @@ async function patch(
       break;
     case 'application/apply-patch+yaml': {
       const config = checkedObject(patchDoc, type);
-      const warnings = fieldValidation(type, config, query);
+      fieldValidation(type, config, query, res);
       if (config.metadata.name !== undefined && config.metadata.name !== name) {
         throw errors.badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
       }
       const force = booleanParam(query.get('force'), 'force') ?? false;
       const { object, created } = await ctx.registry.apply(type, namespace, name, config, { ...opts, manager: opts.manager!, force });
-      return sendJson(res, created ? 201 : 200, object, warnings);
+      return sendJson(res, created ? 201 : 200, object);
     }
     default:
       throw errors.unsupportedMediaType(contentType);
   }
-  let warnings: string[] = [];
   const patched = await ctx.registry.patch(
     type,
     namespace,
@@ -241,12 +243,12 @@ async function patch(
         throw err;
       }
       const obj = checkedObject(result, type);
-      warnings = fieldValidation(type, obj, query);
+      fieldValidation(type, obj, query, res);
       return obj;
     },
     opts,
   );
-  return sendJson(res, 200, patched, warnings);
+  return sendJson(res, 200, patched);
 }
 
 async function streamWatch(
@@ -319,7 +321,7 @@ function respondObjects(
   if (form.kind === 'json') return sendJson(res, status, single ?? objects);
   const withType = objects.map((o) => ({ ...o, apiVersion: apiVersionOf(type.group, type.version), kind: type.kind }));
   const table = toTable(type, withType, { includeObject: includeObjectOf(query), now: new Date(), listMeta: listMeta ?? {} });
-  return sendJson(res, status, { ...table, apiVersion: `meta.k8s.io/${form.version}` }, [], contentTypeOf(form));
+  return sendJson(res, status, { ...table, apiVersion: `meta.k8s.io/${form.version}` }, contentTypeOf(form));
 }
 
 function contentTypeOf(form: ResponseForm): string {
@@ -332,9 +334,10 @@ function includeObjectOf(query: URLSearchParams): IncludeObject {
 }
 
 /** Reads a create/update body: a single object of this type, checked against fieldValidation. */
-async function readObject(req: IncomingMessage, type: ResourceType, query: URLSearchParams): Promise<{ obj: KubeObject; warnings: string[] }> {
+async function readObject(req: IncomingMessage, res: ServerResponse, type: ResourceType, query: URLSearchParams): Promise<KubeObject> {
   const obj = checkedObject(decodeDocument(await readBody(req), req.headers['content-type']), type);
-  return { obj, warnings: fieldValidation(type, obj, query) };
+  fieldValidation(type, obj, query, res);
+  return obj;
 }
 
 function checkedObject(value: unknown, type: ResourceType): KubeObject {
@@ -354,17 +357,16 @@ function checkedObject(value: unknown, type: ResourceType): KubeObject {
   return obj as KubeObject;
 }
 
-/** Strict → 400 for unknown fields; Warn (the default) → Warning headers; Ignore → nothing. */
-function fieldValidation(type: ResourceType, obj: KubeObject, query: URLSearchParams): string[] {
+/** Strict → 400 for unknown fields; Warn (the default) → Warning headers on `res`; Ignore → nothing. */
+function fieldValidation(type: ResourceType, obj: KubeObject, query: URLSearchParams, res: ServerResponse): void {
   const mode = query.get('fieldValidation') ?? 'Warn';
   if (mode !== 'Strict' && mode !== 'Warn' && mode !== 'Ignore') {
     throw errors.badRequest(`fieldValidation parameter unsupported: ${mode}`);
   }
-  if (mode === 'Ignore') return [];
+  if (mode === 'Ignore') return;
   const unknown = unknownFields(type, obj);
-  if (unknown.length === 0) return [];
-  if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
-  return unknown.map((f) => `unknown field "${f}"`);
+  if (mode === 'Strict' && unknown.length > 0) throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  for (const f of unknown) addWarning(res, `unknown field "${f}"`);
 }
 
 function selectors(type: ResourceType, query: URLSearchParams, extraField?: string): Selectors {

@@ -1,15 +1,13 @@
-// Writing responses: JSON bodies, Warning headers (kubectl prints them), and
-// errors as Status objects.
+// Writing responses: JSON bodies (with whatever Warning headers the request
+// recorded, warnings.ts) and errors as Status objects.
 import type { ServerResponse } from 'node:http';
 import type { HttpAnswer } from '../http-answer.js';
 import { isStoreError } from '../../store/errors.js';
 import { ApiError, errors } from '../status.js';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, warnings: readonly string[] = [], contentType = 'application/json'): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
   const payload = JSON.stringify(body);
-  const headers: Record<string, string | string[]> = { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) };
-  if (warnings.length > 0) headers['warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
-  res.writeHead(status, headers).end(payload);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) }).end(payload);
 }
 
 /** A body already serialized (objects sent from their stored bytes). */

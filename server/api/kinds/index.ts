@@ -1,5 +1,5 @@
-// Kind-specific rules (defaults, validation, shared ranges, generation) by
-// resource type; types without rules get the registry's generic object
+// Kind-specific rules (defaults, validation, warnings, shared ranges,
+// generation) by resource type; types without rules get the registry's generic object
 // semantics only.
 import type { KindRules } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
@@ -15,6 +15,7 @@ import { leaseRules } from './leases.js';
 import { ingressClassRules } from './ingress-classes.js';
 import { limitRangeRules } from './limit-ranges.js';
 import { ingressRules } from './ingresses.js';
+import { KIND_WARNINGS } from './kind-warnings.js';
 import { networkPolicyRules } from './network-policies.js';
 import { namespaceRules } from './namespaces.js';
 import { nodeRules } from './nodes.js';
@@ -80,8 +81,9 @@ const GENERATION_TRACKED = new Set([
 ]);
 
 for (const key of GENERATION_TRACKED) RULES.set(key, { ...RULES.get(key), tracksGeneration: true });
+for (const [key, warnings] of KIND_WARNINGS) RULES.set(key, { ...RULES.get(key), warnings });
 
-/** The defaults, validation and generation tracking of the built-in kinds. */
+/** The defaults, validation, warnings and generation tracking of the built-in kinds. */
 export function rulesFor(type: ResourceType): KindRules {
   return RULES.get(`${type.group}/${type.plural}`) ?? {};
 }

@@ -17,8 +17,8 @@ const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 
 const ORPHAN = 'orphan';
 const FOREGROUND = 'foregroundDeletion';
-/** Finalizers a built-in kind may carry without a domain. */
-const STANDARD_FINALIZERS = new Set(['kubernetes', ORPHAN, FOREGROUND]);
+/** Finalizers a built-in kind may carry without a domain (and custom resources without a warning). */
+export const STANDARD_FINALIZERS: ReadonlySet<string> = new Set(['kubernetes', ORPHAN, FOREGROUND]);
 
 /** Causes for the metadata of `obj` (`old`: the stored object, on update), in upstream's order. */
 export function validateObjectMeta(obj: KubeObject, old: KubeObject | undefined, builtin: boolean): StatusCause[] {

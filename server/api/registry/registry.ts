@@ -29,6 +29,14 @@ export interface KindRules {
   readonly decodeInput?: (obj: KubeObject) => void;
   /** Causes for a 422 Invalid; empty when valid. */
   readonly validate?: (obj: KubeObject, old: KubeObject | undefined) => StatusCause[];
+  /**
+   * Upstream's WarningsOnCreate / WarningsOnUpdate (`old` on update): what
+   * the writer is told of its object (deprecated fields, values that do not
+   * do what they seem to), once defaults ran and validation passed. Writes of
+   * subresources that bypass `validate` get none: upstream's status
+   * strategies warn of nothing.
+   */
+  readonly warnings?: (obj: KubeObject, old: KubeObject | undefined) => string[];
   /** Causes for a 422 Invalid on a write of the status subresource, which bypasses `validate`. */
   readonly validateStatus?: (obj: KubeObject, old: KubeObject) => StatusCause[];
   /** What the status strategy's PrepareForUpdate does to a write of the status subresource (no `defaults` runs there), before `validateStatus`. In place. */
@@ -106,6 +114,12 @@ export interface WriteOptions {
    * controllers), an object's managedFields stay as they were.
    */
   readonly manager?: FieldManager;
+  /**
+   * Where the kind's warnings on this write go (upstream's warning.AddWarning
+   * into the request), dry run or not. Without it (the server's own
+   * controllers) they are not worked out.
+   */
+  readonly warn?: (warning: string) => void;
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -276,6 +290,7 @@ export class Registry {
     await opts.check?.(obj, undefined);
     if (!applied) this.recordOwnership(type, undefined, obj, opts);
     this.validate(type, obj, undefined, rules);
+    if (opts.warn !== undefined) for (const warning of rules.warnings?.(obj, undefined) ?? []) opts.warn(warning);
     const key = keyOf(type, namespace, meta.name);
     if ((await this.store.get(key)) !== undefined) throw errors.alreadyExists(type, meta.name);
     await rules.claim?.(obj, undefined);
@@ -618,6 +633,7 @@ export class Registry {
       if (!applied) this.recordOwnership(type, current, obj, opts);
       await opts.check?.(obj, current);
       this.validate(type, obj, current, rules);
+      if (opts.warn !== undefined) for (const warning of rules.warnings?.(obj, current) ?? []) opts.warn(warning);
     }
     obj.metadata.resourceVersion = current.metadata.resourceVersion!;
     const key = keyOf(type, current.metadata.namespace, current.metadata.name!);
