@@ -18,6 +18,7 @@ import {
   sortedKeys,
 } from './field-errors.js';
 import { chdirPrefixErrors } from './labels.js';
+import { validateSecurityContext } from './security-context.js';
 import { compare } from '../../../common/quantity.js';
 import {
   decodeResourceList,
@@ -93,14 +94,15 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
     causes.push(notSupported(`${path}.imagePullPolicy`, quote(c.imagePullPolicy ?? ''), ['Always', 'IfNotPresent', 'Never']));
   }
   causes.push(...validateResources(c.resources ?? {}, `${path}.resources`));
+  causes.push(...validateSecurityContext(c.securityContext, `${path}.securityContext`));
   return causes;
 }
 
-/** Lifecycle hooks and probes, where a container may have them. */
-export function validateProbesAndHooks(c: Container, path: string): StatusCause[] {
+/** Lifecycle hooks and probes, where a container may have them; a hook's sleep must end within the pod's grace period. */
+export function validateProbesAndHooks(c: Container, path: string, gracePeriod: number): StatusCause[] {
   const causes: StatusCause[] = [];
   for (const [hook, handler] of [['postStart', c.lifecycle?.postStart], ['preStop', c.lifecycle?.preStop]] as const) {
-    if (handler) causes.push(...validateHandler(handler, `${path}.lifecycle.${hook}`));
+    if (handler) causes.push(...validateHandler(handler, `${path}.lifecycle.${hook}`, gracePeriod));
   }
   for (const [name, probe] of [['livenessProbe', c.livenessProbe], ['readinessProbe', c.readinessProbe], ['startupProbe', c.startupProbe]] as const) {
     if (probe === undefined) continue;
@@ -121,7 +123,7 @@ export function validateProbesAndHooks(c: Container, path: string): StatusCause[
 export const INIT_FORBIDDEN = ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 
 function validateProbe(probe: Probe, path: string): StatusCause[] {
-  const causes = validateHandler(probe, path);
+  const causes = validateHandler(probe, path, undefined);
   for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) {
     causes.push(...nonNegative(`${path}.${f}`, probe[f]));
   }
@@ -131,10 +133,10 @@ function validateProbe(probe: Probe, path: string): StatusCause[] {
   return causes;
 }
 
-type Handler = Pick<Probe, 'exec' | 'httpGet' | 'tcpSocket' | 'grpc'> & { sleep?: unknown };
+type Handler = Pick<Probe, 'exec' | 'httpGet' | 'tcpSocket' | 'grpc'> & { sleep?: { seconds?: number } };
 
-/** validateHandler: exactly one handler type, each well formed. */
-function validateHandler(handler: Handler, path: string): StatusCause[] {
+/** validateHandler: exactly one handler type, each well formed. Only hooks sleep, so only they pass a grace period. */
+function validateHandler(handler: Handler, path: string, gracePeriod: number | undefined): StatusCause[] {
   const causes: StatusCause[] = [];
   let count = 0;
   const one = (kind: string, check: () => StatusCause[]): void => {
@@ -154,6 +156,7 @@ function validateHandler(handler: Handler, path: string): StatusCause[] {
       ...(http.path ? [] : [required(`${path}.httpGet.path`)]),
       ...validatePortNumOrName(http.port, `${path}.httpGet.port`),
       ...(['HTTP', 'HTTPS'].includes(http.scheme ?? '') ? [] : [notSupported(`${path}.httpGet.scheme`, quote(http.scheme ?? ''), ['HTTP', 'HTTPS'])]),
+      ...(http.httpHeaders ?? []).flatMap((header) => (HTTP_HEADER_NAME.test(header.name) ? [] : [invalid(`${path}.httpGet.httpHeaders`, quote(header.name), HTTP_HEADER_NAME_MSG)])),
     ]);
   }
   if (handler.tcpSocket) {
@@ -164,10 +167,21 @@ function validateHandler(handler: Handler, path: string): StatusCause[] {
     const grpc = handler.grpc;
     one('grpc', () => validatePortNumOrName(grpc.port, `${path}.grpc.port`));
   }
-  if (handler.sleep) one('sleep', () => []);
+  if (handler.sleep) {
+    const seconds = handler.sleep.seconds ?? 0;
+    one('sleep', () =>
+      gracePeriod !== undefined && (seconds <= 0 || seconds > gracePeriod)
+        ? [invalid(`${path}.sleep`, String(seconds), `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod})`)]
+        : [],
+    );
+  }
   if (count === 0) causes.push(required(path, 'must specify a handler type'));
   return causes;
 }
+
+/** IsHTTPHeaderName. */
+const HTTP_HEADER_NAME = /^[-A-Za-z0-9]+$/;
+const HTTP_HEADER_NAME_MSG = "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')";
 
 /** IsValidPortNum. */
 export function portNumberErrors(port: number): string[] {

@@ -75,6 +75,11 @@ export function pointerValue(value: string | number | undefined | null): string 
   return typeof value === 'number' ? String(value) : quote(value);
 }
 
+/** %#v of a pointer inside a struct: Go prints the address, which means nothing here, so any non-nil one will do. */
+export function goPointer(goType: string, value: unknown): string {
+  return `(*${goType})(${value === undefined || value === null ? 'nil' : '0xc000000000'})`;
+}
+
 /** %#v of a map[string]string: keys sorted, as fmt prints maps. */
 export function goStringMap(m: Readonly<Record<string, string>> | undefined | null): string {
   if (m === undefined || m === null) return 'map[string]string(nil)';

@@ -15,7 +15,7 @@ import { formatQuantity, isInteger, parseQuantity, type Quantity, roundUp } from
 import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
 import { ApiError, type StatusCause } from '../status.js';
-import { decodeError, duplicate, forbidden, goStrings, invalid, NON_NEGATIVE, notSupported, quote, required, sortedKeys, VALID_CIDR } from './field-errors.js';
+import { decodeError, duplicate, forbidden, goPointer, goStrings, invalid, NON_NEGATIVE, notSupported, quote, required, sortedKeys, VALID_CIDR } from './field-errors.js';
 import { type GoType, goUnmarshal } from './go-json.js';
 import { labelValueErrors, validateQualifiedName } from './labels.js';
 import { isIntegerResource, type ResourceList } from './resource-lists.js';
@@ -147,8 +147,7 @@ function validateTaints(taints: readonly Taint[], path: string): StatusCause[] {
 
 /** %#v of a core.Taint. A set timeAdded is a pointer, which Go prints as its address: any one is as good. */
 function goTaint(t: Taint): string {
-  const added = t.timeAdded == null ? '(*v1.Time)(nil)' : '(*v1.Time)(0xc000000000)';
-  return `core.Taint{Key:${quote(t.key ?? '')}, Value:${quote(t.value ?? '')}, Effect:${quote(t.effect ?? '')}, TimeAdded:${added}}`;
+  return `core.Taint{Key:${quote(t.key ?? '')}, Value:${quote(t.value ?? '')}, Effect:${quote(t.effect ?? '')}, TimeAdded:${goPointer('v1.Time', t.timeAdded)}}`;
 }
 
 // --- annotations ------------------------------------------------------------------
