@@ -17,7 +17,7 @@ import {
   required,
   sortedKeys,
 } from './field-errors.js';
-import { chdirPrefixErrors } from './labels.js';
+import { validateEnv, validateEnvFrom } from './container-env.js';
 import { validateSecurityContext } from './security-context.js';
 import { compare } from '../../../common/quantity.js';
 import {
@@ -88,7 +88,8 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
     causes.push(notSupported(`${path}.terminationMessagePolicy`, quote(c.terminationMessagePolicy ?? ''), ['File', 'FallbackToLogsOnError']));
   }
   causes.push(...validatePorts(c.ports ?? [], `${path}.ports`));
-  causes.push(...validateEnv(c, `${path}.env`));
+  causes.push(...validateEnv(c.env ?? [], `${path}.env`));
+  causes.push(...validateEnvFrom(c.envFrom ?? [], `${path}.envFrom`));
   causes.push(...validateVolumeMounts(c, `${path}.volumeMounts`, ctx));
   if (!['Always', 'IfNotPresent', 'Never'].includes(c.imagePullPolicy ?? '')) {
     causes.push(notSupported(`${path}.imagePullPolicy`, quote(c.imagePullPolicy ?? ''), ['Always', 'IfNotPresent', 'Never']));
@@ -226,24 +227,6 @@ function validatePorts(ports: readonly ContainerPort[], path: string): StatusCau
     else causes.push(...portNumberErrors(port.containerPort).map((m) => invalid(`${p}.containerPort`, String(port.containerPort), m)));
     if (port.hostPort) causes.push(...portNumberErrors(port.hostPort).map((m) => invalid(`${p}.hostPort`, String(port.hostPort), m)));
     causes.push(...validateProtocol(port.protocol, `${p}.protocol`));
-  });
-  return causes;
-}
-
-const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-const ENV_NAME_MSG =
-  "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
-
-function validateEnv(c: Container, path: string): StatusCause[] {
-  const causes: StatusCause[] = [];
-  (c.env ?? []).forEach((env, i) => {
-    const p = `${path}[${i}].name`;
-    if (!env.name) {
-      causes.push(required(p));
-      return;
-    }
-    const errs = [...(ENV_NAME.test(env.name) ? [] : [ENV_NAME_MSG]), ...chdirPrefixErrors(env.name)];
-    causes.push(...errs.map((m) => invalid(p, quote(env.name), m)));
   });
   return causes;
 }
