@@ -1,6 +1,7 @@
 // Containers of any pod spec (regular, init, ephemeral; in pods and in
 // templates): SetDefaults_Container and its members, and upstream's
-// validateContainerCommon with the probe, port, env and resource checks.
+// validateContainerCommon with the probe, port, env, resource and
+// security-context checks.
 import type { Container, ContainerPort, HTTPGetAction, Probe, ResourceRequirements } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';

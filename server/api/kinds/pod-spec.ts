@@ -1,7 +1,8 @@
 // The pod spec every workload shares (pods, and the templates of
 // Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs and CronJobs):
-// SetDefaults_PodSpec with its volumes and containers, and upstream's
-// ValidatePodSpec / ValidatePodTemplateSpec.
+// SetDefaults_PodSpec with its volumes and containers (and the fields 1.31's
+// default gates drop), and upstream's ValidatePodSpec /
+// ValidatePodTemplateSpec, each of its checks a line in upstream's order.
 import type { Container, PodSpec, PodTemplateSpec, Toleration, Volume } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';

@@ -1,7 +1,9 @@
 // Pods: the shared pod-spec defaults plus what only pods get upstream
 // (SetDefaults_Pod, the ServiceAccount, Priority and DefaultTolerationSeconds
-// admission plugins, the Pending status with its QoS class), and pod
-// validation with the update rule that a pod's spec is nearly immutable.
+// admission plugins, the Pending status with its QoS class, the strategy's
+// AppArmor copy between annotations and fields), and pod validation: the
+// seccomp and AppArmor annotations, and the update rule that a pod's spec
+// is nearly immutable.
 import type { PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
