@@ -4,6 +4,7 @@
 // never a status write or an invalid object), and how the Warning headers
 // go out over HTTP after field validation's, deduplicated and cut as
 // upstream's recorder does.
+import type { PodSpec } from 'kubernetes-types/core/v1.js';
 import assert from 'node:assert/strict';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
@@ -15,7 +16,8 @@ import { CrdCatalogue } from '../../server/api/crd/crd-catalogue.js';
 import { withCustomResourceRules } from '../../server/api/crd/rules.js';
 import { addWarning } from '../../server/api/http/warnings.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
-import { appArmorWarnings, podTemplateWarnings, podWarnings } from '../../server/api/kinds/pod-warnings.js';
+import { appArmorSyncWarnings, applyAppArmorVersionSkew } from '../../server/api/kinds/apparmor.js';
+import { podTemplateWarnings, podWarnings } from '../../server/api/kinds/pod-warnings.js';
 import { cronJobWarnings, daemonSetWarnings, jobWarnings, statefulSetWarnings } from '../../server/api/kinds/workload-warnings.js';
 import { serviceWarnings } from '../../server/api/kinds/service-warnings.js';
 import { volumeWarnings } from '../../server/api/kinds/storage-warnings.js';
@@ -183,10 +185,16 @@ describe('pod and pod template warnings', () => {
     });
     assert.deepEqual(podWarnings(pod), [`spec.nodeSelector[beta.kubernetes.io/os]: ${OS}`]);
     const deprecated = 'deprecated since v1.30; use the "appArmorProfile" field instead';
-    assert.deepEqual(appArmorWarnings(pod), [
+    applyAppArmorVersionSkew(pod);
+    assert.deepEqual(appArmorSyncWarnings(pod), [
       `metadata.annotations[container.apparmor.security.beta.kubernetes.io/a]: ${deprecated}`,
       `metadata.annotations[container.apparmor.security.beta.kubernetes.io/b]: ${deprecated}`,
     ]);
+    // a's annotation was copied into its field; b's names no valid profile, c's is the pod's own.
+    assert.deepEqual(
+      (pod['spec'] as PodSpec).containers.map((c) => c.securityContext?.appArmorProfile),
+      [{ type: 'RuntimeDefault' }, undefined, undefined, { type: 'RuntimeDefault' }],
+    );
   });
 
   test("ports: overlapping when one has no host port, dangerously ambiguous when one host port is bound to every address and to one; env entries that build on the earlier one are fine", () => {

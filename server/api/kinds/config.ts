@@ -112,8 +112,8 @@ const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const CONFIG_KEY_MSG =
   "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
 
-/** IsConfigMapKey: a key is also a file name in a volume. */
-function configKeyCauses(key: string, path: string): StatusCause[] {
+/** IsConfigMapKey: a key is also a file name in a volume (and what env vars pick out of one). */
+export function configKeyCauses(key: string, path: string): StatusCause[] {
   const errs: string[] = [];
   if (key.length > 253) errs.push('must be no more than 253 characters');
   if (!CONFIG_KEY.test(key)) errs.push(CONFIG_KEY_MSG);

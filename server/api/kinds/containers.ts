@@ -1,6 +1,7 @@
 // Containers of any pod spec (regular, init, ephemeral; in pods and in
 // templates): SetDefaults_Container and its members, and upstream's
-// validateContainerCommon with the probe, port, env and resource checks.
+// validateContainerCommon with the probe, port, env, resource and
+// security-context checks.
 import type { Container, ContainerPort, HTTPGetAction, Probe, ResourceRequirements } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
@@ -17,7 +18,8 @@ import {
   required,
   sortedKeys,
 } from './field-errors.js';
-import { chdirPrefixErrors } from './labels.js';
+import { validateEnv, validateEnvFrom } from './container-env.js';
+import { validateSecurityContext } from './security-context.js';
 import { compare } from '../../../common/quantity.js';
 import {
   decodeResourceList,
@@ -87,20 +89,22 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
     causes.push(notSupported(`${path}.terminationMessagePolicy`, quote(c.terminationMessagePolicy ?? ''), ['File', 'FallbackToLogsOnError']));
   }
   causes.push(...validatePorts(c.ports ?? [], `${path}.ports`));
-  causes.push(...validateEnv(c, `${path}.env`));
+  causes.push(...validateEnv(c.env ?? [], `${path}.env`));
+  causes.push(...validateEnvFrom(c.envFrom ?? [], `${path}.envFrom`));
   causes.push(...validateVolumeMounts(c, `${path}.volumeMounts`, ctx));
   if (!['Always', 'IfNotPresent', 'Never'].includes(c.imagePullPolicy ?? '')) {
     causes.push(notSupported(`${path}.imagePullPolicy`, quote(c.imagePullPolicy ?? ''), ['Always', 'IfNotPresent', 'Never']));
   }
   causes.push(...validateResources(c.resources ?? {}, `${path}.resources`));
+  causes.push(...validateSecurityContext(c.securityContext, `${path}.securityContext`));
   return causes;
 }
 
-/** Lifecycle hooks and probes, where a container may have them. */
-export function validateProbesAndHooks(c: Container, path: string): StatusCause[] {
+/** Lifecycle hooks and probes, where a container may have them; a hook's sleep must end within the pod's grace period. */
+export function validateProbesAndHooks(c: Container, path: string, gracePeriod: number): StatusCause[] {
   const causes: StatusCause[] = [];
   for (const [hook, handler] of [['postStart', c.lifecycle?.postStart], ['preStop', c.lifecycle?.preStop]] as const) {
-    if (handler) causes.push(...validateHandler(handler, `${path}.lifecycle.${hook}`));
+    if (handler) causes.push(...validateHandler(handler, `${path}.lifecycle.${hook}`, gracePeriod));
   }
   for (const [name, probe] of [['livenessProbe', c.livenessProbe], ['readinessProbe', c.readinessProbe], ['startupProbe', c.startupProbe]] as const) {
     if (probe === undefined) continue;
@@ -121,7 +125,7 @@ export function validateProbesAndHooks(c: Container, path: string): StatusCause[
 export const INIT_FORBIDDEN = ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 
 function validateProbe(probe: Probe, path: string): StatusCause[] {
-  const causes = validateHandler(probe, path);
+  const causes = validateHandler(probe, path, undefined);
   for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) {
     causes.push(...nonNegative(`${path}.${f}`, probe[f]));
   }
@@ -131,10 +135,10 @@ function validateProbe(probe: Probe, path: string): StatusCause[] {
   return causes;
 }
 
-type Handler = Pick<Probe, 'exec' | 'httpGet' | 'tcpSocket' | 'grpc'> & { sleep?: unknown };
+type Handler = Pick<Probe, 'exec' | 'httpGet' | 'tcpSocket' | 'grpc'> & { sleep?: { seconds?: number } };
 
-/** validateHandler: exactly one handler type, each well formed. */
-function validateHandler(handler: Handler, path: string): StatusCause[] {
+/** validateHandler: exactly one handler type, each well formed. Only hooks sleep, so only they pass a grace period. */
+function validateHandler(handler: Handler, path: string, gracePeriod: number | undefined): StatusCause[] {
   const causes: StatusCause[] = [];
   let count = 0;
   const one = (kind: string, check: () => StatusCause[]): void => {
@@ -154,6 +158,7 @@ function validateHandler(handler: Handler, path: string): StatusCause[] {
       ...(http.path ? [] : [required(`${path}.httpGet.path`)]),
       ...validatePortNumOrName(http.port, `${path}.httpGet.port`),
       ...(['HTTP', 'HTTPS'].includes(http.scheme ?? '') ? [] : [notSupported(`${path}.httpGet.scheme`, quote(http.scheme ?? ''), ['HTTP', 'HTTPS'])]),
+      ...(http.httpHeaders ?? []).flatMap((header) => (HTTP_HEADER_NAME.test(header.name) ? [] : [invalid(`${path}.httpGet.httpHeaders`, quote(header.name), HTTP_HEADER_NAME_MSG)])),
     ]);
   }
   if (handler.tcpSocket) {
@@ -164,10 +169,21 @@ function validateHandler(handler: Handler, path: string): StatusCause[] {
     const grpc = handler.grpc;
     one('grpc', () => validatePortNumOrName(grpc.port, `${path}.grpc.port`));
   }
-  if (handler.sleep) one('sleep', () => []);
+  if (handler.sleep) {
+    const seconds = handler.sleep.seconds ?? 0;
+    one('sleep', () =>
+      gracePeriod !== undefined && (seconds <= 0 || seconds > gracePeriod)
+        ? [invalid(`${path}.sleep`, String(seconds), `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod})`)]
+        : [],
+    );
+  }
   if (count === 0) causes.push(required(path, 'must specify a handler type'));
   return causes;
 }
+
+/** IsHTTPHeaderName. */
+const HTTP_HEADER_NAME = /^[-A-Za-z0-9]+$/;
+const HTTP_HEADER_NAME_MSG = "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')";
 
 /** IsValidPortNum. */
 export function portNumberErrors(port: number): string[] {
@@ -212,24 +228,6 @@ function validatePorts(ports: readonly ContainerPort[], path: string): StatusCau
     else causes.push(...portNumberErrors(port.containerPort).map((m) => invalid(`${p}.containerPort`, String(port.containerPort), m)));
     if (port.hostPort) causes.push(...portNumberErrors(port.hostPort).map((m) => invalid(`${p}.hostPort`, String(port.hostPort), m)));
     causes.push(...validateProtocol(port.protocol, `${p}.protocol`));
-  });
-  return causes;
-}
-
-const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-const ENV_NAME_MSG =
-  "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
-
-function validateEnv(c: Container, path: string): StatusCause[] {
-  const causes: StatusCause[] = [];
-  (c.env ?? []).forEach((env, i) => {
-    const p = `${path}[${i}].name`;
-    if (!env.name) {
-      causes.push(required(p));
-      return;
-    }
-    const errs = [...(ENV_NAME.test(env.name) ? [] : [ENV_NAME_MSG]), ...chdirPrefixErrors(env.name)];
-    causes.push(...errs.map((m) => invalid(p, quote(env.name), m)));
   });
   return causes;
 }

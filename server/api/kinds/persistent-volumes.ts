@@ -18,6 +18,7 @@ import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { semanticEqual, zerolessEqual } from './equality.js';
 import { forbidden, goPointer, goStrings, IMMUTABLE, inclusiveRange, invalid, notSupported, quote, required, sortedKeys, tooLong } from './field-errors.js';
+import { validatePathNoBacksteps } from './local-paths.js';
 import { validateNodeSelector } from './node-selectors.js';
 import { decodeResourceList, goResourceList, integerValue, quantityIn } from './resource-lists.js';
 import { validateAccessModeValues, VOLUME_MODES } from './storage.js';
@@ -231,16 +232,11 @@ function partition(source: Source, path: string): StatusCause[] {
   return p < 0 || p > 255 ? [invalid(`${path}.partition`, String(p), inclusiveRange(1, 255))] : [];
 }
 
-/** validatePathNoBacksteps: no ".." element. */
-function noBacksteps(p: string, path: string): StatusCause[] {
-  return p.split('/').includes('..') ? [invalid(path, quote(p), "must not contain '..'")] : [];
-}
-
 const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
 
 function validateHostPath(s: Source, path: string): StatusCause[] {
   if (isEmpty(s['path'])) return [required(`${path}.path`)];
-  const causes = noBacksteps(text(s, 'path'), `${path}.path`);
+  const causes = validatePathNoBacksteps(text(s, 'path'), `${path}.path`);
   const type = s['type'] as string | null | undefined;
   if (type != null && !HOST_PATH_TYPES.includes(type)) causes.push(notSupported(`${path}.type`, quote(type), HOST_PATH_TYPES));
   return causes;
@@ -248,7 +244,7 @@ function validateHostPath(s: Source, path: string): StatusCause[] {
 
 function validateLocal(s: Source, path: string): StatusCause[] {
   if (isEmpty(s['path'])) return [required(`${path}.path`)];
-  return noBacksteps(text(s, 'path'), `${path}.path`);
+  return validatePathNoBacksteps(text(s, 'path'), `${path}.path`);
 }
 
 function validateNFS(s: Source, path: string): StatusCause[] {

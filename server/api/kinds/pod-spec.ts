@@ -1,7 +1,8 @@
 // The pod spec every workload shares (pods, and the templates of
 // Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs and CronJobs):
-// SetDefaults_PodSpec with its volumes and containers, and upstream's
-// ValidatePodSpec / ValidatePodTemplateSpec.
+// SetDefaults_PodSpec with its volumes and containers (and the fields 1.31's
+// default gates drop), and upstream's ValidatePodSpec /
+// ValidatePodTemplateSpec, each of its checks a line in upstream's order.
 import type { Container, PodSpec, PodTemplateSpec, Toleration, Volume } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
@@ -11,6 +12,15 @@ import { containerDefaults, INIT_FORBIDDEN, validateContainer, validateProbesAnd
 import { duplicate, forbidden, goPointer, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required } from './field-errors.js';
 import { validateAnnotationKeys, validateLabels, validateQualifiedName, labelValueErrors } from './labels.js';
 import { validateTopologySpreadConstraints } from './topology-spread.js';
+import { validateAppArmorAnnotations, validateAppArmorAnnotationsMatchFields } from './apparmor.js';
+import { validateEphemeralContainers } from './ephemeral-containers.js';
+import { dropGatedFields } from './pod-gated-fields.js';
+import { validateHostAliases, validatePodDNSConfig } from './pod-dns.js';
+import { validateReadinessGates, validateSchedulingGates } from './pod-gates.js';
+import { validatePodOS } from './pod-os.js';
+import { validateSeccompAnnotations, validateSeccompAnnotationsMatchFields } from './seccomp.js';
+import { validatePodSecurityContext } from './security-context.js';
+import { validateWindowsHostProcess } from './windows-options.js';
 
 /** Default mode of secret, configMap, downwardAPI and projected volumes: 0644. */
 const DEFAULT_MODE = 420;
@@ -28,6 +38,7 @@ export function podSpecDefaults(spec: PodSpec, owner: KubeObject): void {
   if (account) spec.serviceAccount = spec.serviceAccountName = account;
   for (const c of allContainers(spec)) containerDefaults(c, owner);
   for (const v of spec.volumes ?? []) volumeDefaults(v);
+  dropGatedFields(spec);
 }
 
 /** A template's metadata is a struct upstream: its zero creationTimestamp serializes as null. */
@@ -76,6 +87,7 @@ const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'Non
  */
 export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean, old?: PodSpec): StatusCause[] {
   const causes: StatusCause[] = [];
+  const gracePeriod = spec.terminationGracePeriodSeconds!;
   const volumes = validateVolumes(spec.volumes ?? [], `${path}.volumes`, causes);
   const containers = spec.containers ?? [];
   if (containers.length === 0) causes.push(required(`${path}.containers`));
@@ -86,24 +98,24 @@ export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean, old
       causes.push(...validateContainer(c, p, { volumes }));
       if (names.has(c.name)) causes.push(duplicate(`${p}.name`, quote(c.name)));
       else names.add(c.name);
-      causes.push(...validateProbesAndHooks(c, p));
+      causes.push(...validateProbesAndHooks(c, p, gracePeriod));
       if (c.restartPolicy !== undefined) causes.push(forbidden(`${p}.restartPolicy`, 'may not be set for non-init containers'));
     });
     causes.push(...hostPortConflicts(containers, `${path}.containers`));
   }
-  causes.push(...validateInitContainers(spec, `${path}.initContainers`, volumes));
+  causes.push(...validateInitContainers(spec, `${path}.initContainers`, volumes, gracePeriod));
+  causes.push(...validateEphemeralContainers(spec, `${path}.ephemeralContainers`, { volumes }));
   if (spec.hostNetwork) causes.push(...hostNetworkPorts(containers, `${path}.containers`, isPod));
   if (!RESTART_POLICIES.includes(spec.restartPolicy ?? '')) causes.push(notSupported(`${path}.restartPolicy`, quote(spec.restartPolicy ?? ''), RESTART_POLICIES));
   if (!DNS_POLICIES.includes(spec.dnsPolicy ?? '')) causes.push(notSupported(`${path}.dnsPolicy`, quote(spec.dnsPolicy ?? ''), DNS_POLICIES));
   causes.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
+  causes.push(...validatePodSecurityContext(spec, `${path}.securityContext`));
   causes.push(...validateAffinity(spec.affinity, `${path}.affinity`, old?.affinity));
-  if (spec.dnsPolicy === 'None') {
-    if (spec.dnsConfig === undefined) causes.push(required(`${path}.dnsConfig`, 'must provide `dnsConfig` when `dnsPolicy` is None'));
-    else if ((spec.dnsConfig.nameservers ?? []).length === 0) {
-      causes.push(required(`${path}.dnsConfig.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
-    }
-  }
+  causes.push(...validatePodDNSConfig(spec, `${path}.dnsConfig`));
+  causes.push(...validateReadinessGates(spec.readinessGates ?? [], `${path}.readinessGates`));
+  causes.push(...validateSchedulingGates(spec.schedulingGates ?? [], `${path}.schedulingGates`));
   causes.push(...validateTopologySpreadConstraints(spec.topologySpreadConstraints, `${path}.topologySpreadConstraints`, old?.topologySpreadConstraints));
+  causes.push(...validateWindowsHostProcess(spec, path));
   if (spec.serviceAccountName) causes.push(...checkName(spec.serviceAccountName, 'subdomain', `${path}.serviceAccountName`));
   if (spec.nodeName) causes.push(...checkName(spec.nodeName, 'subdomain', `${path}.nodeName`));
   const deadline = spec.activeDeadlineSeconds;
@@ -113,20 +125,35 @@ export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean, old
   if (spec.hostname) causes.push(...checkName(spec.hostname, 'label', `${path}.hostname`));
   if (spec.subdomain) causes.push(...checkName(spec.subdomain, 'label', `${path}.subdomain`));
   causes.push(...validateTolerations(spec.tolerations ?? [], `${path}.tolerations`));
+  causes.push(...validateHostAliases(spec.hostAliases ?? [], `${path}.hostAliases`));
   if (spec.priorityClassName) causes.push(...checkName(spec.priorityClassName, 'subdomain', `${path}.priorityClassName`));
+  if (spec.runtimeClassName != null) causes.push(...checkName(spec.runtimeClassName, 'subdomain', `${path}.runtimeClassName`));
   if (spec.preemptionPolicy !== undefined && !['PreemptLowerPriority', 'Never'].includes(spec.preemptionPolicy)) {
     causes.push(notSupported(`${path}.preemptionPolicy`, quote(spec.preemptionPolicy), ['PreemptLowerPriority', 'Never']));
   }
+  causes.push(...validatePodOS(spec, path));
   return causes;
 }
 
-/** ValidatePodTemplateSpec; `old` is the template being updated. */
+/** ValidatePodSpecificAnnotations' seccomp and AppArmor checks (its mirror-pod, tolerations and deletion-cost ones are not here). */
+export function validateProfileAnnotations(annotations: Readonly<Record<string, string>> | undefined, spec: PodSpec, path: string): StatusCause[] {
+  return [...validateSeccompAnnotations(annotations, path), ...validateAppArmorAnnotations(annotations, spec, path)];
+}
+
+/**
+ * ValidatePodTemplateSpec; `old` is the template being updated. A template's
+ * profile annotations and fields must agree on every write, not only at creation.
+ */
 export function validatePodTemplate(template: PodTemplateSpec, path: string, old?: PodTemplateSpec): StatusCause[] {
   const spec = template.spec ?? ({} as PodSpec);
+  const annotations = template.metadata?.annotations;
   const causes = [
     ...validateLabels(template.metadata?.labels, `${path}.labels`),
-    ...validateAnnotationKeys(template.metadata?.annotations, `${path}.annotations`),
+    ...validateAnnotationKeys(annotations, `${path}.annotations`),
+    ...validateProfileAnnotations(annotations, spec, `${path}.annotations`),
     ...validatePodSpec(spec, `${path}.spec`, false, old?.spec),
+    ...validateSeccompAnnotationsMatchFields(annotations, spec, `${path}.spec`),
+    ...validateAppArmorAnnotationsMatchFields(annotations, spec, `${path}.spec`),
   ];
   if ((spec.ephemeralContainers ?? []).length > 0) causes.push(forbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
   return causes;
@@ -145,7 +172,7 @@ function validateVolumes(volumes: readonly Volume[], path: string, causes: Statu
   return names;
 }
 
-function validateInitContainers(spec: PodSpec, path: string, volumes: ReadonlySet<string>): StatusCause[] {
+function validateInitContainers(spec: PodSpec, path: string, volumes: ReadonlySet<string>, gracePeriod: number): StatusCause[] {
   const causes: StatusCause[] = [];
   const names = new Set((spec.containers ?? []).map((c) => c.name));
   (spec.initContainers ?? []).forEach((c, i) => {
@@ -156,7 +183,7 @@ function validateInitContainers(spec: PodSpec, path: string, volumes: ReadonlySe
     else if (c.name) names.add(c.name);
     // Init containers run one at a time: each is checked alone, and upstream reports it as index 0.
     causes.push(...hostPortConflicts([c], path));
-    if (c.restartPolicy === 'Always') causes.push(...validateProbesAndHooks(c, p));
+    if (c.restartPolicy === 'Always') causes.push(...validateProbesAndHooks(c, p, gracePeriod));
     else {
       for (const f of INIT_FORBIDDEN) if (c[f] !== undefined) causes.push(forbidden(`${p}.${f}`, 'may not be set for init containers without restartPolicy=Always'));
     }

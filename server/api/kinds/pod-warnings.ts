@@ -4,11 +4,12 @@
 // annotations and volume plugins, duplicates that apply would drop, byte
 // quantities with fractions, ports that clash. In upstream's order, with its
 // field paths: `prefix` is where the template sits ("spec.template",
-// "spec.jobTemplate.spec.template"), "" for a pod. Also the deprecated
-// AppArmor annotations of a pod, which upstream warns about while it syncs
-// them (the pod strategy's applyAppArmorVersionSkew).
-import type { AppArmorProfile, Container, ContainerPort, PodSpec, PodTemplateSpec, WeightedPodAffinityTerm } from 'kubernetes-types/core/v1.js';
+// "spec.jobTemplate.spec.template"), "" for a pod. (A pod's own deprecated
+// AppArmor annotations are warned about as they are synced, apparmor.ts.)
+import type { Container, ContainerPort, PodSpec, PodTemplateSpec, WeightedPodAffinityTerm } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
+import { ANNOTATION_DEPRECATED, ANNOTATION_PREFIX as APPARMOR_PREFIX } from './apparmor.js';
+import { containersWithPaths } from './container-paths.js';
 import { deprecatedNodeLabel, nodeSelectorTermWarnings } from './deprecated-node-labels.js';
 import { quote } from './field-errors.js';
 import { claimSpecWarnings, fractionalBytes, isSet } from './storage-warnings.js';
@@ -37,11 +38,7 @@ const REMOVED_PLUGINS_AFTER_EPHEMERAL: readonly (readonly [field: string, messag
 const SECCOMP_POD = 'seccomp.security.alpha.kubernetes.io/pod';
 const SECCOMP_CONTAINER = 'container.seccomp.security.alpha.kubernetes.io/';
 const SECCOMP_MESSAGE = 'non-functional in v1.27+; use the "seccompProfile" field instead';
-const APPARMOR_CONTAINER = 'container.apparmor.security.beta.kubernetes.io/';
-const APPARMOR_MESSAGE = 'deprecated since v1.30; use the "appArmorProfile" field instead';
 const NO_POD = 'a null labelSelector results in matching no pod';
-/** ValidateAppArmorProfileField's limit on a localhost profile's name, in bytes. */
-const MAX_LOCALHOST_PROFILE = 4095;
 
 /** GetWarningsForPodTemplate, the template at `prefix`. */
 export function podTemplateWarnings(prefix: string, template: PodTemplateSpec | undefined): string[] {
@@ -122,13 +119,13 @@ function specAndMetaWarnings(prefix: string, spec: PodSpec, annotations: Readonl
   }
   const podAppArmor = isSet(spec.securityContext?.appArmorProfile);
   const containers = containersWithPaths(spec, at('spec'));
-  for (const [c, path] of containers) {
+  for (const { container: c, path } of containers) {
     if (!isSet(c.securityContext?.seccompProfile) && annotations[SECCOMP_CONTAINER + c.name] !== undefined) {
       warnings.push(`${at('metadata.annotations')}[${SECCOMP_CONTAINER}${c.name}]: ${SECCOMP_MESSAGE}`);
     }
-    // A pod's own are warned about as its annotations are synced (appArmorWarnings).
-    if (prefix !== '' && !podAppArmor && !isSet(c.securityContext?.appArmorProfile) && annotations[APPARMOR_CONTAINER + c.name] !== undefined) {
-      warnings.push(`${at('metadata.annotations')}[${APPARMOR_CONTAINER}${c.name}]: ${APPARMOR_MESSAGE}`);
+    // A pod's own are warned about as its annotations are synced (apparmor.ts).
+    if (prefix !== '' && !podAppArmor && !isSet(c.securityContext?.appArmorProfile) && annotations[APPARMOR_PREFIX + c.name] !== undefined) {
+      warnings.push(`${at('metadata.annotations')}[${APPARMOR_PREFIX}${c.name}]: ${ANNOTATION_DEPRECATED}`);
     }
     warnings.push(
       ...fractionalBytes(c.resources?.limits, 'memory', `${path}.resources.limits[memory]`),
@@ -159,13 +156,6 @@ function specAndMetaWarnings(prefix: string, spec: PodSpec, annotations: Readonl
   return warnings;
 }
 
-/** VisitContainersWithPath: init containers, containers, then ephemeral containers. */
-function containersWithPaths(spec: PodSpec, specPath: string): [Container, string][] {
-  return (['initContainers', 'containers', 'ephemeralContainers'] as const).flatMap((field) =>
-    ((spec[field] ?? []) as Container[]).map((c, i): [Container, string] => [c, `${specPath}.${field}[${i}]`]),
-  );
-}
-
 /** A later env entry hides an earlier one of its name unless it only builds on it ("X=$(X):more"). */
 function envWarnings(c: Container, path: string): string[] {
   const env = c.env ?? [];
@@ -187,10 +177,10 @@ function envWarnings(c: Container, path: string): string[] {
 }
 
 /** Ports of all containers together: a host IP without a host port, and the same port and protocol given twice. */
-function portWarnings(containers: readonly [Container, string][]): string[] {
+function portWarnings(containers: readonly { container: Container; path: string }[]): string[] {
   const warnings: string[] = [];
   const byPort = new Map<string, { path: string; port: ContainerPort }[]>();
-  for (const [c, containerPath] of containers) {
+  for (const { container: c, path: containerPath } of containers) {
     (c.ports ?? []).forEach((port, i) => {
       const path = `${containerPath}.ports[${i}]`;
       const hostIP = port.hostIP ?? '';
@@ -216,39 +206,4 @@ function portWarnings(containers: readonly [Container, string][]): string[] {
 /** %+v of the internal ContainerPort. */
 function goContainerPort(port: ContainerPort): string {
   return `{Name:${port.name ?? ''} HostPort:${port.hostPort ?? 0} ContainerPort:${port.containerPort} Protocol:${port.protocol ?? ''} HostIP:${port.hostIP ?? ''}}`;
-}
-
-/**
- * The pod strategy's applyAppArmorVersionSkew (1.31) warns about a
- * container's AppArmor annotation when the container has no profile field
- * and the annotation is no valid profile or differs from the pod's own.
- * Upstream also copies such an annotation into the field; Bramble does not.
- */
-export function appArmorWarnings(pod: KubeObject): string[] {
-  const spec = (pod['spec'] ?? {}) as PodSpec;
-  if (spec.os?.name === 'windows') return [];
-  const annotations = pod.metadata.annotations ?? {};
-  const podProfile = spec.securityContext?.appArmorProfile;
-  return containersWithPaths(spec, 'spec').flatMap(([c]) => {
-    const key = APPARMOR_CONTAINER + c.name;
-    const annotation = annotations[key];
-    if (annotation === undefined || isSet(c.securityContext?.appArmorProfile)) return [];
-    const field = profileOfAnnotation(annotation);
-    if (field !== undefined && sameProfile(field, podProfile)) return [];
-    return [`metadata.annotations[${key}]: ${APPARMOR_MESSAGE}`];
-  });
-}
-
-/** The field an annotation stands for, when it is a valid one. */
-function profileOfAnnotation(annotation: string): AppArmorProfile | undefined {
-  if (annotation === 'unconfined') return { type: 'Unconfined' };
-  if (annotation === 'runtime/default') return { type: 'RuntimeDefault' };
-  if (!annotation.startsWith('localhost/')) return undefined;
-  const profile = annotation.slice('localhost/'.length);
-  if (profile.trim() !== profile || Buffer.byteLength(profile) > MAX_LOCALHOST_PROFILE) return undefined;
-  return { type: 'Localhost', localhostProfile: profile };
-}
-
-function sameProfile(a: AppArmorProfile, b: AppArmorProfile | undefined): boolean {
-  return b !== undefined && b !== null && a.type === b.type && (a.localhostProfile ?? undefined) === (b.localhostProfile ?? undefined);
 }

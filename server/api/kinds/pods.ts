@@ -1,9 +1,10 @@
 // Pods: the shared pod-spec defaults plus what only pods get upstream
 // (SetDefaults_Pod, the ServiceAccount, Priority and DefaultTolerationSeconds
 // admission plugins, the Pending status with its QoS class, pod affinity's
-// matchLabelKeys merged into its selectors), and pod validation with the
-// update rule that a pod's spec is nearly immutable (a gated pod may still
-// narrow the nodes it may go to).
+// matchLabelKeys merged into its selectors, the strategy's AppArmor copy
+// between annotations and fields), and pod validation: the seccomp and
+// AppArmor annotations, and the update rule that a pod's spec is nearly
+// immutable (a gated pod may still narrow the nodes it may go to).
 import type { PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
@@ -13,7 +14,9 @@ import { forbidden, inclusiveRange, invalid, MAX_INT32, quote } from './field-er
 import { narrowSchedulingDirectives } from './gated-pod-updates.js';
 import { mergeMatchLabelKeys } from './match-label-keys.js';
 import { qosClass } from '../../../common/pod-qos.js';
-import { podSpecDefaults, validatePodSpec } from './pod-spec.js';
+import { podSpecDefaults, validatePodSpec, validateProfileAnnotations } from './pod-spec.js';
+import { applyAppArmorVersionSkew, validateAppArmorAnnotationsMatchFields, validateAppArmorAnnotationUpdates } from './apparmor.js';
+import { validateSeccompAnnotationsMatchFields } from './seccomp.js';
 
 type Pod = KubeObject & { spec?: PodSpec; status?: PodStatus };
 
@@ -29,6 +32,7 @@ export const podRules: KindRules = {
     podSpecDefaults(spec, obj);
     tolerateNodeTaints(spec);
     if (old === undefined) {
+      applyAppArmorVersionSkew(pod);
       spec.serviceAccountName ||= 'default';
       spec.serviceAccount = spec.serviceAccountName;
       admitPriority(spec, obj.metadata.name!);
@@ -45,16 +49,24 @@ export const podRules: KindRules = {
 
   validate(obj: KubeObject, old: KubeObject | undefined): StatusCause[] {
     const spec = (obj as Pod).spec ?? ({} as PodSpec);
-    const causes = validatePodSpec(spec, 'spec', true, (old as Pod | undefined)?.spec);
+    const annotations = obj.metadata.annotations;
+    const causes = [...validateProfileAnnotations(annotations, spec, 'metadata.annotations'), ...validatePodSpec(spec, 'spec', true, (old as Pod | undefined)?.spec)];
     for (const field of ['containers', 'initContainers'] as const) {
       (spec[field] ?? []).forEach((c, i) => {
         if (c.image !== undefined && c.image.trim() !== c.image) causes.push(invalid(`spec.${field}[${i}].image`, quote(c.image), 'must not have leading or trailing whitespace'));
       });
     }
-    if (old !== undefined) return [...causes, ...validatePodUpdate(spec, (old as Pod).spec ?? ({} as PodSpec))];
+    if (old !== undefined) {
+      // Upstream checks the pod's annotations a second time on update, and so reports their errors twice.
+      causes.push(...validateAppArmorAnnotationUpdates(annotations, old.metadata.annotations, 'metadata.annotations'));
+      causes.push(...validateProfileAnnotations(annotations, spec, 'metadata.annotations'));
+      return [...causes, ...validatePodUpdate(spec, (old as Pod).spec ?? ({} as PodSpec))];
+    }
     // Ephemeral containers arrive through their own subresource, never with the pod.
     if ((spec.ephemeralContainers ?? []).length > 0) causes.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
     if (spec.nodeName && (spec.schedulingGates ?? []).length > 0) causes.push(forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared'));
+    causes.push(...validateSeccompAnnotationsMatchFields(annotations, spec, 'spec'));
+    causes.push(...validateAppArmorAnnotationsMatchFields(annotations, spec, 'spec'));
     return causes;
   },
 

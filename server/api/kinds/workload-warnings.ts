@@ -8,7 +8,8 @@ import type { CronJobSpec, JobSpec } from 'kubernetes-types/batch/v1.js';
 import type { KubeObject } from '../objects.js';
 import { nameErrors } from '../registry/names.js';
 import { semanticEqual } from './equality.js';
-import { appArmorWarnings, podTemplateWarnings, podWarnings } from './pod-warnings.js';
+import { appArmorSyncWarnings } from './apparmor.js';
+import { podTemplateWarnings, podWarnings } from './pod-warnings.js';
 import { claimSpecWarnings } from './storage-warnings.js';
 
 type Warnings = (obj: KubeObject, old: KubeObject | undefined) => string[];
@@ -20,7 +21,7 @@ const PARALLELISM_SOFT_LIMIT = 10_000;
 /** Pods warn on create only: updates are frequent and rarely a person's. */
 export const podStrategyWarnings: Warnings = (obj, old) => {
   if (old !== undefined) return [];
-  return [...appArmorWarnings(obj), ...dnsLabel(obj, "the Pod's hostname"), ...podWarnings(obj)];
+  return [...appArmorSyncWarnings(obj), ...dnsLabel(obj, "the Pod's hostname"), ...podWarnings(obj)];
 };
 
 export const deploymentWarnings: Warnings = (obj, old) => templated<DeploymentSpec>(obj, old, true);
