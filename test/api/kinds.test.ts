@@ -6,72 +6,9 @@ import { describe, type TestContext, test } from 'node:test';
 import { BUILTIN_RESOURCES } from '../../server/api/catalogue.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
-import type { ResourceType } from '../../server/api/resources.js';
-import { ApiError, errors } from '../../server/api/status.js';
+import { ApiError } from '../../server/api/status.js';
+import { causes, create, invalid, type Json, refusal, typeOf, UID, update } from '../helpers/kind-rules.js';
 import { apiRegistry } from '../helpers/api-registry.js';
-
-const UID = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
-
-// --- harness: the registry's create and update, without a store ---------------
-
-// Manifests are plain JSON, as they arrive from kubectl.
-type Json = Record<string, any>;
-
-function typeOf(obj: { apiVersion: string; kind: string }): ResourceType {
-  const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
-  const type = BUILTIN_RESOURCES.find((r) => r.group === group && r.version === version && r.kind === obj.kind);
-  assert.ok(type, `${obj.apiVersion} ${obj.kind}`);
-  return type;
-}
-
-/** As Registry.create: uid and namespace set, then the kind's defaults and validation (a 422 as the registry throws it). */
-function create(manifest: Json): Json {
-  const obj = structuredClone(manifest) as KubeObject;
-  const type = typeOf(obj);
-  obj.metadata.uid = UID;
-  if (type.namespaced) obj.metadata.namespace ??= 'default';
-  return admit(type, obj, undefined);
-}
-
-/** As Registry.update: system fields and (with a status subresource) the status come from the current object. */
-function update(current: Json, manifest: Json): Json {
-  const obj = structuredClone(manifest) as KubeObject;
-  const type = typeOf(obj);
-  obj.metadata.uid = current['metadata'].uid;
-  obj.metadata.namespace = current['metadata'].namespace;
-  if (type.subresources.some((s) => s.name === 'status') && current['status'] !== undefined) obj['status'] = structuredClone(current['status']);
-  return admit(type, obj, current as KubeObject);
-}
-
-/** As the registry writes: converted to the stored version first (events.k8s.io Events become core ones), then decoded, defaulted, validated. */
-function admit(type: ResourceType, input: KubeObject, old: KubeObject | undefined): Json {
-  const rules = rulesFor(type);
-  const obj = rules.conversions?.[type.version]?.toStored(input) ?? input;
-  rules.decodeInput?.(obj);
-  rules.defaults?.(obj, old);
-  const causes = rules.validate?.(obj, old) ?? [];
-  if (causes.length > 0) throw errors.invalid(type, obj.metadata.name!, causes);
-  return obj;
-}
-
-function refusal(fn: () => unknown, code = 422): ApiError {
-  let caught: unknown;
-  assert.throws(fn, (err: unknown) => {
-    caught = err;
-    return err instanceof ApiError;
-  });
-  const err = caught as ApiError;
-  assert.equal(err.code, code, err.message);
-  return err;
-}
-
-/** The message of the 422 the call ends in. */
-const invalid = (fn: () => unknown): string => refusal(fn).message;
-
-/** The fields and messages of the 422's causes. */
-function causes(fn: () => unknown): string[] {
-  return (refusal(fn).details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
-}
 
 // --- manifests ----------------------------------------------------------------
 

@@ -5,62 +5,7 @@
 // with the exact field and message kubectl prints, in upstream's order.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BUILTIN_RESOURCES } from '../../server/api/catalogue.js';
-import { rulesFor } from '../../server/api/kinds/index.js';
-import type { KubeObject } from '../../server/api/objects.js';
-import type { ResourceType } from '../../server/api/resources.js';
-import { ApiError, errors } from '../../server/api/status.js';
-
-const UID = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
-
-// --- harness: the registry's create and update, without a store (as test/api/kinds.test.ts) ---
-
-type Json = Record<string, any>;
-
-function typeOf(obj: { apiVersion: string; kind: string }): ResourceType {
-  const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
-  const type = BUILTIN_RESOURCES.find((r) => r.group === group && r.version === version && r.kind === obj.kind);
-  assert.ok(type, `${obj.apiVersion} ${obj.kind}`);
-  return type;
-}
-
-function create(manifest: Json): Json {
-  const obj = structuredClone(manifest) as KubeObject;
-  const type = typeOf(obj);
-  obj.metadata.uid = UID;
-  if (type.namespaced) obj.metadata.namespace ??= 'default';
-  return admit(type, obj, undefined);
-}
-
-function update(current: Json, manifest: Json): Json {
-  const obj = structuredClone(manifest) as KubeObject;
-  const type = typeOf(obj);
-  obj.metadata.uid = current['metadata'].uid;
-  obj.metadata.namespace = current['metadata'].namespace;
-  if (type.subresources.some((s) => s.name === 'status') && current['status'] !== undefined) obj['status'] = structuredClone(current['status']);
-  return admit(type, obj, current as KubeObject);
-}
-
-function admit(type: ResourceType, obj: KubeObject, old: KubeObject | undefined): Json {
-  const rules = rulesFor(type);
-  rules.decodeInput?.(obj);
-  rules.defaults?.(obj, old);
-  const causes = rules.validate?.(obj, old) ?? [];
-  if (causes.length > 0) throw errors.invalid(type, obj.metadata.name!, causes);
-  return obj;
-}
-
-/** The fields and messages of the 422's causes, in order. */
-function causes(fn: () => unknown): string[] {
-  let caught: unknown;
-  assert.throws(fn, (err: unknown) => {
-    caught = err;
-    return err instanceof ApiError;
-  });
-  const err = caught as ApiError;
-  assert.equal(err.code, 422, err.message);
-  return (err.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
-}
+import { causes, create, type Json, update } from '../helpers/kind-rules.js';
 
 // --- manifests ----------------------------------------------------------------
 
