@@ -19,7 +19,7 @@ import { aggregate, errors } from '../status.js';
 import { claimLimitErrors, podLimitErrors } from './limit-constraints.js';
 import { copyQuantity, type ResourceList } from './resource-lists.js';
 
-export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
+const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
 
 type Pod = KubeObject & { spec?: PodSpec; status?: PodStatus };
 

@@ -45,9 +45,10 @@ export interface KindRules {
   readonly admit?: (obj: KubeObject) => Promise<void>;
   /**
    * Validating admission that reads other objects (LimitRanger): on create
-   * and on writes of the object itself (not of a subresource), `old` on
-   * update, once validation passed, as upstream's validating admission runs
-   * after the strategy's validation. Throws to refuse; dry runs included.
+   * and on updates that run the kind's rules (not the narrow writes of
+   * status and the like), `old` on update, once validation passed, as
+   * upstream's validating admission runs after the strategy's validation.
+   * Throws to refuse; dry runs included.
    */
   readonly validateAdmission?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
   /** Claims what the object needs from shared ranges (cluster IPs, node ports) that `old` did not hold. */
