@@ -60,9 +60,10 @@ export function compare(a: Quantity, b: Quantity): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** a.Add(b): the sum in a's format, or in b's when a is zero, as Go's Add. */
 export function add(a: Quantity, b: Quantity): Quantity {
   const [x, y] = aligned(a, b);
-  return { value: x + y, scale: Math.min(a.scale, b.scale), format: a.format };
+  return { value: x + y, scale: Math.min(a.scale, b.scale), format: a.value === 0n ? b.format : a.format };
 }
 
 /** A whole number (no fraction once scaled). */

@@ -26,6 +26,7 @@ import { BUILTIN_RESOURCES, Catalogue } from './api/catalogue.js';
 import { CrdCatalogue } from './api/crd/crd-catalogue.js';
 import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
+import { withLimitRanger } from './api/kinds/limit-ranger.js';
 import { withServiceAccountAdmission } from './api/kinds/service-account-admission.js';
 import { withServiceAccountVolume } from './api/kinds/service-account-volume.js';
 import { withDefaultStorageClass } from './api/kinds/storage.js';
@@ -91,7 +92,11 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const rules = withLiveNodeLeases(
       withCustomResourceRules(
         withDefaultStorageClass(
-          withServiceAccountVolume(withServiceAccountAdmission(withServiceRanges(rulesFor, new ServiceRanges(store)), store, serviceAccounts), store, serviceAccounts),
+          withLimitRanger(
+            withServiceAccountVolume(withServiceAccountAdmission(withServiceRanges(rulesFor, new ServiceRanges(store)), store, serviceAccounts), store, serviceAccounts),
+            store,
+            catalogue.get('', 'v1', 'limitranges')!,
+          ),
           store,
           catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!,
         ),

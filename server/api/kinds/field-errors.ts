@@ -153,6 +153,20 @@ export function goNumber(n: number): string {
   return String(n);
 }
 
+/**
+ * Go's %f: six decimals, never an exponent. strconv rounds the exact binary
+ * value, a tie to even (1.0078125 → "1.007812"), where toFixed rounds a tie up.
+ */
+export function goFixed(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
+  if (Math.abs(n) >= 1e21) return `${BigInt(n)}.000000`;
+  // Exact for doubles from 2^-48 up (at most 100 decimals), enough to see a tie; smaller ones print as 0.
+  const [whole, fraction] = n.toFixed(100).split('.') as [string, string];
+  const tie = fraction[6] === '5' && /^0*$/.test(fraction.slice(7));
+  if (tie && Number(fraction[5]) % 2 === 0) return `${whole}.${fraction.slice(0, 6)}`;
+  return n.toFixed(6);
+}
+
 function goSharp(v: unknown): string {
   if (v === null || v === undefined) return 'interface {}(nil)';
   if (typeof v === 'string') return quote(v);

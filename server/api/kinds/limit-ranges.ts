@@ -2,14 +2,13 @@
 // (every quantity rounded up to milli units; a Container item's default limit
 // taken from max, its default request from the default limit, then from min),
 // and validated as ValidateLimitRange (1.31), on create and update alike.
-// Stored only: nothing applies them to pods (Bramble has no LimitRanger
-// admission).
+// Pods and claims are held to them by limit-ranger.ts.
 import type { LimitRange, LimitRangeItem } from 'kubernetes-types/core/v1.js';
 import { compare, type Quantity } from '../../../common/quantity.js';
 import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
-import { duplicate, forbidden, invalid, quote, required, sortedKeys } from './field-errors.js';
+import { duplicate, forbidden, goFixed, invalid, quote, required, sortedKeys } from './field-errors.js';
 import { qualifiedNameErrors } from './labels.js';
 import {
   copyQuantity,
@@ -17,6 +16,8 @@ import {
   goQuantityOf,
   integerValue,
   isOvercommitAllowed,
+  MAX_MILLI_VALUE,
+  milliValue,
   quantityOf,
   type ResourceList,
   validateContainerResourceName,
@@ -28,8 +29,6 @@ type Bound = (typeof BOUNDS)[number];
 
 const BOUNDS = ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio'] as const;
 const LIMIT_TYPES = ['Pod', 'Container', 'PersistentVolumeClaim'];
-/** resource.MaxMilliValue: past it, ratios are compared in whole units. */
-const MAX_MILLI_VALUE = ((1n << 63n) - 1n) / 1000n;
 
 function itemsOf(obj: KubeObject): Item[] {
   return ((obj as KubeObject & LimitRange).spec?.limits ?? []) as Item[];
@@ -155,15 +154,4 @@ function ratioBound(ratio: Quantity, min: Quantity, max: Quantity): [number, num
     return [Number(milliValue(ratio)) / 1000, Number(milliValue(max)) / Number(milliValue(min))];
   }
   return [Number(integerValue(ratio)), Number(integerValue(max)) / Number(integerValue(min))];
-}
-
-/** Quantity.MilliValue() of a quantity already rounded to milli units. */
-function milliValue(q: Quantity): bigint {
-  return q.value * 10n ** BigInt(q.scale + 3);
-}
-
-/** Go's %f: six decimals, never an exponent. */
-function goFixed(n: number): string {
-  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
-  return Math.abs(n) >= 1e21 ? `${BigInt(n)}.000000` : n.toFixed(6);
 }

@@ -74,6 +74,15 @@ export function integerValue(q: Quantity): bigint {
   return roundUp(q, 0).value * 10n ** BigInt(Math.max(q.scale, 0));
 }
 
+/** resource.MaxMilliValue: past it, upstream compares whole units instead of milli units. */
+export const MAX_MILLI_VALUE = ((1n << 63n) - 1n) / 1000n;
+
+/** Quantity.MilliValue(): the value in milli units, rounded up (away from zero). */
+export function milliValue(q: Quantity): bigint {
+  const rounded = roundUp(q, -3);
+  return rounded.value * 10n ** BigInt(rounded.scale + 3);
+}
+
 /**
  * The list with every quantity replaced by its exact value, for
  * apiequality.Semantic (which compares quantities with Cmp: "1Gi" and

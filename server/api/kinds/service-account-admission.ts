@@ -18,7 +18,13 @@ export function withServiceAccountAdmission(rules: (type: ResourceType) => KindR
   return (type) => {
     const base = rules(type);
     if (type.group !== '' || type.plural !== 'pods') return base;
-    return { ...base, admit: (obj) => addPullSecrets(obj, store, serviceAccounts) };
+    return {
+      ...base,
+      admit: async (obj) => {
+        await base.admit?.(obj);
+        await addPullSecrets(obj, store, serviceAccounts);
+      },
+    };
   };
 }
 

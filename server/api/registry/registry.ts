@@ -41,8 +41,16 @@ export interface KindRules {
   readonly validateStatus?: (obj: KubeObject, old: KubeObject) => StatusCause[];
   /** What the status strategy's PrepareForUpdate does to a write of the status subresource (no `defaults` runs there), before `validateStatus`. In place. */
   readonly prepareStatus?: (obj: KubeObject, old: KubeObject) => void;
-  /** Admission that reads other objects (the ServiceAccount plugin), on create after defaults and before validation. */
+  /** Mutating admission that reads other objects (the ServiceAccount and LimitRanger plugins), on create after defaults and before validation. */
   readonly admit?: (obj: KubeObject) => Promise<void>;
+  /**
+   * Validating admission that reads other objects (LimitRanger): on create
+   * and on updates that run the kind's rules (not the narrow writes of
+   * status and the like), `old` on update, once validation passed, as
+   * upstream's validating admission runs after the strategy's validation.
+   * Throws to refuse; dry runs included.
+   */
+  readonly validateAdmission?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
   /** Claims what the object needs from shared ranges (cluster IPs, node ports) that `old` did not hold. */
   readonly claim?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
   /** Gives back what `obj` holds and `keep` does not. */
@@ -291,6 +299,7 @@ export class Registry {
     if (!applied) this.recordOwnership(type, undefined, obj, opts);
     this.validate(type, obj, undefined, rules);
     if (opts.warn !== undefined) for (const warning of rules.warnings?.(obj, undefined) ?? []) opts.warn(warning);
+    await rules.validateAdmission?.(obj, undefined);
     const key = keyOf(type, namespace, meta.name);
     if ((await this.store.get(key)) !== undefined) throw errors.alreadyExists(type, meta.name);
     await rules.claim?.(obj, undefined);
@@ -634,6 +643,7 @@ export class Registry {
       await opts.check?.(obj, current);
       this.validate(type, obj, current, rules);
       if (opts.warn !== undefined) for (const warning of rules.warnings?.(obj, current) ?? []) opts.warn(warning);
+      await rules.validateAdmission?.(obj, current);
     }
     obj.metadata.resourceVersion = current.metadata.resourceVersion!;
     const key = keyOf(type, current.metadata.namespace, current.metadata.name!);
