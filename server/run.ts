@@ -31,6 +31,7 @@ import { withServiceAccountAdmission } from './api/kinds/service-account-admissi
 import { withServiceAccountVolume } from './api/kinds/service-account-volume.js';
 import { withDefaultStorageClass } from './api/kinds/storage.js';
 import { ServiceRanges } from './api/kinds/service-ranges.js';
+import { withResourceQuota } from './api/quota/quota-admission.js';
 import { Registry } from './api/registry/registry.js';
 import { startControllers } from './controllers/controller-manager.js';
 import { METRICS_RESOURCES, MetricsApi } from './metrics/metrics-api.js';
@@ -89,7 +90,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     // The keeper needs the registry and the registry shows the keeper's heartbeats: bound once both exist.
     let keeper: NodeKeeper | undefined;
     const serviceAccounts = catalogue.get('', 'v1', 'serviceaccounts')!;
-    const rules = withLiveNodeLeases(
+    const admitted = withLiveNodeLeases(
       withCustomResourceRules(
         withDefaultStorageClass(
           withLimitRanger(
@@ -104,7 +105,9 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       ),
       (node) => keeper?.lastSeen(node),
     );
-    const registry = new Registry(store, rules, log.with({ component: 'registry' }));
+    // ResourceQuota last, as upstream's plugin order has it; it writes the quotas' status through the registry these rules make.
+    const rules = withResourceQuota(admitted, { store, quotas: catalogue.get('', 'v1', 'resourcequotas')!, registry: () => registry });
+    const registry: Registry = new Registry(store, rules, log.with({ component: 'registry' }));
     await bootstrapCluster(registry, catalogue, log.with({ component: 'rbac' }));
     // Before the API serves: the custom resources of stored CRDs are there from the first request.
     stack.push(await CrdCatalogue.start({ registry, catalogue, log: log.with({ component: 'crd' }) }));

@@ -24,6 +24,7 @@ import { LocalPathProvisioner } from './local-path-provisioner.js';
 import { NamespaceController } from './namespace-controller.js';
 import { PodGcController } from './pod-gc-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
+import { ResourceQuotaController } from './resource-quota-controller.js';
 import { RootCaPublisher } from './root-ca-publisher.js';
 import { ServiceAccountController } from './serviceaccount-controller.js';
 import type { SharedInformers } from './shared-informers.js';
@@ -87,6 +88,7 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     await start('taint-eviction', (d) => TaintEvictionController.start(d));
     await start('pod-gc', (d) => PodGcController.start(d));
     await start('garbage-collector', (d) => GarbageCollector.start(d));
+    await start('resourcequota', (d) => ResourceQuotaController.start(d));
     await start('replicasets', (d) => ReplicaSetController.start(d));
     await start('deployments', (d) => DeploymentController.start(d));
     await start('serviceaccounts', (d) => ServiceAccountController.start(d));

@@ -37,12 +37,12 @@ export function withLimitRanger(rules: (type: ResourceType) => KindRules, store:
     if (type.plural === 'persistentvolumeclaims') {
       return {
         ...base,
-        validateAdmission: async (obj, old) => {
+        validateAdmission: async (obj, old, request) => {
           // An update of a claim being deleted (its finalizers going) is let through.
           if (old?.metadata.deletionTimestamp === undefined) {
             for (const range of await rangesOf(obj)) refuse(obj, claimLimitErrors(range, obj as PersistentVolumeClaim));
           }
-          await base.validateAdmission?.(obj, old);
+          await base.validateAdmission?.(obj, old, request);
         },
       };
     }
@@ -53,9 +53,9 @@ export function withLimitRanger(rules: (type: ResourceType) => KindRules, store:
         defaultPod(obj as Pod, await rangesOf(obj));
         await base.admit?.(obj);
       },
-      validateAdmission: async (obj, old) => {
+      validateAdmission: async (obj, old, request) => {
         if (old === undefined) for (const range of await rangesOf(obj)) refuse(obj, podLimitErrors(range, (obj as Pod).spec ?? ({} as PodSpec)));
-        await base.validateAdmission?.(obj, old);
+        await base.validateAdmission?.(obj, old, request);
       },
     };
   };

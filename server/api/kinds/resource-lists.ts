@@ -128,7 +128,7 @@ export function isNative(name: string): boolean {
 }
 
 /** IsExtendedResourceName: another domain's, and a qualified name once "requests." is put before it. */
-function isExtended(name: string): boolean {
+export function isExtended(name: string): boolean {
   return !isNative(name) && !name.startsWith('requests.') && qualifiedNameErrors(`requests.${name}`).length === 0;
 }
 

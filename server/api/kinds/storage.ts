@@ -29,6 +29,11 @@ export const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-c
 const BETA_DEFAULT_CLASS_ANNOTATION = 'storageclass.beta.kubernetes.io/is-default-class';
 const BETA_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
 
+/** GetPersistentVolumeClaimClass: the claim's class, from the beta annotation first; "" for none. */
+export function claimClassOf(claim: { metadata?: ObjectMeta; spec?: { storageClassName?: string | null } }): string {
+  return claim.metadata?.annotations?.[BETA_CLASS_ANNOTATION] ?? claim.spec?.storageClassName ?? '';
+}
+
 /** storageutil.IsDefaultAnnotation: exactly "true", in the GA or the beta annotation. */
 export function isDefaultClass(metadata: ObjectMeta): boolean {
   return metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true' || metadata.annotations?.[BETA_DEFAULT_CLASS_ANNOTATION] === 'true';

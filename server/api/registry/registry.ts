@@ -48,9 +48,11 @@ export interface KindRules {
    * and on updates that run the kind's rules (not the narrow writes of
    * status and the like), `old` on update, once validation passed, as
    * upstream's validating admission runs after the strategy's validation.
-   * Throws to refuse; dry runs included.
+   * Throws to refuse; dry runs included (`dryRun` tells them, as upstream's
+   * attributes do, so a plugin that records what it admitted (ResourceQuota)
+   * records nothing).
    */
-  readonly validateAdmission?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
+  readonly validateAdmission?: (obj: KubeObject, old: KubeObject | undefined, request: AdmissionRequest) => Promise<void>;
   /** Claims what the object needs from shared ranges (cluster IPs, node ports) that `old` did not hold. */
   readonly claim?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
   /** Gives back what `obj` holds and `keep` does not. */
@@ -72,6 +74,11 @@ export interface KindRules {
   readonly gracePeriod?: (obj: KubeObject, requested: number | undefined) => number;
   /** Served versions other than the stored one, by version: how their objects become stored ones and back. */
   readonly conversions?: Readonly<Record<string, VersionConversion>>;
+}
+
+/** What validating admission learns of the request beyond the objects. */
+export interface AdmissionRequest {
+  readonly dryRun: boolean;
 }
 
 /**
@@ -299,7 +306,7 @@ export class Registry {
     if (!applied) this.recordOwnership(type, undefined, obj, opts);
     this.validate(type, obj, undefined, rules);
     if (opts.warn !== undefined) for (const warning of rules.warnings?.(obj, undefined) ?? []) opts.warn(warning);
-    await rules.validateAdmission?.(obj, undefined);
+    await rules.validateAdmission?.(obj, undefined, { dryRun: opts.dryRun === true });
     const key = keyOf(type, namespace, meta.name);
     if ((await this.store.get(key)) !== undefined) throw errors.alreadyExists(type, meta.name);
     await rules.claim?.(obj, undefined);
@@ -643,7 +650,7 @@ export class Registry {
       await opts.check?.(obj, current);
       this.validate(type, obj, current, rules);
       if (opts.warn !== undefined) for (const warning of rules.warnings?.(obj, current) ?? []) opts.warn(warning);
-      await rules.validateAdmission?.(obj, current);
+      await rules.validateAdmission?.(obj, current, { dryRun: opts.dryRun === true });
     }
     obj.metadata.resourceVersion = current.metadata.resourceVersion!;
     const key = keyOf(type, current.metadata.namespace, current.metadata.name!);

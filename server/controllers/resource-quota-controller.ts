@@ -1,0 +1,166 @@
+// Upstream's resource quota controller (pkg/controller/resourcequota, 1.31):
+// each ResourceQuota's status.hard is its spec.hard, and status.used what
+// its namespace uses of each hard resource, counted afresh from the store
+// by the evaluators admission charges with (../api/quota/evaluators.ts).
+// Level-triggered: a quota is recounted when it changes, when an object of
+// a kind it tracks changes in its namespace (the core kinds quota names,
+// and the built-in kinds its count/ resources name, followed once a quota
+// names them), when a pod it charges reaches the end of its grace period,
+// and every five minutes (upstream's full resync), which is all that
+// notices custom resources. Admission raises usage as objects come; this
+// brings it back down as they go.
+import type { Logger } from '../../common/log.js';
+import { WorkQueue } from '../../common/work-queue.js';
+import type { Catalogue } from '../api/catalogue.js';
+import { isCustomResourceType } from '../api/crd/resource-types.js';
+import type { KubeObject } from '../api/objects.js';
+import { chargedUntil, type Evaluator, evaluatorFor, type Quota, usageStats } from '../api/quota/evaluators.js';
+import { equal, listOf, mask, sum, type Usage, usageOf } from '../api/quota/usage-lists.js';
+import type { Registry } from '../api/registry/registry.js';
+import type { ResourceType, Verb } from '../api/resources.js';
+import { isGone } from './delete-all.js';
+import { keyOf } from './informer.js';
+import type { SharedInformer, SharedInformers } from './shared-informers.js';
+
+/** Upstream's --resource-quota-sync-period. */
+const RESYNC_MS = 5 * 60_000;
+/** The core kinds upstream's evaluators have names for besides count/. */
+const CORE_TRACKED = ['pods', 'services', 'persistentvolumeclaims', 'configmaps', 'secrets', 'resourcequotas', 'replicationcontrollers'];
+const NAMESPACE_INDEX = 'namespace';
+/** Verbs a resource needs to be counted (GetQuotableResources). */
+const QUOTABLE_VERBS: readonly Verb[] = ['create', 'list', 'watch', 'delete'];
+
+export interface ResourceQuotaControllerOptions {
+  readonly registry: Registry;
+  readonly catalogue: Catalogue;
+  readonly informers: SharedInformers;
+  readonly log: Logger;
+  /** The full resync's period; upstream's five minutes by default. */
+  readonly resyncMs?: number;
+}
+
+interface Tracked {
+  readonly type: ResourceType;
+  readonly evaluator: Evaluator;
+}
+
+export class ResourceQuotaController {
+  readonly #quotas: SharedInformer;
+  readonly #quotaType: ResourceType;
+  readonly #queue: WorkQueue;
+  /** Built-in kinds whose changes are followed, by "group/resource". */
+  readonly #followed = new Map<string, Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly opts: ResourceQuotaControllerOptions) {
+    this.#quotaType = opts.catalogue.get('', 'v1', 'resourcequotas')!;
+    this.#quotas = opts.informers.of('', 'v1', 'resourcequotas');
+    this.#quotas.addIndex(NAMESPACE_INDEX, (obj) => [obj.metadata.namespace!]);
+    this.#queue = new WorkQueue(
+      (key) => this.reconcile(key),
+      (key, err, retryInMs) => opts.log.warn('resource quota sync failed', { quota: key, error: err, retryInMs }),
+    );
+    this.#quotas.subscribe((key) => this.#queue.add(key));
+  }
+
+  static async start(opts: ResourceQuotaControllerOptions): Promise<ResourceQuotaController> {
+    const controller = new ResourceQuotaController(opts);
+    await controller.#quotas.start();
+    for (const plural of CORE_TRACKED) await controller.#follow(opts.catalogue.get('', 'v1', plural)!);
+    controller.#timer = setInterval(() => {
+      for (const quota of controller.#quotas.values()) controller.#queue.add(keyOf(quota));
+    }, opts.resyncMs ?? RESYNC_MS);
+    controller.#timer.unref();
+    return controller;
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const quota = this.#quotas.get(key) as Quota | undefined;
+    if (quota === undefined) return;
+    const namespace = quota.metadata.namespace!;
+    const hard = usageOf(quota.spec?.hard);
+    const names = [...hard.keys()];
+    const now = Date.now();
+    const tracked = this.#trackedFor(names);
+    const measured = new Set(tracked.flatMap(({ evaluator }) => evaluator.matchingResources(names)));
+    let counted: Usage = new Map();
+    let recountAt: number | undefined;
+    for (const { type, evaluator } of tracked) {
+      const resources = evaluator.matchingResources([...measured]);
+      if (resources.length === 0) continue;
+      const items = (await this.opts.registry.list(type, namespace, {})).items;
+      counted = sum(counted, usageStats(evaluator, quota, items, resources, now));
+      // A pod stops being charged when its grace period ends, which no event tells.
+      for (const item of items) {
+        const until = type.plural === 'pods' ? chargedUntil(item) : undefined;
+        if (until !== undefined && until >= now) recountAt = Math.min(recountAt ?? until, until);
+      }
+    }
+    if (recountAt !== undefined) this.#queue.addAfter(key, recountAt - now + 1000);
+    // What could not be counted keeps what admission charged; resources no longer limited go.
+    const used = mask(new Map([...usageOf(quota.status?.used), ...mask(counted, measured)]), names);
+    const status = quota.status ?? {};
+    if (status.hard !== undefined && status.used !== undefined && equal(hard, usageOf(status.hard)) && equal(used, usageOf(status.used))) return;
+    const next = { ...quota, status: { hard: { ...quota.spec?.hard }, used: listOf(used) } } as KubeObject;
+    try {
+      // At the version read: a write since (admission's) makes this a 409, and the queue counts again.
+      this.#quotas.remember(await this.opts.registry.update(this.#quotaType, namespace, quota.metadata.name!, next, { subresource: 'status' }));
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  }
+
+  /** Resolves once every change seen so far has been counted (tests). */
+  settled(): Promise<void> {
+    return this.#queue.drained();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#queue.close();
+  }
+
+  /** The kinds whose objects the quota's resources count, each once: the core kinds, and those its count/ names name. */
+  #trackedFor(names: readonly string[]): Tracked[] {
+    const types = CORE_TRACKED.map((plural) => this.opts.catalogue.get('', 'v1', plural)!);
+    for (const name of names) {
+      if (!name.startsWith('count/')) continue;
+      const [resource, ...group] = name.slice('count/'.length).split('.');
+      const type = this.#quotableType(group.join('.'), resource!);
+      if (type !== undefined && !types.some((t) => t.group === type.group && t.plural === type.plural)) types.push(type);
+    }
+    return types.flatMap((type) => {
+      const evaluator = evaluatorFor(type.group, type.plural);
+      if (evaluator === undefined) return [];
+      if (!isCustomResourceType(type)) void this.#follow(type);
+      return [{ type, evaluator }];
+    });
+  }
+
+  /** A namespaced resource served with the verbs quota needs, in any version. */
+  #quotableType(group: string, plural: string): ResourceType | undefined {
+    return this.opts.catalogue.all().find((t) => t.group === group && t.plural === plural && t.namespaced && QUOTABLE_VERBS.every((v) => t.verbs.includes(v)));
+  }
+
+  /** Recounts, on each change of an object of `type`, the quotas of its namespace that limit something it uses. */
+  #follow(type: ResourceType): Promise<void> {
+    const id = `${type.group}/${type.plural}`;
+    let following = this.#followed.get(id);
+    if (following === undefined) {
+      const informer = this.opts.informers.of(type.group, type.version, type.plural);
+      const evaluator = evaluatorFor(type.group, type.plural)!;
+      informer.subscribe((key) => {
+        const namespace = key.split('/')[0]!;
+        for (const quota of this.#quotas.byIndex(NAMESPACE_INDEX, namespace)) {
+          if (evaluator.matchingResources(Object.keys((quota as Quota).spec?.hard ?? {})).length > 0) this.#queue.add(keyOf(quota));
+        }
+      });
+      following = informer.start().catch((err: unknown) => {
+        this.#followed.delete(id);
+        this.opts.log.warn('cannot follow a kind quota counts', { resource: id, error: err });
+      });
+      this.#followed.set(id, following);
+    }
+    return following;
+  }
+}
