@@ -66,7 +66,7 @@ export class ResourceQuotaController {
   static async start(opts: ResourceQuotaControllerOptions): Promise<ResourceQuotaController> {
     const controller = new ResourceQuotaController(opts);
     await controller.#quotas.start();
-    for (const plural of CORE_TRACKED) await controller.#follow(opts.catalogue.get('', 'v1', plural)!);
+    for (const type of controller.#coreTypes()) await controller.#follow(type);
     controller.#timer = setInterval(() => {
       for (const quota of controller.#quotas.values()) controller.#queue.add(keyOf(quota));
     }, opts.resyncMs ?? RESYNC_MS);
@@ -122,7 +122,7 @@ export class ResourceQuotaController {
 
   /** The kinds whose objects the quota's resources count, each once: the core kinds, and those its count/ names name. */
   #trackedFor(names: readonly string[]): Tracked[] {
-    const types = CORE_TRACKED.map((plural) => this.opts.catalogue.get('', 'v1', plural)!);
+    const types = this.#coreTypes();
     for (const name of names) {
       if (!name.startsWith('count/')) continue;
       const [resource, ...group] = name.slice('count/'.length).split('.');
@@ -135,6 +135,11 @@ export class ResourceQuotaController {
       if (!isCustomResourceType(type)) void this.#follow(type);
       return [{ type, evaluator }];
     });
+  }
+
+  /** Those of the core kinds served (Bramble serves no replication controllers). */
+  #coreTypes(): ResourceType[] {
+    return CORE_TRACKED.flatMap((plural) => this.opts.catalogue.get('', 'v1', plural) ?? []);
   }
 
   /** A namespaced resource served with the verbs quota needs, in any version. */
