@@ -2,7 +2,7 @@
 // each ResourceQuota's status.hard is its spec.hard, and status.used what
 // its namespace uses of each hard resource, counted afresh from the store
 // by the evaluators admission charges with (../api/quota/evaluators.ts).
-// Level-triggered: a quota is recounted when it changes, when an object of
+// Level-triggered: a quota is recounted when its spec changes, when an object of
 // a kind it tracks changes in its namespace (the core kinds quota names,
 // and the built-in kinds its count/ resources name, followed once a quota
 // names them), when a pod it charges reaches the end of its grace period,
@@ -50,6 +50,8 @@ export class ResourceQuotaController {
   readonly #queue: WorkQueue;
   /** Built-in kinds whose changes are followed, by "group/resource". */
   readonly #followed = new Map<string, Promise<void>>();
+  /** Each quota's spec as last seen: only a change of it makes a recount (a status write is admission's charge, or ours). */
+  readonly #specs = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly opts: ResourceQuotaControllerOptions) {
@@ -60,7 +62,7 @@ export class ResourceQuotaController {
       (key) => this.reconcile(key),
       (key, err, retryInMs) => opts.log.warn('resource quota sync failed', { quota: key, error: err, retryInMs }),
     );
-    this.#quotas.subscribe((key) => this.#queue.add(key));
+    this.#quotas.subscribe((key) => this.#quotaChanged(key));
   }
 
   static async start(opts: ResourceQuotaControllerOptions): Promise<ResourceQuotaController> {
@@ -110,6 +112,30 @@ export class ResourceQuotaController {
     }
   }
 
+  /**
+   * A new quota, or one whose spec changed, is counted; a status write is
+   * not: a recount then could take back what admission just charged for an
+   * object not yet stored (upstream's controller ignores status updates
+   * too). A quota come or gone changes what quotas counting quotas count.
+   */
+  #quotaChanged(key: string): void {
+    const quota = this.#quotas.get(key);
+    const spec = quota === undefined ? undefined : JSON.stringify(quota['spec'] ?? {});
+    const was = this.#specs.get(key);
+    if (spec === was) return;
+    if (spec === undefined) this.#specs.delete(key);
+    else this.#specs.set(key, spec);
+    this.#queue.add(key);
+    if (spec === undefined || was === undefined) this.#recountNamespace(key, evaluatorFor('', 'resourcequotas')!);
+  }
+
+  /** Queues the quotas in the namespace of the object `key` that limit something `evaluator` measures. */
+  #recountNamespace(key: string, evaluator: Evaluator): void {
+    for (const quota of this.#quotas.byIndex(NAMESPACE_INDEX, key.split('/')[0]!)) {
+      if (evaluator.matchingResources(Object.keys((quota as Quota).spec?.hard ?? {})).length > 0) this.#queue.add(keyOf(quota));
+    }
+  }
+
   /** Resolves once every change seen so far has been counted (tests). */
   settled(): Promise<void> {
     return this.#queue.drained();
@@ -154,12 +180,8 @@ export class ResourceQuotaController {
     if (following === undefined) {
       const informer = this.opts.informers.of(type.group, type.version, type.plural);
       const evaluator = evaluatorFor(type.group, type.plural)!;
-      informer.subscribe((key) => {
-        const namespace = key.split('/')[0]!;
-        for (const quota of this.#quotas.byIndex(NAMESPACE_INDEX, namespace)) {
-          if (evaluator.matchingResources(Object.keys((quota as Quota).spec?.hard ?? {})).length > 0) this.#queue.add(keyOf(quota));
-        }
-      });
+      // Quotas are followed by #quotaChanged.
+      if (id !== '/resourcequotas') informer.subscribe((key) => this.#recountNamespace(key, evaluator));
       following = informer.start().catch((err: unknown) => {
         this.#followed.delete(id);
         this.opts.log.warn('cannot follow a kind quota counts', { resource: id, error: err });

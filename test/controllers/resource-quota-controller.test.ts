@@ -105,3 +105,15 @@ test('scoped quotas count only the pods in all their scopes', async (t) => {
   assert.deepEqual((await statusOf('long-running')).used, { pods: '1', 'requests.cpu': '100m' });
   assert.deepEqual((await statusOf('terminating')).used, { 'requests.cpu': '200m' });
 });
+
+test('a write of the status alone (admission’s charge for an object not yet stored) is not recounted until the spec changes', async (t) => {
+  const { registry, type, quota, statusOf, settle } = await setup(t);
+  await quota('pods', { hard: { pods: '5' } });
+  await settle();
+  await registry.patch(type('resourcequotas'), 'default', 'pods', (q) => ({ ...q, status: { hard: { pods: '5' }, used: { pods: '1' } } }), { subresource: 'status' });
+  await settle();
+  assert.deepEqual((await statusOf('pods')).used, { pods: '1' });
+  await registry.patch(type('resourcequotas'), 'default', 'pods', (q) => ({ ...q, spec: { hard: { pods: '6' } } }), {});
+  await settle();
+  assert.deepEqual(await statusOf('pods'), { hard: { pods: '6' }, used: { pods: '0' } });
+});
