@@ -56,6 +56,8 @@ class QuotaAdmission {
 
   async admit(type: ResourceType, evaluator: Evaluator, obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<void> {
     const namespace = obj.metadata.namespace!;
+    // Most namespaces have no quota: their writes need not wait in line (a quota created meanwhile is upstream's race too, through its cache).
+    if ((await this.opts.store.count(prefixOf(this.opts.quotas, namespace))) === 0) return;
     const before = this.#busy.get(namespace) ?? Promise.resolve();
     const mine = before.then(() => this.#check(type, evaluator, obj, old, dryRun));
     const settled = mine.then(
