@@ -8,7 +8,10 @@
 // names them), when a pod it charges reaches the end of its grace period,
 // and every five minutes (upstream's full resync), which is all that
 // notices custom resources. Admission raises usage as objects come; this
-// brings it back down as they go.
+// brings it back down as they go. Changes are followed by watches that
+// decode nothing outside namespaces with a quota, not by informers: those
+// would hold every ConfigMap and Secret of the cluster in memory.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../common/log.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import type { Catalogue } from '../api/catalogue.js';
@@ -27,6 +30,8 @@ const RESYNC_MS = 5 * 60_000;
 /** The core kinds upstream's evaluators have names for besides count/. */
 const CORE_TRACKED = ['pods', 'services', 'persistentvolumeclaims', 'configmaps', 'secrets', 'resourcequotas', 'replicationcontrollers'];
 const NAMESPACE_INDEX = 'namespace';
+/** How long a watch that ended waits before it follows again. */
+const REWATCH_MS = 1000;
 /** Verbs a resource needs to be counted (GetQuotableResources). */
 const QUOTABLE_VERBS: readonly Verb[] = ['create', 'list', 'watch', 'delete'];
 
@@ -50,6 +55,7 @@ export class ResourceQuotaController {
   readonly #queue: WorkQueue;
   /** Built-in kinds whose changes are followed, by "group/resource". */
   readonly #followed = new Map<string, Promise<void>>();
+  readonly #abort = new AbortController();
   /** Each quota's spec as last seen: only a change of it makes a recount (a status write is admission's charge, or ours). */
   readonly #specs = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
@@ -68,7 +74,7 @@ export class ResourceQuotaController {
   static async start(opts: ResourceQuotaControllerOptions): Promise<ResourceQuotaController> {
     const controller = new ResourceQuotaController(opts);
     await controller.#quotas.start();
-    for (const type of controller.#coreTypes()) await controller.#follow(type);
+    for (const type of controller.#coreTypes()) controller.#follow(type);
     controller.#timer = setInterval(() => {
       for (const quota of controller.#quotas.values()) controller.#queue.add(keyOf(quota));
     }, opts.resyncMs ?? RESYNC_MS);
@@ -143,6 +149,8 @@ export class ResourceQuotaController {
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    this.#abort.abort();
+    await Promise.all(this.#followed.values());
     await this.#queue.close();
   }
 
@@ -158,7 +166,7 @@ export class ResourceQuotaController {
     return types.flatMap((type) => {
       const evaluator = evaluatorFor(type.group, type.plural);
       if (evaluator === undefined) return [];
-      if (!isCustomResourceType(type)) void this.#follow(type);
+      if (!isCustomResourceType(type)) this.#follow(type);
       return [{ type, evaluator }];
     });
   }
@@ -173,21 +181,40 @@ export class ResourceQuotaController {
     return this.opts.catalogue.all().find((t) => t.group === group && t.plural === plural && t.namespaced && QUOTABLE_VERBS.every((v) => t.verbs.includes(v)));
   }
 
-  /** Recounts, on each change of an object of `type`, the quotas of its namespace that limit something it uses. */
-  #follow(type: ResourceType): Promise<void> {
+  /** Follows a kind's changes (quotas themselves come through #quotaChanged). */
+  #follow(type: ResourceType): void {
     const id = `${type.group}/${type.plural}`;
-    let following = this.#followed.get(id);
-    if (following === undefined) {
-      const informer = this.opts.informers.of(type.group, type.version, type.plural);
-      const evaluator = evaluatorFor(type.group, type.plural)!;
-      // Quotas are followed by #quotaChanged.
-      if (id !== '/resourcequotas') informer.subscribe((key) => this.#recountNamespace(key, evaluator));
-      following = informer.start().catch((err: unknown) => {
-        this.#followed.delete(id);
-        this.opts.log.warn('cannot follow a kind quota counts', { resource: id, error: err });
-      });
-      this.#followed.set(id, following);
-    }
-    return following;
+    if (id === '/resourcequotas' || this.#followed.has(id)) return;
+    this.#followed.set(id, this.#watch(type, evaluatorFor(type.group, type.plural)!));
   }
+
+  /**
+   * A metadata watch of the kind: changes in a namespace with a quota queue
+   * its quotas; elsewhere (most namespaces, most writes) nothing is decoded.
+   * A watch that ends early (410, a slow consumer) may have missed changes:
+   * every quota is counted again and the kind followed from now.
+   */
+  async #watch(type: ResourceType, evaluator: Evaluator): Promise<void> {
+    const signal = this.#abort.signal;
+    const wants = (key: string) => this.#quotas.byIndex(NAMESPACE_INDEX, key.slice(0, key.indexOf('/'))).length > 0;
+    let from = this.opts.registry.revision;
+    while (!signal.aborted) {
+      try {
+        for await (const event of this.opts.registry.watch(type, undefined, { resourceVersion: String(from), wants, metadataOnly: true, signal })) {
+          if (event.type === 'ERROR') break;
+          const obj = event.object as KubeObject;
+          from = Number(obj.metadata.resourceVersion);
+          if (event.type !== 'BOOKMARK') this.#recountNamespace(keyOf(obj), evaluator);
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        this.opts.log.warn('cannot follow a kind quota counts', { resource: type.plural, error: err });
+      }
+      if (signal.aborted) return;
+      from = this.opts.registry.revision;
+      for (const quota of this.#quotas.values()) this.#queue.add(keyOf(quota));
+      await sleep(REWATCH_MS, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
 }
