@@ -304,10 +304,17 @@ export class LevelStore implements Store {
     const replaying = fromRevision < replayTo;
     const { signal } = opts;
     const abort = () => watcher.close();
-    const watcher = new Watcher(prefix, fromRevision, this.watchBufferLimit, (w) => {
-      this.removeWatcher(w);
-      signal?.removeEventListener('abort', abort);
-    }, replaying);
+    const watcher = new Watcher(
+      prefix,
+      fromRevision,
+      this.watchBufferLimit,
+      (w) => {
+        this.removeWatcher(w);
+        signal?.removeEventListener('abort', abort);
+      },
+      replaying,
+      opts.keys,
+    );
     this.watchers.add(watcher);
     // Not unref'd: an open watch keeps the process alive, as an open socket would.
     this.progressTimer ??= setInterval(() => this.sendProgress(), this.progressIntervalMs);

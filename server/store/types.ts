@@ -81,6 +81,12 @@ export type WatchMessage =
 
 export interface WatchOptions {
   readonly signal?: AbortSignal;
+  /**
+   * Only the keys under the prefix this accepts: other writes cost the watch
+   * nothing. It still gets progress messages when nothing it accepts comes,
+   * so it learns how far the store got.
+   */
+  readonly keys?: (key: string) => boolean;
 }
 
 /**

@@ -22,6 +22,7 @@ export class Watcher implements Watch {
     private readonly limit: number,
     private readonly onClose: (w: Watcher) => void,
     replaying: boolean,
+    private readonly keys?: (key: string) => boolean,
   ) {
     this.lastRevision = fromRevision;
     if (replaying) this.pending = [];
@@ -37,7 +38,7 @@ export class Watcher implements Watch {
   }
 
   matches(key: string): boolean {
-    return key.startsWith(this.prefix);
+    return key.startsWith(this.prefix) && (this.keys === undefined || this.keys(key));
   }
 
   /** A live event from a commit. */

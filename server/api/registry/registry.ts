@@ -179,9 +179,10 @@ export interface WatchOptions extends Selectors {
   readonly allowBookmarks?: boolean;
   /**
    * Only objects whose key ("namespace/name", or "name" when cluster-scoped)
-   * this accepts are decoded and sent after the initial list; every other
-   * change comes as a BOOKMARK at its revision, so the caller still knows how
-   * far the watch got.
+   * this accepts are sent after the initial list; other changes cost the
+   * watch nothing (the store skips them). BOOKMARKs come while nothing it
+   * accepts does (the store's progress, every 10 s), so the caller still
+   * learns how far the watch got.
    */
   readonly wants?: (key: string) => boolean;
   /**
@@ -535,7 +536,9 @@ export class Registry {
     }
     let watch;
     try {
-      watch = this.store.watch(prefix, from, { signal: opts.signal });
+      const { wants } = opts;
+      const keys = wants === undefined ? {} : { keys: (key: string) => wants(key.slice(typePrefix.length)) };
+      watch = this.store.watch(prefix, from, { signal: opts.signal, ...keys });
     } catch (err) {
       if (isStoreError(err, 'Compacted')) {
         yield { type: 'ERROR', object: errors.expired(`too old resource version: ${from} (${err.revision ?? 0})`).toStatus() };
@@ -546,15 +549,10 @@ export class Registry {
     try {
       for await (const message of watch) {
         if (message.kind === 'progress') {
-          if (opts.allowBookmarks) yield { type: 'BOOKMARK', object: bookmark(type, message.revision) };
+          if (opts.allowBookmarks || opts.wants !== undefined) yield { type: 'BOOKMARK', object: bookmark(type, message.revision) };
           continue;
         }
         const { event } = message;
-        if (opts.wants !== undefined && !opts.wants(event.kv.key.slice(typePrefix.length))) {
-          // Not decoded: the caller only learns how far the watch got.
-          yield { type: 'BOOKMARK', object: bookmark(type, event.kv.modRevision) };
-          continue;
-        }
         const current = event.type === 'PUT' ? decode(event.kv) : undefined;
         if (current !== undefined && !selecting) {
           // Sent whatever came before it: only whether something did matters, so the previous state is not decoded.
