@@ -43,9 +43,9 @@ interface SchemeNamePort {
 /** apimachinery's SplitSchemeNamePort: one to three parts, a name, and a scheme of "", http or https. */
 function splitSchemeNamePort(id: string): SchemeNamePort | undefined {
   const parts = id.split(':');
-  const [scheme, name, port] = parts.length === 3 ? parts : parts.length === 2 ? ['', ...parts] : parts.length === 1 ? ['', parts[0], ''] : [];
-  if (name === undefined || name === '' || !['', 'http', 'https'].includes(scheme!)) return undefined;
-  return { scheme: scheme!, name, port: port! };
+  if (parts.length > 3) return undefined;
+  const [scheme, name, port] = parts.length === 3 ? (parts as [string, string, string]) : ['', parts[0]!, parts[1] ?? ''];
+  return name !== '' && ['', 'http', 'https'].includes(scheme) ? { scheme, name, port } : undefined;
 }
 
 /**
