@@ -148,3 +148,9 @@ export function isLinkLocalUnicast(ip: Ip): boolean {
 export function isLinkLocalMulticast(ip: Ip): boolean {
   return ip.family === 4 ? ip.value >> 8n === 0xe00000n : ip.value >> 120n === 0xffn && ((ip.value >> 112n) & 0xfn) === 2n;
 }
+
+/** Go's IsGlobalUnicast: an address none of the above is, nor IPv4's broadcast (what the API lets its proxy reach). */
+export function isGlobalUnicast(ip: Ip): boolean {
+  const broadcast = ip.family === 4 && ip.value === 0xffffffffn;
+  return !broadcast && !isUnspecified(ip) && !isLoopback(ip) && !isMulticast(ip) && !isLinkLocalUnicast(ip);
+}

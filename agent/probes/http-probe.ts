@@ -12,7 +12,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { KUBERNETES_VERSION } from '../../common/version.js';
 import { resolveContainerPort } from './container-port.js';
-import { dialError, joinHostPort } from './dial-errors.js';
+import { dialError, joinHostPort } from '../../common/dial-errors.js';
 import { MAX_OUTPUT_BYTES, type ProbeOutcome, ProbeRunError } from './probe-outcome.js';
 
 export interface HttpProbeRequest {

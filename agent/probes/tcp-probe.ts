@@ -2,7 +2,7 @@
 // (from the node, as kubelet dials it) is success, and is closed at once;
 // anything else fails with Go's dial error, as kubelet reports it.
 import { connect } from 'node:net';
-import { dialError, joinHostPort } from './dial-errors.js';
+import { dialError, joinHostPort } from '../../common/dial-errors.js';
 import type { ProbeOutcome } from './probe-outcome.js';
 
 export function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeOutcome> {

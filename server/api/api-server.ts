@@ -1,6 +1,7 @@
 // The Kubernetes API over HTTPS: public paths, then authentication (client
 // certificate or service-account token) and authorization, then discovery
-// and resources through the registry.
+// and resources through the registry, the pod streams and the proxy
+// subresources through the nodes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../common/log.js';
@@ -25,6 +26,7 @@ import { METRICS_GROUP } from '../metrics/metrics-objects.js';
 import type { Catalogue } from './catalogue.js';
 import { discover, versionInfo } from './discovery.js';
 import { type HealthCheck, healthAnswer, healthCheckAnswer } from './http/health.js';
+import { ApiProxy } from './http/proxy.js';
 import { handleResource } from './http/resource-handler.js';
 import { sendAnswer, sendError, sendJson } from './http/respond.js';
 import { openapi } from './openapi/openapi.js';
@@ -39,7 +41,7 @@ export interface ApiServerOptions {
   readonly caPem: string;
   /** PKCS#8 PEM of the key that signs and verifies service-account tokens. */
   readonly serviceAccountKeyPem: string;
-  /** Where log, exec, attach and port-forward streams to a pod's node are opened. */
+  /** Where log, exec, attach and port-forward streams to a pod's node are opened (and the proxy subresources' connections). */
   readonly podStreams: PodStreams;
   /** The server's caches: RBAC reads its roles and bindings from them. */
   readonly informers: SharedInformers;
@@ -62,6 +64,12 @@ interface Auth {
   readonly authorizer: Authorizer;
 }
 
+/** The handlers of what goes on to a node: pod streams and the proxy subresources. */
+interface NodeHandlers {
+  readonly streams: StreamServer;
+  readonly proxy: ApiProxy;
+}
+
 /** Subresources that act on the pod's processes: a WebSocket's GET needs `create` as well, as upstream's AuthorizePodWebsocketUpgradeCreatePermission. */
 const CREATE_ON_UPGRADE = new Set(['exec', 'attach', 'portforward']);
 
@@ -75,11 +83,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     // discovery and self reviews come from the default policy's system:discovery and system:basic-user bindings).
     authorizer: inOrder([mastersAuthorizer, new NodeAuthorizer(opts.registry, opts.catalogue), new RbacAuthorizer(opts.informers)]),
   };
-  const streams = new StreamServer({ registry: opts.registry, catalogue: opts.catalogue, podStreams: opts.podStreams, log });
+  const nodes: NodeHandlers = {
+    streams: new StreamServer({ registry: opts.registry, catalogue: opts.catalogue, podStreams: opts.podStreams, log }),
+    proxy: new ApiProxy({ registry: opts.registry, catalogue: opts.catalogue, podStreams: opts.podStreams, log }),
+  };
   const server: Server = createServer(
     (req, res) => {
       const started = performance.now();
-      handle(opts, auth, streams, req, res).then(
+      handle(opts, auth, nodes, req, res).then(
         () => log.debug('request', { method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }),
         (err: unknown) => {
           const apiError = sendError(res, err);
@@ -89,14 +100,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       );
     },
   );
-  // Upgraded connections (exec, attach, port-forward) leave the server's tracking: closed here on close().
+  // Upgraded connections (exec, attach, port-forward, proxied WebSockets) leave the server's tracking: closed here on close().
   const upgraded = new Set<Duplex>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
     socket.on('error', () => undefined);
     const path = req.url?.split('?')[0];
-    upgrade(auth, streams, req, socket, head).then(
+    upgrade(auth, nodes, req, socket, head).then(
       () => log.debug('upgrade', { method: req.method, path, protocol: req.headers.upgrade }),
       (err: unknown) => {
         const code = refuseUpgrade(socket, err);
@@ -123,7 +134,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   };
 }
 
-async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: ApiServerOptions, auth: Auth, nodes: NodeHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://localhost');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   if (isPublicPath(path)) {
@@ -138,7 +149,8 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
   }
   const user = await authenticate(req, auth.tokens);
   if (user === undefined) throw errors.unauthorized();
-  const info = requestInfo(req.method ?? 'GET', path, url.searchParams);
+  // The path as sent: a proxy subresource's trailing slash is the pod's.
+  const info = requestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
   if (info.kind === 'other') {
     const verb = req.method === 'HEAD' ? 'get' : (req.method ?? 'GET').toLowerCase();
     await requireAccess(auth.authorizer, user, { kind: 'path', verb, path });
@@ -150,23 +162,32 @@ async function handle(opts: ApiServerOptions, auth: Auth, streams: StreamServer,
     if (answer === undefined) throw errors.notFoundPath();
     return sendAnswer(res, answer);
   }
+  if (nodes.proxy.handles(info)) {
+    // The body is the pod's: no authorizer reads it.
+    await requireAccess(auth.authorizer, user, { ...info, createdName: async () => undefined });
+    return nodes.proxy.serve(info, url, req, res);
+  }
   const created = new CreatedName(req);
   await requireAccess(auth.authorizer, user, { ...info, createdName: () => created.read(), createdObject: () => created.document() });
-  if (streams.handles(info)) return streams.serveRequest(info, url.searchParams, res);
+  if (nodes.streams.handles(info)) return nodes.streams.serveRequest(info, url.searchParams, res);
   if (info.group === METRICS_GROUP && opts.metrics !== undefined) return sendAnswer(res, opts.metrics.answer(info, url.searchParams, req.headers.accept));
   const context = { registry: opts.registry, catalogue: opts.catalogue, log: opts.logger, tokens: auth.tokens, access: { user, authorizer: auth.authorizer } };
   return handleResource(context, info, url.searchParams, await created.request(), res);
 }
 
-/** An HTTP upgrade (exec, attach, port-forward): authenticated and authorized as any request, then handed to the stream server. */
-async function upgrade(auth: Auth, streams: StreamServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+/** An HTTP upgrade (exec, attach, port-forward, a proxied WebSocket): authenticated and authorized as any request, then handed to the stream server or the proxy. */
+async function upgrade(auth: Auth, nodes: NodeHandlers, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://localhost');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const user = await authenticate(req, auth.tokens);
   if (user === undefined) throw errors.unauthorized();
-  const info = requestInfo(req.method ?? 'GET', path, url.searchParams);
-  if (info.kind !== 'resource' || !streams.handles(info)) throw errors.badRequest(`${path} cannot be upgraded: only pods/exec, pods/attach and pods/portforward can`);
+  const info = requestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+  const { streams, proxy } = nodes;
+  if (info.kind !== 'resource' || !(streams.handles(info) || proxy.handles(info))) {
+    throw errors.badRequest(`${path} cannot be upgraded: only pods/exec, pods/attach, pods/portforward and the proxy subresources can`);
+  }
   await requireAccess(auth.authorizer, user, { ...info, createdName: async () => undefined });
+  if (proxy.handles(info)) return proxy.serveUpgrade(info, req, socket, head);
   if (info.verb !== 'create' && CREATE_ON_UPGRADE.has(info.subresource ?? '')) {
     const create: ResourceRequest = { ...info, verb: 'create' };
     await requireAccess(auth.authorizer, user, { ...create, createdName: async () => undefined });

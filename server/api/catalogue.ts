@@ -7,6 +7,8 @@ import type { ResourceType, Subresource, Verb } from './resources.js';
 
 const ALL_VERBS: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const READ_WRITE = ['get', 'patch', 'update'] as const;
+/** A proxy subresource's verbs: those of the HTTP methods it forwards (HEAD and OPTIONS have none of their own). */
+const PROXY_VERBS = ['create', 'delete', 'get', 'patch', 'update'] as const;
 
 /** A subresource: its name, its response kind (a bare kind means the parent's group/version), its verbs. */
 type SubresourceSpec = readonly [name: string, kind: string | GroupVersionKind, verbs: readonly string[]];
@@ -44,7 +46,7 @@ function groupVersion(group: string, version: string, specs: readonly TypeSpec[]
   }));
 }
 
-// Proxy subresources (pods, nodes, services) are left out until something serves them.
+// nodes/proxy (the kubelet's own API) is left out: nothing serves it.
 export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   ...groupVersion('', 'v1', [
     { kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] },
@@ -82,6 +84,7 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
         ['exec', 'PodExecOptions', ['create', 'get']],
         ['log', 'Pod', ['get']],
         ['portforward', 'PodPortForwardOptions', ['create', 'get']],
+        ['proxy', 'PodProxyOptions', PROXY_VERBS],
         status('Pod'),
       ],
     },
@@ -94,7 +97,14 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
       shortNames: ['sa'],
       subresources: [['token', { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, ['create']]],
     },
-    { kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: [status('Service')] },
+    {
+      kind: 'Service',
+      plural: 'services',
+      namespaced: true,
+      shortNames: ['svc'],
+      categories: ['all'],
+      subresources: [['proxy', 'ServiceProxyOptions', PROXY_VERBS], status('Service')],
+    },
   ]),
   ...groupVersion('apps', 'v1', [
     { kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true },

@@ -3,8 +3,11 @@
 //   /api/v1/namespaces/{ns}/{resource}[/{name}[/{subresource}]]
 //   /apis/{group}/{version}/{resource}[/{name}[/{subresource}]]
 // Namespaces themselves are /api/v1/namespaces/{name}[/{subresource}].
+// A proxy subresource takes a path of its own after it:
+//   /api/v1/namespaces/{ns}/pods/{name}/proxy[/{path}]
 
-export type ApiVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+/** '' is upstream's verb for a method it has no name for (OPTIONS), which only a proxy subresource takes. */
+export type ApiVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | '';
 
 export interface ResourceRequest {
   readonly kind: 'resource';
@@ -15,6 +18,12 @@ export interface ResourceRequest {
   readonly namespace?: string;
   readonly name?: string;
   readonly subresource?: string;
+  /**
+   * For a proxy subresource: the path after it as upstream's connect handler
+   * hands it on ("" for none, "/" for a bare trailing slash, else "/a/b",
+   * keeping a trailing slash), its segments still percent-encoded.
+   */
+  readonly proxyPath?: string;
 }
 
 export interface OtherRequest {
@@ -44,8 +53,10 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
     segments.splice(0, 2);
   }
   const [resource, name, subresource, ...extra] = segments;
-  if (resource === undefined || extra.length > 0) return { kind: 'other' };
-  const verb = verbOf(method, name !== undefined, query);
+  if (resource === undefined) return { kind: 'other' };
+  const proxied = subresource === PROXY;
+  if (extra.length > 0 && !proxied) return { kind: 'other' };
+  const verb = proxied ? proxyVerbOf(method) : verbOf(method, name !== undefined, query);
   if (verb === undefined) return { kind: 'other' };
   return {
     kind: 'resource',
@@ -56,7 +67,37 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
     ...(namespace === undefined ? {} : { namespace }),
     ...(name === undefined ? {} : { name }),
     ...(subresource === undefined ? {} : { subresource }),
+    ...(proxied ? { proxyPath: proxyPath(extra, path.endsWith('/')) } : {}),
   };
+}
+
+const PROXY = 'proxy';
+
+/** Upstream's getRequestOptions: the parts joined, led by "/", and the request's trailing slash kept. */
+function proxyPath(parts: readonly string[], trailingSlash: boolean): string {
+  const joined = parts.length === 0 ? '' : `/${parts.join('/')}`;
+  return trailingSlash && !joined.endsWith('/') ? `${joined}/` : joined;
+}
+
+/** A proxied request's verb follows its method alone (a `watch` query is the pod's, not a watch). */
+function proxyVerbOf(method: string): ApiVerb | undefined {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return 'delete';
+    case 'OPTIONS':
+      return '';
+    default:
+      return undefined;
+  }
 }
 
 /** The namespace a request acts in, as upstream's RequestInfo gives it: a Namespace's own requests act in that namespace (what RBAC and the 403 read). */

@@ -51,7 +51,8 @@ async function getPod(registry: Registry, pods: ResourceType, namespace: string,
   return (await registry.get(pods, namespace, name)) as Pod;
 }
 
-function podRef(pod: Pod): PodRef | undefined {
+/** The pod as its node's streams name it; undefined while it is not bound to a node. */
+export function podRef(pod: Pod): PodRef | undefined {
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) return undefined;
   return { namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, uid: pod.metadata!.uid!, nodeName };

@@ -85,11 +85,16 @@ test('spot checks against upstream discovery', () => {
   assert.deepEqual(podSub['exec'], { name: 'exec', kind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] });
   assert.deepEqual(podSub['attach']?.kind.kind, 'PodAttachOptions');
   assert.deepEqual(podSub['portforward']?.kind.kind, 'PodPortForwardOptions');
+  assert.deepEqual(podSub['proxy'], { name: 'proxy', kind: { group: '', version: 'v1', kind: 'PodProxyOptions' }, verbs: ['create', 'delete', 'get', 'patch', 'update'] });
   assert.deepEqual(podSub['binding'], { name: 'binding', kind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] });
   assert.deepEqual(podSub['eviction'], { name: 'eviction', kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
   assert.ok(podSub['status'] && podSub['ephemeralcontainers']);
 
   assert.deepEqual(find('', 'services').shortNames, ['svc']);
+  assert.deepEqual(find('', 'services').subresources.map((s) => [s.name, s.kind.kind, s.verbs]), [
+    ['proxy', 'ServiceProxyOptions', ['create', 'delete', 'get', 'patch', 'update']],
+    ['status', 'Service', ['get', 'patch', 'update']],
+  ]);
   assert.deepEqual(find('', 'services').categories, ['all']);
   const ns = find('', 'namespaces');
   assert.equal(ns.namespaced, false);

@@ -215,6 +215,7 @@ test('aggregated discovery v2 for /apis and /api, in upstream shape', () => {
       ['exec', { group: '', version: '', kind: 'PodExecOptions' }],
       ['log', { group: '', version: '', kind: 'Pod' }],
       ['portforward', { group: '', version: '', kind: 'PodPortForwardOptions' }],
+      ['proxy', { group: '', version: '', kind: 'PodProxyOptions' }],
       ['status', { group: '', version: '', kind: 'Pod' }],
     ],
   );

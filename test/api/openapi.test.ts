@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { promisify } from 'node:util';
+import { BUILTIN_RESOURCES } from '../../server/api/catalogue.js';
 import type { HttpAnswer } from '../../server/api/http-answer.js';
 import { unknownFields } from '../../server/api/openapi/field-validation.js';
 import { openapi } from '../../server/api/openapi/openapi.js';
@@ -267,6 +268,24 @@ test('core group document and cluster-scoped resources', () => {
   assert.equal(node.put, undefined, 'no update verb, no PUT');
   assert.equal(doc.paths['/api/v1/nodes'].post, undefined);
   assert.ok('io.k8s.api.core.v1.Node' in doc.components.schemas);
+});
+
+test('the proxy subresources: every method upstream connects, with and without a path after them', () => {
+  const doc = body(get('/openapi/v3/api/v1', undefined, BUILTIN_RESOURCES));
+  for (const [kind, base] of [['Pod', '/api/v1/namespaces/{namespace}/pods/{name}/proxy'], ['Service', '/api/v1/namespaces/{namespace}/services/{name}/proxy']] as const) {
+    for (const [path, suffix] of [[base, ''], [`${base}/{path}`, 'WithPath']] as const) {
+      const item = doc.paths[path];
+      const methods = Object.keys(item).filter((k) => k !== 'parameters').sort();
+      assert.deepEqual(methods, ['delete', 'get', 'head', 'options', 'patch', 'post', 'put'], path);
+      assert.equal(item.head.operationId, `connectCoreV1HeadNamespaced${kind}Proxy${suffix}`);
+      assert.equal(item.options['x-kubernetes-action'], 'connect');
+      assert.deepEqual(item.post['x-kubernetes-group-version-kind'], { group: '', version: 'v1', kind: `${kind}ProxyOptions` });
+    }
+  }
+  // Exec and attach are connected by GET and POST only.
+  const exec = doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/exec'];
+  assert.deepEqual(Object.keys(exec).filter((k) => k !== 'parameters').sort(), ['get', 'post']);
+  assert.equal(exec.get.operationId, 'connectCoreV1GetNamespacedPodExec');
 });
 
 test('custom resources get a permissive schema and no strategic merge', () => {

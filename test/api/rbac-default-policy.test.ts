@@ -91,7 +91,8 @@ test('default rules name only resources the server serves', async (t) => {
   assert.deepEqual(view.rules![0], { apiGroups: [''], resources: ['configmaps', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'pods', 'serviceaccounts', 'services', 'services/status'], verbs: ['get', 'list', 'watch'] }, 'replication controllers left out');
   assert.ok(!view.rules!.some((rule) => rule.apiGroups?.includes('extensions')), 'no extensions group');
   const edit = await role('system:aggregate-to-edit');
-  assert.deepEqual(edit.rules![0], { apiGroups: [''], resources: ['pods/attach', 'pods/exec', 'pods/portforward', 'secrets'], verbs: ['get', 'list', 'watch'] }, 'no proxy subresources');
+  assert.deepEqual(edit.rules![0], { apiGroups: [''], resources: ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy'], verbs: ['get', 'list', 'watch'] });
+  assert.ok(edit.rules!.some((rule) => rule.resources?.includes('services/proxy') && rule.verbs?.includes('create')), 'edit writes through services/proxy');
   assert.ok(edit.rules!.some((rule) => rule.apiGroups?.[0] === 'coordination.k8s.io' && rule.resources?.[0] === 'leases'));
   // k3s's metrics reader is there with no rules: this registry does not serve metrics.k8s.io.
   assert.equal((await role('system:aggregated-metrics-reader')).rules, undefined);

@@ -68,7 +68,7 @@ test('kubectl 1.33: default ClusterRoles, rolebinding to edit, a chart role aggr
   await until(async () => ((await editRole()).rules ?? []).length > 0, 'edit aggregated', 10_000);
   const edit = await editRole();
   assert.deepEqual(edit.aggregationRule, { clusterRoleSelectors: [{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } }] });
-  assert.deepEqual(edit.rules![0], { apiGroups: [''], resources: ['pods/attach', 'pods/exec', 'pods/portforward', 'secrets'], verbs: ['get', 'list', 'watch'] });
+  assert.deepEqual(edit.rules![0], { apiGroups: [''], resources: ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy'], verbs: ['get', 'list', 'watch'] });
   // view's rules come in through view's aggregate-to-edit label.
   assert.ok(edit.rules!.some((r) => r.apiGroups?.[0] === 'apps' && r.resources?.includes('controllerrevisions')), 'view rules in edit');
   // kubectl top for editors and viewers, as k3s's metrics-server manifest gives it.

@@ -7,13 +7,16 @@
 // keeps the bytes it received; `tar cf - PATH` (or any `tar c…`) answers
 // with the test's tar; `tty-size` writes every terminal size it gets and
 // exits when stdin ends; attach echoes; log writes its lines; port-forward
-// echoes.
+// echoes, or connects to a local port the test maps the pod's port to (a
+// refused connection ends the stream with the runtime's error text).
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { createLogger } from '../../common/log.js';
 import { createApiServer } from '../../server/api/api-server.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
+import type { Catalogue } from '../../server/api/catalogue.js';
 import { Registry } from '../../server/api/registry/registry.js';
 import type { ResourceType } from '../../server/api/resources.js';
 import { openFrontDoor } from '../../server/front-door.js';
@@ -34,6 +37,13 @@ export interface FakeNode extends PodStreams {
   tarOutput: Buffer;
   /** What a log stream writes. */
   logLines: string[];
+  /** Pod port → the local port a port-forward to it connects to (other ports echo). */
+  readonly ports: Map<number, number>;
+}
+
+export interface ClientCertificate {
+  readonly cert: string;
+  readonly key: string;
 }
 
 export interface StreamApi {
@@ -42,7 +52,10 @@ export interface StreamApi {
   readonly kubeconfig: string;
   /** A kubeconfig of node "pi-1" (system:node:pi-1 in system:nodes). */
   readonly nodeKubeconfig: string;
+  /** The client certificates of those kubeconfigs (PEM), for requests of the test's own. */
+  readonly certificates: { readonly admin: ClientCertificate; readonly node: ClientCertificate };
   readonly registry: Registry;
+  readonly catalogue: Catalogue;
   readonly pods: ResourceType;
   readonly node: FakeNode;
   /** Creates a Running pod on pi-1 with these containers (all running). */
@@ -82,7 +95,9 @@ export async function startStreamApi(t: TestContext): Promise<StreamApi> {
     caPem: pki.caCertPem,
     kubeconfig,
     nodeKubeconfig,
+    certificates: { admin: { cert: pki.adminCertPem, key: pki.adminKeyPem }, node: { cert: nodeCert.certPem, key: nodeCert.keyPem } },
     registry,
+    catalogue,
     pods,
     node,
     runningPod: async (name, containers, annotations) => {
@@ -129,6 +144,7 @@ function fakeNode(): FakeNode {
     resizes: [],
     tarOutput: Buffer.alloc(0),
     logLines: [],
+    ports: new Map(),
     open: async (request) => {
       node.opened.push(request);
       return serve(node, request);
@@ -164,6 +180,8 @@ function serve(node: FakeNode, request: PodStreamRequest): Duplex {
       for (const line of node.logLines) stream.push(frame(STDOUT, `${line}\n`));
       stream.push(null);
     });
+  } else if (request.kind === 'portforward' && node.ports.has(request.port)) {
+    return localConnection(request.port, node.ports.get(request.port)!);
   } else if (request.kind === 'portforward') {
     onFrame = (f) => {
       if (f.channel !== STDIN) return;
@@ -208,5 +226,33 @@ function serve(node: FakeNode, request: PodStreamRequest): Duplex {
       } else finish(0);
     };
   }
+  return stream;
+}
+
+/** A port-forward to a local port, as the runtime serves one: STDIN in (its end half-closes), STDOUT out; a refusal is text on ERROR, then the end. */
+function localConnection(podPort: number, localPort: number): Duplex {
+  const socket = connect({ host: '127.0.0.1', port: localPort, allowHalfOpen: true });
+  const stream = new Duplex({
+    objectMode: true,
+    allowHalfOpen: true,
+    read: () => void socket.resume(),
+    write: (f: Frame, _e, cb) => {
+      if (f.channel !== STDIN) return cb();
+      if (f.end) return void socket.end(cb);
+      socket.write(f.data, () => cb());
+    },
+    destroy: (err, cb) => {
+      socket.destroy();
+      cb(err);
+    },
+  });
+  socket.on('data', (data: Buffer) => {
+    if (!stream.push(frame(STDOUT, data))) socket.pause();
+  });
+  socket.on('end', () => stream.push(null));
+  socket.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ECONNREFUSED') stream.push(frame(ERROR, `error forwarding port ${podPort} to pod 1234, uid : failed to connect to localhost:${podPort} inside namespace "1234", IPv4: dial tcp4 127.0.0.1:${podPort}: connect: connection refused IPv6 dial tcp6 [::1]:${podPort}: connect: connection refused `));
+    stream.push(null);
+  });
   return stream;
 }

@@ -67,6 +67,8 @@ const PATCH_TYPES = ['application/apply-patch+yaml', 'application/json-patch+jso
 const STRATEGIC = 'application/strategic-merge-patch+json';
 /** Subresources that upgrade the connection or stream text rather than exchange objects. */
 const CONNECT: ReadonlySet<string> = new Set(['attach', 'exec', 'portforward', 'proxy']);
+/** The HTTP method of each verb a connect subresource takes. */
+const CONNECT_METHODS: Readonly<Record<string, string>> = { get: 'get', create: 'post', update: 'put', patch: 'patch', delete: 'delete' };
 
 /** Upstream's operation-name spelling of a group: "rbac.authorization.k8s.io" → "RbacAuthorization", "" → "Core". */
 function groupWord(group: string): string {
@@ -187,10 +189,16 @@ export function addResourcePaths(paths: Record<string, PathItem>, r: ResourceTyp
     const ops: Record<string, Operation | readonly Parameter[]> = {};
     if (CONNECT.has(sub.name)) {
       // Streams, not objects: upstream answers them with a bare string.
-      const connect = (method: string) =>
-        op('connect', `connect${capitalize(method)}${words}`, `connect ${method.toUpperCase()} requests to ${sub.name} of ${r.kind}`, ok({ type: 'string' }), sub.kind);
-      if (subVerbs.has('get')) ops.get = connect('get');
-      if (subVerbs.has('create')) ops.post = connect('post');
+      const connect = (method: string, suffix = '') =>
+        // Upstream names the method after the group and version: connectCoreV1GetNamespacedPodExec.
+        op('connect', `connect${gvWords}${capitalize(method)}${scope}${r.kind}${capitalize(sub.name)}${suffix}`, `connect ${method.toUpperCase()} requests to ${sub.name} of ${r.kind}`, ok({ type: 'string' }), sub.kind);
+      // A proxy forwards HEAD and OPTIONS too, which have no verb of their own.
+      const methods = [...Object.entries(CONNECT_METHODS).filter(([verb]) => subVerbs.has(verb)).map(([, method]) => method), ...(sub.name === 'proxy' ? ['head', 'options'] : [])];
+      for (const method of methods) ops[method] = connect(method);
+      if (sub.name === 'proxy') {
+        const withPath = Object.fromEntries(methods.map((method) => [method, connect(method, 'WithPath')]));
+        paths[`${item}/proxy/{path}`] = { ...withPath, parameters: [NAME, ...scopeParams, pathParam('path', 'path to the resource')] };
+      }
     } else {
       const schema = sub.name === 'log' ? { type: 'string' } : use(schemaOf(sub.kind));
       if (subVerbs.has('get')) ops.get = op('get', `read${words}`, `read ${sub.name} of the specified ${r.kind}`, ok(schema), sub.kind);

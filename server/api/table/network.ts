@@ -2,6 +2,7 @@
 import type { EndpointSubset, Endpoints, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Ingress, IngressRule } from 'kubernetes-types/networking/v1.js';
+import { joinHostPort } from '../../../common/dial-errors.js';
 import { ageColumn, column, docs, nameColumn } from './columns.js';
 import { age } from './duration.js';
 import { formatLabels } from './format.js';
@@ -123,11 +124,6 @@ function endpointsCell(subsets: readonly EndpointSubset[] | undefined): string {
   }
   const text = shown.join(',');
   return count > 3 ? `${text} + ${count - 3} more...` : text;
-}
-
-/** net.JoinHostPort: IPv6 addresses in brackets. */
-function joinHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export const ingressPrinter: Printer = {

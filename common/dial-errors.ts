@@ -1,5 +1,6 @@
 // Connection errors worded as Go's net package words them, since kubelet's
-// probe messages (and so the events users search for) carry them verbatim:
+// probe messages and the API's proxy errors (and so the events and errors
+// users search for) carry them verbatim:
 // `dial tcp 10.88.0.5:8080: connect: connection refused`.
 
 /** net.JoinHostPort: an IPv6 host in brackets. */
