@@ -196,7 +196,7 @@ export class ResourceQuotaController {
    */
   async #watch(type: ResourceType, evaluator: Evaluator): Promise<void> {
     const signal = this.#abort.signal;
-    const wants = (key: string) => this.#quotas.byIndex(NAMESPACE_INDEX, key.slice(0, key.indexOf('/'))).length > 0;
+    const wants = (key: string) => this.#quotas.hasIndexed(NAMESPACE_INDEX, key.slice(0, key.indexOf('/')));
     let from = this.opts.registry.revision;
     while (!signal.aborted) {
       try {

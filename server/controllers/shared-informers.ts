@@ -43,6 +43,11 @@ export class SharedInformer {
     for (const obj of this.#informer.values()) refile(index, keyOf(obj), obj);
   }
 
+  /** Whether any cached object is filed under `value` in the index `name` (no list made: for checks on hot paths). */
+  hasIndexed(name: string, value: string): boolean {
+    return this.#indexes.get(name)?.keys.has(value) === true;
+  }
+
   /** Cached objects filed under `value` in the index `name`. */
   byIndex(name: string, value: string): KubeObject[] {
     return [...(this.#indexes.get(name)?.keys.get(value) ?? [])].flatMap((key) => this.#informer.get(key) ?? []);
