@@ -79,25 +79,11 @@ function proxyPath(parts: readonly string[], trailingSlash: boolean): string {
   return trailingSlash && !joined.endsWith('/') ? `${joined}/` : joined;
 }
 
-/** A proxied request's verb follows its method alone (a `watch` query is the pod's, not a watch). */
+const NO_QUERY = new URLSearchParams();
+
+/** A proxied request's verb follows its method alone, as a named object's would (a `watch` query is the pod's, not a watch); OPTIONS has upstream's empty one. */
 function proxyVerbOf(method: string): ApiVerb | undefined {
-  switch (method) {
-    case 'GET':
-    case 'HEAD':
-      return 'get';
-    case 'POST':
-      return 'create';
-    case 'PUT':
-      return 'update';
-    case 'PATCH':
-      return 'patch';
-    case 'DELETE':
-      return 'delete';
-    case 'OPTIONS':
-      return '';
-    default:
-      return undefined;
-  }
+  return method === 'OPTIONS' ? '' : verbOf(method, true, NO_QUERY);
 }
 
 /** The namespace a request acts in, as upstream's RequestInfo gives it: a Namespace's own requests act in that namespace (what RBAC and the 403 read). */

@@ -10,7 +10,7 @@ import { withLimitRanger } from '../../server/api/kinds/limit-ranger.js';
 import { withServiceAccountAdmission } from '../../server/api/kinds/service-account-admission.js';
 import type { KubeObject } from '../../server/api/objects.js';
 import { ApiError } from '../../server/api/status.js';
-import { apiRegistry } from '../helpers/api-registry.js';
+import { apiRegistry, forbidden } from '../helpers/api-registry.js';
 
 async function setup(t: TestContext) {
   const { catalogue, registry } = await apiRegistry(t, {
@@ -40,18 +40,6 @@ const claim = (name: string, storage: string): KubeObject => ({
 
 const annotation = (obj: KubeObject) => obj.metadata.annotations?.['kubernetes.io/limit-ranger'];
 const resources = (obj: KubeObject & Pod, i = 0) => obj.spec!.containers[i]!.resources;
-
-/** The message of the 403 the call ends in. */
-async function forbidden(call: Promise<unknown>): Promise<string> {
-  const err = await call.then(
-    () => assert.fail('expected a 403'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApiError, String(err));
-  assert.equal(err.code, 403, err.message);
-  assert.equal(err.reason, 'Forbidden');
-  return err.message;
-}
 
 test('a new pod’s containers get the default limits and requests they lack, and the annotation says which', async (t) => {
   const { limitRange, createPod } = await setup(t);

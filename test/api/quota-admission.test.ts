@@ -11,7 +11,7 @@ import type { KubeObject } from '../../server/api/objects.js';
 import { withResourceQuota } from '../../server/api/quota/quota-admission.js';
 import type { Registry } from '../../server/api/registry/registry.js';
 import { ApiError } from '../../server/api/status.js';
-import { apiRegistry } from '../helpers/api-registry.js';
+import { apiRegistry, forbidden } from '../helpers/api-registry.js';
 
 async function setup(t: TestContext) {
   let bound: Registry | undefined;
@@ -35,18 +35,6 @@ async function setup(t: TestContext) {
 }
 
 const sized = (name: string, requests: Record<string, string>, limits: Record<string, string> = requests): Container => ({ name, image: 'nginx', resources: { requests, limits } });
-
-/** The message of the 403 the call ends in. */
-async function forbidden(call: Promise<unknown>): Promise<string> {
-  const err = await call.then(
-    () => assert.fail('expected a 403'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApiError, String(err));
-  assert.equal(err.code, 403, err.message);
-  assert.equal(err.reason, 'Forbidden');
-  return err.message;
-}
 
 test('pods are counted into status.used on create, and the one past the limit is refused with upstream’s words', async (t) => {
   const { quota, usedOf, createPod } = await setup(t);
