@@ -182,7 +182,7 @@ test('pods are re-created after failures with a back-off that doubles with each 
 test('activeDeadlineSeconds fails the Job with DeadlineExceeded and stops its pods', async (t) => {
   const { createJob, getJob, podsOf, condition, eventsOf } = await setup(t);
   const job = await createJob('slow', { parallelism: 2, completions: 2, activeDeadlineSeconds: 1 });
-  await until(async () => (await podsOf(job)).length === 2, 'two pods');
+  // Both pods come in the Job's first sync; on a busy machine the 1 s deadline may remove them before a poll sees them, so status.failed shows them.
   await until(async () => condition(await getJob('slow'), 'Failed') !== undefined, 'Failed', 5000);
   const failed = await getJob('slow');
   assert.equal(condition(failed, 'Failed')!.reason, 'DeadlineExceeded');
