@@ -122,7 +122,9 @@ test('a pod bound to an agent runs on its containerd, reports Running with its I
   for (const name of ['web', 'missing']) assert.equal((await c.k.run(['delete', 'pod', name, '--wait=false'])).code, 0);
   await until(async () => (await runtime.listPodSandbox()).length === 0 && (await runtime.listContainers()).length === 0, 'no sandboxes and containers left', 30_000);
   t.diagnostic(`kubectl delete → sandboxes gone: ${Math.round(performance.now() - deleting)} ms`);
-  assert.match(node.agent.log(), /msg="pod sandbox removed".*pod=default\/web|pod=default\/web.*msg="pod sandbox removed"/);
+  // The agent logs the removal once containerd's call returned: a moment after the sandbox is gone from the runtime's list.
+  const removed = /msg="pod sandbox removed".*pod=default\/web|pod=default\/web.*msg="pod sandbox removed"/;
+  await until(() => removed.test(node.agent.log()), 'the removal logged', 5000);
 });
 
 async function podJson(k: Kubectl, name: string): Promise<Pod> {
