@@ -34,25 +34,17 @@ export interface QuotaAdmissionOptions {
 /** Adds ResourceQuota admission to every namespaced kind quota can count. */
 export function withResourceQuota(rules: (type: ResourceType) => KindRules, opts: QuotaAdmissionOptions): (type: ResourceType) => KindRules {
   const admission = new QuotaAdmission(opts);
-  // The registry asks for a kind's rules several times a request, reads too: a kind's stay the same object while its base rules do.
-  const made = new WeakMap<ResourceType, { readonly base: KindRules; readonly rules: KindRules }>();
   return (type) => {
     const base = rules(type);
-    const known = made.get(type);
-    if (known?.base === base) return known.rules;
     const evaluator = type.namespaced ? evaluatorFor(type.group, type.plural) : undefined;
-    const wrapped: KindRules =
-      evaluator === undefined
-        ? base
-        : {
-            ...base,
-            validateAdmission: async (obj, old, request) => {
-              await base.validateAdmission?.(obj, old, request);
-              if (old === undefined || evaluator.tracksUpdates) await admission.admit(type, evaluator, obj, old, request.dryRun);
-            },
-          };
-    made.set(type, { base, rules: wrapped });
-    return wrapped;
+    if (evaluator === undefined) return base;
+    return {
+      ...base,
+      validateAdmission: async (obj, old, request) => {
+        await base.validateAdmission?.(obj, old, request);
+        if (old === undefined || evaluator.tracksUpdates) await admission.admit(type, evaluator, obj, old, request.dryRun);
+      },
+    };
   };
 }
 

@@ -215,11 +215,27 @@ const NARROW_WRITES: Readonly<Record<string, (obj: KubeObject, next: KubeObject)
 };
 
 export class Registry {
+  /**
+   * Each kind's rules, made once: admission wrappers build a new object per
+   * call, and a request looks its kind's rules up several times, reads too.
+   * A kind's rules follow from its type alone (a CRD's new state is a new type).
+   */
+  private readonly rulesByType = new WeakMap<ResourceType, KindRules>();
+
   constructor(
     private readonly store: Store,
-    private readonly rules: (type: ResourceType) => KindRules,
+    private readonly makeRules: (type: ResourceType) => KindRules,
     private readonly log: Logger,
   ) {}
+
+  private rules(type: ResourceType): KindRules {
+    let rules = this.rulesByType.get(type);
+    if (rules === undefined) {
+      rules = this.makeRules(type);
+      this.rulesByType.set(type, rules);
+    }
+    return rules;
+  }
 
   /** The store's latest committed revision: a read that starts now sees at least this. */
   get revision(): number {
