@@ -12,6 +12,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Logger } from '../../common/log.js';
+import { podDeletionCost } from '../../common/pod-deletion-cost.js';
 import type { Catalogue } from '../api/catalogue.js';
 import { asSelector } from '../api/kinds/labels.js';
 import { type KubeObject, metaTime } from '../api/objects.js';
@@ -31,7 +32,6 @@ import { slowStartBatch } from './workload-pods.js';
 const BURST_REPLICAS = 500;
 /** Upstream's ExpectationsTimeout: deletions never seen are given up on after this long. */
 const EXPECTATIONS_TTL_MS = 5 * 60_000;
-const DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 const REPLICA_SET: OwnerKind = { apiVersion: 'apps/v1', kind: 'ReplicaSet' };
 
 type RS = KubeObject & ReplicaSet;
@@ -268,7 +268,7 @@ function deleteFirst(a: PodObject, b: PodObject, rank: (pod: PodObject) => numbe
   const phase = (p: PodObject) => PHASE_ORDER[p.status?.phase ?? 'Pending'] ?? 0;
   if (phase(a) !== phase(b)) return phase(a) - phase(b);
   if (isPodReady(a) !== isPodReady(b)) return isPodReady(a) ? 1 : -1;
-  const cost = (p: PodObject) => Number.parseInt(p.metadata.annotations?.[DELETION_COST] ?? '', 10) || 0;
+  const cost = (p: PodObject) => podDeletionCost(p.metadata.annotations) ?? 0;
   if (cost(a) !== cost(b)) return cost(a) - cost(b);
   if (rank(a) !== rank(b)) return rank(b) - rank(a);
   if (isPodReady(a) && isPodReady(b)) {

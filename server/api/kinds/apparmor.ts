@@ -158,18 +158,3 @@ function profileFor(annotation: string): AppArmorProfile | undefined {
   const local = annotation.startsWith(LOCALHOST_PREFIX) ? annotation.slice(LOCALHOST_PREFIX.length) : '';
   return local === '' ? undefined : { type: 'Localhost', localhostProfile: local };
 }
-
-/** ValidatePodSpecificAnnotationUpdates' AppArmor part: a pod's AppArmor annotations stay as created. */
-export function validateAppArmorAnnotationUpdates(annotations: Annotations, oldAnnotations: Annotations, path: string): StatusCause[] {
-  const has = (m: Annotations, key: string): boolean => m !== undefined && Object.hasOwn(m, key);
-  const causes: StatusCause[] = [];
-  for (const key of sortedKeys(oldAnnotations)) {
-    if (key.startsWith(ANNOTATION_PREFIX) && (!has(annotations, key) || annotations![key] !== oldAnnotations![key])) {
-      causes.push(forbidden(`${path}[${key}]`, 'may not remove or update AppArmor annotations'));
-    }
-  }
-  for (const key of sortedKeys(annotations)) {
-    if (key.startsWith(ANNOTATION_PREFIX) && !has(oldAnnotations, key)) causes.push(forbidden(`${path}[${key}]`, 'may not add AppArmor annotations'));
-  }
-  return causes;
-}

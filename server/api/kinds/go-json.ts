@@ -11,6 +11,7 @@ import { goTimeParseError } from './go-time.js';
 export type GoType =
   | { readonly kind: 'string'; readonly name: string }
   | { readonly kind: 'bool' }
+  | { readonly kind: 'int64' }
   | { readonly kind: 'pointer'; readonly elem: GoType }
   | { readonly kind: 'slice'; readonly name: string; readonly elem: GoType }
   | { readonly kind: 'struct'; readonly name: string; readonly fields: Readonly<Record<string, GoType>> }
@@ -60,6 +61,11 @@ class Decoder {
       case 'bool':
         if (typeof v === 'boolean') return v;
         return this.mismatch(v, 'bool', ctx, type);
+      case 'int64':
+        if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+        // Go names a number by its literal and refuses 1.0 or 1e2 as integers; JSON.parse keeps only the value,
+        // which reads the same for plain decimals.
+        return this.mismatch(v, 'int64', ctx, type, typeof v === 'number' ? `number ${String(v)}` : undefined);
       case 'slice':
         if (Array.isArray(v)) return v.map((item) => this.decode(item, type.elem, ctx));
         return this.mismatch(v, type.name, ctx, type);
@@ -86,8 +92,8 @@ class Decoder {
     }
   }
 
-  private mismatch(v: unknown, typeName: string, ctx: ErrorContext, type: GoType): unknown {
-    this.saved ??= typeError(jsonKind(v), typeName, ctx);
+  private mismatch(v: unknown, typeName: string, ctx: ErrorContext, type: GoType, value = jsonKind(v)): unknown {
+    this.saved ??= typeError(value, typeName, ctx);
     return zero(type);
   }
 }
@@ -112,6 +118,8 @@ function zero(type: GoType): unknown {
       return '';
     case 'bool':
       return false;
+    case 'int64':
+      return 0;
     case 'slice':
       return [];
     case 'struct':

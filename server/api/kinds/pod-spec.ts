@@ -3,22 +3,24 @@
 // SetDefaults_PodSpec with its volumes and containers (and the fields 1.31's
 // default gates drop), and upstream's ValidatePodSpec /
 // ValidatePodTemplateSpec, each of its checks a line in upstream's order.
-import type { Container, PodSpec, PodTemplateSpec, Toleration, Volume } from 'kubernetes-types/core/v1.js';
+import type { Container, PodSpec, PodTemplateSpec, Volume } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { validateAffinity } from './affinity.js';
 import { containerDefaults, INIT_FORBIDDEN, validateContainer, validateProbesAndHooks } from './containers.js';
-import { duplicate, forbidden, goPointer, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required } from './field-errors.js';
-import { validateAnnotationKeys, validateLabels, validateQualifiedName, labelValueErrors } from './labels.js';
+import { duplicate, forbidden, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required } from './field-errors.js';
+import { validateAnnotationKeys, validateLabels } from './labels.js';
 import { validateTopologySpreadConstraints } from './topology-spread.js';
-import { validateAppArmorAnnotations, validateAppArmorAnnotationsMatchFields } from './apparmor.js';
+import { validateAppArmorAnnotationsMatchFields } from './apparmor.js';
 import { validateEphemeralContainers } from './ephemeral-containers.js';
 import { dropGatedFields } from './pod-gated-fields.js';
 import { validateHostAliases, validatePodDNSConfig } from './pod-dns.js';
 import { validateReadinessGates, validateSchedulingGates } from './pod-gates.js';
 import { validatePodOS } from './pod-os.js';
-import { validateSeccompAnnotations, validateSeccompAnnotationsMatchFields } from './seccomp.js';
+import { holdsInvalidDeletionCost, validatePodSpecificAnnotations } from './pod-annotations.js';
+import { validateTolerations } from './pod-tolerations.js';
+import { validateSeccompAnnotationsMatchFields } from './seccomp.js';
 import { validatePodSecurityContext } from './security-context.js';
 import { validateWindowsHostProcess } from './windows-options.js';
 
@@ -135,11 +137,6 @@ export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean, old
   return causes;
 }
 
-/** ValidatePodSpecificAnnotations' seccomp and AppArmor checks (its mirror-pod, tolerations and deletion-cost ones are not here). */
-export function validateProfileAnnotations(annotations: Readonly<Record<string, string>> | undefined, spec: PodSpec, path: string): StatusCause[] {
-  return [...validateSeccompAnnotations(annotations, path), ...validateAppArmorAnnotations(annotations, spec, path)];
-}
-
 /**
  * ValidatePodTemplateSpec; `old` is the template being updated. A template's
  * profile annotations and fields must agree on every write, not only at creation.
@@ -150,7 +147,7 @@ export function validatePodTemplate(template: PodTemplateSpec, path: string, old
   const causes = [
     ...validateLabels(template.metadata?.labels, `${path}.labels`),
     ...validateAnnotationKeys(annotations, `${path}.annotations`),
-    ...validateProfileAnnotations(annotations, spec, `${path}.annotations`),
+    ...validatePodSpecificAnnotations(annotations, spec, `${path}.annotations`, old !== undefined && holdsInvalidDeletionCost(old.metadata?.annotations)),
     ...validatePodSpec(spec, `${path}.spec`, false, old?.spec),
     ...validateSeccompAnnotationsMatchFields(annotations, spec, `${path}.spec`),
     ...validateAppArmorAnnotationsMatchFields(annotations, spec, `${path}.spec`),
@@ -214,43 +211,5 @@ function hostNetworkPorts(containers: readonly Container[], path: string, isPod:
       if ((!isPod && hostPort === 0) || hostPort === port.containerPort) return [];
       return [invalid(`${path}[${i}].ports[${j}].hostPort`, String(hostPort), 'must match `containerPort` when `hostNetwork` is true')];
     }),
-  );
-}
-
-const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
-
-function validateTolerations(tolerations: readonly Toleration[], path: string): StatusCause[] {
-  const causes: StatusCause[] = [];
-  tolerations.forEach((t, i) => {
-    const p = `${path}[${i}]`;
-    const key = t.key ?? '';
-    const operator = t.operator ?? '';
-    const value = t.value ?? '';
-    const effect = t.effect ?? '';
-    if (key !== '') causes.push(...validateQualifiedName(key, `${p}.key`));
-    if (key === '' && operator !== 'Exists') {
-      causes.push(invalid(`${p}.operator`, quote(operator), 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
-    }
-    if (t.tolerationSeconds !== undefined && effect !== 'NoExecute') {
-      causes.push(invalid(`${p}.effect`, quote(effect), "effect must be 'NoExecute' when `tolerationSeconds` is set"));
-    }
-    if (operator === 'Equal' || operator === '') {
-      const errs = labelValueErrors(value);
-      if (errs.length > 0) causes.push(invalid(`${p}.operator`, quote(value), errs.join(';')));
-    } else if (operator === 'Exists') {
-      if (value !== '') causes.push(invalid(`${p}.operator`, goToleration(t), "value must be empty when `operator` is 'Exists'"));
-    } else {
-      causes.push(notSupported(`${p}.operator`, quote(operator), ['Equal', 'Exists']));
-    }
-    if (effect !== '' && !TAINT_EFFECTS.includes(effect)) causes.push(notSupported(`${p}.effect`, quote(effect), TAINT_EFFECTS));
-  });
-  return causes;
-}
-
-/** %#v of the toleration, which upstream passes whole as the bad value of one rule. */
-function goToleration(t: Toleration): string {
-  return (
-    `core.Toleration{Key:${quote(t.key ?? '')}, Operator:${quote(t.operator ?? '')}, Value:${quote(t.value ?? '')}, ` +
-    `Effect:${quote(t.effect ?? '')}, TolerationSeconds:${goPointer('int64', t.tolerationSeconds != null)}}`
   );
 }

@@ -2,8 +2,8 @@
 // (SetDefaults_Pod, the ServiceAccount, Priority and DefaultTolerationSeconds
 // admission plugins, the Pending status with its QoS class, pod affinity's
 // matchLabelKeys merged into its selectors, the strategy's AppArmor copy
-// between annotations and fields), and pod validation: the seccomp and
-// AppArmor annotations, and the update rule that a pod's spec is nearly
+// between annotations and fields), and pod validation: the pod-specific
+// annotations (pod-annotations.ts), and the update rule that a pod's spec is nearly
 // immutable (a gated pod may still narrow the nodes it may go to).
 import type { PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
@@ -14,8 +14,9 @@ import { forbidden, inclusiveRange, invalid, MAX_INT32, quote } from './field-er
 import { narrowSchedulingDirectives } from './gated-pod-updates.js';
 import { mergeMatchLabelKeys } from './match-label-keys.js';
 import { qosClass } from '../../../common/pod-qos.js';
-import { podSpecDefaults, validatePodSpec, validateProfileAnnotations } from './pod-spec.js';
-import { applyAppArmorVersionSkew, validateAppArmorAnnotationsMatchFields, validateAppArmorAnnotationUpdates } from './apparmor.js';
+import { holdsInvalidDeletionCost, validatePodSpecificAnnotations, validatePodSpecificAnnotationUpdates } from './pod-annotations.js';
+import { podSpecDefaults, validatePodSpec } from './pod-spec.js';
+import { applyAppArmorVersionSkew, validateAppArmorAnnotationsMatchFields } from './apparmor.js';
 import { validateSeccompAnnotationsMatchFields } from './seccomp.js';
 
 type Pod = KubeObject & { spec?: PodSpec; status?: PodStatus };
@@ -50,7 +51,10 @@ export const podRules: KindRules = {
   validate(obj: KubeObject, old: KubeObject | undefined): StatusCause[] {
     const spec = (obj as Pod).spec ?? ({} as PodSpec);
     const annotations = obj.metadata.annotations;
-    const causes = [...validateProfileAnnotations(annotations, spec, 'metadata.annotations'), ...validatePodSpec(spec, 'spec', true, (old as Pod | undefined)?.spec)];
+    const causes = [
+      ...validatePodSpecificAnnotations(annotations, spec, 'metadata.annotations', old !== undefined && holdsInvalidDeletionCost(old.metadata.annotations)),
+      ...validatePodSpec(spec, 'spec', true, (old as Pod | undefined)?.spec),
+    ];
     for (const field of ['containers', 'initContainers'] as const) {
       (spec[field] ?? []).forEach((c, i) => {
         if (c.image !== undefined && c.image.trim() !== c.image) causes.push(invalid(`spec.${field}[${i}].image`, quote(c.image), 'must not have leading or trailing whitespace'));
@@ -58,8 +62,7 @@ export const podRules: KindRules = {
     }
     if (old !== undefined) {
       // Upstream checks the pod's annotations a second time on update, and so reports their errors twice.
-      causes.push(...validateAppArmorAnnotationUpdates(annotations, old.metadata.annotations, 'metadata.annotations'));
-      causes.push(...validateProfileAnnotations(annotations, spec, 'metadata.annotations'));
+      causes.push(...validatePodSpecificAnnotationUpdates(annotations, old.metadata.annotations, spec, 'metadata.annotations'));
       return [...causes, ...validatePodUpdate(spec, (old as Pod).spec ?? ({} as PodSpec))];
     }
     // Ephemeral containers arrive through their own subresource, never with the pod.
