@@ -67,6 +67,11 @@ export class ApiClient {
     return new ApiClient(server, secureContext, connections);
   }
 
+  /** The same credentials against another server of this machine's loopback (bench api's reference server). */
+  atPort(port: number): ApiClient {
+    return new ApiClient(new URL(`https://127.0.0.1:${port}`), this.target.secureContext, this.connections);
+  }
+
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json', 'User-Agent': 'bramble-bench' };

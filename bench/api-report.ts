@@ -35,6 +35,14 @@ export function apiTable(r: ApiBenchReport): string {
       ...r.slices.map((sl) => [`${sl.fromS.toFixed(0)} s`, count(sl.requestsPerS), milliseconds(sl.createP99Ms), `${sl.serverCpuUsPerRequest.toFixed(0)} µs`]),
     ]),
     '',
+    `The same mix right after, ${r.reference.seconds.toFixed(1)} s against Node alone: TLS and HTTP as bramble's, each body parsed, bramble's answers sent back`,
+    ...alignColumns([
+      ['', 'requests/s', 'create p99', 'server CPU per request'],
+      ['bramble server (the window)', count(r.requestsPerS), milliseconds(r.verbs.create.p99Ms), `${r.serverCpuUsPerRequest.toFixed(0)} µs`],
+      ['Node alone (the reference)', count(r.reference.requestsPerS), milliseconds(r.reference.createP99Ms), `${r.reference.serverCpuUsPerRequest.toFixed(0)} µs`],
+    ]),
+    `bramble's CPU per request: ${(r.serverCpuUsPerRequest / r.reference.serverCpuUsPerRequest).toFixed(1)}× the reference's, whose own figure follows the machine's speed`,
+    '',
     ...alignColumns([
       [`list of ${pods} pods, no limit (median of ${API.listRepeats})`, 'time', 'response'],
       ['as JSON (PodList)', milliseconds(r.podsJson.ms), mib(r.podsJson.bytes / 1024 / 1024)],
@@ -51,7 +59,7 @@ export function apiTable(r: ApiBenchReport): string {
     `ConfigMaps hold ${count(CONFIGMAP_DATA_BYTES)} characters of data, new on every create and update. The ${pods} pods are nginx pods as`,
     `\`kubectl run\` makes them, each with a running status written through pods/status, loaded untimed by ${API.podLoaders} clients.`,
     `RSS: VmRSS/VmHWM of the server's /proc/PID/status after the lists.`,
-    'No peer: there is no kube-apiserver on this machine, so these figures stand alone.',
+    'No peer: there is no kube-apiserver on this machine; the reference is Node alone, not an API server.',
     ...(r.cpuProfile === undefined
       ? []
       : [`NOTE: the server ran under node --cpu-prof (profile: ${r.cpuProfile}); profiling slows it, so compare these figures with none.`]),
@@ -84,6 +92,11 @@ export function apiJson(r: ApiBenchReport): Record<string, number | string | boo
     ...sliceRange('slice_requests_per_s', r.slices.map((sl) => sl.requestsPerS), 0),
     ...sliceRange('slice_create_p99_ms', r.slices.map((sl) => sl.createP99Ms), 3),
     ...sliceRange('slice_server_cpu_us_per_request', r.slices.map((sl) => sl.serverCpuUsPerRequest), 1),
+    server_cpu_us_per_request: round(r.serverCpuUsPerRequest, 1),
+    reference_seconds: round(r.reference.seconds, 2),
+    reference_requests_per_s: round(r.reference.requestsPerS, 0),
+    reference_create_p99_ms: round(r.reference.createP99Ms, 3),
+    reference_cpu_us_per_request: round(r.reference.serverCpuUsPerRequest, 1),
     pods: API.pods,
     list_5000_pods_json_ms: round(r.podsJson.ms, 3),
     list_5000_pods_table_ms: round(r.podsTable.ms, 3),

@@ -9,9 +9,11 @@ import { join, resolve } from 'node:path';
 import { ApiClient, type ApiResponse } from './api-client.js';
 import { configMap, configMapData, nginxPod, podName, runningStatus } from './api-objects.js';
 import { cpuProfileOf, startBrambleServer } from './bramble-process.js';
+import { pkiDir } from '../common/paths.js';
 import { describeExit, type Exit } from './child.js';
 import type { Cleanup } from './cleanup.js';
 import { clockTicksPerSecond, cpuTicks, machineBusyTicks, memory, sleep } from './proc.js';
+import { startReferenceServer } from './reference-process.js';
 import { machineInfo, type MachineInfo } from './report.js';
 import { median, percentile } from './stats.js';
 
@@ -30,6 +32,9 @@ export const API = {
   createP99TargetMs: 20,
   /** The window is also shown in slices this long: how its speed varied. */
   sliceSeconds: 5,
+  /** The same mix against the reference server, right after the window, after its own warm-up. */
+  referenceSeconds: 10,
+  referenceWarmupMs: 2000,
 } as const;
 
 /** What `kubectl get` asks for first. */
@@ -58,6 +63,15 @@ export interface SliceFigures {
   readonly serverCpuUsPerRequest: number;
 }
 
+/** The mix against Node alone (reference-server.ts): how fast the machine ran in this run, apart from bramble's work. */
+export interface ReferenceFigures {
+  readonly seconds: number;
+  readonly requestsPerS: number;
+  readonly createP99Ms: number;
+  /** CPU time of the reference server (user + system, all threads) per request, µs. */
+  readonly serverCpuUsPerRequest: number;
+}
+
 export interface ListFigures {
   /** Median of `listRepeats` full lists. */
   readonly ms: number;
@@ -79,9 +93,12 @@ export interface ApiBenchReport extends MachineInfo {
   readonly clientCpuPercent: number;
   /** The rest of the machine's busy CPU over the window, % of one core: other processes competing for the cores. */
   readonly otherCpuPercent: number;
+  /** The server's CPU time (user + system, all threads) per request over the window, µs. */
+  readonly serverCpuUsPerRequest: number;
   readonly verbs: Readonly<Record<Verb, VerbFigures>>;
   /** The window's whole slices (the last, partial one is left out). */
   readonly slices: readonly SliceFigures[];
+  readonly reference: ReferenceFigures;
   readonly podsJson: ListFigures;
   readonly podsTable: ListFigures;
   /** VmRSS / VmHWM of the server process at the end, MiB. */
@@ -120,6 +137,8 @@ export async function runApiBench(opts: ApiBenchOptions, cleanup: Cleanup, log: 
   log(`${API.clients} clients: ${API.warmupMs / 1000} s of warm-up, then ${opts.seconds} s of create/get/update/list of ConfigMaps in "${API.mixNamespace}"`);
   const warmup = await alive(mix(client, API.warmupMs, 'warmup'));
   const { window, slices, serverCpuPercent, clientCpuPercent, otherCpuPercent } = await alive(measuredMix(client, opts.seconds, server.pid));
+  log(`the same mix against Node alone, answering bramble's bodies: ${API.referenceWarmupMs / 1000} s of warm-up, then ${API.referenceSeconds} s`);
+  const reference = await alive(referenceMix(client, pkiDir(join(root, 'bramble')), root, cleanup));
 
   log(`creating ${API.pods} pods in namespace "${API.podNamespace}" (not timed)`);
   await alive(loadPods(client));
@@ -134,18 +153,21 @@ export async function runApiBench(opts: ApiBenchOptions, cleanup: Cleanup, log: 
   if (cpuProfile !== undefined) log(`server CPU profile: ${cpuProfile}`);
 
   const verb = (v: Verb): VerbFigures => ({ p50Ms: percentile(window.samples[v], 50), p99Ms: percentile(window.samples[v], 99), requests: window.samples[v].length });
+  const requests = VERBS.reduce((n, v) => n + window.samples[v].length, 0);
   return {
     ...machineInfo(),
     clients: API.clients,
     seconds: opts.seconds,
     measuredSeconds: window.seconds,
-    requestsPerS: VERBS.reduce((n, v) => n + window.samples[v].length, 0) / window.seconds,
+    requestsPerS: requests / window.seconds,
     configMaps: warmup.samples.create.length + window.samples.create.length,
     serverCpuPercent,
     clientCpuPercent,
     otherCpuPercent,
+    serverCpuUsPerRequest: ((serverCpuPercent / 100) * window.seconds * 1e6) / requests,
     verbs: { create: verb('create'), get: verb('get'), update: verb('update'), list: verb('list') },
     slices,
+    reference,
     podsJson,
     podsTable,
     rssMb: mem.rssMb,
@@ -194,6 +216,35 @@ async function measuredMix(client: ApiClient, seconds: number, serverPid: number
     // Never below 0: the three readings are not taken at exactly the same instant.
     otherCpuPercent: Math.max(0, percent(machineAfter - machineBefore) - serverCpuPercent - clientCpuPercent),
   };
+}
+
+/**
+ * The mix against the reference server (reference-server.ts), which answers
+ * with the object and the list page bramble answered the mix with, over
+ * the same kind of connection, with bramble's serving certificate.
+ */
+async function referenceMix(client: ApiClient, pki: string, dir: string, cleanup: Cleanup): Promise<ReferenceFigures> {
+  const text = async (path: string) => (await client.expect(200, 'GET', path)).body.toString('utf8');
+  const bodies = { item: await text(`${CONFIGMAPS}/cm-0-0`), list: await text(`${CONFIGMAPS}?limit=${API.listLimit}`) };
+  const server = await startReferenceServer(pki, bodies, dir, cleanup);
+  const reference = client.atPort(server.port);
+  try {
+    await mix(reference, API.referenceWarmupMs, 'warmup');
+    const hz = await clockTicksPerSecond();
+    const before = await cpuTicks(server.pid);
+    const window = await mix(reference, API.referenceSeconds * 1000, 'cm');
+    const ticks = (await cpuTicks(server.pid)) - before;
+    const requests = VERBS.reduce((n, v) => n + window.samples[v].length, 0);
+    return {
+      seconds: window.seconds,
+      requestsPerS: requests / window.seconds,
+      createP99Ms: percentile(window.samples.create, 99),
+      serverCpuUsPerRequest: ((ticks / hz) * 1e6) / requests,
+    };
+  } finally {
+    reference.close();
+    await server.stop();
+  }
 }
 
 /** One slice between each two readings of the server's ticks, its requests counted by when their responses arrived. */
