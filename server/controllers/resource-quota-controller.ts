@@ -4,18 +4,17 @@
 // by the evaluators admission charges with (../api/quota/evaluators.ts).
 // Level-triggered: a quota is recounted when its spec changes, when an object of
 // a kind it tracks changes in its namespace (the core kinds quota names,
-// and the built-in kinds its count/ resources name, followed once a quota
-// names them), when a pod it charges reaches the end of its grace period,
-// and every five minutes (upstream's full resync), which is all that
-// notices custom resources. Admission raises usage as objects come; this
-// brings it back down as they go. Changes are followed by watches that
+// and the kinds its count/ resources name, custom resources included,
+// followed once a quota names them and for as long as they are served),
+// when a pod it charges reaches the end of its grace period, and every
+// five minutes (upstream's full resync). Admission raises usage as objects
+// come; this brings it back down as they go. Changes are followed by watches that
 // decode nothing outside namespaces with a quota, not by informers: those
 // would hold every ConfigMap and Secret of the cluster in memory.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../common/log.js';
 import { WorkQueue } from '../../common/work-queue.js';
 import type { Catalogue } from '../api/catalogue.js';
-import { isCustomResourceType } from '../api/crd/resource-types.js';
 import type { KubeObject } from '../api/objects.js';
 import { chargedUntil, type Evaluator, evaluatorFor, type Quota, usageStats } from '../api/quota/evaluators.js';
 import { equal, listOf, mask, sum, type Usage, usageOf } from '../api/quota/usage-lists.js';
@@ -166,7 +165,7 @@ export class ResourceQuotaController {
     return types.flatMap((type) => {
       const evaluator = evaluatorFor(type.group, type.plural);
       if (evaluator === undefined) return [];
-      if (!isCustomResourceType(type)) this.#follow(type);
+      this.#follow(type);
       return [{ type, evaluator }];
     });
   }
@@ -185,26 +184,32 @@ export class ResourceQuotaController {
   #follow(type: ResourceType): void {
     const id = `${type.group}/${type.plural}`;
     if (id === '/resourcequotas' || this.#followed.has(id)) return;
-    this.#followed.set(id, this.#watch(type, evaluatorFor(type.group, type.plural)!));
+    const following: Promise<void> = this.#watch(type, evaluatorFor(type.group, type.plural)!).finally(() => this.#followed.delete(id));
+    this.#followed.set(id, following);
   }
 
   /**
    * A metadata watch of the kind: changes in a namespace with a quota queue
    * its quotas; elsewhere (most namespaces, most writes) nothing is decoded.
    * A watch that ends early (410, a slow consumer) may have missed changes:
-   * every quota is counted again and the kind followed from now.
+   * every quota is counted again and the kind followed from now. A kind no
+   * longer served (its CRD gone) is no longer followed, until a quota names
+   * it again once it is back.
    */
   async #watch(type: ResourceType, evaluator: Evaluator): Promise<void> {
     const signal = this.#abort.signal;
     const wants = (key: string) => this.#quotas.hasIndexed(NAMESPACE_INDEX, key.slice(0, key.indexOf('/')));
+    const served = () => this.#quotableType(type.group, type.plural) !== undefined;
     let from = this.opts.registry.revision;
-    while (!signal.aborted) {
+    while (!signal.aborted && served()) {
       try {
         for await (const event of this.opts.registry.watch(type, undefined, { resourceVersion: String(from), wants, metadataOnly: true, signal })) {
           if (event.type === 'ERROR') break;
           const obj = event.object as KubeObject;
           from = Number(obj.metadata.resourceVersion);
           if (event.type !== 'BOOKMARK') this.#recountNamespace(keyOf(obj), evaluator);
+          // The store's progress messages come to a quiet watch too: the moment to notice a kind gone.
+          else if (!served()) break;
         }
       } catch (err) {
         if (signal.aborted) return;

@@ -1,11 +1,13 @@
 // The resource quota controller on a real store and registry (with quota
 // admission, as the server runs): status.hard follows spec.hard, status.used
 // counts what the namespace holds (terminal pods not, count/ of any built-in
-// kind, scopes), and goes back down as objects go.
+// kind or custom resource, scopes), and goes back down as objects go.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { ResourceQuotaSpec } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
+import { CrdCatalogue } from '../../server/api/crd/crd-catalogue.js';
+import { withCustomResourceRules } from '../../server/api/crd/rules.js';
 import { rulesFor } from '../../server/api/kinds/index.js';
 import type { KubeObject } from '../../server/api/objects.js';
 import { withResourceQuota } from '../../server/api/quota/quota-admission.js';
@@ -13,15 +15,20 @@ import type { Registry } from '../../server/api/registry/registry.js';
 import { ResourceQuotaController } from '../../server/controllers/resource-quota-controller.js';
 import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { apiRegistry } from '../helpers/api-registry.js';
+import { widgetsDefinition } from '../helpers/crd-objects.js';
+import { until } from '../helpers/store.js';
 
 const quiet = createLogger({ level: 'error' });
 
 async function setup(t: TestContext) {
   let bound: Registry | undefined;
   const { catalogue, registry } = await apiRegistry(t, {
-    rules: (store, catalogue) => withResourceQuota(rulesFor, { store, quotas: catalogue.get('', 'v1', 'resourcequotas')!, registry: () => bound! }),
+    rules: (store, catalogue) =>
+      withResourceQuota(withCustomResourceRules(rulesFor, quiet), { store, quotas: catalogue.get('', 'v1', 'resourcequotas')!, registry: () => bound! }),
   });
   bound = registry;
+  const crds = await CrdCatalogue.start({ registry, catalogue, log: quiet });
+  t.after(() => crds.close());
   const type = (plural: string, group = '', version = 'v1') => catalogue.get(group, version, plural)!;
   const informers = new SharedInformers(registry, catalogue, quiet);
   t.after(() => informers.close());
@@ -43,7 +50,7 @@ async function setup(t: TestContext) {
       await controller.settled();
     }
   };
-  return { registry, type, quota, statusOf, pod, settle };
+  return { registry, catalogue, type, quota, statusOf, pod, settle };
 }
 
 test('a new quota gets status.hard and the namespace’s usage, counted from what is stored', async (t) => {
@@ -116,4 +123,27 @@ test('a write of the status alone (admission’s charge for an object not yet st
   await registry.patch(type('resourcequotas'), 'default', 'pods', (q) => ({ ...q, spec: { hard: { pods: '6' } } }), {});
   await settle();
   assert.deepEqual(await statusOf('pods'), { hard: { pods: '6' }, used: { pods: '0' } });
+});
+
+test('custom resources named by count/ are followed while their CRD is served: usage comes down as they go, not at the next resync', async (t) => {
+  const { registry, catalogue, type, quota, statusOf, settle } = await setup(t);
+  const crdType = type('customresourcedefinitions', 'apiextensions.k8s.io');
+  await registry.create(crdType, undefined, widgetsDefinition() as unknown as KubeObject, {});
+  await until(() => catalogue.get('example.com', 'v1', 'widgets') !== undefined);
+  const widgets = type('widgets', 'example.com');
+  const widget = (name: string) => registry.create(widgets, 'default', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name } } as KubeObject, {});
+  await widget('a');
+  await widget('b');
+  await quota('widgets', { hard: { 'count/widgets.example.com': '5' } });
+  await settle();
+  assert.deepEqual((await statusOf('widgets')).used, { 'count/widgets.example.com': '2' });
+  await registry.delete(widgets, 'default', 'a', {});
+  await settle();
+  assert.deepEqual((await statusOf('widgets')).used, { 'count/widgets.example.com': '1' });
+  // Deleting the CRD deletes its objects, which counts down too; once it is gone, a recount leaves the usage as it was.
+  await registry.delete(crdType, undefined, 'widgets.example.com', {});
+  await until(() => catalogue.get('example.com', 'v1', 'widgets') === undefined);
+  await registry.patch(type('resourcequotas'), 'default', 'widgets', (q) => ({ ...q, spec: { hard: { 'count/widgets.example.com': '6' } } }), {});
+  await settle();
+  assert.deepEqual(await statusOf('widgets'), { hard: { 'count/widgets.example.com': '6' }, used: { 'count/widgets.example.com': '0' } });
 });
