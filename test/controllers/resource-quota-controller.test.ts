@@ -129,7 +129,7 @@ test('custom resources named by count/ are followed while their CRD is served: u
   const { registry, catalogue, type, quota, statusOf, settle } = await setup(t);
   const crdType = type('customresourcedefinitions', 'apiextensions.k8s.io');
   await registry.create(crdType, undefined, widgetsDefinition() as unknown as KubeObject, {});
-  await until(() => catalogue.get('example.com', 'v1', 'widgets') !== undefined);
+  await until(() => catalogue.get('example.com', 'v1', 'widgets') !== undefined, 'the widgets to be served');
   const widgets = type('widgets', 'example.com');
   const widget = (name: string) => registry.create(widgets, 'default', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name } } as KubeObject, {});
   await widget('a');
@@ -142,7 +142,7 @@ test('custom resources named by count/ are followed while their CRD is served: u
   assert.deepEqual((await statusOf('widgets')).used, { 'count/widgets.example.com': '1' });
   // Deleting the CRD deletes its objects, which counts down too; once it is gone, a recount leaves the usage as it was.
   await registry.delete(crdType, undefined, 'widgets.example.com', {});
-  await until(() => catalogue.get('example.com', 'v1', 'widgets') === undefined);
+  await until(() => catalogue.get('example.com', 'v1', 'widgets') === undefined, 'the widgets to be gone');
   await registry.patch(type('resourcequotas'), 'default', 'widgets', (q) => ({ ...q, spec: { hard: { 'count/widgets.example.com': '6' } } }), {});
   await settle();
   assert.deepEqual(await statusOf('widgets'), { hard: { 'count/widgets.example.com': '6' }, used: { 'count/widgets.example.com': '0' } });
