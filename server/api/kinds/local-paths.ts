@@ -6,9 +6,14 @@
 import type { StatusCause } from '../status.js';
 import { invalid, quote } from './field-errors.js';
 
+/** Whether a path has a ".." element. */
+export function hasBacksteps(p: string): boolean {
+  return p.split('/').includes('..');
+}
+
 /** validatePathNoBacksteps: no ".." element; one cause however many there are. */
 export function validatePathNoBacksteps(p: string, path: string): StatusCause[] {
-  return p.split('/').includes('..') ? [invalid(path, quote(p), "must not contain '..'")] : [];
+  return hasBacksteps(p) ? [invalid(path, quote(p), "must not contain '..'")] : [];
 }
 
 /** validateLocalDescendingPath: relative, and without "..". */
