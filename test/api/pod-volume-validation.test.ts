@@ -426,6 +426,8 @@ describe('ephemeral volumes', () => {
         `${at}.spec.volumeMode: Unsupported value: "Raw": supported values: "Block", "Filesystem"`,
       ],
     );
+    const big = { volumeClaimTemplate: { ...EPHEMERAL_CLAIM.volumeClaimTemplate, metadata: { annotations: { note: 'x'.repeat(256 * 1024) } } } };
+    assert.deepEqual(volumeCauses({ ephemeral: big }), [`${at}.metadata.annotations: Too long: must have at most 262144 bytes`]);
     assert.deepEqual(volumeCauses({ ephemeral: { volumeClaimTemplate: {} } }), [
       `${at}.spec.accessModes: Required value: at least 1 access mode is required`,
       `${at}.spec.resources[storage]: Required value`,

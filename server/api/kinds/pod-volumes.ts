@@ -19,10 +19,11 @@ import type {
 } from 'kubernetes-types/core/v1.js';
 import { parseQuantity, type Quantity } from '../../../common/quantity.js';
 import type { ObjectMeta } from '../objects.js';
+import { validateAnnotations } from '../registry/object-meta.js';
 import { checkName, nameErrors } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { duplicate, forbidden, invalid, quote, required } from './field-errors.js';
-import { validateAnnotationKeys, validateLabels } from './labels.js';
+import { validateLabels } from './labels.js';
 import { validateLocalDescendingPath } from './local-paths.js';
 import { validateCSIDriverName } from './persistent-volumes.js';
 import { NEW_CLAIM, validateClaimSpec } from './storage.js';
@@ -230,7 +231,7 @@ const TEMPLATE_META_FORBIDDEN: readonly (readonly [keyof ObjectMeta | 'selfLink'
 /** ValidateTemplateObjectMeta: annotations and labels, and nothing else of the metadata set (Go's zero values are unset; an empty list is not). */
 function validateTemplateObjectMeta(template: PersistentVolumeClaimTemplate, path: string): StatusCause[] {
   const meta = (template.metadata ?? {}) as Record<string, unknown>;
-  const causes = validateAnnotationKeys(meta['annotations'] as Record<string, string> | undefined, `${path}.annotations`);
+  const causes = validateAnnotations(meta['annotations'] as Record<string, string> | undefined, `${path}.annotations`);
   causes.push(...validateLabels(meta['labels'] as Record<string, string> | undefined, `${path}.labels`));
   for (const [field, goName] of TEMPLATE_META_FORBIDDEN) {
     const value = meta[field];
