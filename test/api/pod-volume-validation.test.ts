@@ -407,7 +407,7 @@ describe('ephemeral volumes', () => {
       volumeCauses({
         ephemeral: {
           volumeClaimTemplate: {
-            metadata: { name: 'scratch', namespace: 'default', uid: 'u', generation: 2, finalizers: [], labels: { 'bad key': 'v' }, annotations: { '-a': '' } },
+            metadata: { name: 'scratch', namespace: 'default', uid: 'u', generation: 0, deletionGracePeriodSeconds: 0, finalizers: [], labels: { 'bad key': 'v' }, annotations: { '-a': '' } },
             spec: { accessModes: ['ReadWriteMany', 'Sometimes'], storageClassName: 'Fast', volumeMode: 'Raw', resources: { requests: { storage: '0' } } },
           },
         },
@@ -418,7 +418,7 @@ describe('ephemeral volumes', () => {
         `${at}.metadata.name: Forbidden: cannot be set`,
         `${at}.metadata.namespace: Forbidden: cannot be set`,
         `${at}.metadata.uID: Forbidden: cannot be set`,
-        `${at}.metadata.generation: Forbidden: cannot be set`,
+        `${at}.metadata.deletionGracePeriodSeconds: Forbidden: cannot be set`,
         `${at}.metadata.finalizers: Forbidden: cannot be set`,
         `${at}.spec.accessModes: Unsupported value: "Sometimes": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"`,
         `${at}.spec.resources[storage]: Invalid value: "0": must be greater than zero`,

@@ -145,10 +145,10 @@ export function validateVolumes(volumes: readonly Volume[], path: string, pod: O
   return valid;
 }
 
-/** The claims a pod's ephemeral volumes make. */
-function createdClaims(volumes: readonly Volume[], podName: string): Set<string> {
-  const claims = new Set<string>();
-  for (const v of volumes) if (v.ephemeral != null) claims.add(`${podName}-${v.name ?? ''}`);
+/** The claims a pod's ephemeral volumes make; undefined when it has none. */
+function createdClaims(volumes: readonly Volume[], podName: string): Set<string> | undefined {
+  let claims: Set<string> | undefined;
+  for (const v of volumes) if (v.ephemeral != null) (claims ??= new Set()).add(`${podName}-${v.name ?? ''}`);
   return claims;
 }
 
@@ -228,14 +228,16 @@ const TEMPLATE_META_FORBIDDEN: readonly (readonly [keyof ObjectMeta | 'selfLink'
   ['managedFields', 'managedFields'],
 ];
 
-/** ValidateTemplateObjectMeta: annotations and labels, and nothing else of the metadata set (Go's zero values are unset; an empty list is not). */
+/** ValidateTemplateObjectMeta: annotations and labels, and nothing else of the metadata set (Go's zero values are unset; an empty list is not, nor a pointer to 0). */
 function validateTemplateObjectMeta(template: PersistentVolumeClaimTemplate, path: string): StatusCause[] {
   const meta = (template.metadata ?? {}) as Record<string, unknown>;
   const causes = validateAnnotations(meta['annotations'] as Record<string, string> | undefined, `${path}.annotations`);
   causes.push(...validateLabels(meta['labels'] as Record<string, string> | undefined, `${path}.labels`));
   for (const [field, goName] of TEMPLATE_META_FORBIDDEN) {
     const value = meta[field];
-    if (value != null && value !== '' && value !== 0) causes.push(forbidden(`${path}.${goName}`, 'cannot be set'));
+    // Of the numbers only generation is no pointer, so 0 is unset.
+    const unset = value == null || value === '' || (value === 0 && field === 'generation');
+    if (!unset) causes.push(forbidden(`${path}.${goName}`, 'cannot be set'));
   }
   return causes;
 }
