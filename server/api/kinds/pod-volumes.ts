@@ -63,7 +63,7 @@ interface VolumeContext {
   readonly podName: string | undefined;
 }
 
-type SourceCheck = (source: Source, path: string, volume: VolumeContext) => StatusCause[];
+type VolumeSourceCheck = (source: Source, path: string, volume: VolumeContext) => StatusCause[];
 
 /** A pod's secret references (cinder, storageos, iscsi) are local: a name alone. */
 const SECRET_NAME = ['name'];
@@ -76,7 +76,7 @@ const ISCSI_PREFIXES = 'must be valid format starting with iqn, eui, or naa';
  * not its key. emptyDir comes first, so it is never a second one. The image
  * source (ImageVolume, off in 1.31) is dropped before validation.
  */
-const SOURCES: readonly { key: string; at?: string; path?: string; check: SourceCheck }[] = [
+const SOURCES: readonly { key: string; at?: string; path?: string; check: VolumeSourceCheck }[] = [
   { key: 'emptyDir', check: (s, p) => validateEmptyDir(s as EmptyDirVolumeSource, p) },
   { key: 'hostPath', check: validateHostPath },
   { key: 'gitRepo', check: (s, p) => validateGitRepo(s as unknown as GitRepoVolumeSource, p) },
