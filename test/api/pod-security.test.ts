@@ -501,6 +501,7 @@ describe('ephemeral containers', () => {
       volumeMounts: [{ name: 'data', mountPath: '/data', subPath: 'x', subPathExpr: '$(POD)' }],
     };
     assert.deepEqual(podCauses({ volumes: [{ name: 'data', emptyDir: {} }], ephemeralContainers: [debug] }), [
+      'spec.ephemeralContainers[0].volumeMounts[0].subPathExpr: Invalid value: "$(POD)": subPathExpr and subPath are mutually exclusive',
       `spec.ephemeralContainers[0].securityContext.runAsUser: Invalid value: -1: ${ID_RANGE}`,
       'spec.ephemeralContainers[0].image: Invalid value: " busybox": must not have leading or trailing whitespace',
       'spec.ephemeralContainers[0].name: Duplicate value: "web"',

@@ -8,7 +8,7 @@ import type { ConfigMapKeySelector, EnvFromSource, EnvVar, SecretKeySelector } f
 import { checkName, nameErrors } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { configKeyCauses } from './config.js';
-import { validateObjectFieldSelector, validateResourceFieldSelector } from './downward-api.js';
+import { CONTAINER_RESOURCE_FIELDS, validateObjectFieldSelector, validateResourceFieldSelector } from './downward-api.js';
 import { invalid, quote, required } from './field-errors.js';
 import { chdirPrefixErrors } from './labels.js';
 
@@ -27,8 +27,6 @@ const ENV_FIELD_PATHS = [
   'status.podIP',
   'status.podIPs',
 ];
-/** validContainerResourceFieldPathExpressions, sorted. */
-const ENV_RESOURCES = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'];
 
 /** IsEnvVarName. */
 function envVarNameErrors(name: string): string[] {
@@ -56,7 +54,7 @@ function validateValueFrom(v: EnvVar, path: string): StatusCause[] {
   }
   if (from.resourceFieldRef != null) {
     sources++;
-    causes.push(...validateResourceFieldSelector(from.resourceFieldRef, ENV_RESOURCES, `${path}.resourceFieldRef`, false));
+    causes.push(...validateResourceFieldSelector(from.resourceFieldRef, CONTAINER_RESOURCE_FIELDS, `${path}.resourceFieldRef`, false));
   }
   if (from.configMapKeyRef != null) {
     sources++;

@@ -1,8 +1,8 @@
 // Containers of any pod spec (regular, init, ephemeral; in pods and in
 // templates): SetDefaults_Container and its members, and upstream's
-// validateContainerCommon with the probe, port, env, resource and
-// security-context checks.
-import type { Container, ContainerPort, HTTPGetAction, Probe, ResourceRequirements } from 'kubernetes-types/core/v1.js';
+// validateContainerCommon with the probe, port, env, volume mount and
+// device, resource and security-context checks.
+import type { Container, ContainerPort, HTTPGetAction, Probe, ResourceRequirements, Volume } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
@@ -12,7 +12,6 @@ import {
   inclusiveRange,
   invalid,
   nonNegative,
-  notFound,
   notSupported,
   quote,
   required,
@@ -20,6 +19,7 @@ import {
 } from './field-errors.js';
 import { validateEnv, validateEnvFrom } from './container-env.js';
 import { validateSecurityContext } from './security-context.js';
+import { validateVolumeDevices, validateVolumeMounts } from './volume-mounts.js';
 import { compare } from '../../../common/quantity.js';
 import {
   decodeResourceList,
@@ -75,8 +75,8 @@ function httpGetDefaults(action: HTTPGetAction): void {
 // --- validation -----------------------------------------------------------
 
 export interface ContainerContext {
-  /** Names of the pod's valid volumes, for volumeMounts. */
-  readonly volumes: ReadonlySet<string>;
+  /** The pod's valid volumes by name, for volumeMounts and volumeDevices. */
+  readonly volumes: ReadonlyMap<string, Volume>;
 }
 
 /** validateContainerCommon: what every container kind must satisfy. */
@@ -91,7 +91,8 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
   causes.push(...validatePorts(c.ports ?? [], `${path}.ports`));
   causes.push(...validateEnv(c.env ?? [], `${path}.env`));
   causes.push(...validateEnvFrom(c.envFrom ?? [], `${path}.envFrom`));
-  causes.push(...validateVolumeMounts(c, `${path}.volumeMounts`, ctx));
+  causes.push(...validateVolumeMounts(c, `${path}.volumeMounts`, ctx.volumes));
+  causes.push(...validateVolumeDevices(c, `${path}.volumeDevices`, ctx.volumes));
   if (!['Always', 'IfNotPresent', 'Never'].includes(c.imagePullPolicy ?? '')) {
     causes.push(notSupported(`${path}.imagePullPolicy`, quote(c.imagePullPolicy ?? ''), ['Always', 'IfNotPresent', 'Never']));
   }
@@ -228,20 +229,6 @@ function validatePorts(ports: readonly ContainerPort[], path: string): StatusCau
     else causes.push(...portNumberErrors(port.containerPort).map((m) => invalid(`${p}.containerPort`, String(port.containerPort), m)));
     if (port.hostPort) causes.push(...portNumberErrors(port.hostPort).map((m) => invalid(`${p}.hostPort`, String(port.hostPort), m)));
     causes.push(...validateProtocol(port.protocol, `${p}.protocol`));
-  });
-  return causes;
-}
-
-function validateVolumeMounts(c: Container, path: string, ctx: ContainerContext): StatusCause[] {
-  const causes: StatusCause[] = [];
-  const mountPaths = new Set<string>();
-  (c.volumeMounts ?? []).forEach((mount, i) => {
-    const p = `${path}[${i}]`;
-    if (!mount.name) causes.push(required(`${p}.name`));
-    if (!ctx.volumes.has(mount.name)) causes.push(notFound(`${p}.name`, quote(mount.name ?? '')));
-    if (!mount.mountPath) causes.push(required(`${p}.mountPath`));
-    if (mountPaths.has(mount.mountPath)) causes.push(invalid(`${p}.mountPath`, quote(mount.mountPath), 'must be unique'));
-    mountPaths.add(mount.mountPath);
   });
   return causes;
 }

@@ -3,8 +3,8 @@
 // validateContainerResourceFieldSelector): a field path the v1 API knows,
 // converted as ConvertDownwardAPIFieldLabel does, then one the caller
 // allows, or a label or annotation by key; a container resource the caller
-// allows, with a divisor in that resource's units. Env vars use them now;
-// downwardAPI volume items ask the same with their own lists.
+// allows, with a divisor in that resource's units. Env vars and downwardAPI
+// volume files use them, each with its own list of pod fields.
 import type { ObjectFieldSelector, ResourceFieldSelector } from 'kubernetes-types/core/v1.js';
 import { formatQuantity, parseQuantity } from '../../../common/quantity.js';
 import type { StatusCause } from '../status.js';
@@ -61,6 +61,9 @@ export function validateObjectFieldSelector(selector: ObjectFieldSelector, allow
   }
   return allowed.includes(converted.path) ? [] : [notSupported(`${path}.fieldPath`, quote(converted.path), allowed)];
 }
+
+/** validContainerResourceFieldPathExpressions, sorted: what env vars and downwardAPI volume files may ask of a container. */
+export const CONTAINER_RESOURCE_FIELDS = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'];
 
 const DIVISOR_UNITS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
 const HUGEPAGES_PREFIXES = ['limits.hugepages-', 'requests.hugepages-'];

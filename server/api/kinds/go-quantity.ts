@@ -47,6 +47,11 @@ export function goString(text: string | number): string {
   return decoded(text).s || formatQuantity(roundUp(parseQuantity(text) as Quantity, -3));
 }
 
+/** Quantity.String() of a Quantity field no defaulting rounds (an emptyDir's sizeLimit): the text as sent when Go cached it, else the canonical form. */
+export function goUnroundedString(text: string | number): string {
+  return parsed(String(text).trim()).s || formatQuantity(parseQuantity(text) as Quantity);
+}
+
 function decoded(text: string | number | null): Held {
   return text === null ? FROM_NULL : afterDefaults(parsed(String(text).trim()));
 }

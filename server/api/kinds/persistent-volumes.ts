@@ -17,15 +17,41 @@ import { checkName, nameErrors } from '../registry/names.js';
 import type { KindRules } from '../registry/registry.js';
 import type { StatusCause } from '../status.js';
 import { semanticEqual, zerolessEqual } from './equality.js';
-import { forbidden, goPointer, goStrings, IMMUTABLE, inclusiveRange, invalid, notSupported, quote, required, sortedKeys, tooLong } from './field-errors.js';
+import { forbidden, goPointer, IMMUTABLE, invalid, notSupported, quote, required, sortedKeys, tooLong } from './field-errors.js';
 import { validatePathNoBacksteps } from './local-paths.js';
 import { validateNodeSelector } from './node-selectors.js';
 import { decodeResourceList, goResourceList, integerValue, quantityIn } from './resource-lists.js';
 import { validateAccessModeValues, VOLUME_MODES } from './storage.js';
+import {
+  requiredFields,
+  type Source,
+  sourceDefaults,
+  text,
+  validateAWSElasticBlockStore,
+  validateAzureDisk,
+  validateAzureFile,
+  validateCephFS,
+  validateCinder,
+  validateFC,
+  validateFlex,
+  validateFlocker,
+  validateGCEPersistentDisk,
+  validateGlusterfs,
+  validateHostPath,
+  validateISCSIInitiator,
+  validateISCSITarget,
+  validateNFS,
+  validatePhotonPersistentDisk,
+  validatePortworxVolume,
+  validateQuobyte,
+  validateRBD,
+  validateScaleIO,
+  validateStorageOS,
+  validateVsphereVolume,
+} from './volume-sources.js';
 
 type Volume = KubeObject & PersistentVolume;
 type Spec = PersistentVolumeSpec & Record<string, unknown>;
-type Source = Record<string, unknown>;
 
 const RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];
 const MOUNT_OPTIONS_ANNOTATION = 'volume.beta.kubernetes.io/mount-options';
@@ -71,27 +97,6 @@ export const persistentVolumeRules: KindRules = {
 
 function sameTime(a: string, b: string | undefined): boolean {
   return b !== undefined && Date.parse(a) === Date.parse(b);
-}
-
-/** The volume sources' SetDefaults functions (SetObjectDefaults_PersistentVolume). */
-function sourceDefaults(spec: Spec): void {
-  if (spec.hostPath) spec.hostPath.type ??= '';
-  if (spec.rbd) {
-    spec.rbd.pool ||= 'rbd';
-    spec.rbd.user ||= 'admin';
-    spec.rbd.keyring ||= '/etc/ceph/keyring';
-  }
-  if (spec.iscsi) spec.iscsi.iscsiInterface ||= 'default';
-  if (spec.azureDisk) {
-    spec.azureDisk.cachingMode ??= 'ReadWrite';
-    spec.azureDisk.kind ??= 'Shared';
-    spec.azureDisk.fsType ??= 'ext4';
-    spec.azureDisk.readOnly ??= false;
-  }
-  if (spec.scaleIO) {
-    spec.scaleIO.storageMode ||= 'ThinProvisioned';
-    spec.scaleIO.fsType ||= 'xfs';
-  }
 }
 
 // --- ValidatePersistentVolumeSpec ---------------------------------------------
@@ -169,28 +174,31 @@ function cleanPath(p: string): string {
  */
 const SOURCES: readonly { key: string; at?: string; path?: string; check: (s: Source, path: string, pvName: string) => StatusCause[]; alwaysCounted?: true }[] = [
   { key: 'hostPath', check: validateHostPath },
-  { key: 'gcePersistentDisk', path: 'persistentDisk', check: (s, p) => [...requiredFields(s, p, ['pdName']), ...partition(s, p)] },
-  { key: 'awsElasticBlockStore', check: (s, p) => [...requiredFields(s, p, ['volumeID']), ...partition(s, p)] },
-  { key: 'glusterfs', check: validateGlusterfs },
+  { key: 'gcePersistentDisk', path: 'persistentDisk', check: validateGCEPersistentDisk },
+  { key: 'awsElasticBlockStore', check: validateAWSElasticBlockStore },
+  { key: 'glusterfs', check: validateGlusterfsPV },
   { key: 'flocker', check: validateFlocker },
   { key: 'nfs', check: validateNFS },
-  { key: 'rbd', check: (s, p) => requiredFields(s, p, ['monitors', 'image']) },
+  { key: 'rbd', check: validateRBD },
   { key: 'quobyte', check: validateQuobyte },
-  { key: 'cephfs', at: 'cephFS', check: (s, p) => requiredFields(s, p, ['monitors']) },
+  { key: 'cephfs', at: 'cephFS', check: validateCephFS },
   { key: 'iscsi', check: validateISCSI },
-  { key: 'cinder', check: (s, p) => [...requiredFields(s, p, ['volumeID']), ...(s['secretRef'] != null ? requiredFields(s['secretRef'] as Source, `${p}.secretRef`, ['name', 'namespace']) : [])] },
+  { key: 'cinder', check: (s, p) => validateCinder(s, p, SECRET_NAME_AND_NAMESPACE) },
   { key: 'fc', check: validateFC },
   { key: 'flexVolume', check: validateFlex, alwaysCounted: true },
-  { key: 'azureFile', check: validateAzureFile },
-  { key: 'vsphereVolume', check: (s, p) => requiredFields(s, p, ['volumePath']) },
-  { key: 'photonPersistentDisk', check: (s, p) => requiredFields(s, p, ['pdID']) },
-  { key: 'portworxVolume', check: (s, p) => requiredFields(s, p, ['volumeID']) },
+  { key: 'azureFile', check: validateAzureFilePV },
+  { key: 'vsphereVolume', check: validateVsphereVolume },
+  { key: 'photonPersistentDisk', check: validatePhotonPersistentDisk },
+  { key: 'portworxVolume', check: validatePortworxVolume },
   { key: 'azureDisk', check: validateAzureDisk },
-  { key: 'scaleIO', check: (s, p) => requiredFields(s, p, ['gateway', 'system', 'volumeName']) },
+  { key: 'scaleIO', check: validateScaleIO },
   { key: 'local', check: validateLocal },
-  { key: 'storageos', check: validateStorageOS },
+  { key: 'storageos', check: (s, p) => validateStorageOS(s, p, SECRET_NAME_AND_NAMESPACE) },
   { key: 'csi', check: validateCSI },
 ];
+
+/** A PV's secret references (cinder, storageos) name their namespace too. */
+const SECRET_NAME_AND_NAMESPACE = ['name', 'namespace'];
 
 /** The fields of PersistentVolumeSource, which may not change after creation. */
 const SOURCE_KEYS = SOURCES.map((s) => s.key);
@@ -213,176 +221,37 @@ function validateSources(spec: Spec, pvName: string, hasNodeAffinity: boolean): 
   return causes;
 }
 
-/** Required values: empty strings and lists are missing ones. */
-function requiredFields(source: Source, path: string, fields: readonly string[]): StatusCause[] {
-  return fields.filter((f) => isEmpty(source[f])).map((f) => required(`${path}.${f}`));
-}
-
-/** A string field; absent is "", as Go decodes it. */
-function text(source: Source, field: string): string {
-  return (source[field] as string | undefined) ?? '';
-}
-
-function isEmpty(v: unknown): boolean {
-  return v == null || v === '' || (Array.isArray(v) && v.length === 0);
-}
-
-function partition(source: Source, path: string): StatusCause[] {
-  const p = (source['partition'] as number | undefined) ?? 0;
-  return p < 0 || p > 255 ? [invalid(`${path}.partition`, String(p), inclusiveRange(1, 255))] : [];
-}
-
-const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
-
-function validateHostPath(s: Source, path: string): StatusCause[] {
-  if (isEmpty(s['path'])) return [required(`${path}.path`)];
-  const causes = validatePathNoBacksteps(text(s, 'path'), `${path}.path`);
-  const type = s['type'] as string | null | undefined;
-  if (type != null && !HOST_PATH_TYPES.includes(type)) causes.push(notSupported(`${path}.type`, quote(type), HOST_PATH_TYPES));
-  return causes;
-}
-
 function validateLocal(s: Source, path: string): StatusCause[] {
-  if (isEmpty(s['path'])) return [required(`${path}.path`)];
+  if (text(s, 'path') === '') return [required(`${path}.path`)];
   return validatePathNoBacksteps(text(s, 'path'), `${path}.path`);
 }
 
-function validateNFS(s: Source, path: string): StatusCause[] {
-  const causes = requiredFields(s, path, ['server', 'path']);
-  const p = text(s, 'path');
-  if (!p.startsWith('/')) causes.push(invalid(`${path}.path`, quote(p), 'must be an absolute path'));
-  return causes;
-}
-
-function validateGlusterfs(s: Source, path: string): StatusCause[] {
-  const causes = requiredFields(s, path, ['endpoints', 'path']);
+function validateGlusterfsPV(s: Source, path: string): StatusCause[] {
+  const causes = validateGlusterfs(s, path);
   const ns = s['endpointsNamespace'] as string | null | undefined;
   if (ns === '') causes.push(invalid(`${path}.endpointsNamespace`, '""', 'if the endpointnamespace is set, it must be a valid namespace name'));
   else if (ns != null) causes.push(...checkName(ns, 'label', `${path}.endpointsNamespace`));
   return causes;
 }
 
-function validateFlocker(s: Source, path: string): StatusCause[] {
-  const name = text(s, 'datasetName');
-  const uuid = text(s, 'datasetUUID');
-  const causes: StatusCause[] = [];
-  if (name === '' && uuid === '') causes.push(required(path, 'one of datasetName and datasetUUID is required'));
-  if (name !== '' && uuid !== '') causes.push(invalid(path, '"resource"', 'datasetName and datasetUUID can not be specified simultaneously'));
-  if (name.includes('/')) causes.push(invalid(`${path}.datasetName`, quote(name), "must not contain '/'"));
-  return causes;
-}
-
-const QUOBYTE_REGISTRY = 'must be a host:port pair or multiple pairs separated by commas';
-
-function validateQuobyte(s: Source, path: string): StatusCause[] {
-  const causes: StatusCause[] = [];
-  const registry = text(s, 'registry');
-  if (registry === '') causes.push(required(`${path}.registry`, QUOBYTE_REGISTRY));
-  else if ((text(s, 'tenant')).length >= 65) causes.push(required(`${path}.tenant`, 'must be a UUID and may not exceed a length of 64 characters'));
-  else for (const pair of registry.split(',')) if (!isHostPort(pair)) causes.push(invalid(`${path}.registry`, quote(registry), QUOBYTE_REGISTRY));
-  return [...causes, ...requiredFields(s, path, ['volume'])];
-}
-
-/** Whether Go's net.SplitHostPort accepts it. */
-function isHostPort(s: string): boolean {
-  const colon = s.lastIndexOf(':');
-  if (colon < 0) return false;
-  let from = 0;
-  let to = 0;
-  if (s.startsWith('[')) {
-    const end = s.indexOf(']');
-    if (end < 0 || end + 1 !== colon) return false;
-    from = 1;
-    to = end + 1;
-  } else if (s.slice(0, colon).includes(':')) return false;
-  return !s.slice(from).includes('[') && !s.slice(to).includes(']');
-}
-
-const ISCSI_IQN = /iqn\.\d{4}-\d{2}\.([A-Za-z0-9.-]+)(:[^,;*&$|\t\n\f\r ]+)$/;
-const ISCSI_EUI = /^eui.[A-Za-z0-9]{16}$/;
-const ISCSI_NAA = /^naa.[A-Za-z0-9]{32}$/;
-
-/** An iqn, eui or naa name of the right form (a name of none of the three is as wrong as a malformed one). */
-function isISCSIName(name: string): boolean {
-  for (const [prefix, re] of [['iqn', ISCSI_IQN], ['eui', ISCSI_EUI], ['naa', ISCSI_NAA]] as const) if (name.startsWith(prefix)) return re.test(name);
-  return false;
-}
+/** A PV's iSCSI names its bad iqn or initiator "must be valid format" whatever its prefix. */
+const ISCSI_NAME_FORMAT = 'must be valid format';
 
 function validateISCSI(s: Source, path: string, pvName: string): StatusCause[] {
   const causes = requiredFields(s, path, ['targetPortal']);
   const portal = text(s, 'targetPortal');
-  const initiator = s['initiatorName'] as string | null | undefined;
-  if (initiator != null && `${pvName}:${portal}`.length > 64) {
+  if (s['initiatorName'] != null && `${pvName}:${portal}`.length > 64) {
     causes.push(invalid(`${path}.targetportal`, quote(portal), 'Total length of <volume name>:<iscsi.targetPortal> must be under 64 characters if iscsi.initiatorName is specified.'));
   }
-  const iqn = text(s, 'iqn');
-  if (iqn === '') causes.push(required(`${path}.iqn`));
-  else if (!isISCSIName(iqn)) causes.push(invalid(`${path}.iqn`, quote(iqn), 'must be valid format'));
-  const lun = (s['lun'] as number | undefined) ?? 0;
-  if (lun < 0 || lun > 255) causes.push(invalid(`${path}.lun`, String(lun), inclusiveRange(0, 255)));
-  if ((s['chapAuthDiscovery'] || s['chapAuthSession']) && s['secretRef'] == null) causes.push(required(`${path}.secretRef`));
+  causes.push(...validateISCSITarget(s, path, ISCSI_NAME_FORMAT));
   if (s['secretRef'] != null) causes.push(...requiredFields(s['secretRef'] as Source, `${path}.secretRef`, ['name']));
-  if (initiator != null && !isISCSIName(initiator)) causes.push(invalid(`${path}.initiatorname`, quote(initiator), 'must be valid format'));
+  causes.push(...validateISCSIInitiator(s, path, ISCSI_NAME_FORMAT));
   return causes;
 }
 
-function validateFC(s: Source, path: string): StatusCause[] {
-  const causes: StatusCause[] = [];
-  const wwns = (s['targetWWNs'] as string[] | undefined) ?? [];
-  const wwids = (s['wwids'] as string[] | undefined) ?? [];
-  if (wwns.length === 0 && wwids.length === 0) causes.push(required(`${path}.targetWWNs`, 'must specify either targetWWNs or wwids, but not both'));
-  if (wwns.length > 0 && wwids.length > 0) causes.push(invalid(`${path}.targetWWNs`, goStrings(wwns), 'targetWWNs and wwids can not be specified simultaneously'));
-  if (wwns.length > 0) {
-    const lun = s['lun'] as number | null | undefined;
-    if (lun == null) causes.push(required(`${path}.lun`, 'lun is required if targetWWNs is specified'));
-    else if (lun < 0 || lun > 255) causes.push(invalid(`${path}.lun`, String(lun), inclusiveRange(0, 255)));
-  }
-  return causes;
-}
-
-function validateFlex(s: Source, path: string): StatusCause[] {
-  const causes = requiredFields(s, path, ['driver']);
-  for (const key of sortedKeys(s['options'] as object | undefined)) {
-    const slash = key.indexOf('/');
-    const normalized = `.${(slash < 0 ? key : key.slice(0, slash)).toLowerCase()}`;
-    if (normalized.endsWith('.kubernetes.io') || normalized.endsWith('.k8s.io')) causes.push(invalid(`${path}.options[${key}]`, quote(key), 'kubernetes.io and k8s.io namespaces are reserved'));
-  }
-  return causes;
-}
-
-function validateAzureFile(s: Source, path: string): StatusCause[] {
-  const causes = requiredFields(s, path, ['secretName', 'shareName']);
+function validateAzureFilePV(s: Source, path: string): StatusCause[] {
+  const causes = validateAzureFile(s, path);
   if (s['secretNamespace'] === '') causes.push(required(`${path}.secretNamespace`));
-  return causes;
-}
-
-const AZURE_CACHING_MODES = ['None', 'ReadOnly', 'ReadWrite'];
-const AZURE_DISK_KINDS = ['Dedicated', 'Managed', 'Shared'];
-
-function validateAzureDisk(s: Source, path: string): StatusCause[] {
-  const causes = requiredFields(s, path, ['diskName', 'diskURI']);
-  const caching = s['cachingMode'] as string | null | undefined;
-  const kind = s['kind'] as string | null | undefined;
-  const uri = text(s, 'diskURI');
-  if (caching != null && !AZURE_CACHING_MODES.includes(caching)) causes.push(notSupported(`${path}.cachingMode`, quote(caching), AZURE_CACHING_MODES));
-  if (kind != null && !AZURE_DISK_KINDS.includes(kind)) causes.push(notSupported(`${path}.kind`, quote(kind), AZURE_DISK_KINDS));
-  if (kind === 'Managed' && !uri.startsWith('/subscriptions/')) {
-    causes.push(notSupported(`${path}.diskURI`, quote(uri), ['/subscriptions/{sub-id}/resourcegroups/{group-name}/providers/microsoft.compute/disks/{disk-id}']));
-  }
-  if (kind != null && kind !== 'Managed' && !uri.startsWith('https://')) {
-    causes.push(notSupported(`${path}.diskURI`, quote(uri), ['https://{account-name}.blob.core.windows.net/{container-name}/{disk-name}.vhd']));
-  }
-  return causes;
-}
-
-function validateStorageOS(s: Source, path: string): StatusCause[] {
-  const causes: StatusCause[] = [];
-  const name = text(s, 'volumeName');
-  if (name === '') causes.push(required(`${path}.volumeName`));
-  else causes.push(...checkName(name, 'label', `${path}.volumeName`));
-  const ns = text(s, 'volumeNamespace');
-  if (ns !== '') causes.push(...checkName(ns, 'label', `${path}.volumeNamespace`));
-  if (s['secretRef'] != null) causes.push(...requiredFields(s['secretRef'] as Source, `${path}.secretRef`, ['name', 'namespace']));
   return causes;
 }
 

@@ -4,12 +4,13 @@
 // default gates drop), and upstream's ValidatePodSpec /
 // ValidatePodTemplateSpec, each of its checks a line in upstream's order.
 import type { Container, PodSpec, PodTemplateSpec, Volume } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../objects.js';
+import type { KubeObject, ObjectMeta } from '../objects.js';
+import { parseQuantity } from '../../../common/quantity.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { validateAffinity } from './affinity.js';
 import { containerDefaults, INIT_FORBIDDEN, validateContainer, validateProbesAndHooks } from './containers.js';
-import { duplicate, forbidden, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required } from './field-errors.js';
+import { decodeError, duplicate, forbidden, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required } from './field-errors.js';
 import { validateAnnotationKeys, validateLabels } from './labels.js';
 import { validateTopologySpreadConstraints } from './topology-spread.js';
 import { validateAppArmorAnnotationsMatchFields } from './apparmor.js';
@@ -23,6 +24,10 @@ import { validateTolerations } from './pod-tolerations.js';
 import { validateSeccompAnnotationsMatchFields } from './seccomp.js';
 import { validatePodSecurityContext } from './security-context.js';
 import { validateWindowsHostProcess } from './windows-options.js';
+import { goUnroundedString } from './go-quantity.js';
+import { hasVolumeSource, validateVolumes } from './pod-volumes.js';
+import { decodeResourceList } from './resource-lists.js';
+import { type Source, sourceDefaults } from './volume-sources.js';
 
 /** Default mode of secret, configMap, downwardAPI and projected volumes: 0644. */
 const DEFAULT_MODE = 420;
@@ -39,7 +44,7 @@ export function podSpecDefaults(spec: PodSpec, owner: KubeObject): void {
   delete spec.serviceAccountName;
   if (account) spec.serviceAccount = spec.serviceAccountName = account;
   for (const c of allContainers(spec)) containerDefaults(c, owner);
-  for (const v of spec.volumes ?? []) volumeDefaults(v);
+  for (const v of spec.volumes ?? []) volumeDefaults(v, owner);
   dropGatedFields(spec);
 }
 
@@ -58,12 +63,12 @@ function allContainers(spec: PodSpec): Container[] {
   return [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])];
 }
 
-function volumeDefaults(v: Volume): void {
-  const sources = Object.entries(v).filter(([key, value]) => key !== 'name' && value !== undefined && value !== null);
-  if (sources.length === 0) v.emptyDir = {};
+/** SetObjectDefaults_Pod's part for a volume, with the decoding of its quantities (a bad one is a 400). */
+function volumeDefaults(v: Volume, owner: KubeObject): void {
+  if (!hasVolumeSource(v)) v.emptyDir = {};
+  sourceDefaults(v as unknown as Source);
   if (v.secret) v.secret.defaultMode ??= DEFAULT_MODE;
   if (v.configMap) v.configMap.defaultMode ??= DEFAULT_MODE;
-  if (v.hostPath) v.hostPath.type ??= '';
   if (v.downwardAPI) {
     v.downwardAPI.defaultMode ??= DEFAULT_MODE;
     for (const item of v.downwardAPI.items ?? []) if (item.fieldRef) item.fieldRef.apiVersion ||= 'v1';
@@ -75,6 +80,20 @@ function volumeDefaults(v: Volume): void {
       for (const item of source.downwardAPI?.items ?? []) if (item.fieldRef) item.fieldRef.apiVersion ||= 'v1';
     }
   }
+  const sizeLimit = v.emptyDir?.sizeLimit;
+  if (sizeLimit != null) {
+    const parsed = parseQuantity(sizeLimit);
+    if (typeof parsed === 'string') throw decodeError(owner, parsed);
+    v.emptyDir!.sizeLimit = goUnroundedString(sizeLimit);
+  }
+  const claim = v.ephemeral?.volumeClaimTemplate;
+  if (claim) {
+    templateMetadataDefaults(claim);
+    const spec = (claim.spec ??= {});
+    spec.volumeMode ??= 'Filesystem';
+    decodeResourceList(spec.resources?.limits, owner);
+    decodeResourceList(spec.resources?.requests, owner);
+  }
 }
 
 // --- validation -----------------------------------------------------------
@@ -83,14 +102,14 @@ const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 
 /**
- * ValidatePodSpec; `isPod` when the spec is a pod's own rather than a
- * template's; `old` is the spec being updated (some checks spare what it
- * already held, as upstream's PodValidationOptions do).
+ * ValidatePodSpec; `pod` is the pod's metadata when the spec is a pod's own
+ * rather than a template's; `old` is the spec being updated (some checks
+ * spare what it already held, as upstream's PodValidationOptions do).
  */
-export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean, old?: PodSpec): StatusCause[] {
+export function validatePodSpec(spec: PodSpec, path: string, pod: ObjectMeta | undefined, old?: PodSpec): StatusCause[] {
   const causes: StatusCause[] = [];
   const gracePeriod = spec.terminationGracePeriodSeconds!;
-  const volumes = validateVolumes(spec.volumes ?? [], `${path}.volumes`, causes);
+  const volumes = validateVolumes(spec.volumes ?? [], `${path}.volumes`, pod, causes);
   const containers = spec.containers ?? [];
   if (containers.length === 0) causes.push(required(`${path}.containers`));
   else {
@@ -107,7 +126,7 @@ export function validatePodSpec(spec: PodSpec, path: string, isPod: boolean, old
   }
   causes.push(...validateInitContainers(spec, `${path}.initContainers`, volumes, gracePeriod));
   causes.push(...validateEphemeralContainers(spec, `${path}.ephemeralContainers`, { volumes }));
-  if (spec.hostNetwork) causes.push(...hostNetworkPorts(containers, `${path}.containers`, isPod));
+  if (spec.hostNetwork) causes.push(...hostNetworkPorts(containers, `${path}.containers`, pod !== undefined));
   if (!RESTART_POLICIES.includes(spec.restartPolicy ?? '')) causes.push(notSupported(`${path}.restartPolicy`, quote(spec.restartPolicy ?? ''), RESTART_POLICIES));
   if (!DNS_POLICIES.includes(spec.dnsPolicy ?? '')) causes.push(notSupported(`${path}.dnsPolicy`, quote(spec.dnsPolicy ?? ''), DNS_POLICIES));
   causes.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
@@ -148,7 +167,7 @@ export function validatePodTemplate(template: PodTemplateSpec, path: string, old
     ...validateLabels(template.metadata?.labels, `${path}.labels`),
     ...validateAnnotationKeys(annotations, `${path}.annotations`),
     ...validatePodSpecificAnnotations(annotations, spec, `${path}.annotations`, old !== undefined && holdsInvalidDeletionCost(old.metadata?.annotations)),
-    ...validatePodSpec(spec, `${path}.spec`, false, old?.spec),
+    ...validatePodSpec(spec, `${path}.spec`, undefined, old?.spec),
     ...validateSeccompAnnotationsMatchFields(annotations, spec, `${path}.spec`),
     ...validateAppArmorAnnotationsMatchFields(annotations, spec, `${path}.spec`),
   ];
@@ -156,20 +175,7 @@ export function validatePodTemplate(template: PodTemplateSpec, path: string, old
   return causes;
 }
 
-/** Names of the volumes that passed, for volumeMounts to refer to. */
-function validateVolumes(volumes: readonly Volume[], path: string, causes: StatusCause[]): Set<string> {
-  const names = new Set<string>();
-  volumes.forEach((v, i) => {
-    const p = `${path}[${i}].name`;
-    const errs = v.name ? checkName(v.name, 'label', p) : [required(p)];
-    if (names.has(v.name)) errs.push(duplicate(p, quote(v.name)));
-    if (errs.length === 0) names.add(v.name);
-    causes.push(...errs);
-  });
-  return names;
-}
-
-function validateInitContainers(spec: PodSpec, path: string, volumes: ReadonlySet<string>, gracePeriod: number): StatusCause[] {
+function validateInitContainers(spec: PodSpec, path: string, volumes: ReadonlyMap<string, Volume>, gracePeriod: number): StatusCause[] {
   const causes: StatusCause[] = [];
   const names = new Set((spec.containers ?? []).map((c) => c.name));
   (spec.initContainers ?? []).forEach((c, i) => {

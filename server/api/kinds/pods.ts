@@ -3,8 +3,9 @@
 // admission plugins, the Pending status with its QoS class, pod affinity's
 // matchLabelKeys merged into its selectors, the strategy's AppArmor copy
 // between annotations and fields), and pod validation: the pod-specific
-// annotations (pod-annotations.ts), and the update rule that a pod's spec is nearly
-// immutable (a gated pod may still narrow the nodes it may go to).
+// annotations (pod-annotations.ts), no projected token without a service
+// account, and the update rule that a pod's spec is nearly immutable (a
+// gated pod may still narrow the nodes it may go to).
 import type { PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
@@ -53,8 +54,9 @@ export const podRules: KindRules = {
     const annotations = obj.metadata.annotations;
     const causes = [
       ...validatePodSpecificAnnotations(annotations, spec, 'metadata.annotations', old !== undefined && holdsInvalidDeletionCost(old.metadata.annotations)),
-      ...validatePodSpec(spec, 'spec', true, (old as Pod | undefined)?.spec),
+      ...validatePodSpec(spec, 'spec', obj.metadata, (old as Pod | undefined)?.spec),
     ];
+    if (!spec.serviceAccountName) causes.push(...tokensWithoutAccount(spec));
     for (const field of ['containers', 'initContainers'] as const) {
       (spec[field] ?? []).forEach((c, i) => {
         if (c.image !== undefined && c.image.trim() !== c.image) causes.push(invalid(`spec.${field}[${i}].image`, quote(c.image), 'must not have leading or trailing whitespace'));
@@ -82,6 +84,19 @@ export const podRules: KindRules = {
     return period < 0 ? 1 : period;
   },
 };
+
+/** A projected token is the pod's account's: a pod without one may not ask for it. */
+function tokensWithoutAccount(spec: PodSpec): StatusCause[] {
+  const causes: StatusCause[] = [];
+  (spec.volumes ?? []).forEach((v, i) =>
+    (v.projected?.sources ?? []).forEach((source, j) => {
+      if (source.serviceAccountToken != null) {
+        causes.push(forbidden(`spec.volumes[${i}].projected.sources[${j}].serviceAccountToken`, 'must not be specified when serviceAccountName is not set'));
+      }
+    }),
+  );
+  return causes;
+}
 
 /** SetDefaults_Pod: what a pod gets that a pod template does not. */
 function podOnlyDefaults(spec: PodSpec): void {

@@ -7,7 +7,9 @@
 // validation do (1.31), a claim's updates as ValidatePersistentVolumeClaimUpdate
 // holds them: its spec is fixed once created but for a bound claim's storage
 // request (which may grow, never shrink), a volumeName set once and a class
-// set where there was none. PersistentVolumes are in persistent-volumes.ts.
+// set where there was none. The claim spec's check also serves the claim
+// templates of pods' ephemeral volumes. PersistentVolumes are in
+// persistent-volumes.ts.
 import type { PersistentVolumeClaim, PersistentVolumeClaimSpec } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { compare } from '../../../common/quantity.js';
@@ -64,12 +66,15 @@ export function validateAccessModeValues(modes: readonly string[], path: string)
  * RecoverVolumeExpansionFailure off in 1.31, what an update may still do
  * because the claim already had what they bring.
  */
-interface ClaimOptions {
+export interface ClaimOptions {
   /** The old claim has a volumeAttributesClassName: it is checked. */
   readonly withClass: boolean;
   /** The old claim's status has allocated resources: it may shrink back to its status.capacity. */
   readonly recovering: boolean;
 }
+
+/** A new claim's (and a claim template's) options. */
+export const NEW_CLAIM: ClaimOptions = { withClass: false, recovering: false };
 
 function claimOptions(old: Claim | undefined): ClaimOptions {
   return {
@@ -96,7 +101,7 @@ export const persistentVolumeClaimRules: KindRules = {
     const claim = obj as Claim;
     const was = old as Claim | undefined;
     const opts = claimOptions(was);
-    const causes = validateClaimSpec(claim.spec ?? {}, opts);
+    const causes = validateClaimSpec(claim.spec ?? {}, 'spec', opts);
     if (was === undefined) return causes;
     // The strategy's ValidateUpdate runs ValidatePersistentVolumeClaim, then ValidatePersistentVolumeClaimUpdate, which runs it again.
     return [...causes, ...causes, ...claimUpdateCauses(claim, was, opts)];
@@ -116,24 +121,25 @@ export const persistentVolumeClaimRules: KindRules = {
   },
 };
 
-/** ValidatePersistentVolumeClaimSpec. */
-function validateClaimSpec(spec: PersistentVolumeClaimSpec, opts: ClaimOptions): StatusCause[] {
+/** ValidatePersistentVolumeClaimSpec, of a claim (at "spec") or of a claim template. */
+export function validateClaimSpec(spec: PersistentVolumeClaimSpec, path: string, opts: ClaimOptions): StatusCause[] {
   const modes = spec.accessModes ?? [];
-  const causes = modes.length === 0 ? [required('spec.accessModes', 'at least 1 access mode is required')] : [];
-  causes.push(...validateLabelSelector(spec.selector, 'spec.selector'));
-  causes.push(...validateAccessModeValues(modes, 'spec.accessModes'));
+  const causes = modes.length === 0 ? [required(`${path}.accessModes`, 'at least 1 access mode is required')] : [];
+  causes.push(...validateLabelSelector(spec.selector, `${path}.selector`));
+  causes.push(...validateAccessModeValues(modes, `${path}.accessModes`));
   const requests = spec.resources?.requests;
-  if (requests?.['storage'] === undefined) causes.push(required('spec.resources[storage]'));
+  const storagePath = `${path}.resources[storage]`;
+  if (requests?.['storage'] === undefined) causes.push(required(storagePath));
   else {
     const storage = quantityIn(requests, 'storage');
     // ValidateResourceQuantityValue, then ValidatePositiveQuantityValue: a negative size fails both.
-    const at = (detail: string) => invalid('spec.resources[storage]', quote(requests['storage']!), detail);
+    const at = (detail: string) => invalid(storagePath, quote(requests['storage']!), detail);
     if (storage.value < 0n) causes.push(at('must be greater than or equal to 0'));
     if (storage.value <= 0n) causes.push(at('must be greater than zero'));
   }
-  if (spec.storageClassName) causes.push(...checkName(spec.storageClassName, 'subdomain', 'spec.storageClassName'));
-  if (spec.volumeMode != null && !VOLUME_MODES.includes(spec.volumeMode)) causes.push(notSupported('spec.volumeMode', quote(spec.volumeMode), VOLUME_MODES));
-  if (spec.volumeAttributesClassName && opts.withClass) causes.push(...checkName(spec.volumeAttributesClassName, 'subdomain', 'spec.volumeAttributesClassName'));
+  if (spec.storageClassName) causes.push(...checkName(spec.storageClassName, 'subdomain', `${path}.storageClassName`));
+  if (spec.volumeMode != null && !VOLUME_MODES.includes(spec.volumeMode)) causes.push(notSupported(`${path}.volumeMode`, quote(spec.volumeMode), VOLUME_MODES));
+  if (spec.volumeAttributesClassName && opts.withClass) causes.push(...checkName(spec.volumeAttributesClassName, 'subdomain', `${path}.volumeAttributesClassName`));
   return causes;
 }
 

@@ -26,7 +26,7 @@ export function validateObjectMeta(obj: KubeObject, old: KubeObject | undefined,
   const finalizers = meta.finalizers ?? [];
   const causes: StatusCause[] = [];
   if (old?.metadata.deletionTimestamp !== undefined) causes.push(...noNewFinalizers(finalizers, old.metadata.finalizers ?? []));
-  causes.push(...validateLabels(meta.labels, 'metadata.labels'), ...validateAnnotations(meta.annotations), ...validateOwnerReferences(meta.ownerReferences ?? []));
+  causes.push(...validateLabels(meta.labels, 'metadata.labels'), ...validateAnnotations(meta.annotations, 'metadata.annotations'), ...validateOwnerReferences(meta.ownerReferences ?? []));
   // The names' format is checked on create only: upstream's update check leaves it out.
   if (old === undefined) causes.push(...validateFinalizers(finalizers));
   if (builtin) {
@@ -37,12 +37,13 @@ export function validateObjectMeta(obj: KubeObject, old: KubeObject | undefined,
   return causes;
 }
 
-function validateAnnotations(annotations: Readonly<Record<string, string>> | undefined): StatusCause[] {
+/** ValidateAnnotations: keys, and their total size with the values; of an object, or of a template's metadata at `path`. */
+export function validateAnnotations(annotations: Readonly<Record<string, string>> | undefined, path: string): StatusCause[] {
   if (annotations === undefined) return [];
-  const causes = validateAnnotationKeys(annotations, 'metadata.annotations');
+  const causes = validateAnnotationKeys(annotations, path);
   let bytes = 0;
-  for (const [key, value] of Object.entries(annotations)) bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
-  if (bytes > ANNOTATIONS_MAX_BYTES) causes.push(tooLong('metadata.annotations', ANNOTATIONS_MAX_BYTES));
+  for (const key in annotations) bytes += Buffer.byteLength(key) + Buffer.byteLength(annotations[key]!);
+  if (bytes > ANNOTATIONS_MAX_BYTES) causes.push(tooLong(path, ANNOTATIONS_MAX_BYTES));
   return causes;
 }
 
