@@ -190,6 +190,7 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     },
   ]),
   ...groupVersion('coordination.k8s.io', 'v1', [{ kind: 'Lease', plural: 'leases', namespaced: true }]),
+  ...groupVersion('node.k8s.io', 'v1', [{ kind: 'RuntimeClass', plural: 'runtimeclasses', namespaced: false }]),
   ...groupVersion('discovery.k8s.io', 'v1', [{ kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true }]),
 ];
 

@@ -43,6 +43,7 @@ test('the types asked for are all there, in the versions upstream serves', () =>
     'apps/v1': ['controllerrevisions', 'daemonsets', 'deployments', 'replicasets', 'statefulsets'],
     'batch/v1': ['cronjobs', 'jobs'],
     'coordination.k8s.io/v1': ['leases'],
+    'node.k8s.io/v1': ['runtimeclasses'],
     'discovery.k8s.io/v1': ['endpointslices'],
     'events.k8s.io/v1': ['events'],
     'authentication.k8s.io/v1': ['selfsubjectreviews', 'tokenreviews'],
@@ -183,7 +184,7 @@ test('groups: core first, built-ins in upstream order, then others by name; vers
   assert.deepEqual(
     c.groups().map((g) => g.name),
     ['', 'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
-      'apiextensions.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'aaa.io', 'example.com'],
+      'apiextensions.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io', 'aaa.io', 'example.com'],
   );
   const example = c.groups().find((g) => g.name === 'example.com');
   assert.deepEqual(example, { name: 'example.com', versions: ['v2', 'v1', 'v10beta2', 'v2beta1', 'v1beta1', 'v1alpha1'], preferred: 'v2' });

@@ -233,8 +233,8 @@ function validatePorts(ports: readonly ContainerPort[], path: string): StatusCau
   return causes;
 }
 
-/** ValidateContainerResourceRequirements, over the canonical quantities defaulting left. */
-function validateResources(resources: ResourceRequirements, path: string): StatusCause[] {
+/** ValidateContainerResourceRequirements, over the canonical quantities defaulting left; also the overhead of pods and RuntimeClasses, as limits (validateOverhead). */
+export function validateResources(resources: ResourceRequirements, path: string): StatusCause[] {
   const causes: StatusCause[] = [];
   const limits = (resources.limits ?? {}) as ResourceList;
   const requests = (resources.requests ?? {}) as ResourceList;

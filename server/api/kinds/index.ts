@@ -22,6 +22,7 @@ import { nodeRules } from './nodes.js';
 import { podDisruptionBudgetRules } from './pod-disruption-budgets.js';
 import { podRules } from './pods.js';
 import { resourceQuotaRules } from './resource-quotas.js';
+import { runtimeClassRules } from './runtime-classes.js';
 import { clusterRoleBindingRules, clusterRoleRules, roleBindingRules, roleRules } from './rbac.js';
 import type { ServiceRanges } from './service-ranges.js';
 import { serviceRules } from './services.js';
@@ -56,6 +57,7 @@ const RULES = new Map<string, KindRules>([
   ['networking.k8s.io/ingresses', ingressRules],
   ['networking.k8s.io/ingressclasses', ingressClassRules],
   ['networking.k8s.io/networkpolicies', networkPolicyRules],
+  ['node.k8s.io/runtimeclasses', runtimeClassRules],
   ['policy/poddisruptionbudgets', podDisruptionBudgetRules],
   ['rbac.authorization.k8s.io/roles', roleRules],
   ['rbac.authorization.k8s.io/clusterroles', clusterRoleRules],

@@ -9,7 +9,7 @@ import { parseQuantity } from '../../../common/quantity.js';
 import { checkName } from '../registry/names.js';
 import type { StatusCause } from '../status.js';
 import { validateAffinity } from './affinity.js';
-import { containerDefaults, INIT_FORBIDDEN, validateContainer, validateProbesAndHooks } from './containers.js';
+import { containerDefaults, INIT_FORBIDDEN, validateContainer, validateProbesAndHooks, validateResources } from './containers.js';
 import { decodeError, duplicate, forbidden, inclusiveRange, invalid, MAX_INT32, notSupported, quote, required } from './field-errors.js';
 import { validateAnnotationKeys, validateLabels } from './labels.js';
 import { validateTopologySpreadConstraints } from './topology-spread.js';
@@ -44,6 +44,7 @@ export function podSpecDefaults(spec: PodSpec, owner: KubeObject): void {
   delete spec.serviceAccountName;
   if (account) spec.serviceAccount = spec.serviceAccountName = account;
   for (const c of allContainers(spec)) containerDefaults(c, owner);
+  decodeResourceList(spec.overhead, owner);
   for (const v of spec.volumes ?? []) volumeDefaults(v, owner);
   dropGatedFields(spec);
 }
@@ -152,6 +153,8 @@ export function validatePodSpec(spec: PodSpec, path: string, pod: ObjectMeta | u
   if (spec.preemptionPolicy !== undefined && !['PreemptLowerPriority', 'Never'].includes(spec.preemptionPolicy)) {
     causes.push(notSupported(`${path}.preemptionPolicy`, quote(spec.preemptionPolicy), ['PreemptLowerPriority', 'Never']));
   }
+  // validateOverhead: checked as a container's limits, so the paths read overhead.limits[…].
+  if (spec.overhead != null) causes.push(...validateResources({ limits: spec.overhead }, `${path}.overhead`));
   causes.push(...validatePodOS(spec, path));
   return causes;
 }

@@ -12,6 +12,7 @@ import { eventPrinter, eventsV1Printer } from './events.js';
 import { endpointSlicePrinter, endpointsPrinter, ingressPrinter, servicePrinter } from './network.js';
 import { configMapPrinter, leasePrinter, namespacePrinter, nodePrinter, resourceQuotaPrinter, secretPrinter, serviceAccountPrinter } from './core.js';
 import { podPrinter } from './pods.js';
+import { runtimeClassPrinter } from './node.js';
 import { podDisruptionBudgetPrinter } from './policy.js';
 import { clusterRoleBindingPrinter, roleBindingPrinter } from './rbac.js';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
@@ -96,6 +97,7 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingPrinter],
   ['coordination.k8s.io/Lease', leasePrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
+  ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
   ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
   ['events.k8s.io/Event', eventsV1Printer],
 ]);
