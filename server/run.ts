@@ -27,6 +27,7 @@ import { CrdCatalogue } from './api/crd/crd-catalogue.js';
 import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
 import { withLimitRanger } from './api/kinds/limit-ranger.js';
+import { withRuntimeClassAdmission } from './api/kinds/runtime-class-admission.js';
 import { withServiceAccountAdmission } from './api/kinds/service-account-admission.js';
 import { withServiceAccountVolume } from './api/kinds/service-account-volume.js';
 import { withDefaultStorageClass } from './api/kinds/storage.js';
@@ -92,14 +93,18 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     const serviceAccounts = catalogue.get('', 'v1', 'serviceaccounts')!;
     const admitted = withLiveNodeLeases(
       withCustomResourceRules(
-        withDefaultStorageClass(
-          withLimitRanger(
-            withServiceAccountVolume(withServiceAccountAdmission(withServiceRanges(rulesFor, new ServiceRanges(store)), store, serviceAccounts), store, serviceAccounts),
+        withRuntimeClassAdmission(
+          withDefaultStorageClass(
+            withLimitRanger(
+              withServiceAccountVolume(withServiceAccountAdmission(withServiceRanges(rulesFor, new ServiceRanges(store)), store, serviceAccounts), store, serviceAccounts),
+              store,
+              catalogue.get('', 'v1', 'limitranges')!,
+            ),
             store,
-            catalogue.get('', 'v1', 'limitranges')!,
+            catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!,
           ),
           store,
-          catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!,
+          catalogue.get('node.k8s.io', 'v1', 'runtimeclasses')!,
         ),
         log.with({ component: 'crd' }),
       ),

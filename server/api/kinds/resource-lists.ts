@@ -3,7 +3,7 @@
 // decoding with SetDefaults_ResourceList (each quantity a resource.Quantity,
 // rounded up to milli units, kept as its String()), and the resource-name and
 // quantity-value rules of pkg/apis/core/validation and core/helper (1.31).
-import { isInteger, parseQuantity, type Quantity, roundUp } from '../../../common/quantity.js';
+import { compare, isInteger, parseQuantity, type Quantity, roundUp } from '../../../common/quantity.js';
 import type { KubeObject } from '../objects.js';
 import type { StatusCause } from '../status.js';
 import { decodeError, invalid, NON_NEGATIVE, quote, sortedKeys } from './field-errors.js';
@@ -97,6 +97,13 @@ export function comparableResourceList(list: ResourceList | undefined | null): R
     out[name] = nano === undefined ? text : String(nano.value * 10n ** BigInt(nano.scale + 9));
   }
   return out;
+}
+
+/** apiequality.Semantic.DeepEqual of two lists: the same names with quantities of the same value; nil and empty alike. */
+export function sameResourceList(a: ResourceList | undefined | null, b: ResourceList | undefined | null): boolean {
+  const names = Object.keys(a ?? {});
+  if (names.length !== Object.keys(b ?? {}).length) return false;
+  return names.every((name) => b![name] !== undefined && compare(quantityOf(a!, name), quantityOf(b!, name)) === 0);
 }
 
 /** %#v of a core.ResourceList, as field errors print one: keys sorted as fmt sorts maps, each Quantity as its struct. */
