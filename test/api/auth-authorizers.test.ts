@@ -171,6 +171,12 @@ test('a node may do what a node needs and nothing else', async (t) => {
     [{ verb: 'get', group: 'discovery.k8s.io', resource: 'endpointslices', namespace: 'default', name: 'x' }, true],
     [{ verb: 'create', resource: 'services', namespace: 'default', created: 'x' }, false, ''],
     [{ verb: 'patch', resource: 'services', namespace: 'default', name: 'x', subresource: 'status' }, false, ''],
+    // RuntimeClasses, read for their handlers (system:node's rule).
+    [{ verb: 'get', group: 'node.k8s.io', resource: 'runtimeclasses', name: 'gvisor' }, true],
+    [{ verb: 'list', group: 'node.k8s.io', resource: 'runtimeclasses' }, true],
+    [{ verb: 'watch', group: 'node.k8s.io', resource: 'runtimeclasses' }, true],
+    [{ verb: 'create', group: 'node.k8s.io', resource: 'runtimeclasses', created: 'x' }, false, ''],
+    [{ verb: 'delete', group: 'node.k8s.io', resource: 'runtimeclasses', name: 'gvisor' }, false, ''],
     // Secrets, ConfigMaps and claims: one get at a time, and only what its bound pods use.
     ...(
       [

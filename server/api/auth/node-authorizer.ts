@@ -1,7 +1,8 @@
 // What a node agent (user system:node:NAME in group system:nodes) may do: what
 // upstream's Node authorizer, system:node role and NodeRestriction admission
 // together allow a kubelet and kube-proxy, and no more. Its own Node and
-// Lease, the pods bound to it, events, the services it proxies, only those
+// Lease, the pods bound to it, events, the services it proxies, every
+// RuntimeClass (read only: its pods' handlers), only those
 // Secrets, ConfigMaps and claims that its pods use and the volumes bound to
 // those claims, and tokens for its pods' service accounts bound to those
 // pods. Anything else gets no opinion, so a later RBAC authorizer can still
@@ -61,6 +62,8 @@ export class NodeAuthorizer implements Authorizer {
       case '/services':
       case '/endpoints':
       case 'discovery.k8s.io/endpointslices':
+      // system:node's RuntimeClass rule: the handler a pod's class names.
+      case 'node.k8s.io/runtimeclasses':
         return attrs.subresource === undefined && READ.includes(attrs.verb) ? ALLOW : NO_OPINION;
       case '/secrets':
       case '/configmaps':
