@@ -25,6 +25,7 @@ import { ImagePuller } from './pods/image-puller.js';
 import { PodEventSender } from './pods/pod-event-sender.js';
 import { PodManager } from './pods/pod-manager.js';
 import { PodWorker } from './pods/pod-worker.js';
+import { RuntimeHandlers } from './pods/runtime-handlers.js';
 import { ProbeManager } from './probes/probe-manager.js';
 import { nodeAddresses } from './status/addresses.js';
 import { HostFiles } from './status/host-files.js';
@@ -144,9 +145,22 @@ export async function runAgent(config: AgentConfig): Promise<RunningAgent> {
   const events = new PodEventSender((event) => link.sendPodEvent(event), log);
   const puller = new ImagePuller({ images, events, secret: (namespace, name) => desired.get('secrets', namespace, name)?.object as Secret | undefined, log });
   // A probe result that changes makes its pod's status due at once.
+  const runtimeHandlers = new RuntimeHandlers(api);
   const probes = new ProbeManager({ runtime, events, onChange: (key) => pods.requeue(key, 0), log });
   const pods: PodManager = new PodManager({
-    worker: new PodWorker({ runtime, images, puller, desired, logRoot, node: nodeFacts, events, requeue: (key, ms) => pods.requeue(key, ms), volumes, log }),
+    worker: new PodWorker({
+      runtime,
+      images,
+      puller,
+      desired,
+      logRoot,
+      node: nodeFacts,
+      events,
+      requeue: (key, ms) => pods.requeue(key, ms),
+      volumes,
+      runtimeHandler: (pod) => runtimeHandlers.handlerOf(pod),
+      log,
+    }),
     desired,
     send: (report) => link.sendPodStatus(report),
     sendDeletion: (deletion) => link.sendPodDeletion(deletion),

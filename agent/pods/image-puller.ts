@@ -10,10 +10,9 @@
 // kubelet's, word for word.
 import type { Container, Pod, Secret } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../../common/log.js';
-import { CriError } from '../cri/connection.js';
+import { goErrorMessage } from '../cri/go-error.js';
 import type { ImageClient } from '../cri/image-client.js';
 import type { AuthConfig, PodSandboxConfig } from '../cri/types.js';
-import { GrpcStatus } from '../grpc/status.js';
 import { BackOff, goDuration } from './back-off.js';
 import type { PodEvents } from './pod-events.js';
 import { Keyring, type RegistryCredential, secretCredentials } from './registry-credentials.js';
@@ -97,7 +96,7 @@ export class ImagePuller {
     try {
       ref = await this.#pull(image, credentials, sandbox);
     } catch (err) {
-      const message = pullErrorMessage(err);
+      const message = goErrorMessage(err);
       this.#event(pod, container, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
       const at = this.#now();
       this.#backOff.next(key, at);
@@ -130,7 +129,7 @@ export class ImagePuller {
       }
     }
     // kubelet's aggregate error: one message as it is, several in brackets.
-    throw errors.length === 1 ? errors[0] : new Error(`[${errors.map(pullErrorMessage).join(', ')}]`);
+    throw errors.length === 1 ? errors[0] : new Error(`[${errors.map(goErrorMessage).join(', ')}]`);
   }
 
   /** The pod's pull secrets the node holds; those it lacks or cannot read are said in an event. */
@@ -169,19 +168,4 @@ function defaultPolicy(image: string): string {
   const lastPart = image.slice(image.lastIndexOf('/') + 1);
   if (image.includes('@')) return 'IfNotPresent';
   return !lastPart.includes(':') || lastPart.endsWith(':latest') ? 'Always' : 'IfNotPresent';
-}
-
-/** What kubelet shows of a failed pull: the gRPC status as Go prints it, with the runtime's words. */
-function pullErrorMessage(err: unknown): string {
-  if (err instanceof CriError) return `rpc error: code = ${goCodeName(err.code)} desc = ${err.details}`;
-  return (err as Error).message;
-}
-
-/** grpc-go's codes.Code names: CANCELLED → Canceled, NOT_FOUND → NotFound. */
-function goCodeName(code: number): string {
-  if (code === GrpcStatus.CANCELLED) return 'Canceled';
-  const name = GrpcStatus[code];
-  if (name === undefined) return `Code(${code})`;
-  if (name === 'OK') return 'OK';
-  return name.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase());
 }

@@ -14,10 +14,12 @@
 // queue and queues the pod again when done.
 //
 // Volumes are set up before the sandbox and torn down after the pod's last
-// sandbox is removed. Not yet: probes of sidecars (a sidecar counts as started once it runs).
+// sandbox is removed. A sandbox runs with the handler of the pod's
+// RuntimeClass. Not yet: probes of sidecars (a sidecar counts as started once it runs).
 import type { Container as ApiContainer, Pod } from 'kubernetes-types/core/v1.js';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../../common/log.js';
+import { goErrorMessage } from '../cri/go-error.js';
 import type { ImageClient } from '../cri/image-client.js';
 import type { RuntimeClient } from '../cri/runtime-client.js';
 import type { Container, ContainerStatus, PodSandbox, PodSandboxConfig, PodSandboxStatus } from '../cri/types.js';
@@ -68,6 +70,8 @@ export interface PodWorkerOptions {
   readonly requeue: (key: string, ms: number) => void;
   /** Sets up the pods' volumes before their containers, tears them down after. */
   readonly volumes?: VolumeManager;
+  /** The CRI runtime handler of a pod's RuntimeClass ("" for the default); without it every pod runs with the default. */
+  readonly runtimeHandler?: (pod: Pod) => Promise<string>;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -132,9 +136,9 @@ export class PodWorker {
       if (ours.length > 0) this.opts.events.record(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       for (const s of ours) if (s.state === 'SANDBOX_READY') await this.opts.runtime.stopPodSandbox(s.id);
       await mkdir(podLogDirectory(this.opts.logRoot, pod), { recursive: true, mode: 0o755 });
-      const id = await this.opts.runtime.runPodSandbox(config);
-      this.opts.log.info('pod sandbox started', { pod: key, sandbox: id, attempt });
-      sandbox = { id, state: 'SANDBOX_READY', createdAt: 0n, labels: config.labels ?? {}, annotations: {}, runtimeHandler: '' };
+      const { id, handler } = await this.#runSandbox(pod, config);
+      this.opts.log.info('pod sandbox started', { pod: key, sandbox: id, attempt, ...(handler !== '' ? { runtimeHandler: handler } : {}) });
+      sandbox = { id, state: 'SANDBOX_READY', createdAt: 0n, labels: config.labels ?? {}, annotations: {}, runtimeHandler: handler };
     }
     if (sandbox !== undefined) {
       for (const container of actions.initToStart) await this.#start(pod, key, sandbox.id, config, container, containers, 'initContainers');
@@ -232,6 +236,21 @@ export class PodWorker {
       // Image pulls record their own events (the image puller's).
       hold(why, err instanceof ImageError ? undefined : { reason: 'Failed', message: `Error: ${why.message}` });
       this.opts.log.warn('container not started', { pod: key, container: container.name, reason: why.reason, error: why.message });
+    }
+  }
+
+  /**
+   * kubelet's createPodSandbox: with the handler of the pod's RuntimeClass.
+   * A class that cannot be found or a sandbox the runtime refuses is a
+   * FailedCreatePodSandBox event; the pod stays pending and the queue retries.
+   */
+  async #runSandbox(pod: Pod, config: PodSandboxConfig): Promise<{ id: string; handler: string }> {
+    try {
+      const handler = this.opts.runtimeHandler === undefined ? '' : await this.opts.runtimeHandler(pod);
+      return { id: await this.opts.runtime.runPodSandbox(config, handler), handler };
+    } catch (err) {
+      this.opts.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${goErrorMessage(err)}`);
+      throw err;
     }
   }
 

@@ -2,11 +2,13 @@
 // test/e2e/pod-lifecycle.test.ts): restarts with the back-off and its
 // events, the container GC, init containers in order, and the stop of a
 // deleted pod (preStop, Killing, the rest of the grace period) before the
-// pod counts as terminal.
+// pod counts as terminal; the sandbox made with the RuntimeClass's handler,
+// or a FailedCreatePodSandBox event when it cannot be.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { createLogger } from '../../common/log.js';
+import { CriError } from '../../agent/cri/connection.js';
 import type { ImageClient } from '../../agent/cri/image-client.js';
 import type { RuntimeClient } from '../../agent/cri/runtime-client.js';
 import type { Container, ContainerConfig, ContainerFilter, ContainerStatus, PodSandbox, PodSandboxConfig, PodSandboxFilter } from '../../agent/cri/types.js';
@@ -14,6 +16,7 @@ import type { DesiredState } from '../../agent/desired/desired-state.js';
 import type { PodEvents } from '../../agent/pods/pod-events.js';
 import { ImagePuller } from '../../agent/pods/image-puller.js';
 import { PodWorker } from '../../agent/pods/pod-worker.js';
+import { GrpcStatus } from '../../agent/grpc/status.js';
 import { tempDir } from '../helpers/temp.js';
 
 const ms = (n: bigint) => n * 1_000_000n;
@@ -30,9 +33,11 @@ class FakeRuntime {
   async listPodSandbox(filter: PodSandboxFilter = {}) {
     return [...this.sandboxes.values()].filter((s) => matches(s.labels, filter.labelSelector));
   }
-  async runPodSandbox(config: PodSandboxConfig) {
+  async runPodSandbox(config: PodSandboxConfig, runtimeHandler = '') {
+    // containerd's answer for a handler its config does not have.
+    if (runtimeHandler === 'kata') throw new CriError('container runtime at unix:///fake failed RunPodSandbox: UNKNOWN: failed to get sandbox runtime: no runtime for "kata" is configured', GrpcStatus.UNKNOWN, 'RunPodSandbox', 'unix:///fake', 'failed to get sandbox runtime: no runtime for "kata" is configured');
     const id = `s${this.#next++}`;
-    this.sandboxes.set(id, { id, metadata: { ...config.metadata!, attempt: config.metadata?.attempt ?? 0 }, state: 'SANDBOX_READY', createdAt: ms(BigInt(this.clock())) + BigInt(this.#next), labels: config.labels ?? {}, annotations: {}, runtimeHandler: '' });
+    this.sandboxes.set(id, { id, metadata: { ...config.metadata!, attempt: config.metadata?.attempt ?? 0 }, state: 'SANDBOX_READY', createdAt: ms(BigInt(this.clock())) + BigInt(this.#next), labels: config.labels ?? {}, annotations: {}, runtimeHandler });
     return id;
   }
   async podSandboxStatus(id: string) {
@@ -95,7 +100,7 @@ function matches(labels: Record<string, string>, selector: Record<string, string
   return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 }
 
-async function setup(t: TestContext, pod: Pod) {
+async function setup(t: TestContext, pod: Pod, runtimeHandler?: (pod: Pod) => Promise<string>) {
   let clock = Date.parse('2026-11-22T10:00:00Z');
   const runtime = new FakeRuntime(() => clock);
   const images = { imageStatus: async () => ({ id: 'sha256:ab' }), pullImage: async () => 'sha256:ab' } as unknown as ImageClient;
@@ -119,6 +124,7 @@ async function setup(t: TestContext, pod: Pod) {
     node: async () => ({ hostIps: ['192.168.1.20'], capacity: {}, allocatable: {} }),
     events: recorder,
     requeue: (_key, after) => void requeues.push(after),
+    ...(runtimeHandler !== undefined ? { runtimeHandler } : {}),
     log,
     now: () => clock,
   });
@@ -193,4 +199,38 @@ test('a deleted pod: preStop, Killing, the container stopped with what is left o
   await worker.reconcile('default/p');
   await worker.stopsDone();
   assert.equal(runtime.containers.size + runtime.sandboxes.size, 0);
+});
+
+test('a pod’s sandbox runs with its RuntimeClass’s handler; one that cannot be made is a FailedCreatePodSandBox event and no sandbox, and the next sync tries again', async (t) => {
+  const handlers: Record<string, string> = { gvisor: 'runsc', kata: 'kata' };
+  const lookup = async (pod: Pod) => {
+    const name = pod.spec?.runtimeClassName;
+    if (!name) return '';
+    if (handlers[name] === undefined) throw new Error(`runtimeclass.node.k8s.io "${name}" not found`);
+    return handlers[name]!;
+  };
+  const { runtime, worker, events, set } = await setup(t, basePod({ runtimeClassName: 'gvisor' }), lookup);
+  await worker.reconcile('default/p');
+  assert.deepEqual([...runtime.sandboxes.values()].map((s) => s.runtimeHandler), ['runsc']);
+  assert.equal(runtime.of('app')[0]?.listed.state, 'CONTAINER_RUNNING');
+
+  for (const [uid, className, message] of [
+    ['u2', 'nope', 'Failed to create pod sandbox: runtimeclass.node.k8s.io "nope" not found'],
+    ['u3', 'kata', 'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox runtime: no runtime for "kata" is configured'],
+  ] as const) {
+    set(basePod({ runtimeClassName: className }, { uid }));
+    events.length = 0;
+    await assert.rejects(worker.reconcile('default/p'), new RegExp(className === 'nope' ? 'not found' : 'no runtime for "kata"'));
+    await worker.stopsDone();
+    assert.deepEqual(events, [`Warning FailedCreatePodSandBox : ${message}`]);
+    assert.equal([...runtime.sandboxes.values()].filter((s) => s.labels['io.kubernetes.pod.uid'] === uid).length, 0);
+    // Not a crash: the next sync tries again, and says so again.
+    await assert.rejects(worker.reconcile('default/p'));
+    assert.equal(events.length, 2);
+  }
+  // The class made meanwhile: the next sync runs the pod.
+  handlers['nope'] = 'runc';
+  set(basePod({ runtimeClassName: 'nope' }, { uid: 'u4' }));
+  await worker.reconcile('default/p');
+  assert.deepEqual([...runtime.sandboxes.values()].filter((s) => s.labels['io.kubernetes.pod.uid'] === 'u4').map((s) => s.runtimeHandler), ['runc']);
 });
