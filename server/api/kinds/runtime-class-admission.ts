@@ -29,11 +29,8 @@ export function withRuntimeClassAdmission(rules: (type: ResourceType) => KindRul
     const base = rules(type);
     if (type.group !== '' || type.plural !== 'pods') return base;
     const refuse = (pod: Pod, why: string) => errors.forbidden(type, pod.metadata.name!, why);
-    /** The class the pod names; undefined when it names none. */
-    const classOf = async (pod: Pod): Promise<RuntimeClassObject | undefined> => {
-      const name = pod.spec?.runtimeClassName;
-      // "" is no name: validation refuses it.
-      if (!name) return undefined;
+    /** The RuntimeClass `name` the pod names; a missing one refuses the pod. */
+    const classOf = async (pod: Pod, name: string): Promise<RuntimeClassObject> => {
       const kv = await store.get(keyOf(runtimeClasses, undefined, name));
       if (kv === undefined) throw refuse(pod, `pod rejected: RuntimeClass "${name}" not found`);
       return decodeObject(runtimeClasses, kv) as RuntimeClassObject;
@@ -43,22 +40,22 @@ export function withRuntimeClassAdmission(rules: (type: ResourceType) => KindRul
       // After the other plugins, as in upstream's plugin order (…, DefaultStorageClass, …, RuntimeClass).
       admit: async (obj) => {
         await base.admit?.(obj);
-        const pod = obj as Pod;
-        const rc = await classOf(pod);
-        if (rc !== undefined && pod.spec !== undefined) {
-          setOverhead(pod, pod.spec, rc, refuse);
-          setScheduling(pod, pod.spec, rc, refuse);
-        }
+        const spec = (obj as Pod).spec;
+        // "" names no class either: validation refuses it.
+        if (spec === undefined || !spec.runtimeClassName) return;
+        const rc = await classOf(obj, spec.runtimeClassName);
+        setOverhead(obj, spec, rc, refuse);
+        setScheduling(obj, spec, rc, refuse);
       },
       validateAdmission: async (obj, old, request) => {
         await base.validateAdmission?.(obj, old, request);
-        const pod = obj as Pod;
-        if (old !== undefined || (pod.spec?.runtimeClassName == null && pod.spec?.overhead == null)) return;
-        const rc = await classOf(pod);
+        const spec = (obj as Pod).spec;
+        if (old !== undefined || spec === undefined || (!spec.runtimeClassName && spec.overhead == null)) return;
+        const rc = spec.runtimeClassName ? await classOf(obj, spec.runtimeClassName) : undefined;
         if (rc?.overhead != null) {
-          if (!sameResourceList(rc.overhead.podFixed, pod.spec?.overhead)) throw refuse(pod, OVERHEAD_MISMATCH);
-        } else if (pod.spec?.overhead != null) {
-          throw refuse(pod, OVERHEAD_WITHOUT_CLASS);
+          if (!sameResourceList(rc.overhead.podFixed, spec.overhead)) throw refuse(obj, OVERHEAD_MISMATCH);
+        } else if (spec.overhead != null) {
+          throw refuse(obj, OVERHEAD_WITHOUT_CLASS);
         }
       },
     };
