@@ -218,6 +218,16 @@ test('the signing controller issues approved kube-apiserver-client requests with
   assert.deepEqual([...(cert.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [])], ['1.3.6.1.5.5.7.3.2']);
   assert.equal(cert.getExtension(x509.KeyUsagesExtension)?.usages, x509.KeyUsageFlags.digitalSignature);
 
+  const kubelet = 'kubernetes.io/kube-apiserver-client-kubelet';
+  const kubeletUsages = ['digital signature', 'key encipherment', 'client auth'];
+  for (const [name, subject] of [['node', 'CN=system:node:n1,O=system:nodes'], ['not-node', 'CN=system:node:n1,O=devs']] as const) {
+    const made = await api.send(ADMIN, 'POST', PATH, manifest(name, await csrPem(subject), { signerName: kubelet, usages: kubeletUsages }));
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    await api.send(ADMIN, 'PUT', `${PATH}/${name}/approval`, { ...made.body, status: { conditions: [{ type: 'Approved', status: 'True' }] } });
+  }
+  assert.equal(new x509.X509Certificate(Buffer.from((await settled('node')).certificate!, 'base64').toString()).subject, 'CN=system:node:n1, O=system:nodes');
+  assert.equal((await settled('not-node')).conditions!.find((c) => c.type === 'Failed')?.message, 'subject organization is not system:nodes');
+
   const server = await settled('server');
   assert.equal(server.certificate, undefined);
   const failed = server.conditions!.find((c) => c.type === 'Failed')!;
