@@ -126,7 +126,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       config.leaderElect === true
         ? LeaderElection.start({ registry, leases, name, lead: start, log: log.with({ component: 'leader' }) })
         : start();
-    stack.push(await component('kube-controller-manager', () => startControllers({ registry, catalogue, informers, metrics, clusterCaPem: pki.caCertPem, log })));
+    stack.push(await component('kube-controller-manager', () => startControllers({ registry, catalogue, informers, metrics, clusterCaPem: pki.caCertPem, signCertificateRequest: pki.signCertificateRequest, log })));
     keeper = await NodeKeeper.start({
       registry,
       catalogue,

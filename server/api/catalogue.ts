@@ -158,6 +158,15 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     { kind: 'CronJob', plural: 'cronjobs', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] },
     { kind: 'Job', plural: 'jobs', namespaced: true, categories: ['all'], subresources: [status('Job')] },
   ]),
+  ...groupVersion('certificates.k8s.io', 'v1', [
+    {
+      kind: 'CertificateSigningRequest',
+      plural: 'certificatesigningrequests',
+      namespaced: false,
+      shortNames: ['csr'],
+      subresources: [['approval', 'CertificateSigningRequest', READ_WRITE], status('CertificateSigningRequest')],
+    },
+  ]),
   ...groupVersion('networking.k8s.io', 'v1', [
     { kind: 'IngressClass', plural: 'ingressclasses', namespaced: false },
     { kind: 'Ingress', plural: 'ingresses', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] },

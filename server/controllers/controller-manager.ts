@@ -12,6 +12,7 @@ import type { Registry } from '../api/registry/registry.js';
 import type { MetricsStore } from '../metrics/metrics-store.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
 import { CronJobController } from './cronjob-controller.js';
+import { CsrSigningController, type RequestSigner } from './csr-signing-controller.js';
 import { DaemonSetController } from './daemonset-controller.js';
 import { DeploymentController } from './deployment-controller.js';
 import { DisruptionController } from './disruption-controller.js';
@@ -40,6 +41,8 @@ export interface ControllerDeps {
   readonly metrics?: MetricsStore;
   /** The cluster CA, published in every namespace (kube-root-ca.crt); without it, nothing is published. */
   readonly clusterCaPem?: string;
+  /** Signs approved CertificateSigningRequests with the cluster CA; without it, none is signed. */
+  readonly signCertificateRequest?: RequestSigner;
   readonly log: Logger;
 }
 
@@ -94,6 +97,8 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     await start('serviceaccounts', (d) => ServiceAccountController.start(d));
     const caPem = deps.clusterCaPem;
     if (caPem !== undefined) await start('root-ca-cert-publisher', (d) => RootCaPublisher.start({ ...d, caPem }));
+    const sign = deps.signCertificateRequest;
+    if (sign !== undefined) await start('csrsigning', (d) => CsrSigningController.start({ ...d, sign }));
     await start('endpoints', (d) => EndpointsController.start(d));
     await start('endpointslices', (d) => EndpointSliceController.start(d));
     await start('jobs', (d) => JobController.start(d));

@@ -24,6 +24,7 @@ import {
   parsePrivateKey,
   subjectAltNames,
 } from './certificates.js';
+import { type CertificateRequest, signRequest } from './certificate-requests.js';
 import { PkiError } from './errors.js';
 import { readIfExists, writeFileAtomic } from '../../common/fs.js';
 import { missingSans, servingSans } from './sans.js';
@@ -54,6 +55,8 @@ export interface ClusterPki {
     subject: { commonName: string; organizations: readonly string[] },
     days: number,
   ): Promise<{ certPem: string; keyPem: string }>;
+  /** Signs a CertificateSigningRequest's request with the CA as upstream's csrsigning controller does (its subject and names, `usages`, `ttlMs`). */
+  signCertificateRequest(csr: CertificateRequest, usages: readonly string[], ttlMs: number): Promise<string>;
   /** Signs a client certificate for the key of a PKCS#10 request whose subject must be `subject`. */
   signClientRequest(csrPem: string, subject: { commonName: string; organizations: readonly string[] }, days: number): Promise<string>;
 }
@@ -102,6 +105,7 @@ export async function ensureClusterPki(opts: PkiOptions): Promise<ClusterPki> {
       }
       return issueLeaf(ca, { subject, usage: 'clientAuth', sans: [], days }, opts.now ?? new Date());
     },
+    signCertificateRequest: (csr, usages, ttlMs) => signRequest(ca, csr, { usages, ttlMs, now: new Date() }),
     signClientRequest: (csrPem, subject, days) => issueForRequest(ca, csrPem, { subject, usage: 'clientAuth', sans: [], days }, opts.now ?? new Date()),
   };
 }

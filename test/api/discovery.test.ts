@@ -84,7 +84,7 @@ test('legacy /api and /apis', () => {
   assert.equal(apis.apiVersion, 'v1');
   assert.deepEqual(
     apis.groups.map((g) => g['name']),
-    ['apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
+    ['apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
       'apiextensions.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io'],
   );
   assert.deepEqual(apis.groups.find((g) => g['name'] === 'autoscaling'), {
@@ -165,7 +165,7 @@ test('aggregated discovery v2 for /apis and /api, in upstream shape', () => {
   const items = aggregated(get(c, '/apis', ACCEPT_KUBECTL_130), V2);
   assert.deepEqual(
     items.map((i) => i.metadata.name),
-    ['apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
+    ['apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
       'apiextensions.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io'],
   );
   const apps = items.find((i) => i.metadata.name === 'apps')!;
@@ -456,6 +456,7 @@ for (const version of ['1.27', '1.30', '1.33']) {
       'autoscaling/v1',
       'autoscaling/v2',
       'batch/v1',
+      'certificates.k8s.io/v1',
       'coordination.k8s.io/v1',
       'discovery.k8s.io/v1',
       'events.k8s.io/v1',

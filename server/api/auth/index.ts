@@ -2,6 +2,7 @@
 // handler import from here.
 export { answerReview, isReview, type RequestAccess } from './access-review.js';
 export { authenticate } from './authenticate.js';
+export { certificateRequestCheck } from './certificate-admission.js';
 export { type Authorizer, inOrder, requireAccess } from './authorizer.js';
 export { CreatedName } from './created-name.js';
 export { escalationCheck } from './rbac/escalation-check.js';

@@ -2,7 +2,7 @@
 // registry calls, JSON or Table out, watches streamed as JSON lines.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../../common/log.js';
-import { answerReview, createTokenRequest, escalationCheck, isReview, type RequestAccess, type ServiceAccountTokens } from '../auth/index.js';
+import { answerReview, certificateRequestCheck, createTokenRequest, escalationCheck, isReview, type RequestAccess, type ServiceAccountTokens } from '../auth/index.js';
 import type { Catalogue } from '../catalogue.js';
 import { apiVersionOf, type KubeObject } from '../objects.js';
 import { unknownFields } from '../openapi/field-validation.js';
@@ -65,8 +65,8 @@ export async function handleResource(
     const obj = await readObject(req, res, type, query);
     return sendJson(res, 201, await answerReview(ctx.access, ctx.tokens, type, namespace, obj));
   }
-  // Writes of RBAC objects: nobody grants what they do not hold.
-  const check = escalationCheck({ ...ctx, ...ctx.access }, type, info);
+  // Writes of RBAC objects: nobody grants what they do not hold; CertificateSigningRequests: their requester and signer permissions.
+  const check = escalationCheck({ ...ctx, ...ctx.access }, type, info) ?? certificateRequestCheck(ctx.access, type, info);
   const checked = check === undefined ? {} : { check };
   // The kind's warnings on a write, as upstream's strategies add them to the request's.
   const warn = (warning: string) => addWarning(res, warning);
@@ -75,7 +75,7 @@ export async function handleResource(
     if (info.subresource === 'token' && type.subresources.some((s) => s.name === 'token')) {
       return createTokenRequest(ctx, type, namespace!, info.name!, info.verb, req, res);
     }
-    if (!['status', 'scale', 'finalize', 'binding', 'eviction'].includes(info.subresource) || !type.subresources.some((s) => s.name === info.subresource)) {
+    if (!['status', 'scale', 'finalize', 'binding', 'eviction', 'approval'].includes(info.subresource) || !type.subresources.some((s) => s.name === info.subresource)) {
       throw errors.notFoundPath();
     }
     if (info.subresource === 'scale') return scale(ctx, type, namespace, info, query, req, res, { dryRun, warn });

@@ -5,6 +5,7 @@ import type { KindRules } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
 import { horizontalPodAutoscalerRules } from './autoscaling.js';
 import { autoscalingV1 } from './autoscaling-v1.js';
+import { certificateSigningRequestRules } from './certificate-signing-requests.js';
 import { configMapRules, secretRules } from './config.js';
 import { controllerRevisionRules } from './controller-revisions.js';
 import { eventRules, newEventRules } from './events.js';
@@ -54,6 +55,7 @@ const RULES = new Map<string, KindRules>([
   ['batch/jobs', jobRules],
   ['batch/cronjobs', cronJobRules],
   ['coordination.k8s.io/leases', leaseRules],
+  ['certificates.k8s.io/certificatesigningrequests', certificateSigningRequestRules],
   ['networking.k8s.io/ingresses', ingressRules],
   ['networking.k8s.io/ingressclasses', ingressClassRules],
   ['networking.k8s.io/networkpolicies', networkPolicyRules],

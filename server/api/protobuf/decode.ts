@@ -42,12 +42,14 @@ const PACKAGES: Readonly<Record<string, string>> = {
   'scheduling.k8s.io/v1': 'k8s.io.api.scheduling.v1',
   'authentication.k8s.io/v1': 'k8s.io.api.authentication.v1',
   'authorization.k8s.io/v1': 'k8s.io.api.authorization.v1',
+  'certificates.k8s.io/v1': 'k8s.io.api.certificates.v1',
 };
 
 // Messages whose JSON is not an object (custom MarshalJSON in Go).
 const TIME = '.k8s.io.apimachinery.pkg.apis.meta.v1.Time';
 const INT_OR_STRING = '.k8s.io.apimachinery.pkg.util.intstr.IntOrString';
 const QUANTITY = '.k8s.io.apimachinery.pkg.api.resource.Quantity';
+const EXTRA_VALUE = '.k8s.io.api.certificates.v1.ExtraValue';
 
 const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
@@ -157,6 +159,8 @@ function readValue(field: FieldBase, reader: Reader, wireType: number): Json | u
     }
     case QUANTITY:
       return decodeMessage(message, bytes)['string'] ?? '';
+    case EXTRA_VALUE:
+      return decodeMessage(message, bytes)['items'] ?? [];
     default:
       return decodeMessage(message, bytes);
   }
@@ -192,7 +196,7 @@ function readMapEntry(field: MapField, reader: Reader, wireType: number): [strin
     else if (tag >>> 3 === 2) value = readValue(field, entry, tag & 7);
     else entry.skipType(tag & 7);
   }
-  // Map values here are strings, bytes or Quantities, whose zero is "".
+  // Map values here are strings, bytes or Quantities, whose zero is "" (an ExtraValue always has items).
   return [key, value ?? ''];
 }
 

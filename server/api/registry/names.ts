@@ -1,7 +1,7 @@
 // Name rules of Kubernetes objects (apimachinery validation): most kinds use
 // DNS-1123 subdomains; namespaces DNS-1123 labels; services DNS-1035 labels
-// (a leading letter: they become DNS names); RBAC objects and core Events any
-// path segment.
+// (a leading letter: they become DNS names); RBAC objects, core Events and
+// CertificateSigningRequests any path segment.
 import type { StatusCause } from '../status.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -9,7 +9,7 @@ const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export type NameRule = 'subdomain' | 'label' | 'dns1035-label' | 'path-segment';
-const PATH_SEGMENT_GROUPS = new Set(['rbac.authorization.k8s.io']);
+const PATH_SEGMENT_GROUPS = new Set(['rbac.authorization.k8s.io', 'certificates.k8s.io']);
 
 export function nameRuleOf(group: string, plural: string): NameRule {
   if (group === '' && plural === 'namespaces') return 'label';

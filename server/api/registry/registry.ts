@@ -41,6 +41,9 @@ export interface KindRules {
   readonly validateStatus?: (obj: KubeObject, old: KubeObject) => StatusCause[];
   /** What the status strategy's PrepareForUpdate does to a write of the status subresource (no `defaults` runs there), before `validateStatus`. In place. */
   readonly prepareStatus?: (obj: KubeObject, old: KubeObject) => void;
+  /** The same two for a write of a CertificateSigningRequest's approval subresource (its conditions alone). */
+  readonly prepareApproval?: (obj: KubeObject, old: KubeObject) => void;
+  readonly validateApproval?: (obj: KubeObject, old: KubeObject) => StatusCause[];
   /** Mutating admission that reads other objects (the ServiceAccount and LimitRanger plugins), on create after defaults and before validation. */
   readonly admit?: (obj: KubeObject) => Promise<void>;
   /**
@@ -120,7 +123,8 @@ export interface WriteOptions {
    * The request's own check of the object as it will be stored (after
    * defaults, before validation), with the stored object for an update; it
    * throws to refuse. How the API server checks what only its user may write
-   * (RBAC escalation) without the registry knowing users.
+   * (RBAC escalation), or fills in what only it knows (a new
+   * CertificateSigningRequest's requester), without the registry knowing users.
    */
   readonly check?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
   /**
@@ -201,6 +205,14 @@ const NARROW_WRITES: Readonly<Record<string, (obj: KubeObject, next: KubeObject)
   status: (obj, next) => {
     if (next['status'] === undefined) delete obj['status'];
     else obj['status'] = next['status'];
+  },
+  // A CertificateSigningRequest's conditions.
+  approval: (obj, next) => {
+    const conditions = (next['status'] as { conditions?: unknown } | undefined)?.conditions;
+    const status = { ...(obj['status'] as Record<string, unknown> | undefined) };
+    if (conditions === undefined) delete status['conditions'];
+    else status['conditions'] = conditions;
+    obj['status'] = status;
   },
   // A namespace's finalizers.
   finalize: (obj, next) => {
@@ -635,10 +647,12 @@ export class Registry {
       obj = structuredClone(current);
       narrow(obj, next);
       if (opts.subresource === 'status') rules.prepareStatus?.(obj, current);
+      if (opts.subresource === 'approval') rules.prepareApproval?.(obj, current);
       if (applied) obj.metadata.managedFields = next.metadata.managedFields;
       else this.recordOwnership(type, current, obj, opts);
       await opts.check?.(obj, current);
-      const causes = opts.subresource === 'status' ? (rules.validateStatus?.(obj, current) ?? []) : [];
+      const validate = opts.subresource === 'status' ? rules.validateStatus : opts.subresource === 'approval' ? rules.validateApproval : undefined;
+      const causes = validate?.(obj, current) ?? [];
       if (causes.length > 0) throw errors.invalid(type, current.metadata.name!, causes);
     } else {
       obj = next;
@@ -730,7 +744,7 @@ export class Registry {
       fields,
       apiVersion: apiVersionOf(type.group, type.version),
       zero: () => zeroObject(type, fields),
-      owns: opts.subresource === 'status' ? 'status' : opts.subresource === undefined && type.subresources.some((s) => s.name === 'status') ? 'all but status' : 'all',
+      owns: opts.subresource === 'status' || opts.subresource === 'approval' ? 'status' : opts.subresource === undefined && type.subresources.some((s) => s.name === 'status') ? 'all but status' : 'all',
     };
   }
 

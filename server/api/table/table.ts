@@ -7,6 +7,7 @@ import { isCustomResourceType } from '../crd/resource-types.js';
 import type { ResourceType } from '../resources.js';
 import type { KubeObject } from '../objects.js';
 import { horizontalPodAutoscalerPrinter } from './autoscaling.js';
+import { certificateSigningRequestPrinter } from './certificates.js';
 import { nameColumn } from './columns.js';
 import { eventPrinter, eventsV1Printer } from './events.js';
 import { endpointSlicePrinter, endpointsPrinter, ingressPrinter, servicePrinter } from './network.js';
@@ -95,6 +96,7 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
   ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
   ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingPrinter],
+  ['certificates.k8s.io/CertificateSigningRequest', certificateSigningRequestPrinter],
   ['coordination.k8s.io/Lease', leasePrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
   ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
