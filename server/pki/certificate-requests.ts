@@ -7,7 +7,7 @@
 import 'reflect-metadata'; // before @peculiar/x509: its tsyringe container cannot load without the polyfill
 import * as x509 from '@peculiar/x509';
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
-import type { CertificateAuthority } from './certificates.js';
+import { authorityKeyId, type CertificateAuthority } from './certificates.js';
 
 export type CertificateRequest = x509.Pkcs10CertificateRequest;
 
@@ -125,8 +125,7 @@ export async function signRequest(ca: CertificateAuthority, csr: CertificateRequ
   if (extended.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(extended));
   const sans = requestAltNames(csr);
   if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans));
-  const skid = ca.cert.getExtension(x509.SubjectKeyIdentifierExtension);
-  extensions.push(skid !== null ? new x509.AuthorityKeyIdentifierExtension(skid.keyId) : await x509.AuthorityKeyIdentifierExtension.create(ca.cert.publicKey));
+  extensions.push(await authorityKeyId(ca.cert));
   const serial = randomBytes(16);
   serial[0]! &= 0x7f;
   const cert = await x509.X509CertificateGenerator.create({

@@ -173,7 +173,7 @@ function newKeyPair(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
 }
 
-async function authorityKeyId(ca: Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
+export async function authorityKeyId(ca: Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
   // Reuse the CA's own identifier when it has one: verifiers match on the bytes.
   const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension);
   return ski ? new x509.AuthorityKeyIdentifierExtension(ski.keyId) : x509.AuthorityKeyIdentifierExtension.create(ca.publicKey);
