@@ -27,6 +27,7 @@ import { CrdCatalogue } from './api/crd/crd-catalogue.js';
 import { withCustomResourceRules } from './api/crd/rules.js';
 import { rulesFor, withServiceRanges } from './api/kinds/index.js';
 import { withLimitRanger } from './api/kinds/limit-ranger.js';
+import { withPriorityAdmission } from './api/kinds/priority-admission.js';
 import { withRuntimeClassAdmission } from './api/kinds/runtime-class-admission.js';
 import { withServiceAccountAdmission } from './api/kinds/service-account-admission.js';
 import { withServiceAccountVolume } from './api/kinds/service-account-volume.js';
@@ -95,10 +96,14 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       withCustomResourceRules(
         withRuntimeClassAdmission(
           withDefaultStorageClass(
-            withLimitRanger(
-              withServiceAccountVolume(withServiceAccountAdmission(withServiceRanges(rulesFor, new ServiceRanges(store)), store, serviceAccounts), store, serviceAccounts),
+            withPriorityAdmission(
+              withLimitRanger(
+                withServiceAccountVolume(withServiceAccountAdmission(withServiceRanges(rulesFor, new ServiceRanges(store)), store, serviceAccounts), store, serviceAccounts),
+                store,
+                catalogue.get('', 'v1', 'limitranges')!,
+              ),
               store,
-              catalogue.get('', 'v1', 'limitranges')!,
+              catalogue.get('scheduling.k8s.io', 'v1', 'priorityclasses')!,
             ),
             store,
             catalogue.get('storage.k8s.io', 'v1', 'storageclasses')!,

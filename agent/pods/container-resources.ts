@@ -6,6 +6,7 @@
 // started with restrict_oom_score_adj raises a score below its own to its own.
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { qosClass } from '../../common/pod-qos.js';
+import { SYSTEM_CRITICAL_PRIORITY, SYSTEM_NODE_CRITICAL } from '../../common/system-priority-classes.js';
 import type { LinuxContainerResources } from '../cri/types.js';
 import { milliValue, value } from './quantities.js';
 
@@ -19,8 +20,6 @@ const SHARES_PER_CPU = 1024n;
 const MIN_QUOTA_US = 1000;
 const GUARANTEED_OOM_SCORE_ADJ = -997;
 const BEST_EFFORT_OOM_SCORE_ADJ = 1000;
-const NODE_CRITICAL_CLASS = 'system-node-critical';
-const CRITICAL_PRIORITY = 2_000_000_000;
 
 /** The pod's QoS class: what the API set, else computed (kubelet's GetPodQOS). */
 export function podQos(pod: Pod): QosClass {
@@ -46,7 +45,7 @@ export function milliCpuToQuota(milliCpu: bigint, periodUs: number): number {
  * container requests (a sidecar no higher than the pod's smallest regular container).
  */
 export function oomScoreAdj(pod: Pod, container: Container, memoryCapacityBytes: bigint): number {
-  if (pod.spec?.priorityClassName === NODE_CRITICAL_CLASS && (pod.spec.priority ?? 0) >= CRITICAL_PRIORITY) return GUARANTEED_OOM_SCORE_ADJ;
+  if (pod.spec?.priorityClassName === SYSTEM_NODE_CRITICAL && (pod.spec.priority ?? 0) >= SYSTEM_CRITICAL_PRIORITY) return GUARANTEED_OOM_SCORE_ADJ;
   const qos = podQos(pod);
   if (qos === 'Guaranteed') return GUARANTEED_OOM_SCORE_ADJ;
   if (qos === 'BestEffort') return BEST_EFFORT_OOM_SCORE_ADJ;

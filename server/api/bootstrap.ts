@@ -1,9 +1,11 @@
 // What a new cluster has before anyone asks: the system namespaces,
 // k3s's default StorageClass "local-path" (on every start, as k3s applies
-// its manifests: one a user deleted comes back), and the default RBAC
-// policy (reconciled on every start, as kube-apiserver does).
+// its manifests: one a user deleted comes back), the system PriorityClasses
+// (created if missing, as kube-apiserver's post-start hook does), and the
+// default RBAC policy (reconciled on every start, as kube-apiserver does).
 import { LOCAL_PATH_PROVISIONER, LOCAL_PATH_STORAGE_CLASS } from '../../common/local-path.js';
 import type { Logger } from '../../common/log.js';
+import { SYSTEM_PRIORITY_CLASSES } from '../../common/system-priority-classes.js';
 import type { Catalogue } from './catalogue.js';
 import { SYSTEM_NAMESPACES } from './kinds/namespaces.js';
 import { DEFAULT_CLASS_ANNOTATION } from './kinds/storage.js';
@@ -24,6 +26,10 @@ export async function bootstrapCluster(registry: Registry, catalogue: Catalogue,
     reclaimPolicy: 'Delete',
     volumeBindingMode: 'WaitForFirstConsumer',
   });
+  const priorityClasses = catalogue.get('scheduling.k8s.io', 'v1', 'priorityclasses')!;
+  for (const { name, value, description } of SYSTEM_PRIORITY_CLASSES) {
+    await createIfMissing(registry, priorityClasses, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, description });
+  }
   await reconcileDefaultPolicy(registry, catalogue, log);
 }
 

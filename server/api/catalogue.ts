@@ -198,6 +198,7 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
       subresources: [status('CustomResourceDefinition')],
     },
   ]),
+  ...groupVersion('scheduling.k8s.io', 'v1', [{ kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] }]),
   ...groupVersion('coordination.k8s.io', 'v1', [{ kind: 'Lease', plural: 'leases', namespaced: true }]),
   ...groupVersion('node.k8s.io', 'v1', [{ kind: 'RuntimeClass', plural: 'runtimeclasses', namespaced: false }]),
   ...groupVersion('discovery.k8s.io', 'v1', [{ kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true }]),

@@ -43,6 +43,7 @@ test('the types asked for are all there, in the versions upstream serves', () =>
     'apps/v1': ['controllerrevisions', 'daemonsets', 'deployments', 'replicasets', 'statefulsets'],
     'batch/v1': ['cronjobs', 'jobs'],
     'certificates.k8s.io/v1': ['certificatesigningrequests'],
+    'scheduling.k8s.io/v1': ['priorityclasses'],
     'coordination.k8s.io/v1': ['leases'],
     'node.k8s.io/v1': ['runtimeclasses'],
     'discovery.k8s.io/v1': ['endpointslices'],
@@ -117,7 +118,7 @@ test('spot checks against upstream discovery', () => {
     cm: 'configmaps', ep: 'endpoints', ev: 'events', limits: 'limitranges', ns: 'namespaces', no: 'nodes', pvc: 'persistentvolumeclaims',
     pv: 'persistentvolumes', po: 'pods', quota: 'resourcequotas', sa: 'serviceaccounts', svc: 'services', ds: 'daemonsets', deploy: 'deployments',
     rs: 'replicasets', sts: 'statefulsets', hpa: 'horizontalpodautoscalers', cj: 'cronjobs', ing: 'ingresses', netpol: 'networkpolicies',
-    pdb: 'poddisruptionbudgets', sc: 'storageclasses', crd: 'customresourcedefinitions', crds: 'customresourcedefinitions', csr: 'certificatesigningrequests',
+    pdb: 'poddisruptionbudgets', sc: 'storageclasses', crd: 'customresourcedefinitions', crds: 'customresourcedefinitions', csr: 'certificatesigningrequests', pc: 'priorityclasses',
   });
   const inAll = BUILTIN_RESOURCES.filter((r) => r.categories.includes('all')).map((r) => r.plural).sort();
   // HPAs in both versions they are served in, as upstream's discovery has them.
@@ -185,7 +186,7 @@ test('groups: core first, built-ins in upstream order, then others by name; vers
   assert.deepEqual(
     c.groups().map((g) => g.name),
     ['', 'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
-      'apiextensions.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io', 'aaa.io', 'example.com'],
+      'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io', 'aaa.io', 'example.com'],
   );
   const example = c.groups().find((g) => g.name === 'example.com');
   assert.deepEqual(example, { name: 'example.com', versions: ['v2', 'v1', 'v10beta2', 'v2beta1', 'v1beta1', 'v1alpha1'], preferred: 'v2' });

@@ -72,14 +72,13 @@ const UPDATABLE =
 // --- pods -----------------------------------------------------------------------
 
 describe('pods', () => {
+  // The kind's rules alone: priority and preemptionPolicy come from the Priority admission plugin (test/api/priority-classes.test.ts).
   test('a one-container pod comes back as a cluster returns it', () => {
     const p = create(pod({ containers: [nginx()] }));
     assert.deepEqual(p['spec'], {
       containers: [defaultedContainer('web', 'nginx')],
       dnsPolicy: 'ClusterFirst',
       enableServiceLinks: true,
-      preemptionPolicy: 'PreemptLowerPriority',
-      priority: 0,
       restartPolicy: 'Always',
       schedulerName: 'default-scheduler',
       securityContext: {},
@@ -195,18 +194,16 @@ describe('pods', () => {
     assert.deepEqual(t.resources, { limits: { cpu: '1' } });
   });
 
-  test('admission: a service account, priority and node tolerations the pod did not ask for', () => {
+  test('admission: a service account and node tolerations the pod did not ask for', () => {
     const p = create(
       pod({
         containers: [nginx()],
         serviceAccount: 'builder',
-        priorityClassName: 'system-cluster-critical',
         tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }],
       }),
     );
     assert.equal(p['spec'].serviceAccountName, 'builder');
     assert.equal(p['spec'].serviceAccount, 'builder');
-    assert.equal(p['spec'].priority, 2000000000);
     assert.deepEqual(p['spec'].tolerations, [
       { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 },
       NODE_TOLERATIONS[0],
@@ -233,11 +230,6 @@ describe('pods', () => {
       'spec.tolerations[4].operator: Unsupported value: "Gt": supported values: "Equal", "Exists"',
       'spec.tolerations[5].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
     ]);
-  });
-
-  test('a priority the class does not give is refused by admission, with a 403', () => {
-    const err = refusal(() => create(pod({ containers: [nginx()], priority: 5 })), 403);
-    assert.equal(err.message, 'pods "web" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name');
   });
 
   test('host networking makes container ports host ports', () => {

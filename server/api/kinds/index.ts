@@ -22,6 +22,7 @@ import { namespaceRules } from './namespaces.js';
 import { nodeRules } from './nodes.js';
 import { podDisruptionBudgetRules } from './pod-disruption-budgets.js';
 import { podRules } from './pods.js';
+import { priorityClassRules } from './priority-classes.js';
 import { resourceQuotaRules } from './resource-quotas.js';
 import { runtimeClassRules } from './runtime-classes.js';
 import { clusterRoleBindingRules, clusterRoleRules, roleBindingRules, roleRules } from './rbac.js';
@@ -61,6 +62,7 @@ const RULES = new Map<string, KindRules>([
   ['networking.k8s.io/networkpolicies', networkPolicyRules],
   ['node.k8s.io/runtimeclasses', runtimeClassRules],
   ['policy/poddisruptionbudgets', podDisruptionBudgetRules],
+  ['scheduling.k8s.io/priorityclasses', priorityClassRules],
   ['rbac.authorization.k8s.io/roles', roleRules],
   ['rbac.authorization.k8s.io/clusterroles', clusterRoleRules],
   ['rbac.authorization.k8s.io/rolebindings', roleBindingRules],

@@ -150,13 +150,17 @@ export function validatePodSpec(spec: PodSpec, path: string, pod: ObjectMeta | u
   causes.push(...validateHostAliases(spec.hostAliases ?? [], `${path}.hostAliases`));
   if (spec.priorityClassName) causes.push(...checkName(spec.priorityClassName, 'subdomain', `${path}.priorityClassName`));
   if (spec.runtimeClassName != null) causes.push(...checkName(spec.runtimeClassName, 'subdomain', `${path}.runtimeClassName`));
-  if (spec.preemptionPolicy !== undefined && !['PreemptLowerPriority', 'Never'].includes(spec.preemptionPolicy)) {
-    causes.push(notSupported(`${path}.preemptionPolicy`, quote(spec.preemptionPolicy), ['PreemptLowerPriority', 'Never']));
-  }
+  if (spec.preemptionPolicy != null) causes.push(...validatePreemptionPolicy(spec.preemptionPolicy, `${path}.preemptionPolicy`));
   // validateOverhead: checked as a container's limits, so the paths read overhead.limits[…].
   if (spec.overhead != null) causes.push(...validateResources({ limits: spec.overhead }, `${path}.overhead`));
   causes.push(...validatePodOS(spec, path));
   return causes;
+}
+
+/** ValidatePreemptionPolicy, of pods and PriorityClasses: "" is a missing value. */
+export function validatePreemptionPolicy(policy: string, path: string): StatusCause[] {
+  if (policy === '') return [required(path)];
+  return ['PreemptLowerPriority', 'Never'].includes(policy) ? [] : [notSupported(path, quote(policy), ['PreemptLowerPriority', 'Never'])];
 }
 
 /**

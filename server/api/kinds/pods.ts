@@ -1,5 +1,5 @@
 // Pods: the shared pod-spec defaults plus what only pods get upstream
-// (SetDefaults_Pod, the ServiceAccount, Priority and DefaultTolerationSeconds
+// (SetDefaults_Pod, the ServiceAccount and DefaultTolerationSeconds
 // admission plugins, the Pending status with its QoS class, pod affinity's
 // matchLabelKeys merged into its selectors, the strategy's AppArmor copy
 // between annotations and fields), and pod validation: the pod-specific
@@ -9,7 +9,7 @@
 import type { PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../objects.js';
 import type { KindRules } from '../registry/registry.js';
-import { ApiError, type StatusCause } from '../status.js';
+import type { StatusCause } from '../status.js';
 import { semanticEqual } from './equality.js';
 import { forbidden, inclusiveRange, invalid, MAX_INT32, quote } from './field-errors.js';
 import { narrowSchedulingDirectives } from './gated-pod-updates.js';
@@ -24,7 +24,6 @@ type Pod = KubeObject & { spec?: PodSpec; status?: PodStatus };
 
 /** Taints every pod tolerates for five minutes unless it says otherwise (DefaultTolerationSeconds). */
 const NODE_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
-const SYSTEM_PRIORITIES: Readonly<Record<string, number>> = { 'system-node-critical': 2000001000, 'system-cluster-critical': 2000000000 };
 
 export const podRules: KindRules = {
   defaults(obj: KubeObject, old: KubeObject | undefined): void {
@@ -37,15 +36,8 @@ export const podRules: KindRules = {
       applyAppArmorVersionSkew(pod);
       spec.serviceAccountName ||= 'default';
       spec.serviceAccount = spec.serviceAccountName;
-      admitPriority(spec, obj.metadata.name!);
       pod.status = { phase: 'Pending', qosClass: qosClass(spec) };
       mergeMatchLabelKeys(spec, obj.metadata.labels);
-    } else {
-      // The Priority plugin decides priority at creation; updates cannot change it.
-      const oldSpec = (old as Pod).spec ?? ({} as PodSpec);
-      if (oldSpec.priority === undefined) delete spec.priority;
-      else spec.priority = oldSpec.priority;
-      if (spec.preemptionPolicy === undefined && oldSpec.preemptionPolicy !== undefined) spec.preemptionPolicy = oldSpec.preemptionPolicy;
     }
   },
 
@@ -120,27 +112,6 @@ function tolerateNodeTaints(spec: PodSpec): void {
   );
   for (const key of missing) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   spec.tolerations = tolerations;
-}
-
-/**
- * The Priority admission plugin for the classes every cluster has; a pod
- * naming another class keeps what it says (the class lives in the store).
- */
-function admitPriority(spec: PodSpec, name: string): void {
-  const className = spec.priorityClassName ?? '';
-  const computed = className === '' ? 0 : SYSTEM_PRIORITIES[className];
-  if (computed === undefined) return;
-  const refuse = (why: string): ApiError => new ApiError(403, 'Forbidden', `pods ${quote(name)} is forbidden: ${why}`, { name, kind: 'pods' });
-  if (spec.priority !== undefined && spec.priority !== computed) {
-    throw refuse(`the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${computed} from the given PriorityClass name`);
-  }
-  if (spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== 'PreemptLowerPriority') {
-    throw refuse(
-      `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed PreemptLowerPriority from the given PriorityClass name`,
-    );
-  }
-  spec.priority = computed;
-  spec.preemptionPolicy = 'PreemptLowerPriority';
 }
 
 const UPDATABLE_FIELDS = [

@@ -62,6 +62,12 @@ export interface KindRules {
   readonly release?: (obj: KubeObject, keep: KubeObject | undefined) => Promise<void>;
   /** metadata.generation counts spec changes (workloads, custom resources); other kinds have none. */
   readonly tracksGeneration?: boolean;
+  /**
+   * Why deleting the object `name` is refused (a 403), whether it exists or
+   * not: upstream's REST storages that override Delete (the system
+   * PriorityClasses). A deletecollection does not ask, as upstream's does not.
+   */
+  readonly deleteRefusal?: (name: string) => string | undefined;
   /** Finalizers kept outside metadata (a namespace's spec.finalizers): they hold a deletion too. */
   readonly finalizersOf?: (obj: KubeObject) => readonly string[];
   /** Fills in, on every read, fields kept in memory rather than written each time they change (node heartbeats). */
@@ -439,6 +445,12 @@ export class Registry {
    * checked again.
    */
   async delete(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteOutcome> {
+    const refusal = this.rules(type).deleteRefusal?.(name);
+    if (refusal !== undefined) throw errors.forbidden(type, name, refusal);
+    return this.deleteRetrying(type, namespace, name, opts);
+  }
+
+  private async deleteRetrying(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteOutcome> {
     for (let attempt = 0; ; attempt++) {
       try {
         const { object, pending } = await this.deleteOnce(type, namespace, name, opts);
@@ -524,7 +536,7 @@ export class Registry {
     const deleted: KubeObject[] = [];
     for (const item of list.items) {
       try {
-        deleted.push((await this.delete(type, item.metadata.namespace, item.metadata.name!, opts)).object);
+        deleted.push((await this.deleteRetrying(type, item.metadata.namespace, item.metadata.name!, opts)).object);
       } catch (err) {
         if (!(err instanceof ApiError && err.code === 404)) throw err;
       }

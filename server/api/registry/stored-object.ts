@@ -26,7 +26,7 @@ export function encodeObject(obj: KubeObject): Uint8Array {
 }
 
 export function decodeObject(type: ResourceType, kv: KeyValue): KubeObject {
-  const stored = JSON.parse(bytes(kv).toString('utf8')) as { metadata: ObjectMeta; [field: string]: unknown };
+  const stored = JSON.parse(storedBytes(kv).toString('utf8')) as { metadata: ObjectMeta; [field: string]: unknown };
   stored.metadata.resourceVersion = String(kv.modRevision);
   // apiVersion and kind first, where upstream writes them.
   return { apiVersion: apiVersionOf(type.group, type.version), kind: type.kind, ...stored };
@@ -38,7 +38,7 @@ export function decodeObject(type: ResourceType, kv: KeyValue): KubeObject {
  * metadata's bytes are parsed, not the whole object.
  */
 export function decodeMetadata(type: ResourceType, kv: KeyValue): KubeObject {
-  const value = bytes(kv);
+  const value = storedBytes(kv);
   const end = hasPrefix(value) ? objectEnd(value, METADATA_AT) : -1;
   if (end < 0) {
     const { apiVersion, kind, metadata } = decodeObject(type, kv);
@@ -70,7 +70,7 @@ export function objectsJson(before: string, type: ResourceType, kvs: readonly Ke
   let size = Buffer.byteLength(before) + Buffer.byteLength(after) + Math.max(0, kvs.length - 1);
   for (let i = 0; i < kvs.length; i++) {
     const kv = kvs[i]!;
-    const value = bytes(kv);
+    const value = storedBytes(kv);
     if (hasPrefix(value)) {
       heads[i] = `${typeHead}"metadata":{"resourceVersion":"${kv.modRevision}"`;
       rests[i] = value.subarray(PREFIX.length);
@@ -120,7 +120,8 @@ function objectEnd(value: Buffer, start: number): number {
   return -1;
 }
 
-function bytes(kv: KeyValue): Buffer {
+/** The stored value as a Buffer, without a copy. */
+export function storedBytes(kv: KeyValue): Buffer {
   const { value } = kv;
   return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }

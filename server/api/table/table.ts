@@ -15,6 +15,7 @@ import { configMapPrinter, leasePrinter, namespacePrinter, nodePrinter, resource
 import { podPrinter } from './pods.js';
 import { runtimeClassPrinter } from './node.js';
 import { podDisruptionBudgetPrinter } from './policy.js';
+import { priorityClassPrinter } from './scheduling.js';
 import { clusterRoleBindingPrinter, roleBindingPrinter } from './rbac.js';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
 import { cronJobPrinter, daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.js';
@@ -97,6 +98,7 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
   ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingPrinter],
   ['certificates.k8s.io/CertificateSigningRequest', certificateSigningRequestPrinter],
+  ['scheduling.k8s.io/PriorityClass', priorityClassPrinter],
   ['coordination.k8s.io/Lease', leasePrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
   ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
