@@ -158,7 +158,7 @@ const isNewline = (b: number | undefined): boolean => b === 0x0a || b === 0x0d;
  * base64.StdEncoding.Decode: padding required, CR and LF ignored, errors
  * named by the byte offset Go reports ("illegal base64 data at input byte 4").
  */
-function decodeBase64(text: string): Buffer | string {
+export function decodeBase64(text: string): Buffer | string {
   const src = Buffer.from(text, 'utf8');
   const corrupt = (at: number): string => `illegal base64 data at input byte ${at}`;
   const out: number[] = [];
