@@ -165,13 +165,19 @@ test('the webhook configurations of ingress-nginx’s and cert-manager’s chart
   }
 });
 
-test('caBundle is []byte: base64 as Go decodes it (line breaks skipped), written back canonically; empty or null it is gone; bad base64 is a 400', () => {
+test('caBundle is []byte: base64 as Go decodes it (line breaks skipped), written back canonically; empty or null it is gone; bad base64 or another JSON type is a 400', () => {
   const withBundle = (caBundle: unknown) => create(validating(hook({ clientConfig: { service: { namespace: 'hooks', name: 'checker' }, caBundle } })))['webhooks'][0].clientConfig;
   assert.equal(withBundle(`${CA_BUNDLE.slice(0, 20)}\n${CA_BUNDLE.slice(20)}`).caBundle, CA_BUNDLE);
   assert.equal('caBundle' in withBundle(''), false);
   assert.equal('caBundle' in withBundle(null), false);
-  const bad = refusal(() => withBundle('Zm9v!'), 400) as ApiError;
-  assert.equal(bad.message, 'ValidatingWebhookConfiguration in version "v1" cannot be handled as a ValidatingWebhookConfiguration: illegal base64 data at input byte 4');
+  const decodeFailure = (caBundle: unknown) => (refusal(() => withBundle(caBundle), 400) as ApiError).message;
+  const prefix = 'ValidatingWebhookConfiguration in version "v1" cannot be handled as a ValidatingWebhookConfiguration: ';
+  assert.equal(decodeFailure('Zm9v!'), `${prefix}illegal base64 data at input byte 4`);
+  // Go's decoder takes a JSON array of bytes too; other JSON types are its type errors.
+  assert.equal(withBundle([102, 111, 111]).caBundle, 'Zm9v');
+  assert.equal(decodeFailure(42), `${prefix}json: cannot unmarshal number into Go struct field WebhookClientConfig.webhooks.clientConfig.caBundle of type []uint8`);
+  assert.equal(decodeFailure({}), `${prefix}json: cannot unmarshal object into Go struct field WebhookClientConfig.webhooks.clientConfig.caBundle of type []uint8`);
+  assert.equal(decodeFailure([1, 256]), `${prefix}json: cannot unmarshal number 256 into Go struct field WebhookClientConfig.webhooks.clientConfig.caBundle of type uint8`);
 });
 
 test('webhook names: fully qualified (a DNS subdomain of three segments), each once', () => {

@@ -14,14 +14,37 @@ import { parseGoUrl } from './go-url.js';
 
 const URL_FORM = '; desired format: https://host[/path]';
 
-/** caBundle decoded as Go decodes []byte and written back as Go encodes it; empty or null, it is gone (omitempty). */
+/**
+ * caBundle decoded as Go decodes a []byte (base64 text, or a JSON array of
+ * bytes) and written back as Go encodes it; empty or null, it is gone
+ * (omitempty). Anything else fails the request with Go's error.
+ */
 export function decodeCaBundle(config: WebhookClientConfig | undefined | null, owner: KubeObject): void {
-  const text = config?.caBundle as string | null | undefined;
-  if (config == null || text === undefined) return;
-  const bytes = text === null ? Buffer.alloc(0) : decodeBase64(text);
+  const value = config?.caBundle as unknown;
+  if (config == null || value === undefined) return;
+  const bytes = value === null ? Buffer.alloc(0) : typeof value === 'string' ? decodeBase64(value) : byteArray(value);
   if (typeof bytes === 'string') throw decodeError(owner, bytes);
   if (bytes.length === 0) delete config.caBundle;
   else config.caBundle = bytes.toString('base64');
+}
+
+const CA_BUNDLE_FIELD = 'Go struct field WebhookClientConfig.webhooks.clientConfig.caBundle';
+
+/** A JSON array of bytes (null ones zero), or Go's json.Unmarshal error. */
+function byteArray(value: unknown): Buffer | string {
+  if (!Array.isArray(value)) return `json: cannot unmarshal ${jsonType(value)} into ${CA_BUNDLE_FIELD} of type []uint8`;
+  const bytes: number[] = [];
+  for (const b of value as unknown[]) {
+    if (b === null) bytes.push(0);
+    else if (typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= 255) bytes.push(b);
+    else return `json: cannot unmarshal ${typeof b === 'number' ? `number ${b}` : jsonType(b)} into ${CA_BUNDLE_FIELD} of type uint8`;
+  }
+  return Buffer.from(bytes);
+}
+
+/** The JSON type of a value as Go's UnmarshalTypeError names it. */
+function jsonType(value: unknown): string {
+  return typeof value === 'boolean' ? 'bool' : Array.isArray(value) ? 'array' : typeof value;
 }
 
 /** Port 443 when a service names none. */
