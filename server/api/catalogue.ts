@@ -188,6 +188,18 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     { kind: 'Role', plural: 'roles', namespaced: true },
   ]),
   ...groupVersion('storage.k8s.io', 'v1', [{ kind: 'StorageClass', plural: 'storageclasses', namespaced: false, shortNames: ['sc'] }]),
+  ...groupVersion('admissionregistration.k8s.io', 'v1', [
+    { kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] },
+    {
+      kind: 'ValidatingAdmissionPolicy',
+      plural: 'validatingadmissionpolicies',
+      namespaced: false,
+      categories: ['api-extensions'],
+      subresources: [status('ValidatingAdmissionPolicy')],
+    },
+    { kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', namespaced: false, categories: ['api-extensions'] },
+    { kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] },
+  ]),
   ...groupVersion('apiextensions.k8s.io', 'v1', [
     {
       kind: 'CustomResourceDefinition',

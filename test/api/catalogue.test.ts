@@ -57,6 +57,7 @@ test('the types asked for are all there, in the versions upstream serves', () =>
     'autoscaling/v1': ['horizontalpodautoscalers'],
     'autoscaling/v2': ['horizontalpodautoscalers'],
     'storage.k8s.io/v1': ['storageclasses'],
+    'admissionregistration.k8s.io/v1': ['mutatingwebhookconfigurations', 'validatingadmissionpolicies', 'validatingadmissionpolicybindings', 'validatingwebhookconfigurations'],
     'apiextensions.k8s.io/v1': ['customresourcedefinitions'],
   };
   const have: Record<string, string[]> = {};
@@ -186,7 +187,7 @@ test('groups: core first, built-ins in upstream order, then others by name; vers
   assert.deepEqual(
     c.groups().map((g) => g.name),
     ['', 'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
-      'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io', 'aaa.io', 'example.com'],
+      'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io', 'aaa.io', 'example.com'],
   );
   const example = c.groups().find((g) => g.name === 'example.com');
   assert.deepEqual(example, { name: 'example.com', versions: ['v2', 'v1', 'v10beta2', 'v2beta1', 'v1beta1', 'v1alpha1'], preferred: 'v2' });

@@ -85,7 +85,7 @@ test('legacy /api and /apis', () => {
   assert.deepEqual(
     apis.groups.map((g) => g['name']),
     ['apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
-      'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io'],
+      'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io'],
   );
   assert.deepEqual(apis.groups.find((g) => g['name'] === 'autoscaling'), {
     name: 'autoscaling',
@@ -166,7 +166,7 @@ test('aggregated discovery v2 for /apis and /api, in upstream shape', () => {
   assert.deepEqual(
     items.map((i) => i.metadata.name),
     ['apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
-      'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io'],
+      'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io'],
   );
   const apps = items.find((i) => i.metadata.name === 'apps')!;
   assert.equal(apps.versions.length, 1);
@@ -448,6 +448,7 @@ for (const version of ['1.27', '1.30', '1.33']) {
 
     const versions = await run(k, ['api-versions']);
     assert.deepEqual(versions.trimEnd().split('\n'), [
+      'admissionregistration.k8s.io/v1',
       'apiextensions.k8s.io/v1',
       'apps/v1',
       'authentication.k8s.io/v1',

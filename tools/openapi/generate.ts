@@ -46,11 +46,36 @@ const FLOATS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The fields of admissionregistration's Rule, which RuleWithOperations and
+ * NamedRuleWithOperations inline: kubernetes-types drops them (their docs
+ * hold a JSDoc-closing "*\/"), so without them strict field validation
+ * would refuse every webhook's rules.
+ */
+const RULE_FIELDS: Readonly<Record<string, Schema>> = {
+  resources: {
+    description:
+      "Resources is a list of resources this rule applies to.\n\nFor example: 'pods' means pods. 'pods/log' means the log subresource of pods. '*' means all resources, but not subresources. 'pods/*' means all subresources of pods. '*/scale' means all scale subresources. '*/*' means all resources and their subresources.\n\nIf wildcard is present, the validation rule will ensure resources do not overlap with each other.\n\nDepending on the enclosing object, subresources might not be allowed. Required.",
+    type: 'array',
+    items: { type: 'string' },
+  },
+  scope: {
+    description:
+      'scope specifies the scope of this rule. Valid values are "Cluster", "Namespaced", and "*" "Cluster" means that only cluster-scoped resources will match this rule. Namespace API objects are cluster-scoped. "Namespaced" means that only namespaced resources will match this rule. "*" means that there are no scope restrictions. Subresources match the scope of their parent resource. Default is "*".',
+    type: 'string',
+  },
+};
+
+/**
  * Fields upstream has that the kubernetes-types declarations leave out (its
- * generator drops every property named x-…): the Kubernetes extensions of a
- * CRD's schema, as apiextensions-apiserver's types_jsonschema.go declares them.
+ * generator drops every property named x-…, and admissionregistration's
+ * Rule fields): the Kubernetes extensions of a CRD's schema, as
+ * apiextensions-apiserver's types_jsonschema.go declares them.
  */
 const MISSING_FIELDS: Readonly<Record<string, Readonly<Record<string, Schema>>>> = {
+  'io.k8s.api.admissionregistration.v1.RuleWithOperations': RULE_FIELDS,
+  'io.k8s.api.admissionregistration.v1.NamedRuleWithOperations': RULE_FIELDS,
+  'io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations': RULE_FIELDS,
+  'io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations': RULE_FIELDS,
   'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps': {
     'x-kubernetes-embedded-resource': { type: 'boolean' },
     'x-kubernetes-int-or-string': { type: 'boolean' },

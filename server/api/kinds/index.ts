@@ -3,6 +3,7 @@
 // semantics only.
 import type { KindRules } from '../registry/registry.js';
 import type { ResourceType } from '../resources.js';
+import { validatingAdmissionPolicyBindingRules, validatingAdmissionPolicyRules } from './admission-policies.js';
 import { horizontalPodAutoscalerRules } from './autoscaling.js';
 import { autoscalingV1 } from './autoscaling-v1.js';
 import { certificateSigningRequestRules } from './certificate-signing-requests.js';
@@ -30,6 +31,7 @@ import type { ServiceRanges } from './service-ranges.js';
 import { serviceRules } from './services.js';
 import { persistentVolumeRules } from './persistent-volumes.js';
 import { persistentVolumeClaimRules, storageClassRules } from './storage.js';
+import { mutatingWebhookConfigurationRules, validatingWebhookConfigurationRules } from './webhook-configurations.js';
 import { daemonSetRules, deploymentRules, replicaSetRules, statefulSetRules } from './workloads.js';
 
 const RULES = new Map<string, KindRules>([
@@ -67,6 +69,10 @@ const RULES = new Map<string, KindRules>([
   ['rbac.authorization.k8s.io/clusterroles', clusterRoleRules],
   ['rbac.authorization.k8s.io/rolebindings', roleBindingRules],
   ['rbac.authorization.k8s.io/clusterrolebindings', clusterRoleBindingRules],
+  ['admissionregistration.k8s.io/validatingwebhookconfigurations', validatingWebhookConfigurationRules],
+  ['admissionregistration.k8s.io/mutatingwebhookconfigurations', mutatingWebhookConfigurationRules],
+  ['admissionregistration.k8s.io/validatingadmissionpolicies', validatingAdmissionPolicyRules],
+  ['admissionregistration.k8s.io/validatingadmissionpolicybindings', validatingAdmissionPolicyBindingRules],
   // Stored as autoscaling/v2, also served as autoscaling/v1.
   ['autoscaling/horizontalpodautoscalers', { ...horizontalPodAutoscalerRules, conversions: { v1: autoscalingV1 } }],
 ]);
@@ -84,6 +90,10 @@ const GENERATION_TRACKED = new Set([
   'networking.k8s.io/ingressclasses',
   'networking.k8s.io/networkpolicies',
   'autoscaling/horizontalpodautoscalers',
+  'admissionregistration.k8s.io/validatingwebhookconfigurations',
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations',
+  'admissionregistration.k8s.io/validatingadmissionpolicies',
+  'admissionregistration.k8s.io/validatingadmissionpolicybindings',
 ]);
 
 for (const key of GENERATION_TRACKED) RULES.set(key, { ...RULES.get(key), tracksGeneration: true });

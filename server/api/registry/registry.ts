@@ -682,10 +682,11 @@ export class Registry {
         if (current['status'] === undefined) delete obj['status'];
         else obj['status'] = current['status'];
       }
+      rules.defaults?.(obj, current);
+      // Compared once defaulted, as upstream's strategies compare decoded objects: a field left out that defaults to what it was is no change.
       if (current.metadata.generation !== undefined) {
         meta.generation = current.metadata.generation + (specChanged(current, obj) ? 1 : 0);
       }
-      rules.defaults?.(obj, current);
       if (!applied) this.recordOwnership(type, current, obj, opts);
       await opts.check?.(obj, current);
       this.validate(type, obj, current, rules);

@@ -6,6 +6,7 @@ import { printerOf } from '../crd/printer-columns.js';
 import { isCustomResourceType } from '../crd/resource-types.js';
 import type { ResourceType } from '../resources.js';
 import type { KubeObject } from '../objects.js';
+import { validatingAdmissionPolicyBindingPrinter, validatingAdmissionPolicyPrinter, webhookConfigurationPrinter } from './admission.js';
 import { horizontalPodAutoscalerPrinter } from './autoscaling.js';
 import { certificateSigningRequestPrinter } from './certificates.js';
 import { nameColumn } from './columns.js';
@@ -102,6 +103,10 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['coordination.k8s.io/Lease', leasePrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
   ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
+  ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', webhookConfigurationPrinter],
+  ['admissionregistration.k8s.io/MutatingWebhookConfiguration', webhookConfigurationPrinter],
+  ['admissionregistration.k8s.io/ValidatingAdmissionPolicy', validatingAdmissionPolicyPrinter],
+  ['admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding', validatingAdmissionPolicyBindingPrinter],
   ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
   ['events.k8s.io/Event', eventsV1Printer],
 ]);
