@@ -187,7 +187,13 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     { kind: 'RoleBinding', plural: 'rolebindings', namespaced: true },
     { kind: 'Role', plural: 'roles', namespaced: true },
   ]),
-  ...groupVersion('storage.k8s.io', 'v1', [{ kind: 'StorageClass', plural: 'storageclasses', namespaced: false, shortNames: ['sc'] }]),
+  ...groupVersion('storage.k8s.io', 'v1', [
+    { kind: 'CSIDriver', plural: 'csidrivers', namespaced: false },
+    { kind: 'CSINode', plural: 'csinodes', namespaced: false },
+    { kind: 'CSIStorageCapacity', plural: 'csistoragecapacities', namespaced: true },
+    { kind: 'StorageClass', plural: 'storageclasses', namespaced: false, shortNames: ['sc'] },
+    { kind: 'VolumeAttachment', plural: 'volumeattachments', namespaced: false, subresources: [status('VolumeAttachment')] },
+  ]),
   ...groupVersion('admissionregistration.k8s.io', 'v1', [
     { kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] },
     {

@@ -12,6 +12,7 @@ import type { Registry } from '../api/registry/registry.js';
 import type { MetricsStore } from '../metrics/metrics-store.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
 import { CronJobController } from './cronjob-controller.js';
+import { CsrCleaner } from './csr-cleaner.js';
 import { CsrSigningController, type RequestSigner } from './csr-signing-controller.js';
 import { DaemonSetController } from './daemonset-controller.js';
 import { DeploymentController } from './deployment-controller.js';
@@ -99,6 +100,7 @@ export async function startControllers(deps: ControllerDeps): Promise<Controller
     if (caPem !== undefined) await start('root-ca-cert-publisher', (d) => RootCaPublisher.start({ ...d, caPem }));
     const sign = deps.signCertificateRequest;
     if (sign !== undefined) await start('csrsigning', (d) => CsrSigningController.start({ ...d, sign }));
+    await start('csrcleaner', (d) => CsrCleaner.start(d));
     await start('endpoints', (d) => EndpointsController.start(d));
     await start('endpointslices', (d) => EndpointSliceController.start(d));
     await start('jobs', (d) => JobController.start(d));

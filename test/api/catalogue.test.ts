@@ -56,7 +56,7 @@ test('the types asked for are all there, in the versions upstream serves', () =>
     'networking.k8s.io/v1': ['ingressclasses', 'ingresses', 'networkpolicies'],
     'autoscaling/v1': ['horizontalpodautoscalers'],
     'autoscaling/v2': ['horizontalpodautoscalers'],
-    'storage.k8s.io/v1': ['storageclasses'],
+    'storage.k8s.io/v1': ['csidrivers', 'csinodes', 'csistoragecapacities', 'storageclasses', 'volumeattachments'],
     'admissionregistration.k8s.io/v1': ['mutatingwebhookconfigurations', 'validatingadmissionpolicies', 'validatingadmissionpolicybindings', 'validatingwebhookconfigurations'],
     'apiextensions.k8s.io/v1': ['customresourcedefinitions'],
   };

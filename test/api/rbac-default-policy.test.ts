@@ -8,6 +8,8 @@ import type { ClusterRole, ClusterRoleBinding, PolicyRule } from 'kubernetes-typ
 import { createLogger } from '../../common/log.js';
 import { bootstrapCluster } from '../../server/api/bootstrap.js';
 import type { KubeObject } from '../../server/api/objects.js';
+import { RbacAuthorizer } from '../../server/api/auth/rbac/rbac-authorizer.js';
+import { SharedInformers } from '../../server/controllers/shared-informers.js';
 import { apiRegistry } from '../helpers/api-registry.js';
 
 const quiet = createLogger({ level: 'error' });
@@ -82,6 +84,8 @@ test('default rules name only resources the server serves', async (t) => {
     return catalogue.all().some((type) => type.group === group && type.plural === plural && (sub === undefined || type.subresources.some((s) => s.name === sub)));
   };
   for (const r of (await registry.list(roles, undefined, {})).items as Role[]) {
+    // Their rules name what only authorization knows (signers, the csrapproving checks): kept whole.
+    if (r.metadata.name!.startsWith('system:certificates.k8s.io:')) continue;
     for (const rule of r.rules ?? []) {
       if (rule.nonResourceURLs !== undefined || rule.apiGroups?.includes('*')) continue;
       for (const resource of rule.resources ?? []) assert.ok(rule.apiGroups!.some((g) => served(g, resource)), `${r.metadata.name}: ${resource} in ${rule.apiGroups!.join(',')}`);
@@ -96,6 +100,41 @@ test('default rules name only resources the server serves', async (t) => {
   assert.ok(edit.rules!.some((rule) => rule.apiGroups?.[0] === 'coordination.k8s.io' && rule.resources?.[0] === 'leases'));
   // k3s's metrics reader is there with no rules: this registry does not serve metrics.k8s.io.
   assert.equal((await role('system:aggregated-metrics-reader')).rules, undefined);
+});
+
+test("upstream's CertificateSigningRequest roles, unbound; one bound lets its subject approve for its signer alone", async (t) => {
+  const { role, registry, catalogue, bindings } = await setup(t);
+  const csrs = (verbs: string[], resource: string) => ({ apiGroups: ['certificates.k8s.io'], resources: [resource], verbs });
+  assert.deepEqual((await role('system:node-bootstrapper')).rules, [csrs(['create', 'get', 'list', 'watch'], 'certificatesigningrequests')]);
+  assert.deepEqual((await role('system:certificates.k8s.io:certificatesigningrequests:nodeclient')).rules, [csrs(['create'], 'certificatesigningrequests/nodeclient')]);
+  assert.deepEqual((await role('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient')).rules, [csrs(['create'], 'certificatesigningrequests/selfnodeclient')]);
+  for (const [name, signer] of [
+    ['legacy-unknown-approver', 'kubernetes.io/legacy-unknown'],
+    ['kubelet-serving-approver', 'kubernetes.io/kubelet-serving'],
+    ['kube-apiserver-client-approver', 'kubernetes.io/kube-apiserver-client'],
+    ['kube-apiserver-client-kubelet-approver', 'kubernetes.io/kube-apiserver-client-kubelet'],
+  ] as const) {
+    const r = await role(`system:certificates.k8s.io:${name}`);
+    assert.deepEqual(r.rules, [{ apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: [signer], verbs: ['approve'] }], name);
+    assert.deepEqual(r.metadata.labels, DEFAULT_METADATA.labels, name);
+  }
+  const bound = (await registry.list(bindings, undefined, {})).items.filter((b) => (b as Binding).roleRef.name.startsWith('system:certificates.k8s.io:'));
+  assert.deepEqual(bound, [], 'upstream binds none of them');
+
+  await registry.create(bindings, undefined, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'approvers' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:certificates.k8s.io:kube-apiserver-client-approver' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'carol' }],
+  } as KubeObject, {});
+  const informers = new SharedInformers(registry, catalogue, quiet);
+  t.after(() => informers.close());
+  const rbac = new RbacAuthorizer(informers);
+  const approve = async (name: string) =>
+    (await rbac.authorize({ name: 'carol', groups: ['system:authenticated'] }, { kind: 'resource', verb: 'approve', group: 'certificates.k8s.io', version: '*', resource: 'signers', name, createdName: async () => undefined })).decision;
+  assert.equal(await approve('kubernetes.io/kube-apiserver-client'), 'allow');
+  assert.notEqual(await approve('kubernetes.io/kube-apiserver-client-kubelet'), 'allow');
 });
 
 test('a second start writes nothing', async (t) => {

@@ -29,6 +29,7 @@ import { runtimeClassRules } from './runtime-classes.js';
 import { clusterRoleBindingRules, clusterRoleRules, roleBindingRules, roleRules } from './rbac.js';
 import type { ServiceRanges } from './service-ranges.js';
 import { serviceRules } from './services.js';
+import { csiDriverRules, csiNodeRules, csiStorageCapacityRules, volumeAttachmentRules } from './csi.js';
 import { persistentVolumeRules } from './persistent-volumes.js';
 import { persistentVolumeClaimRules, storageClassRules } from './storage.js';
 import { mutatingWebhookConfigurationRules, validatingWebhookConfigurationRules } from './webhook-configurations.js';
@@ -45,6 +46,10 @@ const RULES = new Map<string, KindRules>([
   ['/persistentvolumeclaims', persistentVolumeClaimRules],
   ['/persistentvolumes', persistentVolumeRules],
   ['storage.k8s.io/storageclasses', storageClassRules],
+  ['storage.k8s.io/csidrivers', csiDriverRules],
+  ['storage.k8s.io/csinodes', csiNodeRules],
+  ['storage.k8s.io/volumeattachments', volumeAttachmentRules],
+  ['storage.k8s.io/csistoragecapacities', csiStorageCapacityRules],
   ['/secrets', secretRules],
   ['/limitranges', limitRangeRules],
   ['/resourcequotas', resourceQuotaRules],

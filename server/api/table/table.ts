@@ -10,6 +10,7 @@ import { validatingAdmissionPolicyBindingPrinter, validatingAdmissionPolicyPrint
 import { horizontalPodAutoscalerPrinter } from './autoscaling.js';
 import { certificateSigningRequestPrinter } from './certificates.js';
 import { nameColumn } from './columns.js';
+import { csiDriverPrinter, csiNodePrinter, csiStorageCapacityPrinter, volumeAttachmentPrinter } from './csi.js';
 import { eventPrinter, eventsV1Printer } from './events.js';
 import { endpointSlicePrinter, endpointsPrinter, ingressPrinter, servicePrinter } from './network.js';
 import { configMapPrinter, leasePrinter, namespacePrinter, nodePrinter, resourceQuotaPrinter, secretPrinter, serviceAccountPrinter } from './core.js';
@@ -88,6 +89,10 @@ const printers: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['/PersistentVolume', persistentVolumePrinter],
   ['/PersistentVolumeClaim', persistentVolumeClaimPrinter],
   ['storage.k8s.io/StorageClass', storageClassPrinter],
+  ['storage.k8s.io/CSIDriver', csiDriverPrinter],
+  ['storage.k8s.io/CSINode', csiNodePrinter],
+  ['storage.k8s.io/VolumeAttachment', volumeAttachmentPrinter],
+  ['storage.k8s.io/CSIStorageCapacity', csiStorageCapacityPrinter],
   ['apps/Deployment', deploymentPrinter],
   ['apps/ReplicaSet', replicaSetPrinter],
   ['apps/StatefulSet', statefulSetPrinter],

@@ -6,7 +6,8 @@
 // roles of the control-plane components are left out: Bramble's run inside
 // the server. Rules name only what this server serves (see servedRules), so
 // `kubectl get clusterrole view -o yaml` shows no rule for a kind that is
-// not there; a kind served later gets its rule on the next start.
+// not there; a kind served later gets its rule on the next start. The
+// CertificateSigningRequest roles are the exception (CERTIFICATE_ROLES).
 import type { ClusterRole, ClusterRoleBinding, PolicyRule } from 'kubernetes-types/rbac/v1.js';
 import type { Catalogue } from '../../catalogue.js';
 import type { KubeObject } from '../../objects.js';
@@ -19,6 +20,7 @@ export const AGGREGATE_TO_ADMIN = 'rbac.authorization.k8s.io/aggregate-to-admin'
 export const AGGREGATE_TO_EDIT = 'rbac.authorization.k8s.io/aggregate-to-edit';
 export const AGGREGATE_TO_VIEW = 'rbac.authorization.k8s.io/aggregate-to-view';
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const CERTIFICATES_GROUP = 'certificates.k8s.io';
 
 /** A ClusterRole as the registry holds it. */
 export type ClusterRoleObject = KubeObject & ClusterRole;
@@ -76,6 +78,8 @@ const UPSTREAM_ROLES: readonly ClusterRoleObject[] = [
     resources(['create'], 'authentication.k8s.io', ['tokenreviews']),
     resources(['create'], 'authorization.k8s.io', ['subjectaccessreviews']),
   ]),
+  // What kubeadm-style node bootstrapping binds: request a node's client certificate and watch for it.
+  role('system:node-bootstrapper', [resources(['create', 'get', 'list', 'watch'], CERTIFICATES_GROUP, ['certificatesigningrequests'])]),
   aggregated('admin', AGGREGATE_TO_ADMIN),
   aggregated('edit', AGGREGATE_TO_EDIT, { [AGGREGATE_TO_ADMIN]: 'true' }),
   aggregated('view', AGGREGATE_TO_VIEW, { [AGGREGATE_TO_EDIT]: 'true' }),
@@ -126,6 +130,26 @@ const UPSTREAM_ROLES: readonly ClusterRoleObject[] = [
   ),
 ];
 
+/** `approve` on the signers resource named for `signer`: what CertificateApproval admission asks of an approver. */
+function approves(signer: string): PolicyRule {
+  return { apiGroups: [CERTIFICATES_GROUP], resources: ['signers'], resourceNames: [signer], verbs: ['approve'] };
+}
+
+/**
+ * Upstream's CertificateSigningRequest roles, unbound, for users to bind.
+ * Their rules name what only authorization knows (signers, and the nodeclient
+ * and selfnodeclient checks of the csrapproving controller, which Bramble
+ * does not run), so they are kept whole rather than cut to what is served.
+ */
+const CERTIFICATE_ROLES: readonly ClusterRoleObject[] = [
+  role('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [resources(['create'], CERTIFICATES_GROUP, ['certificatesigningrequests/nodeclient'])]),
+  role('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [resources(['create'], CERTIFICATES_GROUP, ['certificatesigningrequests/selfnodeclient'])]),
+  role('system:certificates.k8s.io:legacy-unknown-approver', [approves('kubernetes.io/legacy-unknown')]),
+  role('system:certificates.k8s.io:kubelet-serving-approver', [approves('kubernetes.io/kubelet-serving')]),
+  role('system:certificates.k8s.io:kube-apiserver-client-approver', [approves('kubernetes.io/kube-apiserver-client')]),
+  role('system:certificates.k8s.io:kube-apiserver-client-kubelet-approver', [approves('kubernetes.io/kube-apiserver-client-kubelet')]),
+];
+
 /**
  * k3s's metrics-server manifest gives admin, edit and view `kubectl top`;
  * Bramble serves metrics.k8s.io itself, so its role comes with the defaults
@@ -150,12 +174,13 @@ function binding(name: string, groups: readonly string[]): ClusterRoleBindingObj
 
 /** The default ClusterRoles, their rules cut down to what `catalogue` serves (a role may be left with none: it is made all the same, as its bindings are). */
 export function defaultClusterRoles(catalogue: Catalogue): ClusterRoleObject[] {
-  return [...UPSTREAM_ROLES, METRICS_READER].map((r) => {
+  const cut = [...UPSTREAM_ROLES, METRICS_READER].map((r) => {
     if (r.rules === undefined) return r;
     const { rules, ...rest } = r;
     const served = servedRules(rules, catalogue);
     return served.length > 0 ? { ...rest, rules: served } : rest;
   });
+  return [...cut, ...CERTIFICATE_ROLES];
 }
 
 export function defaultClusterRoleBindings(): ClusterRoleBindingObject[] {
