@@ -8,9 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { describeExit, spawned, watchChild, type Exit } from './child.js';
+import { describeExit, readyMatch, spawned, watchChild, type Exit } from './child.js';
 import type { Cleanup } from './cleanup.js';
-import { sleep } from './proc.js';
 
 export interface BrambleChild {
   readonly pid: number;
@@ -25,8 +24,8 @@ export interface BrambleProcess extends BrambleChild {
   readonly kubeconfigPath: string;
 }
 
-const SERVER_READY = 'msg="bramble server ready"';
-const AGENT_READY = 'msg="connected to the server"';
+const SERVER_READY = /msg="bramble server ready"/;
+const AGENT_READY = /msg="connected to the server"/;
 const START_TIMEOUT_MS = 30_000;
 /** Generous: with a thousand agents connected, closing takes a moment. */
 const STOP_GRACE_MS = 20_000;
@@ -55,7 +54,7 @@ export async function startBrambleAgent(server: { readonly kubeconfigPath: strin
   return startBramble(args, [], AGENT_READY, cleanup);
 }
 
-async function startBramble(args: readonly string[], nodeArgs: readonly string[], ready: string, cleanup: Cleanup): Promise<BrambleChild> {
+async function startBramble(args: readonly string[], nodeArgs: readonly string[], ready: RegExp, cleanup: Cleanup): Promise<BrambleChild> {
   const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: { bramble: string } };
   const child = spawn(join(REPO_ROOT, pkg.bin.bramble), args, {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -76,13 +75,7 @@ async function startBramble(args: readonly string[], nodeArgs: readonly string[]
   cleanup.add(proc.stop);
   await spawned(child);
 
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!watched.stderr().includes(ready)) {
-    const exit = watched.exit();
-    if (exit !== undefined) throw new Error(`bramble ${args[0]} exited while starting (${describeExit(exit)}):\n${watched.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`bramble ${args[0]} not ready within ${START_TIMEOUT_MS / 1000} s:\n${watched.stderr()}`);
-    await sleep(100);
-  }
+  await readyMatch(watched, ready, `bramble ${args[0]}`, START_TIMEOUT_MS);
   return proc;
 }
 

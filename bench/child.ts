@@ -2,6 +2,7 @@
 // spawn on, so an early exit is never missed and its last words are kept for
 // the error message, and stopped SIGTERM first.
 import type { ChildProcess } from 'node:child_process';
+import { sleep } from './proc.js';
 
 export interface Exit {
   readonly code: number | null;
@@ -51,4 +52,17 @@ export function spawned(child: ChildProcess): Promise<void> {
 /** "code 1" or "signal SIGKILL". */
 export function describeExit(exit: Exit): string {
   return exit.signal !== null ? `signal ${exit.signal}` : `code ${exit.code}`;
+}
+
+/** The first match of `ready` in what the child wrote to stderr; fails if it exits first or is not ready within `timeoutMs`. */
+export async function readyMatch(child: WatchedChild, ready: RegExp, what: string, timeoutMs: number): Promise<RegExpExecArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = ready.exec(child.stderr());
+    if (match !== null) return match;
+    const exit = child.exit();
+    if (exit !== undefined) throw new Error(`${what} exited while starting (${describeExit(exit)}):\n${child.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`${what} not ready within ${timeoutMs / 1000} s:\n${child.stderr()}`);
+    await sleep(100);
+  }
 }

@@ -4,9 +4,8 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeExit, spawned, watchChild } from './child.js';
+import { readyMatch, spawned, watchChild } from './child.js';
 import type { Cleanup } from './cleanup.js';
-import { sleep } from './proc.js';
 
 export const REFERENCE_READY = 'reference server listening on port';
 
@@ -39,13 +38,6 @@ export async function startReferenceServer(pkiDir: string, bodies: ReferenceBodi
   };
   cleanup.add(stop);
   await spawned(child);
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    const port = new RegExp(`${REFERENCE_READY} (\\d+)`).exec(watched.stderr())?.[1];
-    if (port !== undefined) return { pid: child.pid!, port: Number(port), stop };
-    const exit = watched.exit();
-    if (exit !== undefined) throw new Error(`the reference server exited while starting (${describeExit(exit)}):\n${watched.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`the reference server was not ready within ${START_TIMEOUT_MS / 1000} s:\n${watched.stderr()}`);
-    await sleep(50);
-  }
+  const [, port] = await readyMatch(watched, new RegExp(`${REFERENCE_READY} (\\d+)`), 'the reference server', START_TIMEOUT_MS);
+  return { pid: child.pid!, port: Number(port), stop };
 }

@@ -74,6 +74,9 @@ export function validateDownwardAPIVolume(downwardAPI: DownwardAPIVolumeSource, 
   return causes;
 }
 
+/** The projections of a named object's keys, in upstream's order: checked alike. */
+const KEYED_PROJECTIONS = ['secret', 'configMap'] as const;
+
 /** validateProjectedVolumeSource; a clusterTrustBundle source is gone by now (its gate is off in 1.31). */
 export function validateProjectedVolume(projected: ProjectedVolumeSource, path: string): StatusCause[] {
   const causes = fileMode(projected.defaultMode, `${path}.defaultMode`);
@@ -87,21 +90,14 @@ export function validateProjectedVolume(projected: ProjectedVolumeSource, path: 
   (projected.sources ?? []).forEach((source, i) => {
     const at = `${path}.sources[${i}]`;
     let kinds = 0;
-    if (source.secret != null) {
+    for (const kind of KEYED_PROJECTIONS) {
+      const keyed = source[kind];
+      if (keyed == null) continue;
       kinds++;
-      const name = source.secret.name ?? '';
-      if (name === '') causes.push(required(`${at}.secret.name`));
-      (source.secret.items ?? []).forEach((item, j) => {
-        causes.push(...validateKeyToPath(item, `${at}.secret.items[${j}]`));
-        claim(item.path, name);
-      });
-    }
-    if (source.configMap != null) {
-      kinds++;
-      const name = source.configMap.name ?? '';
-      if (name === '') causes.push(required(`${at}.configMap.name`));
-      (source.configMap.items ?? []).forEach((item, j) => {
-        causes.push(...validateKeyToPath(item, `${at}.configMap.items[${j}]`));
+      const name = keyed.name ?? '';
+      if (name === '') causes.push(required(`${at}.${kind}.name`));
+      (keyed.items ?? []).forEach((item, j) => {
+        causes.push(...validateKeyToPath(item, `${at}.${kind}.items[${j}]`));
         claim(item.path, name);
       });
     }
