@@ -91,7 +91,7 @@ export class CsrCleaner {
 }
 
 /** When upstream's criteria first hold for the request (the earliest of them); undefined when none ever will. */
-export function dueAt(csr: CsrObject): number | undefined {
+function dueAt(csr: CsrObject): number | undefined {
   const conditions = csr.status?.conditions ?? [];
   if (conditions.length === 0) return after(csr.metadata.creationTimestamp, PENDING_TTL_MS);
   const issued = Boolean(csr.status?.certificate);

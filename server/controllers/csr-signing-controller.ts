@@ -88,7 +88,7 @@ function hasCondition(csr: CsrObject, type: string): boolean {
 }
 
 /** Upstream's IsCertificateRequestApproved: Approved and not Denied. */
-export function isApproved(csr: CsrObject): boolean {
+function isApproved(csr: CsrObject): boolean {
   return hasCondition(csr, 'Approved') && !hasCondition(csr, 'Denied');
 }
 

@@ -162,7 +162,7 @@ function validateCsr(csr: CsrObject, opts: Options): StatusCause[] {
 }
 
 /** ValidateSignerName: "example.com/signer-name", a domain of DNS labels and a path of DNS subdomains. */
-export function validateSignerName(signerName: string, field: string): StatusCause[] {
+function validateSignerName(signerName: string, field: string): StatusCause[] {
   if (signerName === '') return [required(field)];
   const segments = signerName.split('/');
   if (segments.length !== 2) return [invalid(field, quote(signerName), "must be a fully qualified domain and path of the form 'example.com/signer-name'")];

@@ -200,7 +200,7 @@ const ISCSI_FORMATS = [
 ] as const;
 
 /** An iqn, eui or naa name of its form; `noPrefix` the detail for a name of none of the three. */
-export function validateISCSIName(name: string, path: string, noPrefix: string): StatusCause[] {
+function validateISCSIName(name: string, path: string, noPrefix: string): StatusCause[] {
   for (const [prefix, re] of ISCSI_FORMATS) if (name.startsWith(prefix)) return re.test(name) ? [] : [invalid(path, quote(name), 'must be valid format')];
   return [invalid(path, quote(name), noPrefix)];
 }

@@ -31,7 +31,7 @@ export interface Evaluator {
 }
 
 /** count/<resource>[.<group>]: the object count of any resource. */
-export function objectCountName(group: string, resource: string): string {
+function objectCountName(group: string, resource: string): string {
   return group === '' ? `count/${resource}` : `count/${resource}.${group}`;
 }
 
@@ -55,7 +55,7 @@ export function evaluatorFor(group: string, resource: string): Evaluator | undef
 }
 
 /** The selectors a quota's scopes and scopeSelector amount to (getScopeSelectorsFromQuota). */
-export function scopeSelectorsOf(quota: Quota): ScopedResourceSelectorRequirement[] {
+function scopeSelectorsOf(quota: Quota): ScopedResourceSelectorRequirement[] {
   return [...(quota.spec?.scopes ?? []).map((scopeName) => ({ scopeName, operator: 'Exists' })), ...(quota.spec?.scopeSelector?.matchExpressions ?? [])];
 }
 

@@ -107,7 +107,7 @@ class QuotaAdmission {
  * CheckRequest: the quotas as they would be with the object admitted (the
  * same objects where nothing changes), or the 403 that refuses it.
  */
-export function checkRequest(type: ResourceType, evaluator: Evaluator, quotas: readonly Quota[], obj: KubeObject, old: KubeObject | undefined, now: number): Quota[] {
+function checkRequest(type: ResourceType, evaluator: Evaluator, quotas: readonly Quota[], obj: KubeObject, old: KubeObject | undefined, now: number): Quota[] {
   const name = obj.metadata.name!;
   const refuse = (why: string) => errors.forbidden(type, name, why);
   const matching: number[] = [];
